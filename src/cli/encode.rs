@@ -1,0 +1,186 @@
+//! `pupilmatch encode`: read a pupil file, encode every record locally, write encoded JSONL,
+//! a problem report and a summary. Output is all-or-nothing: it appears only when the run ends
+//! successfully (and, with `--strict`, only when there was no problem at all).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::encoded_file::AtomicJsonl;
+use crate::encode::batch::{encode_chunk, problems, Outcome, Summary};
+use crate::encode::record::Policy;
+use crate::encode::{AgreementSecret, EncodedHeader, Encoder, LocalKey};
+use crate::input::{read_records, InputError, RawRecord};
+
+/// Records encoded per parallel chunk.
+const CHUNK: usize = 8192;
+
+/// Arguments of `pupilmatch encode`.
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// The agreement secret file (from `pupilmatch keygen --agreement`).
+    #[arg(long, env = "PUPILMATCH_SECRET")]
+    pub secret: PathBuf,
+    /// The pupil file: CSV with a header row, or DfE Common Transfer File XML.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the encoded records (JSONL).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// This authority's local key for opaque record references; created on first use.
+    #[arg(long, env = "PUPILMATCH_LOCAL_KEY", default_value = "authority-local.key")]
+    pub local_key: PathBuf,
+    /// Where to write the problem report (JSONL); default: OUTPUT with `.problems.jsonl`.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Also write `record_id,ref` pairs so references can be mapped back (keep it local).
+    #[arg(long)]
+    pub map: Option<PathBuf>,
+    /// Treat any problem as fatal: exit non-zero and write no encoded output.
+    #[arg(long)]
+    pub strict: bool,
+    /// Keep records with missing or unusable names or dates (benchmarks, partial queries).
+    #[arg(long, conflicts_with = "strict")]
+    pub lenient: bool,
+}
+
+fn default_report(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "encoded".into());
+    let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
+    output.with_file_name(format!("{stem}.problems.jsonl"))
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} records ({per_sec})")
+            .expect("valid template"),
+    );
+    bar
+}
+
+/// Runs `encode`.
+pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let secret = AgreementSecret::load(&args.secret)?;
+    let (local, created) = LocalKey::load_or_create(&args.local_key)?;
+    if created {
+        eprintln!(
+            "created local key {} for record references; keep it: it is how you map references back",
+            args.local_key.display()
+        );
+    }
+    let encoder = Encoder::new(&secret, local);
+    let policy = if args.lenient {
+        Policy::Lenient
+    } else {
+        Policy::Pupil
+    };
+    let today = chrono::Local::now().date_naive();
+    let mut records = read_records(&args.input)?;
+
+    let report_path = args.report.clone().unwrap_or_else(|| default_report(&args.output));
+    let mut output = AtomicJsonl::create(&args.output)?;
+    let mut report = AtomicJsonl::create(&report_path)?;
+    let mut map = match &args.map {
+        Some(path) => Some(
+            csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => None,
+    };
+    if let Some(map) = &mut map {
+        map.write_record(["record_id", "ref"])?;
+    }
+
+    let bar = progress_bar();
+    let mut summary = Summary::default();
+    let mut header_written = false;
+    loop {
+        let chunk: Vec<Result<RawRecord, InputError>> = records.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        if !header_written {
+            let authority = chunk
+                .iter()
+                .find_map(|r| r.as_ref().ok().and_then(|r| r.authority.clone()));
+            output.write(&EncodedHeader::new(&secret, authority))?;
+            header_written = true;
+        }
+        let outcomes = encode_chunk(&encoder, &chunk, today, policy);
+        for (read, outcome) in chunk.iter().zip(&outcomes) {
+            summary.add(read.as_ref().ok(), outcome);
+            for problem in problems(outcome) {
+                report.write(&problem)?;
+            }
+            if let Outcome::Encoded {
+                encoded, record_id, ..
+            } = outcome
+            {
+                output.write(encoded)?;
+                if let Some(map) = &mut map {
+                    map.write_record([record_id.as_str(), encoded.record_ref.as_str()])?;
+                }
+            }
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    if !header_written {
+        output.write(&EncodedHeader::new(&secret, None))?;
+    }
+    bar.finish_and_clear();
+
+    print_summary(&summary, started.elapsed().as_secs_f64());
+    report.commit()?;
+    if let Some(mut map) = map {
+        map.flush()?;
+    }
+    if args.strict && summary.has_problems() {
+        drop(output);
+        eprintln!(
+            "--strict: {} problem(s); nothing written to {}; see {}",
+            summary.skipped + summary.warnings.values().sum::<u64>(),
+            args.output.display(),
+            report_path.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    output.commit()?;
+    eprintln!(
+        "wrote {} encoded record(s) to {}; problems in {}",
+        summary.encoded,
+        args.output.display(),
+        report_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(summary: &Summary, seconds: f64) {
+    eprintln!(
+        "records: {} read, {} encoded, {} skipped in {:.1}s ({:.0} records/s)",
+        summary.read,
+        summary.encoded,
+        summary.skipped,
+        seconds,
+        summary.read as f64 / seconds.max(1e-9)
+    );
+    for (field, counts) in &summary.identifiers {
+        eprintln!(
+            "  {field:<12} valid {:>8}  invalid {:>8}  absent {:>8}",
+            counts.valid, counts.invalid, counts.absent
+        );
+    }
+    for (code, count) in &summary.errors {
+        eprintln!("  skipped ({code}): {count}");
+    }
+    for (code, count) in &summary.warnings {
+        eprintln!("  warning ({code}): {count}");
+    }
+}

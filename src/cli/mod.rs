@@ -1,0 +1,55 @@
+//! The command-line interface: argument parsing and one file per subcommand.
+//!
+//! This is the binary's edge: errors become `anyhow` here and are printed once by [`main`].
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod encode;
+pub mod encoded_file;
+pub mod keygen;
+
+/// Privacy-preserving pupil matching for children missing from education.
+#[derive(Debug, Parser)]
+#[command(name = "pupilmatch", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an agreement secret, an authority's local key or a hub key.
+    Keygen(keygen::KeygenArgs),
+    /// Encode a pupil file (CSV or CTF XML) into what the hub may see.
+    Encode(encode::EncodeArgs),
+}
+
+/// Parses arguments, runs the subcommand and turns errors into an exit code.
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(args),
+        Command::Encode(args) => encode::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PUPILMATCH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

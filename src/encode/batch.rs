@@ -1,0 +1,289 @@
+//! Encoding many records at once: validation, parallel encoding in order, and the counts the
+//! `encode` summary prints. No file IO here; the CLI streams records in and lines out.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::encode::encoded::{EncodedRecord, Encoder};
+use crate::encode::record::{Policy, PupilRecord, RecordWarning, WarningKind};
+use crate::input::{Column, InputError, RawRecord};
+
+/// What happened to one input record.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Encoded, possibly with warnings.
+    Encoded {
+        /// The authority's own record id.
+        record_id: String,
+        /// The encoding.
+        encoded: EncodedRecord,
+        /// What was dropped or may be wrong.
+        warnings: Vec<RecordWarning>,
+        /// Where it came from.
+        position: Option<String>,
+    },
+    /// Skipped: the problem, already naming the record and field.
+    Skipped(Problem),
+}
+
+/// One line of the machine-readable problem report (protocol.md §6.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `error` (record skipped) or `warning` (record encoded without the field).
+    pub severity: &'static str,
+    /// File and line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// The authority's record id, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    /// The canonical field name, when the problem is about one field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// A stable code: `missing`, `impossible_date`, `unusable_name`, `invalid_identifier`, …
+    pub code: &'static str,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+/// Counts for the end-of-run summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Records read from the input.
+    pub read: u64,
+    /// Records encoded.
+    pub encoded: u64,
+    /// Records skipped.
+    pub skipped: u64,
+    /// Per identifier field (`upn`, `former_upn`, `scn`, `ppsn`, `ni_pupil_id`): valid, invalid,
+    /// absent.
+    pub identifiers: BTreeMap<&'static str, IdentifierCounts>,
+    /// Warnings by code.
+    pub warnings: BTreeMap<&'static str, u64>,
+    /// Errors (skipped records) by code.
+    pub errors: BTreeMap<&'static str, u64>,
+}
+
+/// Valid / invalid / absent counts for one identifier field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IdentifierCounts {
+    /// Present and passed its check.
+    pub valid: u64,
+    /// Present and failed its check.
+    pub invalid: u64,
+    /// Not given.
+    pub absent: u64,
+}
+
+const IDENTIFIER_FIELDS: [Column; 5] = [
+    Column::Upn,
+    Column::FormerUpn,
+    Column::Scn,
+    Column::Ppsn,
+    Column::NiPupilId,
+];
+
+fn identifier_value(raw: &RawRecord, field: Column) -> Option<&str> {
+    let value = match field {
+        Column::Upn => &raw.upn,
+        Column::FormerUpn => &raw.former_upn,
+        Column::Scn => &raw.scn,
+        Column::Ppsn => &raw.ppsn,
+        Column::NiPupilId => &raw.ni_pupil_id,
+        _ => return None,
+    };
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl Summary {
+    /// Adds one outcome (with the raw record it came from, for identifier counts).
+    pub fn add(&mut self, raw: Option<&RawRecord>, outcome: &Outcome) {
+        self.read += 1;
+        match outcome {
+            Outcome::Encoded { warnings, .. } => {
+                self.encoded += 1;
+                for warning in warnings {
+                    *self.warnings.entry(warning.kind.code()).or_default() += 1;
+                }
+                if let Some(raw) = raw {
+                    for field in IDENTIFIER_FIELDS {
+                        let counts = self.identifiers.entry(field.name()).or_default();
+                        if identifier_value(raw, field).is_none() {
+                            counts.absent += 1;
+                        } else if warnings.iter().any(|w| {
+                            w.field == field
+                                && matches!(w.kind, WarningKind::InvalidIdentifier { .. })
+                        }) {
+                            counts.invalid += 1;
+                        } else {
+                            counts.valid += 1;
+                        }
+                    }
+                }
+            }
+            Outcome::Skipped(problem) => {
+                self.skipped += 1;
+                *self.errors.entry(problem.code).or_default() += 1;
+            }
+        }
+    }
+
+    /// Whether any record was skipped or warned about.
+    pub fn has_problems(&self) -> bool {
+        self.skipped > 0 || !self.warnings.is_empty()
+    }
+}
+
+/// The problems of one outcome, for the report.
+pub fn problems(outcome: &Outcome) -> Vec<Problem> {
+    match outcome {
+        Outcome::Skipped(problem) => vec![problem.clone()],
+        Outcome::Encoded {
+            record_id,
+            warnings,
+            position,
+            ..
+        } => warnings
+            .iter()
+            .map(|w| Problem {
+                severity: "warning",
+                position: position.clone(),
+                record_id: Some(record_id.clone()),
+                field: Some(w.field.name()),
+                code: w.kind.code(),
+                message: w.to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn problem_code(problem: &crate::encode::record::RecordProblem) -> &'static str {
+    use crate::encode::record::RecordProblem;
+    match problem {
+        RecordProblem::Missing => "missing",
+        RecordProblem::ImpossibleDate { .. } => "impossible_date",
+        RecordProblem::UnusableName { .. } => "unusable_name",
+    }
+}
+
+/// Validates and encodes one read result.
+pub fn encode_one(
+    encoder: &Encoder,
+    read: &Result<RawRecord, InputError>,
+    today: NaiveDate,
+    policy: Policy,
+) -> Outcome {
+    let raw = match read {
+        Ok(raw) => raw,
+        Err(error) => {
+            return Outcome::Skipped(Problem {
+                severity: "error",
+                position: None,
+                record_id: None,
+                field: None,
+                code: "unreadable",
+                message: error.to_string(),
+            })
+        }
+    };
+    match PupilRecord::from_raw_with(raw, today, policy) {
+        Ok(validated) => Outcome::Encoded {
+            encoded: encoder.encode(&validated.record),
+            record_id: validated.record.record_id,
+            warnings: validated.warnings,
+            position: raw.position.as_ref().map(ToString::to_string),
+        },
+        Err(error) => Outcome::Skipped(Problem {
+            severity: "error",
+            position: error.record.position.as_ref().map(ToString::to_string),
+            record_id: error.record.record_id.clone(),
+            field: Some(error.field.name()),
+            code: problem_code(&error.problem),
+            message: error.to_string(),
+        }),
+    }
+}
+
+/// Encodes a chunk of read results in parallel, keeping input order.
+pub fn encode_chunk(
+    encoder: &Encoder,
+    chunk: &[Result<RawRecord, InputError>],
+    today: NaiveDate,
+    policy: Policy,
+) -> Vec<Outcome> {
+    chunk
+        .par_iter()
+        .map(|read| encode_one(encoder, read, today, policy))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::keys::{AgreementSecret, LocalKey};
+
+    fn encoder() -> Encoder {
+        Encoder::new(
+            &AgreementSecret::from_bytes("t", 1, [1; 32]).unwrap(),
+            LocalKey::from_bytes([2; 32]),
+        )
+    }
+
+    fn raw(id: &str, upn: Option<&str>) -> RawRecord {
+        RawRecord {
+            record_id: Some(id.into()),
+            forename: Some("Ava".into()),
+            surname: Some("Patel".into()),
+            dob: Some("2015-04-01".into()),
+            upn: upn.map(Into::into),
+            ..RawRecord::default()
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_identifiers_warnings_and_skips() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut missing_dob = raw("3", None);
+        missing_dob.dob = None;
+        let reads = vec![
+            Ok(raw("1", Some("H801200001001"))),
+            Ok(raw("2", Some("G801200001001"))),
+            Ok(missing_dob),
+        ];
+        let outcomes = encode_chunk(&encoder(), &reads, today, Policy::Pupil);
+        let mut summary = Summary::default();
+        for (read, outcome) in reads.iter().zip(&outcomes) {
+            summary.add(read.as_ref().ok(), outcome);
+        }
+        assert_eq!((summary.read, summary.encoded, summary.skipped), (3, 2, 1));
+        assert_eq!(
+            summary.identifiers["upn"],
+            IdentifierCounts {
+                valid: 1,
+                invalid: 1,
+                absent: 0
+            }
+        );
+        assert_eq!(summary.warnings["invalid_identifier"], 1);
+        assert_eq!(summary.errors["missing"], 1);
+        let report = problems(&outcomes[2]);
+        assert_eq!(report[0].field, Some("dob"));
+        assert_eq!(report[0].record_id.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn parallel_encoding_keeps_input_order() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let reads: Vec<_> = (0..200).map(|i| Ok(raw(&i.to_string(), None))).collect();
+        let outcomes = encode_chunk(&encoder(), &reads, today, Policy::Pupil);
+        for (i, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Outcome::Encoded { record_id, .. } => assert_eq!(record_id, &i.to_string()),
+                Outcome::Skipped(p) => panic!("{p:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Salted field-level Bloom filters of names (protocol.md §5): the fuzzy encoding.
+//!
+//! Each name field (forename, surname) becomes a 256-bit filter: every bigram of the padded
+//! name sets [`BITS_PER_BIGRAM`] bits chosen by HMAC-SHA256 under a per-field key ("random
+//! hashing", not double hashing). The HMAC input is prefixed with the record's *DOB salt*
+//! (year and the unordered day/month pair), so two records' filters are comparable only when
+//! their dates of birth agree up to a day/month transposition. That salt is what defeats the
+//! frequency and pattern-mining attacks on field-level filters: an attacker sees at most a few
+//! thousand filters per salt nationally, far below the ~100k those attacks need
+//! (pprl notes §1.3, §2.2); see protocol.md §9 for the trade-off.
+//!
+//! Because a DOB error makes the field filters incomparable, each record also carries one
+//! 512-bit *record-level* filter of both names (a CLK), salted only by the year of birth, which
+//! the matcher uses as a fallback when the DOB salts differ and for LSH blocking.
+
+use crate::encode::keys::DerivedKey;
+
+/// Field filter length in bits.
+pub const FILTER_BITS: usize = 256;
+/// Record-level names filter length in bits.
+pub const NAMES_FILTER_BITS: usize = 512;
+/// Bits set per distinct bigram.
+pub const BITS_PER_BIGRAM: usize = 8;
+/// The padding character added at both ends of a name before taking bigrams.
+pub const PAD: u8 = b'_';
+
+/// Which name field a filter encodes; each has its own key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BloomField {
+    /// The legal forename, all words joined.
+    Forename,
+    /// The legal surname, canonical full form.
+    Surname,
+    /// Both names in one record-level filter, salted by year of birth.
+    Names,
+}
+
+impl BloomField {
+    /// The label used in key derivation and on the wire.
+    pub fn label(self) -> &'static str {
+        match self {
+            BloomField::Forename => "forename",
+            BloomField::Surname => "surname",
+            BloomField::Names => "names",
+        }
+    }
+}
+
+/// A Bloom filter of `W` little-endian 64-bit words (bit `i` is bit `i % 64` of word `i / 64`;
+/// on the wire, byte `j` holds bits `8j..8j+8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Bloom<const W: usize>(pub [u64; W]);
+
+/// A 256-bit field filter (forename or surname).
+pub type NameBloom = Bloom<4>;
+/// A 512-bit record-level filter of both names.
+pub type NamesBloom = Bloom<8>;
+
+impl<const W: usize> Default for Bloom<W> {
+    fn default() -> Self {
+        Bloom([0; W])
+    }
+}
+
+impl<const W: usize> Bloom<W> {
+    /// Length in bits.
+    pub const BITS: usize = W * 64;
+    /// Sets bit `i`.
+    pub fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1u64 << (i % 64);
+    }
+
+    /// Whether bit `i` is set.
+    pub fn get(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// The number of set bits.
+    pub fn count_ones(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    /// The number of bits set in both.
+    pub fn count_common(&self, other: &Self) -> u32 {
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .map(|(a, b)| (a & b).count_ones())
+            .sum()
+    }
+
+    /// The Dice coefficient 2|A∩B| / (|A|+|B|); 0 when both are empty.
+    pub fn dice(&self, other: &Self) -> f64 {
+        let total = self.count_ones() + other.count_ones();
+        if total == 0 {
+            0.0
+        } else {
+            2.0 * f64::from(self.count_common(other)) / f64::from(total)
+        }
+    }
+
+    /// The wire bytes (`W * 8`).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// Parses the wire bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != W * 8 {
+            return None;
+        }
+        let mut words = [0u64; W];
+        for (i, word) in words.iter_mut().enumerate() {
+            *word = u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().ok()?);
+        }
+        Some(Bloom(words))
+    }
+}
+
+/// The distinct bigrams of `_name_`, in first-occurrence order.
+///
+/// ```
+/// use pupilmatch::encode::bloom::bigrams;
+/// assert_eq!(bigrams("anna"), ["_a", "an", "nn", "na", "a_"]);
+/// ```
+pub fn bigrams(name: &str) -> Vec<String> {
+    let mut padded = Vec::with_capacity(name.len() + 2);
+    padded.push(PAD);
+    padded.extend_from_slice(name.as_bytes());
+    padded.push(PAD);
+    let mut out: Vec<String> = Vec::with_capacity(padded.len());
+    for pair in padded.windows(2) {
+        let gram = String::from_utf8_lossy(pair).into_owned();
+        if !out.contains(&gram) {
+            out.push(gram);
+        }
+    }
+    out
+}
+
+/// Encodes a folded name under a field key and a DOB salt (protocol.md §5.2): for each distinct
+/// bigram `g`, `h = HMAC-SHA256(K_field, salt ‖ 0x1F ‖ g)` and bits `h[0], …, h[7]` are set.
+pub fn encode_name(key: &DerivedKey, salt: &str, name: &str) -> NameBloom {
+    let mut filter = NameBloom::default();
+    set_features(&mut filter, key, salt, bigrams(name).iter().map(String::as_bytes), |b| {
+        usize::from(b[0])
+    });
+    filter
+}
+
+/// Encodes both names into the record-level filter (protocol.md §5.3): features are `f` +
+/// each forename bigram and `s` + each surname bigram; for each, `h = HMAC-SHA256(K_names,
+/// year ‖ 0x1F ‖ feature)` and bits `u16_be(h[2i..2i+2]) mod 512` for `i` in `0..8` are set.
+pub fn encode_names(key: &DerivedKey, year: &str, forename: &str, surname: &str) -> NamesBloom {
+    let features: Vec<Vec<u8>> = bigrams(forename)
+        .iter()
+        .map(|g| [b"f", g.as_bytes()].concat())
+        .chain(bigrams(surname).iter().map(|g| [b"s", g.as_bytes()].concat()))
+        .collect();
+    let mut filter = NamesBloom::default();
+    set_features(&mut filter, key, year, features.iter().map(Vec::as_slice), |b| {
+        usize::from(u16::from_be_bytes([b[0], b[1]])) % NAMES_FILTER_BITS
+    });
+    filter
+}
+
+/// Sets [`BITS_PER_BIGRAM`] bits per feature, each position read from the feature's HMAC by
+/// `position` over successive chunks of `size_of_position` bytes.
+fn set_features<'a, const W: usize>(
+    filter: &mut Bloom<W>,
+    key: &DerivedKey,
+    salt: &str,
+    features: impl Iterator<Item = &'a [u8]>,
+    position: impl Fn(&[u8]) -> usize,
+) {
+    let chunk = if W * 64 > 256 { 2 } else { 1 };
+    let mut prefixed = key.hmac();
+    hmac::Mac::update(&mut prefixed, salt.as_bytes());
+    hmac::Mac::update(&mut prefixed, &[0x1F]);
+    for feature in features {
+        let mut mac = prefixed.clone();
+        hmac::Mac::update(&mut mac, feature);
+        let digest = hmac::Mac::finalize(mac).into_bytes();
+        for bytes in digest.chunks(chunk).take(BITS_PER_BIGRAM) {
+            filter.set(position(bytes));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::keys::{AgreementSecret, KeyPurpose, KeySchedule};
+
+    fn key(field: BloomField) -> DerivedKey {
+        let secret = AgreementSecret::from_bytes("test", 1, [9; 32]).unwrap();
+        KeySchedule::new(&secret).key(KeyPurpose::Bloom(field))
+    }
+
+    #[test]
+    fn a_typo_keeps_a_high_dice_and_a_different_name_does_not() {
+        let k = key(BloomField::Surname);
+        let salt = "2014-03-07";
+        let a = encode_name(&k, salt, "robinson");
+        let typo = encode_name(&k, salt, "robinsen");
+        let other = encode_name(&k, salt, "kowalski");
+        assert!(a.dice(&typo) > 0.7, "{}", a.dice(&typo));
+        assert!(a.dice(&other) < 0.3, "{}", a.dice(&other));
+        assert_eq!(a.dice(&a), 1.0);
+    }
+
+    #[test]
+    fn the_same_name_under_another_dob_salt_is_unrelated() {
+        let k = key(BloomField::Forename);
+        let a = encode_name(&k, "2014-03-07", "oliver");
+        let b = encode_name(&k, "2014-03-08", "oliver");
+        assert!(a.dice(&b) < 0.4, "{}", a.dice(&b));
+    }
+
+    #[test]
+    fn fields_use_independent_keys() {
+        let a = encode_name(&key(BloomField::Forename), "2014-03-07", "morgan");
+        let b = encode_name(&key(BloomField::Surname), "2014-03-07", "morgan");
+        assert!(a.dice(&b) < 0.4);
+    }
+
+    #[test]
+    fn the_names_filter_survives_a_dob_error_but_not_a_year_change() {
+        let k = key(BloomField::Names);
+        let a = encode_names(&k, "2014", "oliver", "kowalski");
+        let typo = encode_names(&k, "2014", "olivier", "kowalsky");
+        let other_year = encode_names(&k, "2015", "oliver", "kowalski");
+        assert!(a.dice(&typo) > 0.6, "{}", a.dice(&typo));
+        assert!(a.dice(&other_year) < 0.4, "{}", a.dice(&other_year));
+    }
+
+    #[test]
+    fn wire_bytes_round_trip() {
+        let a = encode_name(&key(BloomField::Forename), "2014-03-07", "siobhan");
+        assert_eq!(NameBloom::from_bytes(&a.to_bytes()), Some(a));
+        assert_eq!(NameBloom::from_bytes(&[0; 31]), None);
+    }
+}

@@ -1,0 +1,600 @@
+//! Validation of a raw record into a [`PupilRecord`] (protocol.md §1): required fields, dates,
+//! names and identifiers, with every problem naming the record and the field.
+//!
+//! Under the [`Policy::Pupil`] policy (every pupil file), a record missing a required field,
+//! with an impossible date of birth, or whose legal forename or surname is a placeholder is
+//! *skipped* ([`RecordError`]); an invalid identifier or an unusable optional name is *dropped
+//! from the record* and reported ([`RecordWarning`]), so the child can still be found by name
+//! and date of birth. [`Policy::Lenient`] (benchmarks such as FEBRL4, partial search queries)
+//! turns unusable names and dates into warnings too and keeps whatever remains.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::encode::identifiers::{Identifier, Scheme};
+use crate::encode::normalise::{Forename, NameProblem, Surname};
+use crate::input::{Column, RawRecord, SourcePosition};
+
+/// A child's sex as recorded by the school (CTF `Gender`/`Sex`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sex {
+    /// F.
+    Female,
+    /// M.
+    Male,
+}
+
+impl Sex {
+    /// The one-letter code hashed into the sex check (protocol.md §4.4).
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::Female => "F",
+            Sex::Male => "M",
+        }
+    }
+}
+
+/// A validated pupil record, ready to encode. Holds raw personal data: it never leaves the
+/// authority.
+#[derive(Debug, Clone)]
+pub struct PupilRecord {
+    /// The authority's own id for the record (never sent; see `LocalKey::record_ref`).
+    pub record_id: String,
+    /// The authority code from the input, if it had one.
+    pub authority: Option<String>,
+    /// Legal forename (always present under [`Policy::Pupil`]).
+    pub forename: Option<Forename>,
+    /// Middle names, all words.
+    pub middle_names: Option<Forename>,
+    /// Legal surname (always present under [`Policy::Pupil`]).
+    pub surname: Option<Surname>,
+    /// A previous surname.
+    pub former_surname: Option<Surname>,
+    /// The forename the child is known by.
+    pub preferred_forename: Option<Forename>,
+    /// The surname the child is known by.
+    pub preferred_surname: Option<Surname>,
+    /// Date of birth (always present under [`Policy::Pupil`]).
+    pub dob: Option<NaiveDate>,
+    /// Sex, when known.
+    pub sex: Option<Sex>,
+    /// Valid identifiers: current and former UPN (both scheme `upn`), SCN, PPSN, NI pupil id.
+    pub identifiers: Vec<Identifier>,
+}
+
+/// Where a record came from and which record it is, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLabel {
+    /// File and line, when read from a file.
+    pub position: Option<SourcePosition>,
+    /// The record id, when present.
+    pub record_id: Option<String>,
+}
+
+impl fmt::Display for RecordLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.position, &self.record_id) {
+            (Some(p), Some(id)) => write!(f, "{p} (record `{id}`)"),
+            (Some(p), None) => write!(f, "{p}"),
+            (None, Some(id)) => write!(f, "record `{id}`"),
+            (None, None) => f.write_str("record"),
+        }
+    }
+}
+
+/// Why a record cannot be encoded at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{record}: field `{field}`: {problem}", field = field.name())]
+pub struct RecordError {
+    /// Which record.
+    pub record: RecordLabel,
+    /// Which field.
+    pub field: Column,
+    /// What is wrong.
+    pub problem: RecordProblem,
+}
+
+/// What is wrong with a required field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordProblem {
+    /// The field is empty or absent.
+    #[error("is required but missing")]
+    Missing,
+    /// The date cannot be a pupil's date of birth.
+    #[error("`{value}` is not a possible date of birth: {reason}")]
+    ImpossibleDate {
+        /// The value as given.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// The name cannot be used.
+    #[error("`{value}` {problem}")]
+    UnusableName {
+        /// The value as given.
+        value: String,
+        /// Why.
+        problem: NameProblem,
+    },
+}
+
+/// Something in a record that was dropped or may be wrong; the record is still encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordWarning {
+    /// Which field.
+    pub field: Column,
+    /// What happened.
+    pub kind: WarningKind,
+}
+
+/// The kinds of warning, counted in the encode summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarningKind {
+    /// An identifier failed its check and was left out of the encoding.
+    InvalidIdentifier {
+        /// The value as given.
+        value: String,
+        /// The check that failed.
+        reason: String,
+    },
+    /// A UPN whose LA code is in no list we know; still encoded.
+    UnknownLaCode {
+        /// The LA code (characters 2–4).
+        code: u16,
+    },
+    /// An optional name field was unusable and was left out.
+    UnusableName {
+        /// The value as given.
+        value: String,
+        /// Why.
+        problem: NameProblem,
+    },
+    /// Letters outside the Latin script were dropped from a name.
+    NonLatinLettersDropped,
+    /// A sex value we do not recognise; treated as unknown.
+    UnrecognisedSex {
+        /// The value as given.
+        value: String,
+    },
+    /// Lenient policy only: a required field was missing or unusable and was left out.
+    LeftOut {
+        /// What was wrong.
+        problem: RecordProblem,
+    },
+}
+
+impl WarningKind {
+    /// A short stable name for counting and reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WarningKind::InvalidIdentifier { .. } => "invalid_identifier",
+            WarningKind::UnknownLaCode { .. } => "unknown_la_code",
+            WarningKind::UnusableName { .. } => "unusable_name",
+            WarningKind::NonLatinLettersDropped => "non_latin_letters_dropped",
+            WarningKind::UnrecognisedSex { .. } => "unrecognised_sex",
+            WarningKind::LeftOut { .. } => "left_out",
+        }
+    }
+}
+
+impl fmt::Display for RecordWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = self.field.name();
+        match &self.kind {
+            WarningKind::InvalidIdentifier { value, reason } => {
+                write!(f, "field `{field}`: `{value}` is not valid ({reason}); left out")
+            }
+            WarningKind::UnknownLaCode { code } => {
+                write!(f, "field `{field}`: LA code {code:03} is not in the known list")
+            }
+            WarningKind::UnusableName { value, problem } => {
+                write!(f, "field `{field}`: `{value}` {problem}; left out")
+            }
+            WarningKind::NonLatinLettersDropped => {
+                write!(f, "field `{field}`: letters outside the Latin script were dropped")
+            }
+            WarningKind::UnrecognisedSex { value } => {
+                write!(f, "field `{field}`: `{value}` is not a recognised sex; treated as unknown")
+            }
+            WarningKind::LeftOut { problem } => write!(f, "field `{field}`: {problem}; left out"),
+        }
+    }
+}
+
+/// A validated record and what was dropped from it.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// The record.
+    pub record: PupilRecord,
+    /// Warnings, in field order.
+    pub warnings: Vec<RecordWarning>,
+}
+
+/// The earliest date of birth accepted.
+pub const EARLIEST_DOB: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => panic!("valid constant date"),
+};
+
+/// Parses a date of birth in `YYYY-MM-DD`, `DD/MM/YYYY` or `YYYYMMDD` (protocol.md §1.2),
+/// rejecting dates before 1900 or after `today`.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use pupilmatch::encode::record::parse_dob;
+/// let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+/// let d = NaiveDate::from_ymd_opt(2014, 3, 7).unwrap();
+/// assert_eq!(parse_dob("2014-03-07", today), Ok(d));
+/// assert_eq!(parse_dob("07/03/2014", today), Ok(d));
+/// assert_eq!(parse_dob("20140307", today), Ok(d));
+/// assert!(parse_dob("2014-02-30", today).is_err());
+/// ```
+pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let value = raw.trim();
+    let parsed = if value.len() == 10 && value.as_bytes()[4] == b'-' {
+        NaiveDate::parse_from_str(value, "%Y-%m-%d")
+    } else if value.len() == 10 && value.as_bytes()[2] == b'/' {
+        NaiveDate::parse_from_str(value, "%d/%m/%Y")
+    } else if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
+        NaiveDate::parse_from_str(value, "%Y%m%d")
+    } else {
+        return Err("expected YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD".to_string());
+    };
+    let date = parsed.map_err(|_| "no such calendar date".to_string())?;
+    if date < EARLIEST_DOB {
+        return Err("before 1900".to_string());
+    }
+    if date > today {
+        return Err("in the future".to_string());
+    }
+    Ok(date)
+}
+
+/// Parses a sex value; `Ok(None)` for an explicit "unknown".
+fn parse_sex(raw: &str) -> Result<Option<Sex>, ()> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "f" | "female" | "girl" => Ok(Some(Sex::Female)),
+        "m" | "male" | "boy" => Ok(Some(Sex::Male)),
+        "" | "u" | "x" | "9" | "0" | "unknown" | "not known" | "notknown" | "not stated" => {
+            Ok(None)
+        }
+        _ => Err(()),
+    }
+}
+
+/// How strictly required fields are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// `record_id`, `forename`, `surname` and `dob` are required and must be usable.
+    #[default]
+    Pupil,
+    /// Only `record_id` is required; unusable names and dates become warnings.
+    Lenient,
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl PupilRecord {
+    /// Validates a raw record against protocol.md §1 under [`Policy::Pupil`], as of `today`.
+    pub fn from_raw(raw: &RawRecord, today: NaiveDate) -> Result<Validated, RecordError> {
+        Self::from_raw_with(raw, today, Policy::Pupil)
+    }
+
+    /// Validates a raw record under a policy, as of `today`.
+    pub fn from_raw_with(
+        raw: &RawRecord,
+        today: NaiveDate,
+        policy: Policy,
+    ) -> Result<Validated, RecordError> {
+        let label = RecordLabel {
+            position: raw.position.clone(),
+            record_id: non_empty(&raw.record_id).map(str::to_string),
+        };
+        let mut warnings = Vec::new();
+        // A problem with a required field: an error under the pupil policy, a warning otherwise.
+        let mut required_problem =
+            |field: Column, problem: RecordProblem| -> Result<(), RecordError> {
+                match policy {
+                    Policy::Pupil => Err(RecordError {
+                        record: label.clone(),
+                        field,
+                        problem,
+                    }),
+                    Policy::Lenient => {
+                        warnings.push(RecordWarning {
+                            field,
+                            kind: WarningKind::LeftOut { problem },
+                        });
+                        Ok(())
+                    }
+                }
+            };
+        let record_id = non_empty(&raw.record_id)
+            .map(str::to_string)
+            .ok_or_else(|| RecordError {
+                record: label.clone(),
+                field: Column::RecordId,
+                problem: RecordProblem::Missing,
+            })?;
+
+        let mut forename = None;
+        match non_empty(&raw.forename) {
+            None => required_problem(Column::Forename, RecordProblem::Missing)?,
+            Some(value) => match Forename::parse(value) {
+                Ok(name) => forename = Some(name),
+                Err(problem) => required_problem(
+                    Column::Forename,
+                    RecordProblem::UnusableName {
+                        value: value.to_string(),
+                        problem,
+                    },
+                )?,
+            },
+        }
+        let mut surname = None;
+        match non_empty(&raw.surname) {
+            None => required_problem(Column::Surname, RecordProblem::Missing)?,
+            Some(value) => match Surname::parse(value) {
+                Ok(name) => surname = Some(name),
+                Err(problem) => required_problem(
+                    Column::Surname,
+                    RecordProblem::UnusableName {
+                        value: value.to_string(),
+                        problem,
+                    },
+                )?,
+            },
+        }
+        let mut dob = None;
+        match non_empty(&raw.dob) {
+            None => required_problem(Column::Dob, RecordProblem::Missing)?,
+            Some(value) => match parse_dob(value, today) {
+                Ok(date) => dob = Some(date),
+                Err(reason) => required_problem(
+                    Column::Dob,
+                    RecordProblem::ImpossibleDate {
+                        value: value.to_string(),
+                        reason,
+                    },
+                )?,
+            },
+        }
+        if forename.as_ref().is_some_and(|f| f.dropped_non_latin) {
+            warnings.push(RecordWarning {
+                field: Column::Forename,
+                kind: WarningKind::NonLatinLettersDropped,
+            });
+        }
+        if surname.as_ref().is_some_and(|s| s.dropped_non_latin) {
+            warnings.push(RecordWarning {
+                field: Column::Surname,
+                kind: WarningKind::NonLatinLettersDropped,
+            });
+        }
+
+        let mut optional_forename = |field: Column, value: &Option<String>| {
+            let raw = non_empty(value)?;
+            match Forename::parse(raw) {
+                Ok(name) => Some(name),
+                Err(problem) => {
+                    warnings.push(RecordWarning {
+                        field,
+                        kind: WarningKind::UnusableName {
+                            value: raw.to_string(),
+                            problem,
+                        },
+                    });
+                    None
+                }
+            }
+        };
+        let middle_names = optional_forename(Column::MiddleNames, &raw.middle_names);
+        let preferred_forename =
+            optional_forename(Column::PreferredForename, &raw.preferred_forename);
+        let mut optional_surname = |field: Column, value: &Option<String>| {
+            let raw = non_empty(value)?;
+            match Surname::parse(raw) {
+                Ok(name) => Some(name),
+                Err(problem) => {
+                    warnings.push(RecordWarning {
+                        field,
+                        kind: WarningKind::UnusableName {
+                            value: raw.to_string(),
+                            problem,
+                        },
+                    });
+                    None
+                }
+            }
+        };
+        let former_surname = optional_surname(Column::FormerSurname, &raw.former_surname);
+        let preferred_surname = optional_surname(Column::PreferredSurname, &raw.preferred_surname);
+
+        let sex = match non_empty(&raw.sex) {
+            None => None,
+            Some(value) => parse_sex(value).unwrap_or_else(|()| {
+                warnings.push(RecordWarning {
+                    field: Column::Sex,
+                    kind: WarningKind::UnrecognisedSex {
+                        value: value.to_string(),
+                    },
+                });
+                None
+            }),
+        };
+
+        let mut identifiers: Vec<Identifier> = Vec::new();
+        for (field, scheme, value) in [
+            (Column::Upn, Scheme::Upn, &raw.upn),
+            (Column::FormerUpn, Scheme::Upn, &raw.former_upn),
+            (Column::Scn, Scheme::Scn, &raw.scn),
+            (Column::Ppsn, Scheme::Ppsn, &raw.ppsn),
+            (Column::NiPupilId, Scheme::NiPupilId, &raw.ni_pupil_id),
+        ] {
+            let Some(value) = non_empty(value) else {
+                continue;
+            };
+            match Identifier::parse(scheme, value) {
+                Ok(id) => {
+                    if let Identifier::Upn(upn) = &id {
+                        if !upn.la_code_known() {
+                            warnings.push(RecordWarning {
+                                field,
+                                kind: WarningKind::UnknownLaCode {
+                                    code: upn.la_code(),
+                                },
+                            });
+                        }
+                    }
+                    if !identifiers.contains(&id) {
+                        identifiers.push(id);
+                    }
+                }
+                Err(error) => warnings.push(RecordWarning {
+                    field,
+                    kind: WarningKind::InvalidIdentifier {
+                        value: value.to_string(),
+                        reason: error.to_string(),
+                    },
+                }),
+            }
+        }
+
+        Ok(Validated {
+            record: PupilRecord {
+                record_id,
+                authority: non_empty(&raw.authority).map(str::to_string),
+                forename,
+                middle_names,
+                surname,
+                former_surname,
+                preferred_forename,
+                preferred_surname,
+                dob,
+                sex,
+                identifiers,
+            },
+            warnings,
+        })
+    }
+}
+
+/// The DOB salt (protocol.md §4.1): `YYYY-aa-bb` with `aa ≤ bb` the day and month in either
+/// order, so a day/month transposition keeps the same salt.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use pupilmatch::encode::record::dob_salt;
+/// let d = NaiveDate::from_ymd_opt(2014, 3, 7).unwrap();
+/// let swapped = NaiveDate::from_ymd_opt(2014, 7, 3).unwrap();
+/// assert_eq!(dob_salt(d), "2014-03-07");
+/// assert_eq!(dob_salt(swapped), "2014-03-07");
+/// ```
+pub fn dob_salt(dob: NaiveDate) -> String {
+    let (a, b) = (dob.day().min(dob.month()), dob.day().max(dob.month()));
+    format!("{:04}-{a:02}-{b:02}", dob.year())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    fn raw() -> RawRecord {
+        RawRecord {
+            record_id: Some("LEEDS-000123".into()),
+            forename: Some("Seán".into()),
+            surname: Some("Ó Briain".into()),
+            dob: Some("2014-03-07".into()),
+            ..RawRecord::default()
+        }
+    }
+
+    #[test]
+    fn a_minimal_record_validates() {
+        let v = PupilRecord::from_raw(&raw(), today()).unwrap();
+        assert_eq!(v.record.forename.unwrap().full, "sean");
+        assert_eq!(v.record.surname.unwrap().full, "obriain");
+        assert!(v.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_lenient_policy_keeps_a_record_without_a_usable_date() {
+        let mut r = raw();
+        r.dob = Some("19651301".into());
+        r.forename = None;
+        let v = PupilRecord::from_raw_with(&r, today(), Policy::Lenient).unwrap();
+        assert_eq!(v.record.dob, None);
+        assert_eq!(v.record.forename, None);
+        assert_eq!(v.warnings.len(), 2);
+        assert!(v.warnings.iter().all(|w| w.kind.code() == "left_out"));
+    }
+
+    #[test]
+    fn a_missing_required_field_names_the_record_and_field() {
+        let mut r = raw();
+        r.dob = Some("  ".into());
+        let err = PupilRecord::from_raw(&r, today()).unwrap_err();
+        assert_eq!(err.field, Column::Dob);
+        assert_eq!(err.problem, RecordProblem::Missing);
+        assert_eq!(
+            err.to_string(),
+            "record `LEEDS-000123`: field `dob`: is required but missing"
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_errors() {
+        for bad in ["2014-02-30", "1899-12-31", "2031-01-01", "7/3/2014", "yesterday"] {
+            let mut r = raw();
+            r.dob = Some(bad.into());
+            let err = PupilRecord::from_raw(&r, today()).unwrap_err();
+            assert!(
+                matches!(err.problem, RecordProblem::ImpossibleDate { .. }),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_placeholder_forename_skips_the_record() {
+        let mut r = raw();
+        r.forename = Some("Unknown".into());
+        let err = PupilRecord::from_raw(&r, today()).unwrap_err();
+        assert_eq!(err.field, Column::Forename);
+    }
+
+    #[test]
+    fn an_invalid_identifier_is_dropped_with_a_warning() {
+        let mut r = raw();
+        r.upn = Some("A801200005001".into());
+        r.scn = Some("123456785".into());
+        let v = PupilRecord::from_raw(&r, today()).unwrap();
+        assert_eq!(v.record.identifiers.len(), 1);
+        assert_eq!(v.record.identifiers[0].scheme(), Scheme::Scn);
+        assert_eq!(v.warnings.len(), 1);
+        assert_eq!(v.warnings[0].field, Column::Upn);
+        assert_eq!(v.warnings[0].kind.code(), "invalid_identifier");
+    }
+
+    #[test]
+    fn sex_values_from_ctf_and_census_are_understood() {
+        for (value, sex) in [("M", Some(Sex::Male)), ("female", Some(Sex::Female)), ("U", None)] {
+            let mut r = raw();
+            r.sex = Some(value.into());
+            let v = PupilRecord::from_raw(&r, today()).unwrap();
+            assert_eq!(v.record.sex, sex, "{value}");
+            assert!(v.warnings.is_empty());
+        }
+        let mut r = raw();
+        r.sex = Some("Q".into());
+        let v = PupilRecord::from_raw(&r, today()).unwrap();
+        assert_eq!(v.warnings[0].kind.code(), "unrecognised_sex");
+    }
+}

@@ -1,0 +1,470 @@
+//! Composite match keys (protocol.md §4): keyed HMAC tokens over combinations of name forms and
+//! date of birth, used by the hub to generate candidates and as evidence of which fields agree.
+//!
+//! **Every token mixes at least a name and a date of birth** (or a name and two of the three
+//! date components): there is deliberately no token of a forename, surname, date of birth or sex
+//! alone, because frequency analysis of such a column re-identifies common values at national
+//! scale without any key (pprl notes §2.1). Identifier tokens are the exception: UPN, SCN, PPSN
+//! and NI pupil ids are near-unique, so a token of one alone leaks nothing by frequency.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::encode::keys::{DerivedKey, KeyPurpose, KeySchedule};
+use crate::encode::names::forename_groups;
+use crate::encode::normalise::dedup_keep_order;
+use crate::encode::phonetic::soundex;
+use crate::encode::record::PupilRecord;
+
+/// Token length in bytes (a truncated HMAC-SHA256).
+pub const TOKEN_BYTES: usize = 16;
+
+/// A family of composite match keys; each has its own derived key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyFamily {
+    /// Forename form + surname form + DOB (exact or day/month swapped), and the names swapped.
+    NameDob = 1,
+    /// Nickname/cognate group of a forename form + surname form + DOB.
+    GroupDob = 2,
+    /// Surname form + DOB: survives a forename change or an unknown nickname.
+    SurnameDob = 3,
+    /// Forename form + DOB: survives a surname change not recorded as former surname.
+    ForenameDob = 4,
+    /// First two letters of forename and surname + DOB (Weber et al. 2012).
+    InitialsDob = 5,
+    /// Soundex of forename and surname core + DOB.
+    PhoneticDob = 6,
+    /// Full names + year and month of birth: survives an error in the day.
+    NameYearMonth = 7,
+    /// Full names + year and day of birth: survives an error in the month.
+    NameYearDay = 8,
+    /// Full names + day and month of birth: survives an error in the year.
+    NameMonthDay = 9,
+}
+
+impl KeyFamily {
+    /// Every family, in code order.
+    pub const ALL: [KeyFamily; 9] = [
+        KeyFamily::NameDob,
+        KeyFamily::GroupDob,
+        KeyFamily::SurnameDob,
+        KeyFamily::ForenameDob,
+        KeyFamily::InitialsDob,
+        KeyFamily::PhoneticDob,
+        KeyFamily::NameYearMonth,
+        KeyFamily::NameYearDay,
+        KeyFamily::NameMonthDay,
+    ];
+
+    /// The one-byte wire code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The family for a wire code.
+    pub fn from_code(code: u8) -> Option<KeyFamily> {
+        KeyFamily::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// The label in key derivation, e.g. `name-dob`.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyFamily::NameDob => "name-dob",
+            KeyFamily::GroupDob => "group-dob",
+            KeyFamily::SurnameDob => "surname-dob",
+            KeyFamily::ForenameDob => "forename-dob",
+            KeyFamily::InitialsDob => "initials-dob",
+            KeyFamily::PhoneticDob => "phonetic-dob",
+            KeyFamily::NameYearMonth => "name-ym",
+            KeyFamily::NameYearDay => "name-yd",
+            KeyFamily::NameMonthDay => "name-md",
+        }
+    }
+}
+
+/// Flags telling which variant of the record produced a token (protocol.md §4.2). They travel in
+/// clear beside the token so the matcher can tell *how* two records agree.
+pub mod flags {
+    /// The date of birth with day and month swapped.
+    pub const DOB_SWAPPED: u8 = 1;
+    /// A forename form other than the legal forename in full (a part, preferred or middle name).
+    pub const FORENAME_ALT: u8 = 2;
+    /// A surname form other than the legal surname in full (core, part, former or preferred).
+    pub const SURNAME_ALT: u8 = 4;
+    /// Forename and surname exchanged.
+    pub const NAMES_SWAPPED: u8 = 8;
+    /// Every defined flag.
+    pub const ALL: u8 = DOB_SWAPPED | FORENAME_ALT | SURNAME_ALT | NAMES_SWAPPED;
+}
+
+/// One match key: family, variant flags and token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MatchKey {
+    /// The family.
+    pub family: KeyFamily,
+    /// Variant flags (see [`flags`]).
+    pub flags: u8,
+    /// The token.
+    pub token: [u8; TOKEN_BYTES],
+}
+
+/// The separator between fields inside a token's HMAC input.
+pub const FIELD_SEPARATOR: u8 = 0x1F;
+
+/// The date strings a record's exact-DOB tokens are computed over (protocol.md §4.1): the date
+/// itself, then, when the day could be a month and differs from it, the date with day and
+/// month swapped.
+pub fn dob_variants(dob: NaiveDate) -> Vec<(String, u8)> {
+    let mut out = vec![(dob.format("%Y-%m-%d").to_string(), 0)];
+    if dob.day() <= 12 && dob.day() != dob.month() {
+        out.push((
+            format!("{:04}-{:02}-{:02}", dob.year(), dob.day(), dob.month()),
+            flags::DOB_SWAPPED,
+        ));
+    }
+    out
+}
+
+/// A record's forename forms with their flags (protocol.md §4.2), primary first, deduplicated.
+pub fn forename_forms(record: &PupilRecord) -> Vec<(String, u8)> {
+    let mut out = Vec::new();
+    let alt = flags::FORENAME_ALT;
+    if let Some(forename) = &record.forename {
+        out.push((forename.full.clone(), 0));
+        if forename.words.len() > 1 {
+            out.extend(
+                forename
+                    .words
+                    .iter()
+                    .filter(|w| w.len() >= 2)
+                    .map(|w| (w.clone(), alt)),
+            );
+        }
+    }
+    if let Some(preferred) = &record.preferred_forename {
+        out.push((preferred.full.clone(), alt));
+        out.push((preferred.first().to_string(), alt));
+    }
+    if let Some(middle) = &record.middle_names {
+        out.extend(
+            middle
+                .words
+                .iter()
+                .filter(|w| w.len() >= 2)
+                .map(|w| (w.clone(), alt)),
+        );
+    }
+    dedup_forms(out)
+}
+
+/// A record's surname forms with their flags (protocol.md §4.2), primary first, deduplicated.
+pub fn surname_forms(record: &PupilRecord) -> Vec<(String, u8)> {
+    let mut out: Vec<(String, u8)> = record
+        .surname
+        .iter()
+        .flat_map(|s| s.variants())
+        .enumerate()
+        .map(|(i, v)| (v.to_string(), if i == 0 { 0 } else { flags::SURNAME_ALT }))
+        .collect();
+    for other in [&record.former_surname, &record.preferred_surname]
+        .into_iter()
+        .flatten()
+    {
+        out.extend(
+            other
+                .variants()
+                .into_iter()
+                .map(|v| (v.to_string(), flags::SURNAME_ALT)),
+        );
+    }
+    dedup_forms(out)
+}
+
+/// Keeps the first (lowest-flag) occurrence of each form.
+fn dedup_forms(forms: Vec<(String, u8)>) -> Vec<(String, u8)> {
+    let mut seen: Vec<String> = Vec::with_capacity(forms.len());
+    forms
+        .into_iter()
+        .filter(|(form, _)| {
+            if seen.contains(form) {
+                false
+            } else {
+                seen.push(form.clone());
+                true
+            }
+        })
+        .collect()
+}
+
+/// The first two letters of a folded name (or the whole name if shorter).
+fn initials(name: &str) -> &str {
+    &name[..name.len().min(2)]
+}
+
+/// Derived keys for every token family.
+pub struct TokenKeys {
+    keys: Vec<(KeyFamily, DerivedKey)>,
+}
+
+impl TokenKeys {
+    /// Derives the key of every family.
+    pub fn derive(schedule: &KeySchedule) -> Self {
+        TokenKeys {
+            keys: KeyFamily::ALL
+                .into_iter()
+                .map(|f| (f, schedule.key(KeyPurpose::Token(f))))
+                .collect(),
+        }
+    }
+
+    fn key(&self, family: KeyFamily) -> &DerivedKey {
+        &self
+            .keys
+            .iter()
+            .find(|(f, _)| *f == family)
+            .expect("every family has a key")
+            .1
+    }
+
+    /// One token: `HMAC-SHA256(K_family, f1 ‖ 0x1F ‖ f2 ‖ … )[..16]`.
+    pub fn token(&self, family: KeyFamily, fields: &[&str]) -> [u8; TOKEN_BYTES] {
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(fields.len() * 2);
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                parts.push(&[FIELD_SEPARATOR]);
+            }
+            parts.push(field.as_bytes());
+        }
+        let digest = self.key(family).mac(&parts);
+        digest[..TOKEN_BYTES].try_into().expect("16 of 32 bytes")
+    }
+
+    /// Every match key of a record (protocol.md §4.3), sorted by family then token, each token
+    /// once with the lowest flags that produced it.
+    pub fn match_keys(&self, record: &PupilRecord) -> Vec<MatchKey> {
+        let Some(date) = record.dob else {
+            // Every family includes the date of birth: a record without one has no match keys
+            // and can be found only by identifier.
+            return Vec::new();
+        };
+        let forenames = forename_forms(record);
+        let surnames = surname_forms(record);
+        let dobs = dob_variants(date);
+        let primary_forename = record.forename.as_ref().map(|f| f.full.as_str());
+        let primary_surname = record.surname.as_ref().map(|s| s.full.as_str());
+        let mut keys: Vec<MatchKey> = Vec::new();
+        let mut push = |family: KeyFamily, flags: u8, fields: &[&str]| {
+            keys.push(MatchKey {
+                family,
+                flags,
+                token: self.token(family, fields),
+            });
+        };
+
+        let mut groups: Vec<(&str, u8)> = forenames
+            .iter()
+            .flat_map(|(name, flag)| forename_groups(name).iter().map(move |g| (*g, *flag)))
+            .collect();
+        groups.sort_by_key(|(_, flag)| *flag);
+        dedup_by_name(&mut groups);
+
+        for (dob, dob_flag) in &dobs {
+            for (forename, f_flag) in &forenames {
+                for (surname, s_flag) in &surnames {
+                    push(
+                        KeyFamily::NameDob,
+                        dob_flag | f_flag | s_flag,
+                        &[forename, surname, dob],
+                    );
+                }
+                push(KeyFamily::ForenameDob, dob_flag | f_flag, &[forename, dob]);
+            }
+            for (surname, s_flag) in &surnames {
+                push(KeyFamily::SurnameDob, dob_flag | s_flag, &[surname, dob]);
+            }
+            for (group, f_flag) in &groups {
+                for (surname, s_flag) in &surnames {
+                    push(
+                        KeyFamily::GroupDob,
+                        dob_flag | f_flag | s_flag,
+                        &[group, surname, dob],
+                    );
+                }
+            }
+            let (Some(forename), Some(surname)) = (&record.forename, &record.surname) else {
+                continue;
+            };
+            push(
+                KeyFamily::NameDob,
+                dob_flag | flags::NAMES_SWAPPED,
+                &[&surname.full, &forename.full, dob],
+            );
+            for (surname_form, s_flag) in &surnames {
+                push(
+                    KeyFamily::InitialsDob,
+                    dob_flag | s_flag,
+                    &[initials(&forename.full), initials(surname_form), dob],
+                );
+            }
+            let surname_core = surname.core.as_deref().unwrap_or(&surname.full);
+            push(
+                KeyFamily::PhoneticDob,
+                *dob_flag,
+                &[&soundex(forename.first()), &soundex(surname_core), dob],
+            );
+        }
+
+        if let (Some(forename), Some(surname)) = (primary_forename, primary_surname) {
+            let (y, m, d) = (date.year(), date.month(), date.day());
+            for (family, partial) in [
+                (KeyFamily::NameYearMonth, format!("{y:04}-{m:02}-**")),
+                (KeyFamily::NameYearDay, format!("{y:04}-**-{d:02}")),
+                (KeyFamily::NameMonthDay, format!("****-{m:02}-{d:02}")),
+            ] {
+                push(family, 0, &[forename, surname, &partial]);
+            }
+        }
+
+        // Lowest flags first, so deduplication keeps the most direct variant of each token.
+        keys.sort_by_key(|k| (k.family, k.token, k.flags));
+        keys.dedup_by_key(|k| (k.family, k.token));
+        keys
+    }
+}
+
+fn dedup_by_name(groups: &mut Vec<(&str, u8)>) {
+    let mut names: Vec<&str> = groups.iter().map(|(n, _)| *n).collect();
+    dedup_keep_order(&mut names);
+    let mut kept = Vec::with_capacity(names.len());
+    for name in names {
+        if let Some(entry) = groups.iter().find(|(n, _)| *n == name) {
+            kept.push(*entry);
+        }
+    }
+    *groups = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::keys::AgreementSecret;
+    use crate::encode::record::PupilRecord;
+    use crate::input::RawRecord;
+
+    fn record(forename: &str, surname: &str, dob: &str) -> PupilRecord {
+        let raw = RawRecord {
+            record_id: Some("1".into()),
+            forename: Some(forename.into()),
+            surname: Some(surname.into()),
+            dob: Some(dob.into()),
+            ..RawRecord::default()
+        };
+        PupilRecord::from_raw(&raw, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
+            .unwrap()
+            .record
+    }
+
+    fn keys() -> TokenKeys {
+        TokenKeys::derive(&KeySchedule::new(
+            &AgreementSecret::from_bytes("test", 1, [3; 32]).unwrap(),
+        ))
+    }
+
+    fn shared(a: &PupilRecord, b: &PupilRecord) -> Vec<(KeyFamily, u8, u8)> {
+        let k = keys();
+        let (ka, kb) = (k.match_keys(a), k.match_keys(b));
+        let mut out = Vec::new();
+        for x in &ka {
+            for y in &kb {
+                if x.family == y.family && x.token == y.token {
+                    out.push((x.family, x.flags, y.flags));
+                }
+            }
+        }
+        out
+    }
+
+    fn agree_on(a: &PupilRecord, b: &PupilRecord, family: KeyFamily) -> bool {
+        shared(a, b).iter().any(|(f, _, _)| *f == family)
+    }
+
+    #[test]
+    fn the_same_child_agrees_on_the_exact_name_and_dob_key() {
+        let a = record("Seán", "Ó Briain", "2014-03-07");
+        let b = record("Sean", "O Briain", "2014-03-07");
+        assert!(shared(&a, &b).contains(&(KeyFamily::NameDob, 0, 0)));
+    }
+
+    #[test]
+    fn a_transposed_dob_agrees_through_the_swapped_variant() {
+        let a = record("Amy", "Jones", "2014-03-07");
+        let b = record("Amy", "Jones", "2014-07-03");
+        let s = shared(&a, &b);
+        assert!(s.contains(&(KeyFamily::NameDob, 0, flags::DOB_SWAPPED)), "{s:?}");
+    }
+
+    #[test]
+    fn swapped_forename_and_surname_agree_through_the_swap_variant() {
+        let a = record("Khan", "Ayesha", "2013-05-20");
+        let b = record("Ayesha", "Khan", "2013-05-20");
+        let s = shared(&a, &b);
+        assert!(
+            s.iter()
+                .any(|(f, x, y)| *f == KeyFamily::NameDob
+                    && (x | y) & flags::NAMES_SWAPPED != 0),
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn a_cognate_forename_agrees_on_the_group_key() {
+        let a = record("William", "Murphy", "2012-11-30");
+        let b = record("Liam", "Murphy", "2012-11-30");
+        assert!(agree_on(&a, &b, KeyFamily::GroupDob));
+        assert!(!agree_on(&a, &b, KeyFamily::ForenameDob));
+    }
+
+    #[test]
+    fn one_wrong_date_component_keeps_a_partial_date_key() {
+        let a = record("Amy", "Jones", "2014-03-07");
+        assert!(agree_on(&a, &record("Amy", "Jones", "2014-03-17"), KeyFamily::NameYearMonth));
+        assert!(agree_on(&a, &record("Amy", "Jones", "2014-08-07"), KeyFamily::NameYearDay));
+        assert!(agree_on(&a, &record("Amy", "Jones", "2015-03-07"), KeyFamily::NameMonthDay));
+    }
+
+    #[test]
+    fn a_hyphenated_surname_meets_its_parts() {
+        let a = record("Lily", "Smith-Jones", "2015-01-09");
+        let b = record("Lily", "Jones", "2015-01-09");
+        let s = shared(&a, &b);
+        assert!(s.contains(&(KeyFamily::NameDob, flags::SURNAME_ALT, 0)), "{s:?}");
+    }
+
+    #[test]
+    fn respellings_meet_on_the_phonetic_key() {
+        let a = record("Rhys", "Smyth", "2011-06-02");
+        let b = record("Reece", "Smith", "2011-06-02");
+        assert!(agree_on(&a, &b, KeyFamily::PhoneticDob));
+    }
+
+    #[test]
+    fn different_children_with_one_name_in_common_share_no_full_name_key() {
+        let twin_a = record("Jack", "Wilson", "2014-03-07");
+        let twin_b = record("Oscar", "Wilson", "2014-03-07");
+        let s = shared(&twin_a, &twin_b);
+        assert!(s.iter().all(|(f, _, _)| *f == KeyFamily::SurnameDob), "{s:?}");
+    }
+
+    #[test]
+    fn a_record_yields_no_duplicate_tokens_and_a_stable_order() {
+        let a = record("Mary Anne", "Smith-Jones", "2014-03-07");
+        let k = keys().match_keys(&a);
+        let mut sorted = k.clone();
+        sorted.sort_by_key(|x| (x.family, x.token));
+        assert_eq!(k, sorted);
+        let mut tokens: Vec<_> = k.iter().map(|x| (x.family, x.token)).collect();
+        tokens.dedup();
+        assert_eq!(tokens.len(), k.len());
+    }
+}

@@ -1,0 +1,12 @@
+//! pupilmatch: privacy-preserving pupil matching for children missing from education.
+//!
+//! Authorities in England, Wales, Scotland, Northern Ireland and Ireland encode their pupil
+//! records locally ([`encode`]) into keyed tokens and salted Bloom filters; a hub stores only
+//! those encodings and proposes probable matches, which both authorities must confirm before
+//! anything identifying is released. `protocol.md` is the byte-level contract for the encodings;
+//! `ARCHITECTURE.md` is the map of this crate.
+
+pub mod encode;
+pub mod input;
+pub mod cli;
+pub mod store;

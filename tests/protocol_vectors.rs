@@ -1,0 +1,147 @@
+//! protocol.md §10 is the contract: the vectors printed there must be exactly what this crate
+//! computes. Run with `UPDATE_PROTOCOL_VECTORS=1` to rewrite the block after a deliberate,
+//! versioned protocol change (never to make a failing test pass).
+
+use chrono::NaiveDate;
+use pupilmatch::encode::hub_layer::HubLayer;
+use pupilmatch::encode::keys::{hex, KeyPurpose, KeySchedule};
+use pupilmatch::encode::record::{dob_salt, PupilRecord};
+use pupilmatch::encode::tokens::{forename_forms, surname_forms, KeyFamily};
+use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
+use pupilmatch::input::RawRecord;
+use serde_json::{json, Value};
+
+const BEGIN: &str = "<!-- vectors:begin -->";
+const END: &str = "<!-- vectors:end -->";
+
+fn secret_bytes() -> [u8; 32] {
+    std::array::from_fn(|i| i as u8)
+}
+
+fn local_bytes() -> [u8; 32] {
+    std::array::from_fn(|i| 0xA0 ^ i as u8)
+}
+
+fn hub_bytes() -> [u8; 32] {
+    std::array::from_fn(|i| 0x5A ^ (3 * i) as u8)
+}
+
+fn inputs() -> Vec<RawRecord> {
+    let record = |id: &str, f: &str, m: Option<&str>, s: &str, dob: &str, sex: &str| RawRecord {
+        record_id: Some(id.into()),
+        forename: Some(f.into()),
+        middle_names: m.map(Into::into),
+        surname: Some(s.into()),
+        dob: Some(dob.into()),
+        sex: Some(sex.into()),
+        ..RawRecord::default()
+    };
+    let mut sean = record("GLA-0001", "Seán", None, "Ó Briain", "2014-03-07", "M");
+    sean.scn = Some("123456785".into());
+    let mut aoife = record(
+        "380-17",
+        "Aoife Máire",
+        Some("Gráinne"),
+        "Ní Bhraonáin",
+        "2012-11-30",
+        "F",
+    );
+    aoife.upn = Some("H801200001001".into());
+    aoife.former_surname = Some("Smith-Jones".into());
+    let mut lukasz = record("IE-77", "Łukasz", None, "Wójcik", "15/06/2013", "M");
+    lukasz.ppsn = Some("1234567FA".into());
+    lukasz.preferred_forename = Some("Luke".into());
+    vec![sean, aoife, lukasz]
+}
+
+fn compute() -> Value {
+    let secret = AgreementSecret::from_bytes("example-agreement", 1, secret_bytes()).unwrap();
+    let schedule = KeySchedule::new(&secret);
+    let encoder = Encoder::new(&secret, LocalKey::from_bytes(local_bytes()));
+    let hub = HubLayer::from_bytes(&hub_bytes());
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let mut derived = serde_json::Map::new();
+    for family in KeyFamily::ALL {
+        let purpose = KeyPurpose::Token(family);
+        derived.insert(
+            purpose.label(),
+            json!(hex(schedule.key(purpose).expose_for_test_vectors())),
+        );
+    }
+    for purpose in [
+        KeyPurpose::Bloom(pupilmatch::encode::bloom::BloomField::Forename),
+        KeyPurpose::Identifier(pupilmatch::encode::identifiers::Scheme::Scn),
+        KeyPurpose::DobCheck,
+    ] {
+        derived.insert(
+            purpose.label(),
+            json!(hex(schedule.key(purpose).expose_for_test_vectors())),
+        );
+    }
+    let records: Vec<Value> = inputs()
+        .iter()
+        .map(|raw| {
+            let record = PupilRecord::from_raw(raw, today).unwrap().record;
+            let encoded = encoder.encode(&record);
+            json!({
+                "input": {
+                    "record_id": raw.record_id, "forename": raw.forename,
+                    "middle_names": raw.middle_names, "surname": raw.surname,
+                    "former_surname": raw.former_surname,
+                    "preferred_forename": raw.preferred_forename, "dob": raw.dob,
+                    "sex": raw.sex, "upn": raw.upn, "scn": raw.scn, "ppsn": raw.ppsn,
+                },
+                "dob_salt": dob_salt(record.dob.unwrap()),
+                "forename_forms": forename_forms(&record),
+                "surname_forms": surname_forms(&record),
+                "encoded": encoded,
+                "stored_by_hub": hub.apply(&encoded),
+            })
+        })
+        .collect();
+    json!({
+        "agreement_id": "example-agreement",
+        "epoch": 1,
+        "agreement_secret_hex": hex(&secret_bytes()),
+        "local_key_hex": hex(&local_bytes()),
+        "hub_key_hex": hex(&hub_bytes()),
+        "encoded_on": "2026-11-22",
+        "derived_keys_hex": derived,
+        "records": records,
+    })
+}
+
+fn render(value: &Value) -> String {
+    format!(
+        "{BEGIN}\n```json\n{}\n```\n{END}",
+        serde_json::to_string_pretty(value).unwrap()
+    )
+}
+
+#[test]
+fn protocol_md_test_vectors_match_the_implementation() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/protocol.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = text
+        .find(BEGIN)
+        .expect("protocol.md has a vectors:begin marker");
+    let end = text
+        .find(END)
+        .expect("protocol.md has a vectors:end marker")
+        + END.len();
+    let computed = compute();
+    if std::env::var_os("UPDATE_PROTOCOL_VECTORS").is_some() {
+        let updated = format!("{}{}{}", &text[..start], render(&computed), &text[end..]);
+        std::fs::write(path, updated).unwrap();
+        return;
+    }
+    let block = &text[start..end];
+    let json_start = block.find("```json").expect("a json block") + "```json".len();
+    let json_end = block.rfind("```").expect("end of the json block");
+    let documented: Value = serde_json::from_str(&block[json_start..json_end])
+        .expect("the protocol.md vectors are valid JSON");
+    assert_eq!(
+        documented, computed,
+        "protocol.md §10 disagrees with the implementation"
+    );
+}
