@@ -6,7 +6,9 @@
 //! anything identifying is released. `protocol.md` is the byte-level contract for the encodings;
 //! `ARCHITECTURE.md` is the map of this crate.
 
-pub mod encode;
-pub mod input;
 pub mod cli;
+pub mod encode;
+pub mod evaluate;
+pub mod hub;
+pub mod input;
 pub mod store;

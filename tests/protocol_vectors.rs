@@ -106,6 +106,7 @@ fn compute() -> Value {
         "local_key_hex": hex(&local_bytes()),
         "hub_key_hex": hex(&hub_bytes()),
         "encoded_on": "2026-11-22",
+        "names_tables_digest": pupilmatch::encode::names::tables_digest(),
         "derived_keys_hex": derived,
         "records": records,
     })

@@ -32,7 +32,11 @@ pub struct EncodeArgs {
     #[arg(long)]
     pub output: PathBuf,
     /// This authority's local key for opaque record references; created on first use.
-    #[arg(long, env = "PUPILMATCH_LOCAL_KEY", default_value = "authority-local.key")]
+    #[arg(
+        long,
+        env = "PUPILMATCH_LOCAL_KEY",
+        default_value = "authority-local.key"
+    )]
     pub local_key: PathBuf,
     /// Where to write the problem report (JSONL); default: OUTPUT with `.problems.jsonl`.
     #[arg(long)]
@@ -86,7 +90,10 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let today = chrono::Local::now().date_naive();
     let mut records = read_records(&args.input)?;
 
-    let report_path = args.report.clone().unwrap_or_else(|| default_report(&args.output));
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| default_report(&args.output));
     let mut output = AtomicJsonl::create(&args.output)?;
     let mut report = AtomicJsonl::create(&report_path)?;
     let mut map = match &args.map {

@@ -40,7 +40,11 @@ pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
         );
     } else if args.hub {
         let (_, created) = HubLayer::load_or_create(&args.output)?;
-        anyhow::ensure!(created, "{} already exists; refusing to overwrite", args.output.display());
+        anyhow::ensure!(
+            created,
+            "{} already exists; refusing to overwrite",
+            args.output.display()
+        );
         eprintln!(
             "wrote hub key {}: keep it outside the hub database (KMS/HSM in production)",
             args.output.display()

@@ -142,9 +142,13 @@ pub fn bigrams(name: &str) -> Vec<String> {
 /// bigram `g`, `h = HMAC-SHA256(K_field, salt ‖ 0x1F ‖ g)` and bits `h[0], …, h[7]` are set.
 pub fn encode_name(key: &DerivedKey, salt: &str, name: &str) -> NameBloom {
     let mut filter = NameBloom::default();
-    set_features(&mut filter, key, salt, bigrams(name).iter().map(String::as_bytes), |b| {
-        usize::from(b[0])
-    });
+    set_features(
+        &mut filter,
+        key,
+        salt,
+        bigrams(name).iter().map(String::as_bytes),
+        |b| usize::from(b[0]),
+    );
     filter
 }
 
@@ -155,12 +159,20 @@ pub fn encode_names(key: &DerivedKey, year: &str, forename: &str, surname: &str)
     let features: Vec<Vec<u8>> = bigrams(forename)
         .iter()
         .map(|g| [b"f", g.as_bytes()].concat())
-        .chain(bigrams(surname).iter().map(|g| [b"s", g.as_bytes()].concat()))
+        .chain(
+            bigrams(surname)
+                .iter()
+                .map(|g| [b"s", g.as_bytes()].concat()),
+        )
         .collect();
     let mut filter = NamesBloom::default();
-    set_features(&mut filter, key, year, features.iter().map(Vec::as_slice), |b| {
-        usize::from(u16::from_be_bytes([b[0], b[1]])) % NAMES_FILTER_BITS
-    });
+    set_features(
+        &mut filter,
+        key,
+        year,
+        features.iter().map(Vec::as_slice),
+        |b| usize::from(u16::from_be_bytes([b[0], b[1]])) % NAMES_FILTER_BITS,
+    );
     filter
 }
 

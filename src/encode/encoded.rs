@@ -181,9 +181,8 @@ impl Encoder {
         let year = record.dob.map(|d| format!("{:04}", d.year()));
         let forename = record.forename.as_ref().map(|f| f.full.as_str());
         let surname = record.surname.as_ref().map(|s| s.full.as_str());
-        let field_bf = |key: &DerivedKey, name: Option<&str>| {
-            Some(encode_name(key, salt.as_deref()?, name?))
-        };
+        let field_bf =
+            |key: &DerivedKey, name: Option<&str>| Some(encode_name(key, salt.as_deref()?, name?));
         EncodedRecord {
             record_ref: self.local.record_ref(&record.record_id),
             keys: self.tokens.match_keys(record),
@@ -199,11 +198,14 @@ impl Encoder {
                     s.unwrap_or(""),
                 )),
             },
-            dob_check: salt.as_ref().map(|s| self.dob_check.mac(&[s.as_bytes()])[0]),
+            dob_check: salt
+                .as_ref()
+                .map(|s| self.dob_check.mac(&[s.as_bytes()])[0]),
             sex_check: match (record.sex, &salt) {
-                (Some(sex), Some(salt)) => {
-                    Some(self.sex_check.mac(&[sex.code().as_bytes(), &[0x1F], salt.as_bytes()])[0])
-                }
+                (Some(sex), Some(salt)) => Some(
+                    self.sex_check
+                        .mac(&[sex.code().as_bytes(), &[0x1F], salt.as_bytes()])[0],
+                ),
                 _ => None,
             },
         }
@@ -271,7 +273,12 @@ impl FromStr for MatchKey {
 
 impl fmt::Display for IdToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.scheme.as_str(), URL_SAFE_NO_PAD.encode(self.token))
+        write!(
+            f,
+            "{}:{}",
+            self.scheme.as_str(),
+            URL_SAFE_NO_PAD.encode(self.token)
+        )
     }
 }
 
@@ -375,7 +382,15 @@ mod tests {
     #[test]
     fn the_wire_form_contains_no_name_date_or_identifier() {
         let json = serde_json::to_string(&encoder().encode(&record())).unwrap();
-        for plain in ["eilidh", "Eilidh", "macleod", "MacLeod", "2013", "123456785", "GLA-77"] {
+        for plain in [
+            "eilidh",
+            "Eilidh",
+            "macleod",
+            "MacLeod",
+            "2013",
+            "123456785",
+            "GLA-77",
+        ] {
             assert!(!json.contains(plain), "{plain} leaked into {json}");
         }
     }
@@ -386,7 +401,9 @@ mod tests {
         assert!("0180AAAAAAAAAAAAAAAAAAAAAA".parse::<MatchKey>().is_err());
         assert!("0100AAAAAAAAAAAAAAAAAAAAAA".parse::<MatchKey>().is_ok());
         assert!("upn:AAAA".parse::<IdToken>().is_err());
-        assert!("passport:AAAAAAAAAAAAAAAAAAAAAA".parse::<IdToken>().is_err());
+        assert!("passport:AAAAAAAAAAAAAAAAAAAAAA"
+            .parse::<IdToken>()
+            .is_err());
     }
 
     #[test]

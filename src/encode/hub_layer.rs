@@ -52,7 +52,10 @@ fn keyed_permutation(key: &DerivedKey, n: usize) -> Vec<u16> {
     let mut order: Vec<(u64, u16)> = (0..n as u16)
         .map(|i| {
             let digest = key.mac(&[&i.to_be_bytes()]);
-            (u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")), i)
+            (
+                u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")),
+                i,
+            )
         })
         .collect();
     order.sort_unstable();

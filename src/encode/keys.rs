@@ -452,10 +452,12 @@ pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     use fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
@@ -489,7 +491,10 @@ mod tests {
         let k = |s: &KeySchedule, p| s.key(p).mac(&[b"x"]);
         assert_ne!(k(&a1, purpose), k(&a2, purpose));
         assert_ne!(k(&a1, purpose), k(&b1, purpose));
-        assert_ne!(k(&a1, purpose), k(&a1, KeyPurpose::Bloom(BloomField::Surname)));
+        assert_ne!(
+            k(&a1, purpose),
+            k(&a1, KeyPurpose::Bloom(BloomField::Surname))
+        );
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! The order of work is [`record`] (validate) → [`normalise`] (fold names) → [`tokens`] and
 //! [`bloom`] (keyed encodings, with keys from [`keys`]) → [`encoded`] (the wire form).
 
-pub mod identifiers;
-pub mod names;
 pub mod bloom;
 pub mod encoded;
 pub mod hub_layer;
+pub mod identifiers;
 pub mod keys;
+pub mod names;
 pub mod normalise;
 pub mod phonetic;
 pub mod record;

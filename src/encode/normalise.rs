@@ -36,7 +36,8 @@ fn is_separator(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '.' | ',' | '/' | '_' | '(' | ')' | '&' | '+'
+            '-' | '\u{2010}'
+                ..='\u{2015}' | '\u{2212}' | '.' | ',' | '/' | '_' | '(' | ')' | '&' | '+'
         )
         || is_apostrophe(c)
 }
@@ -367,26 +368,42 @@ mod tests {
 
     #[test]
     fn letters_that_nfd_does_not_decompose_are_folded_explicitly() {
-        assert_eq!(fold_words("Łucja Øster Ærø Straße Đorđe").words, [
-            "lucja", "oster", "aero", "strasse", "dorde"
-        ]);
+        assert_eq!(
+            fold_words("Łucja Øster Ærø Straße Đorđe").words,
+            ["lucja", "oster", "aero", "strasse", "dorde"]
+        );
     }
 
     #[test]
     fn romanian_cedilla_and_comma_below_forms_fold_the_same() {
         // ş (U+015F, cedilla) and ș (U+0219, comma below); ţ (U+0163) and ț (U+021B).
-        assert_eq!(fold_words("\u{15F}tefan \u{163}epe\u{219}").words, ["stefan", "tepes"]);
-        assert_eq!(fold_words("\u{219}tefan \u{21B}epe\u{15F}").words, ["stefan", "tepes"]);
+        assert_eq!(
+            fold_words("\u{15F}tefan \u{163}epe\u{219}").words,
+            ["stefan", "tepes"]
+        );
+        assert_eq!(
+            fold_words("\u{219}tefan \u{21B}epe\u{15F}").words,
+            ["stefan", "tepes"]
+        );
     }
 
     #[test]
     fn welsh_circumflex_and_diaeresis_fold() {
-        assert_eq!(fold_words("Gwenllïan Siôn Dŵr").words, ["gwenllian", "sion", "dwr"]);
+        assert_eq!(
+            fold_words("Gwenllïan Siôn Dŵr").words,
+            ["gwenllian", "sion", "dwr"]
+        );
     }
 
     #[test]
     fn every_apostrophe_variant_folds_the_same() {
-        for raw in ["O'Brien", "O\u{2019}Brien", "O\u{2018}Brien", "O\u{02BC}Brien", "O`Brien"] {
+        for raw in [
+            "O'Brien",
+            "O\u{2019}Brien",
+            "O\u{2018}Brien",
+            "O\u{02BC}Brien",
+            "O`Brien",
+        ] {
             assert_eq!(full_surname(raw), "obrien", "{raw}");
         }
     }
@@ -396,12 +413,22 @@ mod tests {
         for raw in ["O'Brien", "O Brien", "OBrien", "o'brien", "O' Brien"] {
             assert_eq!(full_surname(raw), "obrien", "{raw}");
         }
-        assert_eq!(Surname::parse("Ó Briain").unwrap().core.as_deref(), Some("briain"));
+        assert_eq!(
+            Surname::parse("Ó Briain").unwrap().core.as_deref(),
+            Some("briain")
+        );
     }
 
     #[test]
     fn mc_and_mac_fold_together() {
-        for raw in ["McDonald", "Mc Donald", "MacDonald", "Macdonald", "M'Donald", "Mac Donald"] {
+        for raw in [
+            "McDonald",
+            "Mc Donald",
+            "MacDonald",
+            "Macdonald",
+            "M'Donald",
+            "Mac Donald",
+        ] {
             assert_eq!(full_surname(raw), "macdonald", "{raw}");
         }
     }
@@ -432,7 +459,16 @@ mod tests {
 
     #[test]
     fn placeholder_names_are_rejected() {
-        for raw in ["Unknown", "BABY", "Test", "N/A", "Not Known", "Baby Boy", "xx", "Twin 1"] {
+        for raw in [
+            "Unknown",
+            "BABY",
+            "Test",
+            "N/A",
+            "Not Known",
+            "Baby Boy",
+            "xx",
+            "Twin 1",
+        ] {
             assert_eq!(Forename::parse(raw), Err(NameProblem::Placeholder), "{raw}");
         }
         assert_eq!(Surname::parse("Unknown"), Err(NameProblem::Placeholder));

@@ -183,19 +183,31 @@ impl fmt::Display for RecordWarning {
         let field = self.field.name();
         match &self.kind {
             WarningKind::InvalidIdentifier { value, reason } => {
-                write!(f, "field `{field}`: `{value}` is not valid ({reason}); left out")
+                write!(
+                    f,
+                    "field `{field}`: `{value}` is not valid ({reason}); left out"
+                )
             }
             WarningKind::UnknownLaCode { code } => {
-                write!(f, "field `{field}`: LA code {code:03} is not in the known list")
+                write!(
+                    f,
+                    "field `{field}`: LA code {code:03} is not in the known list"
+                )
             }
             WarningKind::UnusableName { value, problem } => {
                 write!(f, "field `{field}`: `{value}` {problem}; left out")
             }
             WarningKind::NonLatinLettersDropped => {
-                write!(f, "field `{field}`: letters outside the Latin script were dropped")
+                write!(
+                    f,
+                    "field `{field}`: letters outside the Latin script were dropped"
+                )
             }
             WarningKind::UnrecognisedSex { value } => {
-                write!(f, "field `{field}`: `{value}` is not a recognised sex; treated as unknown")
+                write!(
+                    f,
+                    "field `{field}`: `{value}` is not a recognised sex; treated as unknown"
+                )
             }
             WarningKind::LeftOut { problem } => write!(f, "field `{field}`: {problem}; left out"),
         }
@@ -551,7 +563,13 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_errors() {
-        for bad in ["2014-02-30", "1899-12-31", "2031-01-01", "7/3/2014", "yesterday"] {
+        for bad in [
+            "2014-02-30",
+            "1899-12-31",
+            "2031-01-01",
+            "7/3/2014",
+            "yesterday",
+        ] {
             let mut r = raw();
             r.dob = Some(bad.into());
             let err = PupilRecord::from_raw(&r, today()).unwrap_err();
@@ -585,7 +603,11 @@ mod tests {
 
     #[test]
     fn sex_values_from_ctf_and_census_are_understood() {
-        for (value, sex) in [("M", Some(Sex::Male)), ("female", Some(Sex::Female)), ("U", None)] {
+        for (value, sex) in [
+            ("M", Some(Sex::Male)),
+            ("female", Some(Sex::Female)),
+            ("U", None),
+        ] {
             let mut r = raw();
             r.sex = Some(value.into());
             let v = PupilRecord::from_raw(&r, today()).unwrap();

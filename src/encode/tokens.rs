@@ -401,7 +401,10 @@ mod tests {
         let a = record("Amy", "Jones", "2014-03-07");
         let b = record("Amy", "Jones", "2014-07-03");
         let s = shared(&a, &b);
-        assert!(s.contains(&(KeyFamily::NameDob, 0, flags::DOB_SWAPPED)), "{s:?}");
+        assert!(
+            s.contains(&(KeyFamily::NameDob, 0, flags::DOB_SWAPPED)),
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -411,8 +414,7 @@ mod tests {
         let s = shared(&a, &b);
         assert!(
             s.iter()
-                .any(|(f, x, y)| *f == KeyFamily::NameDob
-                    && (x | y) & flags::NAMES_SWAPPED != 0),
+                .any(|(f, x, y)| *f == KeyFamily::NameDob && (x | y) & flags::NAMES_SWAPPED != 0),
             "{s:?}"
         );
     }
@@ -428,9 +430,21 @@ mod tests {
     #[test]
     fn one_wrong_date_component_keeps_a_partial_date_key() {
         let a = record("Amy", "Jones", "2014-03-07");
-        assert!(agree_on(&a, &record("Amy", "Jones", "2014-03-17"), KeyFamily::NameYearMonth));
-        assert!(agree_on(&a, &record("Amy", "Jones", "2014-08-07"), KeyFamily::NameYearDay));
-        assert!(agree_on(&a, &record("Amy", "Jones", "2015-03-07"), KeyFamily::NameMonthDay));
+        assert!(agree_on(
+            &a,
+            &record("Amy", "Jones", "2014-03-17"),
+            KeyFamily::NameYearMonth
+        ));
+        assert!(agree_on(
+            &a,
+            &record("Amy", "Jones", "2014-08-07"),
+            KeyFamily::NameYearDay
+        ));
+        assert!(agree_on(
+            &a,
+            &record("Amy", "Jones", "2015-03-07"),
+            KeyFamily::NameMonthDay
+        ));
     }
 
     #[test]
@@ -438,7 +452,10 @@ mod tests {
         let a = record("Lily", "Smith-Jones", "2015-01-09");
         let b = record("Lily", "Jones", "2015-01-09");
         let s = shared(&a, &b);
-        assert!(s.contains(&(KeyFamily::NameDob, flags::SURNAME_ALT, 0)), "{s:?}");
+        assert!(
+            s.contains(&(KeyFamily::NameDob, flags::SURNAME_ALT, 0)),
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -453,7 +470,10 @@ mod tests {
         let twin_a = record("Jack", "Wilson", "2014-03-07");
         let twin_b = record("Oscar", "Wilson", "2014-03-07");
         let s = shared(&twin_a, &twin_b);
-        assert!(s.iter().all(|(f, _, _)| *f == KeyFamily::SurnameDob), "{s:?}");
+        assert!(
+            s.iter().all(|(f, _, _)| *f == KeyFamily::SurnameDob),
+            "{s:?}"
+        );
     }
 
     #[test]

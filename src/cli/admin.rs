@@ -1,0 +1,169 @@
+//! `pupilmatch admin`: create authorities and agreements and issue API keys, directly against
+//! the hub's database (run it where the hub runs).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use crate::store::{Authority, Jurisdiction, NewAgreement, Store};
+
+/// Arguments of `pupilmatch admin`.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The hub's database (as for `serve`).
+    #[arg(
+        long,
+        env = "PUPILMATCH_DATABASE",
+        default_value = "sqlite://pupilmatch.db?mode=rwc",
+        global = true
+    )]
+    pub database: String,
+    /// What to administer.
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// The administration subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Authorities.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+    /// Data-sharing agreements.
+    #[command(subcommand)]
+    Agreement(AgreementCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `admin authority …`.
+#[derive(Debug, Subcommand)]
+pub enum AuthorityCommand {
+    /// Register an authority.
+    Add {
+        /// Short code, e.g. an LA code (`380`) or `S12000049`.
+        #[arg(long)]
+        code: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// england, wales, scotland, northern_ireland or ireland.
+        #[arg(long)]
+        jurisdiction: String,
+    },
+}
+
+/// `admin agreement …`.
+#[derive(Debug, Subcommand)]
+pub enum AgreementCommand {
+    /// Register a data-sharing agreement and its members.
+    Add {
+        /// Agreement id, as in the agreement secret file.
+        #[arg(long)]
+        id: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// The purpose of processing.
+        #[arg(long)]
+        purpose: String,
+        /// The lawful basis of processing.
+        #[arg(long)]
+        lawful_basis: String,
+        /// How long records are kept, in days.
+        #[arg(long)]
+        retention_days: i64,
+        /// Key epochs accepted (repeat for several).
+        #[arg(long = "epoch", required = true)]
+        epochs: Vec<u32>,
+        /// Member authority codes (repeat, or list after one flag).
+        #[arg(long = "member", required = true, num_args = 1..)]
+        members: Vec<String>,
+    },
+}
+
+/// `admin key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Issue an API key; it is printed once and stored only as a hash.
+    Issue {
+        /// The authority the key acts for.
+        #[arg(long, required_unless_present = "operator")]
+        authority: Option<String>,
+        /// Issue an operator key (audit checks) instead, with this label.
+        #[arg(long, conflicts_with = "authority")]
+        operator: Option<String>,
+    },
+}
+
+/// Runs `admin`.
+pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let store = Store::connect(&args.database)
+            .await
+            .with_context(|| format!("opening {}", args.database))?;
+        match args.command {
+            AdminCommand::Authority(AuthorityCommand::Add {
+                code,
+                name,
+                jurisdiction,
+            }) => {
+                let jurisdiction: Jurisdiction = jurisdiction
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("--jurisdiction: {e}"))?;
+                store
+                    .add_authority(&Authority {
+                        code: code.clone(),
+                        name,
+                        jurisdiction,
+                    })
+                    .await?;
+                eprintln!("added authority {code} ({jurisdiction})");
+            }
+            AdminCommand::Agreement(AgreementCommand::Add {
+                id,
+                name,
+                purpose,
+                lawful_basis,
+                retention_days,
+                epochs,
+                members,
+            }) => {
+                anyhow::ensure!(retention_days > 0, "--retention-days must be positive");
+                crate::encode::keys::validate_agreement_id(&id)?;
+                let n_members = members.len();
+                store
+                    .add_agreement(&NewAgreement {
+                        id: id.clone(),
+                        name,
+                        purpose,
+                        lawful_basis,
+                        retention_days,
+                        epochs,
+                        members,
+                    })
+                    .await?;
+                eprintln!("added agreement {id} with {n_members} members");
+            }
+            AdminCommand::Key(KeyCommand::Issue {
+                authority,
+                operator,
+            }) => {
+                let label = operator
+                    .clone()
+                    .unwrap_or_else(|| authority.clone().unwrap_or_default());
+                let key = store.issue_key(authority.as_deref(), &label).await?;
+                eprintln!("API key for {label} (shown once; store it securely):");
+                println!("{key}");
+            }
+        }
+        store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,84 @@
+//! `pupilmatch serve`: run the hub. Every setting is a flag or a `PUPILMATCH_*` environment
+//! variable; TLS is expected from a reverse proxy in front of the hub (README).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::hub::{Hub, HubConfig, MatchSettings};
+
+/// Arguments of `pupilmatch serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "PUPILMATCH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Database: an SQLite file (`sqlite://pupilmatch.db?mode=rwc`) or PostgreSQL
+    /// (`postgres://user@host/db`).
+    #[arg(
+        long,
+        env = "PUPILMATCH_DATABASE",
+        default_value = "sqlite://pupilmatch.db?mode=rwc"
+    )]
+    pub database: String,
+    /// The hub key file (created if absent). Keep it outside the database.
+    #[arg(long, env = "PUPILMATCH_HUB_KEY", default_value = "hub.key")]
+    pub hub_key: PathBuf,
+    /// Largest request body accepted, in MiB, after gzip decompression.
+    #[arg(long, env = "PUPILMATCH_MAX_BODY_MIB", default_value_t = 256)]
+    pub max_body_mib: usize,
+    /// Longest a request may take, in seconds.
+    #[arg(long, env = "PUPILMATCH_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
+    pub request_timeout_secs: u64,
+    /// Continuous matching proposes a candidate at or above this probability.
+    #[arg(long, env = "PUPILMATCH_CANDIDATE_PROBABILITY", default_value_t = 0.5)]
+    pub candidate_probability: f64,
+    /// Worker threads of the async runtime (default: one per core).
+    #[arg(long, env = "PUPILMATCH_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl ServeArgs {
+    /// The hub configuration these arguments describe.
+    pub fn config(&self) -> HubConfig {
+        HubConfig {
+            listen: self.listen,
+            database_url: self.database.clone(),
+            hub_key: self.hub_key.clone(),
+            max_body_bytes: self.max_body_mib.saturating_mul(1024 * 1024),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            matching: MatchSettings {
+                candidate_probability: self.candidate_probability,
+                ..MatchSettings::default()
+            },
+        }
+    }
+}
+
+/// Runs `serve` on a new multi-threaded tokio runtime until ctrl-c or SIGTERM.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.candidate_probability),
+        "--candidate-probability must be between 0 and 1"
+    );
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = args.workers {
+        runtime.worker_threads(workers.max(1));
+    }
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let hub = Hub::build(args.config())
+            .await
+            .with_context(|| format!("starting the hub on {}", args.listen))?;
+        eprintln!("pupilmatch hub listening on http://{}", hub.local_addr());
+        hub.run_until_stopped().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

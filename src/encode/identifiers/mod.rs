@@ -1,0 +1,147 @@
+//! National pupil identifiers as parsed types with their real check algorithms
+//! (domain notes §1–4; protocol.md §1.3).
+//!
+//! Parsing canonicalises first — trims, removes internal spaces, upper-cases letters — and the
+//! canonical form is what gets hashed, so `h801 2000 01001` and `H801200001001` are one UPN.
+//! An identifier only ever matches within its own [`Scheme`].
+
+mod ni;
+mod ppsn;
+mod scn;
+mod upn;
+
+pub use ni::{NiPupilId, NiPupilIdError};
+pub use ppsn::{ppsn_check_letter, Ppsn, PpsnError};
+pub use scn::{scn_check_digit, Scn, ScnError};
+pub use upn::{upn_check_letter, Upn, UpnError};
+
+use std::fmt;
+
+/// Which national scheme an identifier belongs to. Identifiers only ever match within one scheme.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scheme {
+    /// England/Wales Unique Pupil Number (current, former and temporary).
+    Upn,
+    /// Scottish Candidate Number.
+    Scn,
+    /// Ireland Personal Public Service Number.
+    Ppsn,
+    /// Northern Ireland pupil identifier (opaque).
+    NiPupilId,
+}
+
+impl Scheme {
+    /// Every scheme.
+    pub const ALL: [Scheme; 4] = [Scheme::Upn, Scheme::Scn, Scheme::Ppsn, Scheme::NiPupilId];
+
+    /// The wire name: `upn`, `scn`, `ppsn`, `ni_pupil_id`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Upn => "upn",
+            Scheme::Scn => "scn",
+            Scheme::Ppsn => "ppsn",
+            Scheme::NiPupilId => "ni_pupil_id",
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Any parsed identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identifier {
+    /// A UPN.
+    Upn(Upn),
+    /// An SCN.
+    Scn(Scn),
+    /// A PPSN.
+    Ppsn(Ppsn),
+    /// An NI pupil identifier.
+    NiPupilId(NiPupilId),
+}
+
+impl Identifier {
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        match self {
+            Identifier::Upn(_) => Scheme::Upn,
+            Identifier::Scn(_) => Scheme::Scn,
+            Identifier::Ppsn(_) => Scheme::Ppsn,
+            Identifier::NiPupilId(_) => Scheme::NiPupilId,
+        }
+    }
+
+    /// The canonical form, as hashed.
+    pub fn canonical(&self) -> &str {
+        match self {
+            Identifier::Upn(x) => x.canonical(),
+            Identifier::Scn(x) => x.canonical(),
+            Identifier::Ppsn(x) => x.canonical(),
+            Identifier::NiPupilId(x) => x.canonical(),
+        }
+    }
+
+    /// Parses a raw value in the given scheme.
+    pub fn parse(scheme: Scheme, raw: &str) -> Result<Identifier, IdentifierError> {
+        Ok(match scheme {
+            Scheme::Upn => Identifier::Upn(Upn::parse(raw)?),
+            Scheme::Scn => Identifier::Scn(Scn::parse(raw)?),
+            Scheme::Ppsn => Identifier::Ppsn(Ppsn::parse(raw)?),
+            Scheme::NiPupilId => Identifier::NiPupilId(NiPupilId::parse(raw)?),
+        })
+    }
+}
+
+/// Why an identifier is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifierError {
+    /// An invalid UPN.
+    #[error(transparent)]
+    Upn(#[from] UpnError),
+    /// An invalid SCN.
+    #[error(transparent)]
+    Scn(#[from] ScnError),
+    /// An invalid PPSN.
+    #[error(transparent)]
+    Ppsn(#[from] PpsnError),
+    /// An invalid NI pupil identifier.
+    #[error(transparent)]
+    NiPupilId(#[from] NiPupilIdError),
+}
+
+/// Trims, removes internal whitespace and upper-cases ASCII letters.
+pub(crate) fn canonicalise(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+macro_rules! identifier_traits {
+    ($ty:ty) => {
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl $ty {
+            /// The canonical form, as hashed.
+            pub fn canonical(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use identifier_traits;

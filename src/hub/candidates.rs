@@ -1,0 +1,86 @@
+//! `GET /v1/candidates`: the candidates the caller is party to, best first, with the matcher's
+//! evidence. Each shows the caller's own record reference and only the other party's authority,
+//! jurisdiction and role.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::AuthorityCaller;
+use super::problem::{ApiError, AppJson, AppQuery};
+use super::state::AppState;
+use crate::store::{CandidateFilter, Jurisdiction};
+
+/// The states a candidate can be in.
+pub const STATES: [&str; 4] = ["proposed", "confirmed", "rejected", "case_closed"];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/v1/candidates", get(list))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    state: Option<String>,
+    min_probability: Option<f64>,
+    counterpart_jurisdiction: Option<Jurisdiction>,
+    /// Only candidates proposed at or after this RFC 3339 time.
+    since: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+    AppQuery(query): AppQuery<ListQuery>,
+) -> Result<AppJson<Value>, ApiError> {
+    if let Some(s) = &query.state {
+        if !STATES.contains(&s.as_str()) {
+            return Err(ApiError::InvalidRequest(format!(
+                "state must be one of {}",
+                STATES.join(", ")
+            )));
+        }
+    }
+    if let Some(since) = &query.since {
+        chrono::DateTime::parse_from_rfc3339(since)
+            .map_err(|_| ApiError::InvalidRequest("since must be an RFC 3339 time".into()))?;
+    }
+    let filter = CandidateFilter {
+        state: query.state,
+        min_probability: query.min_probability,
+        counterpart_jurisdiction: query.counterpart_jurisdiction,
+        created_since: query.since.map(|s| {
+            chrono::DateTime::parse_from_rfc3339(&s)
+                .map(|t| {
+                    t.with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                })
+                .unwrap_or(s)
+        }),
+        limit: query.limit.unwrap_or(100).clamp(1, 1000),
+    };
+    let candidates = state.store.candidates_for(&me.code, &filter).await?;
+    let items: Vec<Value> = candidates
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "state": c.state,
+                "probability": c.probability,
+                "match_weight": c.match_weight,
+                "evidence": c.evidence,
+                "created_at": c.created_at,
+                "record": {"ref": c.own_ref, "role": c.own_role},
+                "counterpart": {
+                    "authority": c.counterpart_authority,
+                    "jurisdiction": c.counterpart_jurisdiction,
+                    "role": c.counterpart_role,
+                },
+            })
+        })
+        .collect();
+    Ok(AppJson(json!({ "candidates": items })))
+}

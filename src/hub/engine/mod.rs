@@ -1,0 +1,66 @@
+//! The seam between the hub and a matcher: the [`MatchEngine`] trait.
+//!
+//! The hub keeps one engine per agreement and key epoch (records under different keys can never
+//! match) and decides *which* indexed records a query may be compared with (tenancy and role
+//! rules, see `hub::index`); the engine decides how they compare. [`interim::InterimEngine`] is
+//! a small blocking-and-scoring implementation used until `crate::matcher` is wired in behind
+//! the same trait. Engines are pure and synchronous: the hub calls them on blocking threads.
+
+pub mod interim;
+
+use crate::encode::EncodedRecord;
+
+/// An indexed record id (the store's row id).
+pub type RecordId = i64;
+
+/// One scored comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// The indexed record.
+    pub id: RecordId,
+    /// Match probability in `[0, 1]`.
+    pub probability: f64,
+    /// Match weight (log2 likelihood ratio).
+    pub match_weight: f64,
+    /// Why, field by field, as JSON.
+    pub explanation: serde_json::Value,
+}
+
+/// An in-memory index of encoded records that can score a query against them.
+pub trait MatchEngine: Send + Sync {
+    /// Adds (or replaces) a record.
+    fn insert(&mut self, id: RecordId, record: EncodedRecord);
+    /// Removes a record; unknown ids are ignored.
+    fn remove(&mut self, id: RecordId);
+    /// Records held.
+    fn len(&self) -> usize;
+    /// Whether the index is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Scores `query` against the indexed records that share blocking evidence with it and
+    /// that `admit` accepts; returns those with at least `min_probability`, best first, at most
+    /// `limit`.
+    fn search(
+        &self,
+        query: &EncodedRecord,
+        admit: &dyn Fn(RecordId) -> bool,
+        min_probability: f64,
+        limit: usize,
+    ) -> Vec<Scored>;
+}
+
+/// A new, empty engine of the kind the hub uses.
+pub fn new_engine() -> Box<dyn MatchEngine> {
+    Box::new(interim::InterimEngine::default())
+}
+
+/// Sorts best first with a deterministic tie-break on the record id.
+pub(crate) fn rank(scored: &mut Vec<Scored>, limit: usize) {
+    scored.sort_by(|a, b| {
+        b.match_weight
+            .total_cmp(&a.match_weight)
+            .then(a.id.cmp(&b.id))
+    });
+    scored.truncate(limit);
+}

@@ -1,0 +1,175 @@
+//! The in-memory matching index: one [`MatchEngine`] per agreement and key epoch, plus what
+//! the hub needs to apply its rules to each indexed record (owner and role).
+//!
+//! Rules (issue 4): a roll record is compared with open cases (`missing`) of *other*
+//! authorities; a missing record with rolls and open cases of other authorities; a national
+//! search with every record of other authorities. Only active rolls and open cases are
+//! indexed. The index lives behind `Arc<RwLock<_>>` in the hub state and is rebuilt from the
+//! database at start.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::engine::{new_engine, MatchEngine, RecordId, Scored};
+use crate::encode::EncodedRecord;
+use crate::store::Role;
+
+/// Who owns an indexed record and what it stands for.
+#[derive(Debug, Clone)]
+pub struct RecordMeta {
+    /// The owning authority.
+    pub authority: Arc<str>,
+    /// Missing or roll.
+    pub role: Role,
+}
+
+/// A record to index.
+#[derive(Debug, Clone)]
+pub struct IndexedRecord {
+    /// The store's row id.
+    pub id: RecordId,
+    /// Owner and role.
+    pub meta: RecordMeta,
+    /// The hub-layer encoding.
+    pub encoding: EncodedRecord,
+}
+
+/// A scored match with the matched record's owner and role.
+#[derive(Debug, Clone)]
+pub struct IndexMatch {
+    /// The score.
+    pub scored: Scored,
+    /// The matched record's owner and role.
+    pub meta: RecordMeta,
+}
+
+type Partition = (String, u32);
+
+#[derive(Default)]
+struct Shard {
+    engine: Option<Box<dyn MatchEngine>>,
+    meta: HashMap<RecordId, RecordMeta>,
+}
+
+/// Every indexed record, partitioned by agreement and epoch.
+#[derive(Default)]
+pub struct MatchIndex {
+    shards: HashMap<Partition, Shard>,
+    location: HashMap<RecordId, Partition>,
+    authorities: HashMap<String, Arc<str>>,
+}
+
+impl MatchIndex {
+    /// Records indexed.
+    pub fn len(&self) -> usize {
+        self.location.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.location.is_empty()
+    }
+
+    /// Interns an authority code so each indexed record holds a pointer, not a string.
+    pub fn authority(&mut self, code: &str) -> Arc<str> {
+        self.authorities
+            .entry(code.to_string())
+            .or_insert_with(|| Arc::from(code))
+            .clone()
+    }
+
+    /// Indexes (or re-indexes) a record under an agreement and epoch.
+    pub fn insert(&mut self, agreement_id: &str, epoch: u32, record: IndexedRecord) {
+        self.remove(record.id);
+        let partition = (agreement_id.to_string(), epoch);
+        let shard = self.shards.entry(partition.clone()).or_default();
+        shard
+            .engine
+            .get_or_insert_with(new_engine)
+            .insert(record.id, record.encoding);
+        shard.meta.insert(record.id, record.meta);
+        self.location.insert(record.id, partition);
+    }
+
+    /// Removes a record (withdrawn, or a case closed); unknown ids are ignored.
+    pub fn remove(&mut self, id: RecordId) {
+        let Some(partition) = self.location.remove(&id) else {
+            return;
+        };
+        if let Some(shard) = self.shards.get_mut(&partition) {
+            if let Some(engine) = shard.engine.as_mut() {
+                engine.remove(id);
+            }
+            shard.meta.remove(&id);
+        }
+    }
+
+    /// The matches of an indexed record under the continuous-matching rules.
+    pub fn matches_of(
+        &self,
+        id: RecordId,
+        query: &EncodedRecord,
+        min_probability: f64,
+        limit: usize,
+    ) -> Vec<IndexMatch> {
+        let Some(partition) = self.location.get(&id) else {
+            return Vec::new();
+        };
+        let shard = &self.shards[partition];
+        let Some(own) = shard.meta.get(&id) else {
+            return Vec::new();
+        };
+        let admit = |other: RecordId| {
+            shard.meta.get(&other).is_some_and(|m| {
+                other != id
+                    && m.authority != own.authority
+                    && (own.role == Role::Missing || m.role == Role::Missing)
+            })
+        };
+        self.run(shard, query, &admit, min_probability, limit)
+    }
+
+    /// A national search: `query` against every record of authorities other than `caller`
+    /// under the agreement and epoch.
+    pub fn search(
+        &self,
+        agreement_id: &str,
+        epoch: u32,
+        caller: &str,
+        query: &EncodedRecord,
+        min_probability: f64,
+        limit: usize,
+    ) -> Vec<IndexMatch> {
+        let Some(shard) = self.shards.get(&(agreement_id.to_string(), epoch)) else {
+            return Vec::new();
+        };
+        let admit = |other: RecordId| {
+            shard
+                .meta
+                .get(&other)
+                .is_some_and(|m| &*m.authority != caller)
+        };
+        self.run(shard, query, &admit, min_probability, limit)
+    }
+
+    fn run(
+        &self,
+        shard: &Shard,
+        query: &EncodedRecord,
+        admit: &dyn Fn(RecordId) -> bool,
+        min_probability: f64,
+        limit: usize,
+    ) -> Vec<IndexMatch> {
+        let Some(engine) = shard.engine.as_ref() else {
+            return Vec::new();
+        };
+        engine
+            .search(query, admit, min_probability, limit)
+            .into_iter()
+            .filter_map(|scored| {
+                let meta = shard.meta.get(&scored.id)?.clone();
+                Some(IndexMatch { scored, meta })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,238 @@
+//! The hub: `pupilmatch serve`, an HTTP service (axum on tokio) where authorities upload
+//! encodings, the hub matches them continuously and answers national searches.
+//!
+//! [`Hub::build`] opens the store (running migrations), loads or creates the hub key, binds the
+//! listener (port 0 in tests) and starts rebuilding the matching index in the background;
+//! [`Hub::run_until_stopped`] serves until ctrl-c/SIGTERM with graceful shutdown. [`router`]
+//! assembles the routes (one file per route group, each with its own `router()`) and the
+//! middleware: request ids, tracing, problem responses for every error, a request timeout, gzip
+//! request bodies and a body-size limit.
+//!
+//! The hub never sees raw personal data: only encodings, to which it applies its own key layer
+//! (protocol.md §7) before storing or indexing anything.
+
+mod auth;
+mod candidates;
+mod cases;
+pub mod engine;
+pub mod index;
+mod matching;
+mod metrics;
+mod ops;
+pub mod problem;
+mod rebuild;
+mod searches;
+mod state;
+mod submissions;
+mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::Router;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use metrics::Metrics;
+pub use ops::OPENAPI;
+pub use state::{AppState, MatchSettings};
+
+use crate::encode::hub_layer::HubLayer;
+use crate::encode::keys::KeyError;
+use crate::store::{Store, StoreError};
+
+/// Everything `pupilmatch serve` can be configured with.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// `sqlite://file.db?mode=rwc` or `postgres://…`.
+    pub database_url: String,
+    /// The hub key file, created if absent; keep it outside the database.
+    pub hub_key: PathBuf,
+    /// Largest request body accepted, after gzip decompression.
+    pub max_body_bytes: usize,
+    /// Longest a request may take.
+    pub request_timeout: Duration,
+    /// Matching thresholds.
+    pub matching: MatchSettings,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://pupilmatch.db?mode=rwc".into(),
+            hub_key: PathBuf::from("hub.key"),
+            max_body_bytes: 256 * 1024 * 1024,
+            request_timeout: Duration::from_secs(120),
+            matching: MatchSettings::default(),
+        }
+    }
+}
+
+/// Why the hub could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The hub key could not be read or created.
+    #[error("hub key: {0}")]
+    Key(#[from] KeyError),
+    /// The listener could not be bound or the server failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A bound, not yet serving hub.
+pub struct Hub {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+    router: Router,
+}
+
+impl Hub {
+    /// Opens the store, loads the hub key, binds the listener and starts the index rebuild.
+    pub async fn build(config: HubConfig) -> Result<Hub, HubError> {
+        let store = Store::connect(&config.database_url).await?;
+        let (layer, created) = HubLayer::load_or_create(&config.hub_key)?;
+        if created {
+            tracing::info!(path = %config.hub_key.display(), "created a new hub key");
+        }
+        let state = AppState {
+            store,
+            layer: Arc::new(layer),
+            index: Arc::new(RwLock::new(index::MatchIndex::default())),
+            metrics: Arc::new(Metrics::default()),
+            settings: config.matching,
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| HubError::Io {
+                context: format!("binding {}", config.listen),
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| HubError::Io {
+            context: "reading the bound address".into(),
+            source,
+        })?;
+        let rebuild_state = state.clone();
+        tokio::spawn(async move {
+            if let Err(error) = rebuild::rebuild(rebuild_state).await {
+                tracing::error!(%error, "rebuilding the matching index failed; the hub stays unready");
+            }
+        });
+        let router = router(state.clone(), &config);
+        tracing::info!(%local_addr, backend = ?state.store.backend(), "hub listening");
+        Ok(Hub {
+            listener,
+            local_addr,
+            state,
+            router,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The shared state (tests read the store and metrics through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until ctrl-c or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> Result<(), HubError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), HubError> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
+            .await
+            .map_err(|source| HubError::Io {
+                context: "serving".into(),
+                source,
+            })?;
+        self.state.store.close().await;
+        tracing::info!("hub stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+/// The whole API with its middleware, for `axum::serve` or `tower::ServiceExt::oneshot`.
+pub fn router(state: AppState, config: &HubConfig) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        // The path only: references in paths are opaque, and no query string is logged.
+        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(),
+            request_id = %id, caller = tracing::field::Empty)
+    });
+    Router::new()
+        .merge(ops::router())
+        .merge(submissions::router())
+        .merge(searches::router())
+        .merge(candidates::router())
+        .merge(cases::router())
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(RequestDecompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn(problem::problem_fallback))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::count_responses,
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

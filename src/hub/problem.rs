@@ -1,0 +1,279 @@
+//! Every error the hub answers with, as RFC 9457 `application/problem+json`.
+//!
+//! Which error to use where: handlers return [`ApiError`]; store errors convert into it through
+//! `From` (becoming an opaque 500 whose detail is logged, not returned, unless the call site
+//! maps them first, e.g. a unique violation to [`ApiError::BatchConflict`]). Request bodies and
+//! query strings go through [`AppJson`] and [`AppQuery`], so malformed input is a problem too.
+//! Errors produced outside handlers (unknown routes, timeouts, body limits) are rewritten into
+//! problems by [`problem_fallback`]. Every problem `type` is listed in the OpenAPI document.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// The media type of problem responses.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// At most this many record errors are listed in one response.
+pub const MAX_LISTED_ERRORS: usize = 1000;
+
+/// One problem with one field of one submitted record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Index of the record in the request's `records` array.
+    pub record: usize,
+    /// The field (`ref`, `keys[3]`, `referral_reason`, …).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An error answered to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 Bad Request: the body is not JSON.
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// 422 Unprocessable Content: JSON of the wrong shape, or a bad query parameter.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// 422 Unprocessable Content: some records are invalid; nothing was written.
+    #[error("{n_invalid} of {n_records} records are invalid; nothing was stored")]
+    InvalidRecords {
+        /// The errors, at most [`MAX_LISTED_ERRORS`].
+        errors: Vec<FieldError>,
+        /// Records with at least one error.
+        n_invalid: usize,
+        /// Records in the request.
+        n_records: usize,
+    },
+    /// 422 Unprocessable Content: a protocol version the hub does not speak.
+    #[error("protocol version {0} is not supported; this hub speaks version 1")]
+    UnsupportedProtocol(u32),
+    /// 422 Unprocessable Content: the agreement does not accept this key epoch.
+    #[error("agreement {agreement_id} does not accept key epoch {epoch} (accepted: {accepted})")]
+    EpochNotAccepted {
+        /// The agreement.
+        agreement_id: String,
+        /// The epoch given.
+        epoch: u32,
+        /// The epochs accepted, comma-separated.
+        accepted: String,
+    },
+    /// 401 Unauthorized: no or unknown API key.
+    #[error("a valid API key is required (Authorization: Bearer <key>)")]
+    Unauthenticated,
+    /// 403 Forbidden: the key's role may not use this route.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// 404 Not Found: no such resource visible to the caller (also when it belongs to another
+    /// authority, so existence is not revealed).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// 409 Conflict: a different batch was already received under this batch id.
+    #[error("batch {0} was already received with different content")]
+    BatchConflict(String),
+    /// 409 Conflict: the case is already closed.
+    #[error("case {0} is already closed")]
+    CaseClosed(String),
+    /// 413 Content Too Large.
+    #[error("the request body is larger than the hub accepts")]
+    PayloadTooLarge,
+    /// 415 Unsupported Media Type.
+    #[error("expected a body of type application/json")]
+    UnsupportedMediaType,
+    /// 503 Service Unavailable: the matching index is still being rebuilt.
+    #[error("the hub is starting; try again shortly")]
+    NotReady,
+    /// 500 Internal Server Error; the detail is logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    /// The status, the `type` slug and the title.
+    pub fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        use ApiError::*;
+        match self {
+            MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON"),
+            InvalidRequest(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-request",
+                "Invalid request",
+            ),
+            InvalidRecords { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-records",
+                "Invalid records",
+            ),
+            UnsupportedProtocol(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unsupported-protocol",
+                "Unsupported protocol version",
+            ),
+            EpochNotAccepted { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "epoch-not-accepted",
+                "Key epoch not accepted",
+            ),
+            Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Unauthenticated",
+            ),
+            Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            BatchConflict(_) => (StatusCode::CONFLICT, "batch-conflict", "Batch id reused"),
+            CaseClosed(_) => (StatusCode::CONFLICT, "case-closed", "Case already closed"),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready"),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+        }
+    }
+}
+
+/// The `type` URI of a problem slug.
+pub fn problem_type(slug: &str) -> String {
+    format!("urn:pupilmatch:problem:{slug}")
+}
+
+fn problem_response(
+    status: StatusCode,
+    kind: String,
+    title: &str,
+    detail: String,
+    errors: Option<&[FieldError]>,
+) -> Response {
+    let body = serde_json::to_vec(&Problem {
+        kind,
+        title,
+        status: status.as_u16(),
+        detail,
+        errors,
+    })
+    .unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.parts();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let errors = match &self {
+            ApiError::InvalidRecords { errors, .. } => Some(errors.as_slice()),
+            _ => None,
+        };
+        let mut response =
+            problem_response(status, problem_type(slug), title, self.to_string(), errors);
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonSyntaxError(e) => ApiError::MalformedJson(e.body_text()),
+            JsonRejection::JsonDataError(e) => ApiError::InvalidRequest(e.body_text()),
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            other => ApiError::MalformedJson(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::InvalidRequest(rejection.body_text())
+    }
+}
+
+/// `axum::Json` whose rejections are problem responses.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Query` whose rejections are problem responses.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct AppQuery<T>(pub T);
+
+/// Middleware: rewrites error responses that are not yet problems (unknown routes, wrong
+/// methods, timeouts, body limits) into `application/problem+json`.
+pub async fn problem_fallback(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let title = status.canonical_reason().unwrap_or("Error");
+    let detail = match status {
+        StatusCode::NOT_FOUND => "no such route".to_string(),
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this route".to_string(),
+        StatusCode::REQUEST_TIMEOUT => "the request took longer than the hub allows".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge.to_string(),
+        _ => title.to_string(),
+    };
+    let mut rewritten = problem_response(status, "about:blank".to_string(), title, detail, None);
+    for name in [header::ALLOW, header::WWW_AUTHENTICATE] {
+        if let Some(value) = response.headers().get(&name) {
+            rewritten.headers_mut().insert(name, value.clone());
+        }
+    }
+    rewritten
+}

@@ -1,0 +1,173 @@
+//! `POST /v1/searches`: a synchronous national search for one child across the other member
+//! authorities of an agreement, optionally opening the query as a CME case (which then takes
+//! part in continuous matching like any submitted case).
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::AuthorityCaller;
+use super::matching::{index_and_match, Pending};
+use super::problem::{ApiError, AppJson};
+use super::state::{blocking, AppState};
+use super::submissions::check_agreement;
+use super::validate::check_record;
+use crate::store::{AuditEvent, NewRecord, NewSubmission, Role, SubmitMode};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/v1/searches", post(search))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchRequest {
+    agreement_id: String,
+    epoch: u32,
+    protocol: u32,
+    record: Value,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    min_probability: Option<f64>,
+    /// Case metadata (`referral_reason`, `referral_source`, `referred_on`) to open the query
+    /// as a case.
+    #[serde(default)]
+    open_case: Option<serde_json::Map<String, Value>>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+    AppJson(request): AppJson<SearchRequest>,
+) -> Result<AppJson<Value>, ApiError> {
+    state.ensure_ready()?;
+    check_agreement(
+        &state,
+        &me.code,
+        request.protocol,
+        &request.agreement_id,
+        request.epoch,
+    )
+    .await?;
+    let limit = request
+        .limit
+        .unwrap_or(state.settings.search_limit)
+        .clamp(1, state.settings.search_limit);
+    let min_probability = request
+        .min_probability
+        .unwrap_or(state.settings.search_probability)
+        .clamp(0.0, 1.0);
+    // A case's metadata is checked with the record, as one record of role `missing`.
+    let mut record = request.record;
+    let role = match (&request.open_case, record.as_object_mut()) {
+        (Some(case), Some(object)) => {
+            object.extend(case.clone());
+            Role::Missing
+        }
+        _ => Role::Roll,
+    };
+    let today = chrono::Utc::now().date_naive();
+    let valid = check_record(0, &record, role, today).map_err(|errors| {
+        let n_invalid = 1;
+        ApiError::InvalidRecords {
+            errors,
+            n_invalid,
+            n_records: 1,
+        }
+    })?;
+    let started = Instant::now();
+    let layer = state.layer.clone();
+    let index = state.index.clone();
+    let (agreement_id, epoch, caller) =
+        (request.agreement_id.clone(), request.epoch, me.code.clone());
+    let (encoding, matches) = blocking(move || {
+        let encoding = layer.apply(&valid.encoding);
+        let index = index.read().unwrap_or_else(|e| e.into_inner());
+        let matches = index.search(
+            &agreement_id,
+            epoch,
+            &caller,
+            &encoding,
+            min_probability,
+            limit,
+        );
+        (encoding, matches)
+    })
+    .await?;
+    let jurisdictions: HashMap<String, String> = state
+        .store
+        .authorities()
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.jurisdiction.as_str().to_string()))
+        .collect();
+    let results: Vec<Value> = matches
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({
+                "rank": i + 1,
+                "authority": &*m.meta.authority,
+                "jurisdiction": jurisdictions.get(&*m.meta.authority),
+                "role": m.meta.role,
+                "probability": m.scored.probability,
+                "match_weight": m.scored.match_weight,
+                "explanation": m.scored.explanation,
+            })
+        })
+        .collect();
+    state.metrics.searches.fetch_add(1, Ordering::Relaxed);
+    state
+        .metrics
+        .search_micros
+        .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    let mut response = json!({ "results": results });
+    if let Some(case) = valid.case {
+        let record_ref = encoding.record_ref.clone();
+        let submission = NewSubmission {
+            authority: me.code.clone(),
+            batch_id: format!("search:{}", uuid::Uuid::new_v4()),
+            agreement_id: request.agreement_id.clone(),
+            epoch: request.epoch,
+            role: Role::Missing,
+            mode: SubmitMode::Incremental,
+            request_hash: String::new(),
+        };
+        let row = NewRecord {
+            record_ref: record_ref.clone(),
+            encoding: serde_json::to_string(&encoding).unwrap_or_default(),
+            case: Some(case),
+        };
+        let result = json!({"n_records": 1, "opened_by": "search"});
+        let outcome = state.store.ingest(&submission, &[row], &result).await?;
+        let pending: Vec<Pending> = outcome
+            .records
+            .iter()
+            .map(|(id, _)| Pending {
+                id: *id,
+                agreement_id: request.agreement_id.clone(),
+                epoch: request.epoch,
+                authority: me.code.clone(),
+                role: Role::Missing,
+                encoding: encoding.clone(),
+            })
+            .collect();
+        let n_candidates = index_and_match(&state, pending, Vec::new()).await?;
+        response["case"] = json!({"ref": record_ref, "n_candidates": n_candidates});
+    } else {
+        let event = AuditEvent::new(
+            &format!("authority:{}", me.code),
+            "search.perform",
+            &request.agreement_id,
+        )
+        .with_detail(json!({"epoch": request.epoch, "n_results": results.len()}));
+        state.store.audit(event).await?;
+    }
+    Ok(AppJson(response))
+}

@@ -1,0 +1,80 @@
+//! The state every handler shares.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+
+use super::index::MatchIndex;
+use super::metrics::Metrics;
+use super::problem::ApiError;
+use crate::encode::hub_layer::HubLayer;
+use crate::store::Store;
+
+/// Matching thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchSettings {
+    /// Continuous matching proposes a candidate at or above this probability.
+    pub candidate_probability: f64,
+    /// At most this many candidates per new record.
+    pub candidates_per_record: usize,
+    /// Searches return results at or above this probability by default.
+    pub search_probability: f64,
+    /// Searches return at most this many results (callers may ask for fewer).
+    pub search_limit: usize,
+}
+
+impl Default for MatchSettings {
+    fn default() -> Self {
+        MatchSettings {
+            candidate_probability: 0.5,
+            candidates_per_record: 20,
+            search_probability: 0.05,
+            search_limit: 20,
+        }
+    }
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The hub key layer applied to every encoding on ingest.
+    pub layer: Arc<HubLayer>,
+    /// The in-memory matching index.
+    pub index: Arc<RwLock<MatchIndex>>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Thresholds.
+    pub settings: MatchSettings,
+}
+
+impl AppState {
+    /// Fails with 503 until the index has been rebuilt.
+    pub fn ensure_ready(&self) -> Result<(), ApiError> {
+        if self.metrics.ready.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(ApiError::NotReady)
+        }
+    }
+
+    /// Publishes the index size to the metrics.
+    pub fn update_index_gauge(&self, n: usize) {
+        self.metrics
+            .index_records
+            .store(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// Runs CPU-bound work (the hub layer, the matcher) on the blocking pool, never on a tokio
+/// worker, carrying the request's tracing span into the closure.
+pub async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))
+}

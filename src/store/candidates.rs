@@ -1,0 +1,181 @@
+//! Candidates: probable matches between two records of different authorities, stored once per
+//! unordered pair and visible to both parties.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::audit::{append, AuditEvent};
+use super::{now, Jurisdiction, Role, Store, StoreError};
+
+/// A candidate proposed by the matcher.
+#[derive(Debug, Clone)]
+pub struct NewCandidate {
+    /// The agreement both records belong to.
+    pub agreement_id: String,
+    /// One record's row id.
+    pub record_a: i64,
+    /// The other record's row id.
+    pub record_b: i64,
+    /// Match probability in `[0, 1]`.
+    pub probability: f64,
+    /// Fellegi–Sunter match weight (log2 likelihood ratio).
+    pub match_weight: f64,
+    /// The matcher's explanation as JSON.
+    pub evidence: serde_json::Value,
+}
+
+/// Filters for listing candidates.
+#[derive(Debug, Clone, Default)]
+pub struct CandidateFilter {
+    /// Only this state.
+    pub state: Option<String>,
+    /// Only at least this probability.
+    pub min_probability: Option<f64>,
+    /// Only when the other party is in this jurisdiction.
+    pub counterpart_jurisdiction: Option<Jurisdiction>,
+    /// Only candidates created at or after this RFC 3339 time.
+    pub created_since: Option<String>,
+    /// At most this many (newest by probability first).
+    pub limit: i64,
+}
+
+/// A candidate from one party's point of view: its own record's reference and the other
+/// party's authority and jurisdiction, never the other party's reference.
+#[derive(Debug, Clone)]
+pub struct CandidateView {
+    /// Candidate id.
+    pub id: i64,
+    /// Workflow state.
+    pub state: String,
+    /// Match probability.
+    pub probability: f64,
+    /// Match weight.
+    pub match_weight: f64,
+    /// The matcher's explanation.
+    pub evidence: serde_json::Value,
+    /// When it was proposed.
+    pub created_at: String,
+    /// The caller's record reference.
+    pub own_ref: String,
+    /// The caller's record role.
+    pub own_role: Role,
+    /// The other party.
+    pub counterpart_authority: String,
+    /// The other party's jurisdiction.
+    pub counterpart_jurisdiction: Jurisdiction,
+    /// The other record's role.
+    pub counterpart_role: Role,
+}
+
+impl Store {
+    /// Stores new candidates (pairs already present are left as they are) and marks
+    /// `matched_ids` as matched, in one transaction. Returns how many candidates were new.
+    pub async fn record_matches(
+        &self,
+        candidates: &[NewCandidate],
+        matched_ids: &[i64],
+    ) -> Result<u64, StoreError> {
+        let at = now();
+        let mut w = self.begin_write().await?;
+        let mut n_new = 0;
+        for c in candidates {
+            let (lo, hi) = (c.record_a.min(c.record_b), c.record_a.max(c.record_b));
+            if lo == hi {
+                continue;
+            }
+            n_new += sqlx::query(
+                "insert into candidates (agreement_id, record_lo, record_hi, probability, \
+                 match_weight, evidence, state, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6, 'proposed', $7, $7) \
+                 on conflict (record_lo, record_hi) do nothing",
+            )
+            .bind(&c.agreement_id)
+            .bind(lo)
+            .bind(hi)
+            .bind(c.probability)
+            .bind(c.match_weight)
+            .bind(c.evidence.to_string())
+            .bind(&at)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+        }
+        for chunk in matched_ids.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "update records set matched = 1 where id in ({})",
+                list.join(",")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *w.tx).await?;
+        }
+        if n_new > 0 {
+            let event = AuditEvent::new("hub", "candidates.propose", "matcher")
+                .with_detail(serde_json::json!({"n_new": n_new}));
+            append(&mut w.tx, event).await?;
+        }
+        w.commit().await?;
+        Ok(n_new)
+    }
+
+    /// The candidates `authority` is party to, best first.
+    pub async fn candidates_for(
+        &self,
+        authority: &str,
+        filter: &CandidateFilter,
+    ) -> Result<Vec<CandidateView>, StoreError> {
+        let rows: Vec<AnyRow> = sqlx::query(
+            "select c.id, c.state, c.probability, c.match_weight, c.evidence, c.created_at, \
+                 lo.authority_code, lo.ref, lo.role, alo.jurisdiction, \
+                 hi.authority_code, hi.ref, hi.role, ahi.jurisdiction \
+                 from candidates c \
+                 join records lo on lo.id = c.record_lo \
+                 join records hi on hi.id = c.record_hi \
+                 join authorities alo on alo.code = lo.authority_code \
+                 join authorities ahi on ahi.code = hi.authority_code \
+                 where (lo.authority_code = $1 or hi.authority_code = $1) \
+                 and ($2 = '' or c.state = $2) and c.probability >= $3 and c.created_at >= $4 \
+                 and ($5 = '' or (lo.authority_code = $1 and ahi.jurisdiction = $5) \
+                      or (hi.authority_code = $1 and alo.jurisdiction = $5)) \
+                 order by c.probability desc, c.id limit $6",
+        )
+        .bind(authority)
+        .bind(filter.state.clone().unwrap_or_default())
+        .bind(filter.min_probability.unwrap_or(0.0))
+        .bind(filter.created_since.clone().unwrap_or_default())
+        .bind(filter.counterpart_jurisdiction.map_or("", |j| j.as_str()))
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| view(authority, row)).collect()
+    }
+}
+
+fn view(authority: &str, row: &AnyRow) -> Result<CandidateView, StoreError> {
+    let lo_authority: String = row.try_get(6)?;
+    // Columns 6..10 describe the lower record, 10..14 the higher; pick the caller's side.
+    let (own, other) = if lo_authority == authority {
+        (6, 10)
+    } else {
+        (10, 6)
+    };
+    let text = |i: usize| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(i)?) };
+    let evidence: String = row.try_get(4)?;
+    Ok(CandidateView {
+        id: row.try_get(0)?,
+        state: row.try_get(1)?,
+        probability: row.try_get(2)?,
+        match_weight: row.try_get(3)?,
+        evidence: serde_json::from_str(&evidence)
+            .map_err(|e| StoreError::Corrupt(format!("candidate evidence: {e}")))?,
+        created_at: row.try_get(5)?,
+        own_ref: text(own + 1)?,
+        own_role: text(own + 2)?.parse().map_err(StoreError::Corrupt)?,
+        counterpart_authority: text(other)?,
+        counterpart_jurisdiction: text(other + 3)?.parse().map_err(StoreError::Corrupt)?,
+        counterpart_role: text(other + 2)?.parse().map_err(StoreError::Corrupt)?,
+    })
+}

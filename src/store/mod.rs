@@ -1,0 +1,160 @@
+//! The hub's database: one [`Store`] over SQLite (the default, an embedded file) or PostgreSQL.
+//!
+//! Both backends go through sqlx's `Any` driver with runtime queries written in the SQL both
+//! understand (`$1` placeholders, `on conflict`, `returning`), so there is one implementation
+//! and one test suite. Migrations live in `migrations/sqlite` and `migrations/postgres` and run
+//! at start. The store holds only encodings after the hub key layer, opaque references, case
+//! metadata, candidates, workflow state and audit: never raw personal data.
+//!
+//! Every write that changes more than one row happens in one transaction taken through
+//! [`Store::begin_write`], which also serialises writers in this process (SQLite allows one
+//! writer at a time anyway, and the audit hash chain needs a total order).
+
+mod audit;
+mod candidates;
+mod error;
+mod model;
+mod records;
+mod submissions;
+mod tenancy;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
+
+pub use audit::{AuditEvent, ChainReport};
+pub use candidates::{CandidateFilter, CandidateView, NewCandidate};
+pub use error::StoreError;
+pub use model::{CaseOutcome, Jurisdiction, ReferralReason, ReferralSource, Role, SubmitMode};
+pub use records::{CaseInfo, StoredRecord};
+pub use submissions::{IngestOutcome, NewRecord, NewSubmission, PriorSubmission};
+pub use tenancy::{Agreement, Authority, NewAgreement, Principal};
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The hub's database handle; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    writer: std::sync::Arc<Mutex<()>>,
+}
+
+/// A write transaction, holding the store's writer lock until it commits or drops.
+pub struct WriteTx<'a> {
+    tx: Transaction<'static, Any>,
+    _writer: MutexGuard<'a, ()>,
+}
+
+impl WriteTx<'_> {
+    /// Commits everything written through this transaction.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://file.db?mode=rwc` or `postgres://…`) and runs the
+    /// migrations of that backend.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(
+                url.split(':').next().unwrap_or_default().to_string(),
+            ));
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the one writer; foreign keys are off by
+                    // default in SQLite.
+                    conn.execute("pragma journal_mode = wal; pragma foreign_keys = on; pragma busy_timeout = 10000;")
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect_with(options).await?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&pool).await?;
+        Ok(Store {
+            pool,
+            backend,
+            writer: std::sync::Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Answers whether the database responds.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("select 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes every connection (for tests that drop their database afterwards).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a write transaction, waiting for any other writer in this process to finish.
+    pub async fn begin_write(&self) -> Result<WriteTx<'_>, StoreError> {
+        let writer = self.writer.lock().await;
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx {
+            tx,
+            _writer: writer,
+        })
+    }
+
+    /// Counts the rows of one of the hub's tables (for tests and metrics).
+    pub async fn count_rows(&self, table: &str) -> Result<i64, StoreError> {
+        const TABLES: [&str; 9] = [
+            "authorities",
+            "agreements",
+            "agreement_epochs",
+            "agreement_members",
+            "api_keys",
+            "submissions",
+            "records",
+            "candidates",
+            "audit_events",
+        ];
+        if !TABLES.contains(&table) {
+            return Err(StoreError::UnknownTable(table.to_string()));
+        }
+        let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}
+
+/// The current time as the RFC 3339 UTC text every timestamp column holds.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

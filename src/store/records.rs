@@ -1,0 +1,161 @@
+//! Stored records: loading them for the matching index, withdrawing them and closing cases.
+
+use super::audit::{append, AuditEvent};
+use super::{now, CaseOutcome, ReferralReason, ReferralSource, Role, Store, StoreError};
+
+/// Case metadata of a `missing` record (domain notes §10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseInfo {
+    /// Why the case was opened.
+    pub referral_reason: ReferralReason,
+    /// Who referred it.
+    pub referral_source: ReferralSource,
+    /// The referral date, `YYYY-MM-DD`.
+    pub referred_on: String,
+}
+
+/// A record as the matching index needs it.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    /// Row id.
+    pub id: i64,
+    /// The owning authority.
+    pub authority_code: String,
+    /// The agreement it was encoded under.
+    pub agreement_id: String,
+    /// The key epoch.
+    pub epoch: u32,
+    /// Missing or roll.
+    pub role: Role,
+    /// The hub-layer encoding as wire JSON.
+    pub encoding: String,
+    /// Whether matching has run for it since it was last written.
+    pub matched: bool,
+}
+
+type RecordRow = (i64, String, String, i64, String, String, i64);
+
+impl Store {
+    /// A page of the records the index holds (active rolls and open cases) with ids above
+    /// `after`, in id order: the start-up rebuild reads them page by page.
+    pub async fn matchable_records(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows: Vec<RecordRow> = sqlx::query_as(
+            "select id, authority_code, agreement_id, epoch, role, encoding, matched from records \
+             where id > $1 and status = 'active' and (role = 'roll' or case_status = 'open') \
+             order by id limit $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(
+                |(id, authority_code, agreement_id, epoch, role, encoding, matched)| {
+                    Ok(StoredRecord {
+                        id,
+                        authority_code,
+                        agreement_id,
+                        epoch: epoch as u32,
+                        role: role.parse().map_err(StoreError::Corrupt)?,
+                        encoding,
+                        matched: matched != 0,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Withdraws the caller's active records with these references under `agreement_id`
+    /// (or every agreement), returning the row ids withdrawn. Unknown references are ignored.
+    pub async fn withdraw(
+        &self,
+        authority: &str,
+        agreement_id: Option<&str>,
+        refs: &[String],
+    ) -> Result<Vec<i64>, StoreError> {
+        let at = now();
+        let mut w = self.begin_write().await?;
+        let mut ids = Vec::new();
+        for record_ref in refs {
+            let rows: Vec<(i64,)> = sqlx::query_as(
+                "update records set status = 'withdrawn', updated_at = $1 \
+                 where authority_code = $2 and ref = $3 and status = 'active' \
+                 and ($4 = '' or agreement_id = $4) returning id",
+            )
+            .bind(&at)
+            .bind(authority)
+            .bind(record_ref)
+            .bind(agreement_id.unwrap_or(""))
+            .fetch_all(&mut *w.tx)
+            .await?;
+            ids.extend(rows.into_iter().map(|(id,)| id));
+        }
+        let event = AuditEvent::new(
+            &format!("authority:{authority}"),
+            "records.withdraw",
+            authority,
+        )
+        .with_detail(serde_json::json!({"n_requested": refs.len(), "n_withdrawn": ids.len()}));
+        append(&mut w.tx, event).await?;
+        w.commit().await?;
+        Ok(ids)
+    }
+
+    /// Closes the caller's open case `record_ref` with `outcome`, marking its proposed
+    /// candidates `case_closed`. Returns the row ids closed; empty when the caller has no
+    /// such open case. [`StoreError::Conflict`] when it exists but is already closed.
+    pub async fn close_case(
+        &self,
+        authority: &str,
+        record_ref: &str,
+        outcome: CaseOutcome,
+    ) -> Result<Vec<i64>, StoreError> {
+        let at = now();
+        let mut w = self.begin_write().await?;
+        let ids: Vec<(i64,)> = sqlx::query_as(
+            "update records set case_status = 'closed', outcome = $1, closed_at = $2, updated_at = $2 \
+             where authority_code = $3 and ref = $4 and role = 'missing' and status = 'active' \
+             and case_status = 'open' returning id",
+        )
+        .bind(outcome.as_str())
+        .bind(&at)
+        .bind(authority)
+        .bind(record_ref)
+        .fetch_all(&mut *w.tx)
+        .await?;
+        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+        if ids.is_empty() {
+            let closed: Option<(i64,)> = sqlx::query_as(
+                "select id from records where authority_code = $1 and ref = $2 \
+                 and role = 'missing' and status = 'active' limit 1",
+            )
+            .bind(authority)
+            .bind(record_ref)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+            return match closed {
+                Some(_) => Err(StoreError::Conflict(format!("closed case {record_ref}"))),
+                None => Ok(Vec::new()),
+            };
+        }
+        for id in &ids {
+            sqlx::query(
+                "update candidates set state = 'case_closed', updated_at = $1 \
+                 where (record_lo = $2 or record_hi = $2) and state = 'proposed'",
+            )
+            .bind(&at)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        let event = AuditEvent::new(&format!("authority:{authority}"), "case.close", record_ref)
+            .with_detail(serde_json::json!({"outcome": outcome}));
+        append(&mut w.tx, event).await?;
+        w.commit().await?;
+        Ok(ids)
+    }
+}

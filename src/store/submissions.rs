@@ -1,0 +1,218 @@
+//! Submissions: one client batch of encoded records, written in one transaction.
+//!
+//! A batch is identified by `(authority, batch_id)`; the request's canonical hash and the
+//! answer are kept so that a retry gets the first answer and a different batch under a used
+//! id is refused. Records are upserted on `(authority, agreement, epoch, role, ref)`, so a
+//! resubmitted record keeps its row id (and therefore never duplicates a candidate).
+
+use super::audit::{append, AuditEvent};
+use super::records::CaseInfo;
+use super::{now, Role, Store, StoreError, SubmitMode};
+
+/// Rows per multi-row insert (12 parameters each; well below both engines' limits).
+const CHUNK: usize = 500;
+
+/// The batch being submitted.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    /// The submitting authority.
+    pub authority: String,
+    /// The client's batch id.
+    pub batch_id: String,
+    /// The agreement the records were encoded under.
+    pub agreement_id: String,
+    /// The key epoch.
+    pub epoch: u32,
+    /// What the records stand for.
+    pub role: Role,
+    /// Incremental or snapshot.
+    pub mode: SubmitMode,
+    /// SHA-256 (hex) of the canonical request, for idempotency.
+    pub request_hash: String,
+}
+
+/// One record to store.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    /// The opaque reference (unique within the batch).
+    pub record_ref: String,
+    /// The hub-layer-transformed encoding as wire JSON.
+    pub encoding: String,
+    /// Case metadata, for role `missing`.
+    pub case: Option<CaseInfo>,
+}
+
+/// A batch already received under the same id.
+#[derive(Debug, Clone)]
+pub struct PriorSubmission {
+    /// Hash of the first request.
+    pub request_hash: String,
+    /// The answer given to it.
+    pub result: serde_json::Value,
+}
+
+/// What [`Store::ingest`] wrote.
+#[derive(Debug, Clone)]
+pub struct IngestOutcome {
+    /// The submission's id.
+    pub submission_id: i64,
+    /// `(row id, ref)` of every record written, in no particular order.
+    pub records: Vec<(i64, String)>,
+    /// Row ids withdrawn by a snapshot.
+    pub withdrawn: Vec<i64>,
+}
+
+impl Store {
+    /// The batch `batch_id` of `authority`, if one was received.
+    pub async fn prior_submission(
+        &self,
+        authority: &str,
+        batch_id: &str,
+    ) -> Result<Option<PriorSubmission>, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "select request_hash, result from submissions where authority_code = $1 and batch_id = $2",
+        )
+        .bind(authority)
+        .bind(batch_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(request_hash, result)| {
+            Ok(PriorSubmission {
+                request_hash,
+                result: serde_json::from_str(&result)
+                    .map_err(|e| StoreError::Corrupt(format!("submission result: {e}")))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Writes a batch, all or nothing: the submission row, every record, the withdrawals of a
+    /// snapshot and the audit event, in one transaction. A used batch id gives
+    /// [`StoreError::Conflict`].
+    pub async fn ingest(
+        &self,
+        submission: &NewSubmission,
+        records: &[NewRecord],
+        result: &serde_json::Value,
+    ) -> Result<IngestOutcome, StoreError> {
+        let at = now();
+        let mut w = self.begin_write().await?;
+        let (submission_id,): (i64,) = sqlx::query_as(
+            "insert into submissions (authority_code, batch_id, agreement_id, epoch, role, mode, \
+             n_records, request_hash, result, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
+        )
+        .bind(&submission.authority)
+        .bind(&submission.batch_id)
+        .bind(&submission.agreement_id)
+        .bind(i64::from(submission.epoch))
+        .bind(submission.role.as_str())
+        .bind(submission.mode.as_str())
+        .bind(records.len() as i64)
+        .bind(&submission.request_hash)
+        .bind(result.to_string())
+        .bind(&at)
+        .fetch_one(&mut *w.tx)
+        .await
+        .map_err(|e| StoreError::from(e).on_unique(format!("batch {}", submission.batch_id)))?;
+
+        let mut written = Vec::with_capacity(records.len());
+        for chunk in records.chunks(CHUNK) {
+            let mut sql = String::from(
+                "insert into records (authority_code, agreement_id, epoch, ref, role, status, \
+                 encoding, referral_reason, referral_source, referred_on, case_status, \
+                 submission_id, matched, created_at, updated_at) values ",
+            );
+            for i in 0..chunk.len() {
+                let p = i * 12;
+                if i > 0 {
+                    sql.push(',');
+                }
+                let n: Vec<String> = (1..=12).map(|k| format!("${}", p + k)).collect();
+                sql.push_str(&format!(
+                    "({}, {}, {}, {}, {}, 'active', {}, {}, {}, {}, {}, {}, 0, {}, {})",
+                    n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10], n[11], n[11]
+                ));
+            }
+            sql.push_str(
+                " on conflict (authority_code, agreement_id, epoch, role, ref) do update set \
+                 status = 'active', encoding = excluded.encoding, \
+                 referral_reason = excluded.referral_reason, \
+                 referral_source = excluded.referral_source, referred_on = excluded.referred_on, \
+                 case_status = excluded.case_status, outcome = null, closed_at = null, \
+                 submission_id = excluded.submission_id, matched = 0, \
+                 updated_at = excluded.updated_at returning id, ref",
+            );
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+            for record in chunk {
+                let case = record.case.as_ref();
+                query = query
+                    .bind(&submission.authority)
+                    .bind(&submission.agreement_id)
+                    .bind(i64::from(submission.epoch))
+                    .bind(&record.record_ref)
+                    .bind(submission.role.as_str())
+                    .bind(&record.encoding)
+                    .bind(case.map(|c| c.referral_reason.as_str()))
+                    .bind(case.map(|c| c.referral_source.as_str()))
+                    .bind(case.map(|c| c.referred_on.clone()))
+                    .bind(case.map(|_| "open"))
+                    .bind(submission_id)
+                    .bind(&at);
+            }
+            written.extend(query.fetch_all(&mut *w.tx).await?);
+        }
+        let withdrawn: Vec<i64> = if submission.mode == SubmitMode::Snapshot {
+            sqlx::query_as::<_, (i64,)>(
+                "update records set status = 'withdrawn', updated_at = $1 \
+                 where authority_code = $2 and agreement_id = $3 and epoch = $4 and role = $5 \
+                 and status = 'active' and submission_id <> $6 returning id",
+            )
+            .bind(&at)
+            .bind(&submission.authority)
+            .bind(&submission.agreement_id)
+            .bind(i64::from(submission.epoch))
+            .bind(submission.role.as_str())
+            .bind(submission_id)
+            .fetch_all(&mut *w.tx)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect()
+        } else {
+            Vec::new()
+        };
+        let event = AuditEvent::new(
+            &format!("authority:{}", submission.authority),
+            "submission.accept",
+            &submission.batch_id,
+        )
+        .with_detail(serde_json::json!({
+            "agreement_id": submission.agreement_id, "epoch": submission.epoch,
+            "role": submission.role, "mode": submission.mode,
+            "n_records": records.len(), "n_withdrawn": withdrawn.len(),
+        }));
+        append(&mut w.tx, event).await?;
+        w.commit().await?;
+        Ok(IngestOutcome {
+            submission_id,
+            records: written,
+            withdrawn,
+        })
+    }
+
+    /// Replaces the stored answer of a submission (after matching added its counts).
+    pub async fn set_submission_result(
+        &self,
+        submission_id: i64,
+        result: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("update submissions set result = $1 where id = $2")
+            .bind(result.to_string())
+            .bind(submission_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await
+    }
+}

@@ -1,0 +1,276 @@
+//! Authorities, data-sharing agreements and API keys: who may use the hub and with whom.
+//!
+//! API keys are 32 random bytes shown once (`pm_` + base64url); only their SHA-256 is stored.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::audit::{append, AuditEvent};
+use super::{now, Jurisdiction, Store, StoreError};
+
+/// An authority: a local authority, council, the NI Education Authority or Tusla.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    /// Short code (e.g. an LA code such as `380`).
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// The nation it belongs to.
+    pub jurisdiction: Jurisdiction,
+}
+
+/// A new data-sharing agreement.
+#[derive(Debug, Clone)]
+pub struct NewAgreement {
+    /// Identifier, as in the agreement secret file (protocol.md §2.1).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The purpose of processing.
+    pub purpose: String,
+    /// The lawful basis of processing.
+    pub lawful_basis: String,
+    /// How long records are kept, in days.
+    pub retention_days: i64,
+    /// Key epochs accepted.
+    pub epochs: Vec<u32>,
+    /// Codes of the member authorities.
+    pub members: Vec<String>,
+}
+
+/// An agreement as seen by one of its members.
+#[derive(Debug, Clone)]
+pub struct Agreement {
+    /// Identifier.
+    pub id: String,
+    /// Key epochs accepted.
+    pub epochs: Vec<u32>,
+}
+
+/// Who a request acts as, from its API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An authority: sees only its own records and the candidates it is party to.
+    Authority(Authority),
+    /// A hub operator: administration and audit, never records.
+    Operator {
+        /// The key's label.
+        label: String,
+    },
+}
+
+impl Principal {
+    /// The actor name written to the audit log.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::Authority(a) => format!("authority:{}", a.code),
+            Principal::Operator { label } => format!("operator:{label}"),
+        }
+    }
+}
+
+/// role, label, authority code, name and jurisdiction of an API key.
+type KeyRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn hash_key(key: &str) -> String {
+    crate::encode::keys::hex(&Sha256::digest(key.as_bytes()))
+}
+
+impl Store {
+    /// Registers an authority.
+    pub async fn add_authority(&self, authority: &Authority) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "insert into authorities (code, name, jurisdiction, created_at) values ($1, $2, $3, $4)",
+        )
+        .bind(&authority.code)
+        .bind(&authority.name)
+        .bind(authority.jurisdiction.as_str())
+        .bind(now())
+        .execute(&mut *w.tx)
+        .await
+        .map_err(|e| StoreError::from(e).on_unique(format!("authority {}", authority.code)))?;
+        let event = AuditEvent::new("admin", "authority.add", &authority.code)
+            .with_detail(serde_json::json!({"jurisdiction": authority.jurisdiction}));
+        append(&mut w.tx, event).await?;
+        w.commit().await
+    }
+
+    /// Registers an agreement with its epochs and members (who must exist).
+    pub async fn add_agreement(&self, agreement: &NewAgreement) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        let at = now();
+        sqlx::query(
+            "insert into agreements (id, name, purpose, lawful_basis, retention_days, created_at) \
+             values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&agreement.id)
+        .bind(&agreement.name)
+        .bind(&agreement.purpose)
+        .bind(&agreement.lawful_basis)
+        .bind(agreement.retention_days)
+        .bind(&at)
+        .execute(&mut *w.tx)
+        .await
+        .map_err(|e| StoreError::from(e).on_unique(format!("agreement {}", agreement.id)))?;
+        for epoch in &agreement.epochs {
+            sqlx::query(
+                "insert into agreement_epochs (agreement_id, epoch, created_at) values ($1, $2, $3) \
+                 on conflict do nothing",
+            )
+            .bind(&agreement.id)
+            .bind(i64::from(*epoch))
+            .bind(&at)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        for member in &agreement.members {
+            let exists: Option<(String,)> =
+                sqlx::query_as("select code from authorities where code = $1")
+                    .bind(member)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound(format!("authority {member}")));
+            }
+            sqlx::query(
+                "insert into agreement_members (agreement_id, authority_code, created_at) \
+                 values ($1, $2, $3) on conflict do nothing",
+            )
+            .bind(&agreement.id)
+            .bind(member)
+            .bind(&at)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        let event = AuditEvent::new("admin", "agreement.add", &agreement.id).with_detail(
+            serde_json::json!({"epochs": agreement.epochs, "members": agreement.members,
+                "retention_days": agreement.retention_days}),
+        );
+        append(&mut w.tx, event).await?;
+        w.commit().await
+    }
+
+    /// Issues an API key for an authority (`Some(code)`) or an operator (`None`), returning the
+    /// key itself: it is not stored and cannot be shown again.
+    pub async fn issue_key(
+        &self,
+        authority: Option<&str>,
+        label: &str,
+    ) -> Result<String, StoreError> {
+        let mut bytes = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+            .map_err(|_| StoreError::Corrupt("the system random generator failed".into()))?;
+        let key = format!("pm_{}", URL_SAFE_NO_PAD.encode(bytes));
+        let mut w = self.begin_write().await?;
+        if let Some(code) = authority {
+            let exists: Option<(String,)> =
+                sqlx::query_as("select code from authorities where code = $1")
+                    .bind(code)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound(format!("authority {code}")));
+            }
+        }
+        let role = if authority.is_some() {
+            "authority"
+        } else {
+            "operator"
+        };
+        sqlx::query(
+            "insert into api_keys (key_hash, role, authority_code, label, created_at) \
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash_key(&key))
+        .bind(role)
+        .bind(authority)
+        .bind(label)
+        .bind(now())
+        .execute(&mut *w.tx)
+        .await?;
+        let subject = authority.map_or_else(|| format!("operator:{label}"), str::to_string);
+        append(&mut w.tx, AuditEvent::new("admin", "key.issue", &subject)).await?;
+        w.commit().await?;
+        Ok(key)
+    }
+
+    /// The principal an API key stands for, if the key is known and not revoked.
+    pub async fn authenticate(&self, key: &str) -> Result<Option<Principal>, StoreError> {
+        let row: Option<KeyRow> = sqlx::query_as(
+            "select k.role, k.label, a.code, a.name, a.jurisdiction from api_keys k \
+                 left join authorities a on a.code = k.authority_code \
+                 where k.key_hash = $1 and k.revoked = 0",
+        )
+        .bind(hash_key(key))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((role, label, code, name, jurisdiction)) = row else {
+            return Ok(None);
+        };
+        match (role.as_str(), code, name, jurisdiction) {
+            ("operator", ..) => Ok(Some(Principal::Operator { label })),
+            ("authority", Some(code), Some(name), Some(jurisdiction)) => {
+                Ok(Some(Principal::Authority(Authority {
+                    code,
+                    name,
+                    jurisdiction: jurisdiction.parse().map_err(StoreError::Corrupt)?,
+                })))
+            }
+            _ => Err(StoreError::Corrupt(format!("api key with role {role}"))),
+        }
+    }
+
+    /// The agreement `id` if `authority` is a member of it; `None` otherwise, so callers
+    /// cannot tell an agreement they are not in from one that does not exist.
+    pub async fn agreement_for_member(
+        &self,
+        id: &str,
+        authority: &str,
+    ) -> Result<Option<Agreement>, StoreError> {
+        let member: Option<(String,)> = sqlx::query_as(
+            "select agreement_id from agreement_members where agreement_id = $1 and authority_code = $2",
+        )
+        .bind(id)
+        .bind(authority)
+        .fetch_optional(&self.pool)
+        .await?;
+        if member.is_none() {
+            return Ok(None);
+        }
+        let epochs: Vec<(i64,)> = sqlx::query_as(
+            "select epoch from agreement_epochs where agreement_id = $1 order by epoch",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(Agreement {
+            id: id.to_string(),
+            epochs: epochs.into_iter().map(|(e,)| e as u32).collect(),
+        }))
+    }
+
+    /// Every authority with its jurisdiction (small: a few hundred rows at most).
+    pub async fn authorities(&self) -> Result<Vec<Authority>, StoreError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("select code, name, jurisdiction from authorities order by code")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(code, name, j)| {
+                Ok(Authority {
+                    code,
+                    name,
+                    jurisdiction: j.parse().map_err(StoreError::Corrupt)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests of the hub: each scenario starts the real hub on a random port against a
+//! fresh database and drives it through its public HTTP API as authorities from different
+//! nations. Every scenario runs against SQLite and PostgreSQL (`both_backends!`).
+
+mod helpers;
+
+mod bad_input;
+mod cases;
+mod ops;
+mod privacy;
+mod searches;
+mod submissions;
+mod tenancy;

@@ -1,0 +1,49 @@
+//! Health, readiness, metrics, the OpenAPI document and restarts.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::{spawn_hub, status_and_json, Pupil};
+
+both_backends! {
+    /// The operational endpoints answer, and the OpenAPI document lists every route.
+    async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let client = reqwest::Client::new();
+        let health = client.get(hub.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+        assert!(health.headers().contains_key("x-request-id"));
+        let (status, ready) = status_and_json(client.get(hub.url("/readyz")).send().await.unwrap()).await;
+        assert_eq!((status, ready["status"].as_str()), (StatusCode::OK, Some("ready")));
+
+        let metrics = client.get(hub.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        for series in ["pupilmatch_http_responses_total{class=\"2xx\"}", "pupilmatch_records_ingested_total 0", "pupilmatch_ready 1"] {
+            assert!(metrics.contains(series), "{series} in {metrics}");
+        }
+
+        let openapi: Value = client.get(hub.url("/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(openapi["openapi"], "3.1.0");
+        let paths: Vec<&str> = openapi["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+        for route in ["/healthz", "/readyz", "/metrics", "/v1/openapi.json", "/v1/submissions", "/v1/searches",
+            "/v1/candidates", "/v1/cases/{ref}/close", "/v1/records/withdraw", "/v1/audit/verify"] {
+            assert!(paths.contains(&route), "{route} is documented");
+        }
+    }
+
+    /// After a restart the index is rebuilt from the database: a case acknowledged before the
+    /// restart matches a registration after it.
+    async fn the_index_is_rebuilt_from_the_database_after_a_restart(backend: Backend) {
+        let mut hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let (status, _) = status_and_json(leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await).await;
+        assert_eq!(status, StatusCode::CREATED);
+
+        hub.restart().await;
+        let leeds = leeds.at(&hub.url(""));
+        let glasgow = glasgow.at(&hub.url(""));
+        let (_, body) = status_and_json(glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await).await;
+        assert_eq!(body["n_candidates"], 1, "{body}");
+        assert_eq!(leeds.candidates("").await.len(), 1);
+    }
+}

@@ -1,0 +1,54 @@
+//! National searches.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{spawn_hub, status_and_json, Pupil};
+
+both_backends! {
+    /// A coordinator's search finds the child on another nation's roll, ranked first, with a
+    /// probability and an explanation, and never returns the searcher's own records.
+    async fn a_national_search_ranks_the_child_first_with_an_explanation(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let roll = [&Pupil::KACPER, &Pupil::EILIDH_IN_GLASGOW, &Pupil::AOIFE, &Pupil::TOMASZ, &Pupil::OISIN];
+        glasgow.submit_roll("gla-roll-1", &roll).await;
+        leeds.submit_roll("leeds-roll-1", &[&Pupil::EILIDH.with_id("LDS-9")]).await;
+
+        let (status, body) = status_and_json(leeds.search(&Pupil::EILIDH).await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let results = body["results"].as_array().unwrap();
+        assert!(!results.is_empty(), "{body}");
+        assert_eq!(results[0]["rank"], 1);
+        assert_eq!(results[0]["authority"], "S12000049");
+        assert_eq!(results[0]["jurisdiction"], "scotland");
+        assert_eq!(results[0]["role"], "roll");
+        assert!(results[0]["probability"].as_f64().unwrap() > 0.9, "{body}");
+        assert!(results[0]["explanation"].is_object());
+        assert!(results.iter().all(|r| r["authority"] != "383"), "own records are excluded: {body}");
+        assert!(body.get("case").is_none());
+        assert_eq!(hub.count("records").await, 6, "a plain search stores nothing");
+    }
+
+    /// A search can open a case, which then matches a registration that arrives later.
+    async fn a_search_can_open_a_case_that_later_registrations_match(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let child = Pupil::DAFYDD.with_id("LDS-0415");
+        let body = json!({"agreement_id": "eng-scot-cme", "epoch": 1, "protocol": 1,
+            "record": leeds.encode(&child),
+            "open_case": {"referral_reason": "FTT", "referral_source": "OLA", "referred_on": "2026-10-01"}});
+        let (status, body) = status_and_json(leeds.post("/v1/searches", &body).await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["results"], json!([]));
+        assert_eq!(body["case"], json!({"ref": leeds.record_ref(&child), "n_candidates": 0}));
+        assert_eq!(hub.count("records").await, 1);
+
+        let (_, body) = status_and_json(glasgow.submit_roll("gla-roll-1", &[&Pupil::DAFYDD]).await).await;
+        assert_eq!(body["n_candidates"], 1);
+        let candidates = leeds.candidates("?state=proposed").await;
+        assert_eq!(candidates.len(), 1);
+        assert_eq!(candidates[0]["record"]["ref"], leeds.record_ref(&child));
+    }
+}
