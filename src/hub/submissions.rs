@@ -115,6 +115,7 @@ async fn submit(
     let (role, layer) = (request.role, state.layer.clone());
     let today = chrono::Utc::now().date_naive();
     let records = request.records;
+    let started = std::time::Instant::now();
     let checked = blocking(move || {
         check_batch(&records, role, today).map(|valid| {
             // The hub layer is an HMAC per token: spread large batches over the cores.
@@ -161,6 +162,7 @@ async fn submit(
         "epoch": request.epoch, "role": role, "mode": mode,
         "n_records": n_records, "n_withdrawn": 0, "n_candidates": 0,
     });
+    let checked_at = started.elapsed();
     let outcome = match state.store.ingest(&submission, &rows, &result).await {
         Ok(outcome) => outcome,
         Err(StoreError::Conflict(_)) => {
@@ -175,12 +177,7 @@ async fn submit(
         Err(e) => return Err(e.into()),
     };
     drop(rows);
-    tracing::info!(
-        batch_id = %request.batch_id,
-        n_records,
-        n_withdrawn = outcome.withdrawn.len(),
-        "submission stored"
-    );
+    let stored_at = started.elapsed();
     let by_ref: std::collections::HashMap<&str, i64> = outcome
         .records
         .iter()
@@ -201,6 +198,16 @@ async fn submit(
         .collect();
     let n_withdrawn = outcome.withdrawn.len();
     let n_candidates = index_and_match(&state, pending, outcome.withdrawn).await?;
+    tracing::info!(
+        batch_id = %request.batch_id,
+        n_records,
+        n_withdrawn,
+        n_candidates,
+        check_ms = checked_at.as_millis() as u64,
+        store_ms = (stored_at - checked_at).as_millis() as u64,
+        match_ms = (started.elapsed() - stored_at).as_millis() as u64,
+        "submission stored"
+    );
     result["n_withdrawn"] = json!(n_withdrawn);
     result["n_candidates"] = json!(n_candidates);
     state

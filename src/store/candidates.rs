@@ -101,7 +101,7 @@ impl Store {
             .rows_affected();
         }
         for chunk in matched_ids.chunks(500) {
-            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let list: Vec<String> = (1..=chunk.len()).map(|i| self.placeholder(i)).collect();
             let sql = format!(
                 "update records set matched = 1 where id in ({})",
                 list.join(",")

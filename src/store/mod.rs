@@ -111,6 +111,16 @@ impl Store {
         self.backend
     }
 
+    /// The `n`th bind parameter (1-based) in generated SQL: `$n` for PostgreSQL, `?` for
+    /// SQLite, whose lookup of numbered parameters is linear per parameter (quadratic over a
+    /// multi-row insert). Statements mixing both styles must not use this.
+    pub(crate) fn placeholder(&self, n: usize) -> String {
+        match self.backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+
     /// Answers whether the database responds.
     pub async fn ping(&self) -> bool {
         sqlx::query("select 1").execute(&self.pool).await.is_ok()

@@ -9,7 +9,7 @@ use super::audit::{append, AuditEvent};
 use super::records::CaseInfo;
 use super::{now, Role, Store, StoreError, SubmitMode};
 
-/// Rows per multi-row insert (12 parameters each; well below both engines' limits).
+/// Rows per multi-row insert (13 parameters each; well below both engines' limits).
 const CHUNK: usize = 500;
 
 /// The batch being submitted.
@@ -124,14 +124,14 @@ impl Store {
                  submission_id, matched, created_at, updated_at) values ",
             );
             for i in 0..chunk.len() {
-                let p = i * 12;
+                let p = i * 13;
                 if i > 0 {
                     sql.push(',');
                 }
-                let n: Vec<String> = (1..=12).map(|k| format!("${}", p + k)).collect();
+                let n: Vec<String> = (1..=13).map(|k| self.placeholder(p + k)).collect();
                 sql.push_str(&format!(
                     "({}, {}, {}, {}, {}, 'active', {}, {}, {}, {}, {}, {}, 0, {}, {})",
-                    n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10], n[11], n[11]
+                    n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10], n[11], n[12]
                 ));
             }
             sql.push_str(
@@ -158,6 +158,7 @@ impl Store {
                     .bind(case.map(|c| c.referred_on.clone()))
                     .bind(case.map(|_| "open"))
                     .bind(submission_id)
+                    .bind(&at)
                     .bind(&at);
             }
             written.extend(query.fetch_all(&mut *w.tx).await?);
