@@ -6,6 +6,7 @@ mod helpers;
 
 mod bad_input;
 mod cases;
+mod disclosure;
 mod ops;
 mod privacy;
 mod searches;
