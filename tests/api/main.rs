@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bad_input;
+mod candidates;
 mod cases;
 mod ops;
 mod privacy;
