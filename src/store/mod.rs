@@ -28,7 +28,7 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use audit::{AuditEvent, ChainReport, StoredEvent};
-pub use candidates::{CandidateFilter, CandidateView, NewCandidate};
+pub use candidates::{CandidateFilter, CandidateView, MatchedRecords, NewCandidate};
 pub use disclosure_keys::DisclosureKeyInfo;
 pub use error::StoreError;
 pub use model::{
@@ -36,7 +36,7 @@ pub use model::{
     RejectReason, Role, SubmitMode, VerifiedOutcome,
 };
 pub use records::{CaseInfo, StoredRecord};
-pub use submissions::{IngestOutcome, NewRecord, NewSubmission, PriorSubmission};
+pub use submissions::{IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission};
 pub use tenancy::{Agreement, Authority, NewAgreement, Principal};
 
 /// Which database engine a [`Store`] talks to.
