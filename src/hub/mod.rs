@@ -24,6 +24,7 @@ mod ops;
 pub mod problem;
 mod rate_limit;
 mod rebuild;
+mod retention;
 mod searches;
 mod state;
 mod submissions;
@@ -152,6 +153,7 @@ impl Hub {
                 tracing::error!(%error, "rebuilding the matching index failed; the hub stays unready");
             }
         });
+        retention::spawn_scheduled_purge(state.clone());
         let router = router(state.clone(), &config);
         tracing::info!(%local_addr, backend = ?state.store.backend(), "hub listening");
         Ok(Hub {
@@ -238,6 +240,7 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(cases::router())
         .merge(workflow::router())
         .merge(audit::router())
+        .merge(retention::router())
         .merge(disclosure_keys::router())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())

@@ -16,6 +16,7 @@ mod disclosure_keys;
 mod error;
 mod model;
 mod records;
+pub mod retention;
 mod submissions;
 mod tenancy;
 pub mod workflow;

@@ -1,6 +1,7 @@
 //! Stored records: loading them for the matching index, withdrawing them and closing cases.
 
 use super::audit::{append, AuditEvent};
+use super::retention::schedule_follow_ups;
 use super::workflow::retire_candidates_of;
 use super::workflow::state::Action;
 use super::{now, CaseOutcome, ReferralReason, ReferralSource, Role, Store, StoreError};
@@ -150,8 +151,13 @@ impl Store {
             };
         }
         retire_candidates_of(&mut w.tx, &ids, Action::CloseCase, &at).await?;
+        let n_follow_ups = if outcome.is_found() {
+            schedule_follow_ups(&mut w.tx, authority, &ids, &at).await?
+        } else {
+            0
+        };
         let event = AuditEvent::new(&format!("authority:{authority}"), "case.close", record_ref)
-            .with_detail(serde_json::json!({"outcome": outcome}));
+            .with_detail(serde_json::json!({"outcome": outcome, "n_follow_ups": n_follow_ups}));
         append(&mut w.tx, event).await?;
         w.commit().await?;
         Ok(ids)

@@ -246,9 +246,11 @@ impl Store {
             return Ok(None);
         }
         let epochs: Vec<(i64,)> = sqlx::query_as(
-            "select epoch from agreement_epochs where agreement_id = $1 order by epoch",
+            "select epoch from agreement_epochs where agreement_id = $1 \
+             and (retire_after is null or retire_after > $2) order by epoch",
         )
         .bind(id)
+        .bind(now())
         .fetch_all(&self.pool)
         .await?;
         Ok(Some(Agreement {

@@ -11,6 +11,7 @@ mod cases;
 mod disclosure;
 mod ops;
 mod privacy;
+mod retention;
 mod searches;
 mod streaming;
 mod submissions;

@@ -175,6 +175,8 @@ impl TestHub {
                 LocalKey::from_bytes(local),
             ),
             agreement: AGREEMENT.into(),
+            epoch: 1,
+            local,
             disclosure_key: std::sync::Arc::new(DisclosureKeyPair::derive(&local)),
         }
     }
@@ -246,6 +248,8 @@ pub struct Actor {
     client: reqwest::Client,
     encoder: Encoder,
     agreement: String,
+    epoch: u32,
+    local: [u8; 32],
     /// The authority's disclosure key pair (registered with `register_disclosure_key`).
     pub disclosure_key: std::sync::Arc<DisclosureKeyPair>,
 }
@@ -274,6 +278,25 @@ impl Actor {
     pub fn with_agreement(mut self, agreement: &str) -> Self {
         self.agreement = agreement.into();
         self
+    }
+
+    /// Encodes under another key epoch of the agreement, with that epoch's secret.
+    pub fn at_epoch(&self, epoch: u32, secret: [u8; 32]) -> Actor {
+        Actor {
+            code: self.code.clone(),
+            key: self.key.clone(),
+            base: self.base.clone(),
+            client: self.client.clone(),
+            encoder: Encoder::new(
+                &AgreementSecret::from_bytes(&self.agreement, epoch, secret)
+                    .expect("valid agreement"),
+                LocalKey::from_bytes(self.local),
+            ),
+            agreement: self.agreement.clone(),
+            epoch,
+            local: self.local,
+            disclosure_key: self.disclosure_key.clone(),
+        }
     }
 
     /// Talks to a hub at another base URL (after a restart).
@@ -351,7 +374,7 @@ impl Actor {
 
     /// The body of a submission.
     pub fn submission(&self, batch_id: &str, role: &str, records: Vec<Value>) -> Value {
-        json!({"batch_id": batch_id, "agreement_id": self.agreement, "epoch": 1, "protocol": 1,
+        json!({"batch_id": batch_id, "agreement_id": self.agreement, "epoch": self.epoch, "protocol": 1,
             "role": role, "records": records})
     }
 
@@ -377,7 +400,7 @@ impl Actor {
 
     /// A national search for one pupil.
     pub async fn search(&self, pupil: &Pupil) -> Response {
-        let body = json!({"agreement_id": self.agreement, "epoch": 1, "protocol": 1,
+        let body = json!({"agreement_id": self.agreement, "epoch": self.epoch, "protocol": 1,
             "record": self.encode(pupil)});
         self.post("/v1/searches", &body).await
     }
