@@ -6,9 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod admin;
+pub mod bench;
 pub mod encode;
 pub mod encoded_file;
+pub mod hub_args;
 pub mod keygen;
+pub mod serve;
 
 /// Privacy-preserving pupil matching for children missing from education.
 #[derive(Debug, Parser)]
@@ -26,6 +30,12 @@ pub enum Command {
     Keygen(keygen::KeygenArgs),
     /// Encode a pupil file (CSV or CTF XML) into what the hub may see.
     Encode(encode::EncodeArgs),
+    /// Run the hub (HTTP API, continuous matching, national searches).
+    Serve(serve::ServeArgs),
+    /// Administer the hub: authorities, agreements, API keys.
+    Admin(admin::AdminArgs),
+    /// Measure performance and print figures (release builds).
+    Bench(bench::BenchArgs),
 }
 
 /// Parses arguments, runs the subcommand and turns errors into an exit code.
@@ -35,6 +45,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encode(args) => encode::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Admin(args) => admin::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

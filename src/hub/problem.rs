@@ -84,6 +84,12 @@ pub enum ApiError {
     /// 413 Content Too Large.
     #[error("the request body is larger than the hub accepts")]
     PayloadTooLarge,
+    /// 413 Content Too Large: a streamed batch has too many records or too long a line.
+    #[error("{0}")]
+    BatchTooLarge(String),
+    /// 400 Bad Request: the body could not be read (a corrupt gzip stream, a broken upload).
+    #[error("{0}")]
+    UnreadableBody(String),
     /// 415 Unsupported Media Type.
     #[error("expected a body of type application/json")]
     UnsupportedMediaType,
@@ -141,10 +147,15 @@ impl ApiError {
             NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             BatchConflict(_) => (StatusCode::CONFLICT, "batch-conflict", "Batch id reused"),
             CaseClosed(_) => (StatusCode::CONFLICT, "case-closed", "Case already closed"),
-            PayloadTooLarge => (
+            PayloadTooLarge | BatchTooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "Payload too large",
+            ),
+            UnreadableBody(_) => (
+                StatusCode::BAD_REQUEST,
+                "unreadable-body",
+                "Unreadable body",
             ),
             UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

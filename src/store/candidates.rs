@@ -24,6 +24,17 @@ pub struct NewCandidate {
     pub evidence: serde_json::Value,
 }
 
+/// The records a matching run covered, marked matched in the transaction that stores its
+/// candidates (a crash before that leaves them unmatched, and the start-up rebuild matches
+/// them again; candidates are unique per pair, so nothing is duplicated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchedRecords {
+    /// These rows.
+    Ids(Vec<i64>),
+    /// Every row whose latest write was this submission (one statement for any batch size).
+    Submission(i64),
+}
+
 /// Filters for listing candidates.
 #[derive(Debug, Clone, Default)]
 pub struct CandidateFilter {
@@ -68,12 +79,12 @@ pub struct CandidateView {
 }
 
 impl Store {
-    /// Stores new candidates (pairs already present are left as they are) and marks
-    /// `matched_ids` as matched, in one transaction. Returns how many candidates were new.
+    /// Stores new candidates (pairs already present are left as they are) and marks the
+    /// `matched` records as matched, in one transaction. Returns how many candidates were new.
     pub async fn record_matches(
         &self,
         candidates: &[NewCandidate],
-        matched_ids: &[i64],
+        matched: &MatchedRecords,
     ) -> Result<u64, StoreError> {
         let at = now();
         let mut w = self.begin_write().await?;
@@ -100,6 +111,18 @@ impl Store {
             .await?
             .rows_affected();
         }
+        let matched_ids: &[i64] = match matched {
+            MatchedRecords::Ids(ids) => ids,
+            MatchedRecords::Submission(id) => {
+                sqlx::query(
+                    "update records set matched = 1 where submission_id = $1 and matched = 0",
+                )
+                .bind(*id)
+                .execute(&mut *w.tx)
+                .await?;
+                &[]
+            }
+        };
         for chunk in matched_ids.chunks(500) {
             let list: Vec<String> = (1..=chunk.len()).map(|i| self.placeholder(i)).collect();
             let sql = format!(

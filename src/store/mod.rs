@@ -26,11 +26,11 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use audit::{AuditEvent, ChainReport};
-pub use candidates::{CandidateFilter, CandidateView, NewCandidate};
+pub use candidates::{CandidateFilter, CandidateView, MatchedRecords, NewCandidate};
 pub use error::StoreError;
 pub use model::{CaseOutcome, Jurisdiction, ReferralReason, ReferralSource, Role, SubmitMode};
 pub use records::{CaseInfo, StoredRecord};
-pub use submissions::{IngestOutcome, NewRecord, NewSubmission, PriorSubmission};
+pub use submissions::{IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission};
 pub use tenancy::{Agreement, Authority, NewAgreement, Principal};
 
 /// Which database engine a [`Store`] talks to.

@@ -9,5 +9,6 @@ mod cases;
 mod ops;
 mod privacy;
 mod searches;
+mod streaming;
 mod submissions;
 mod tenancy;

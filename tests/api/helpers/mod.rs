@@ -308,6 +308,32 @@ impl Actor {
         request.send().await.expect("request sent")
     }
 
+    /// POSTs an NDJSON body (a streamed submission) with this authority's key.
+    pub async fn post_ndjson(&self, path: &str, body: String) -> Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .header("content-type", "application/x-ndjson")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The crate's own typed client, acting as this authority.
+    pub fn hub_client(&self) -> pupilmatch::client::HubClient {
+        pupilmatch::client::HubClient::new(pupilmatch::client::HubClientConfig::new(
+            self.base.clone(),
+            self.key.clone(),
+        ))
+        .expect("a client")
+    }
+
+    /// A pupil's encoding in the client's typed form.
+    pub fn encoded(&self, pupil: &Pupil) -> pupilmatch::encode::EncodedRecord {
+        self.encoder.encode(&pupil.validated())
+    }
+
     /// GETs with this authority's key.
     pub async fn get(&self, path: &str) -> Response {
         self.client
