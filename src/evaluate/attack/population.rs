@@ -14,6 +14,8 @@ use chrono::{Days, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::input::RawRecord;
+
 /// Children born per day in the five nations' school population (11.5M over 14 years).
 pub const NATIONAL_BIRTHS_PER_DAY: usize = 2_250;
 
@@ -148,6 +150,19 @@ impl Population {
     /// The surname of a child.
     pub fn surname(&self, child: &Child) -> &str {
         &self.surnames[child.surname as usize].value
+    }
+
+    /// Child `i` as an authority's input record (names, date of birth, sex).
+    pub fn raw_record(&self, i: usize) -> RawRecord {
+        let child = &self.children[i];
+        RawRecord {
+            record_id: Some(i.to_string()),
+            forename: Some(self.forename(child).to_string()),
+            surname: Some(self.surname(child).to_string()),
+            dob: Some(child.dob.to_string()),
+            sex: Some(if child.female { "F" } else { "M" }.to_string()),
+            ..RawRecord::default()
+        }
     }
 }
 

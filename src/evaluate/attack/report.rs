@@ -24,7 +24,6 @@ use crate::encode::phonetic::soundex;
 use crate::encode::record::dob_salt;
 use crate::encode::tokens::{KeyFamily, TokenKeys};
 use crate::encode::{AgreementSecret, EncodedRecord, Encoder, PupilRecord};
-use crate::input::RawRecord;
 
 /// The protocol requirement: at most this share of records re-identified by any attack.
 pub const MAX_REIDENTIFICATION: f64 = 0.001;
@@ -416,19 +415,10 @@ fn stored_view(world: &World) -> Vec<EncodedRecord> {
     let encoder = Encoder::new(&attack_secret(), LocalKey::from_bytes([0x11; 32]));
     let hub = HubLayer::from_bytes(&[0x77; 32]);
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid date");
-    world
-        .children()
-        .par_iter()
-        .enumerate()
-        .map(|(i, child)| {
-            let raw = RawRecord {
-                record_id: Some(i.to_string()),
-                forename: Some(world.forename(child)),
-                surname: Some(world.surname(child)),
-                dob: Some(child.dob.to_string()),
-                sex: Some(if child.female { "F" } else { "M" }.to_string()),
-                ..RawRecord::default()
-            };
+    (0..world.children().len())
+        .into_par_iter()
+        .map(|i| {
+            let raw = world.population.raw_record(i);
             let record = PupilRecord::from_raw(&raw, today)
                 .expect("synthetic children are valid pupils")
                 .record;
@@ -626,7 +616,8 @@ fn protocol_v1(world: &World) -> Vec<Row> {
             1,
         ));
     }
-    let fields: [(&str, &'static str, Vec<(Vec<u64>, String)>, &[(String, f64)]); 2] = [
+    type FieldColumn<'t> = (&'t str, &'static str, Vec<(Vec<u64>, String)>, &'t [(String, f64)]);
+    let fields: [FieldColumn; 2] = [
         (
             "forename filter (DOB-salted)",
             "forename",
