@@ -59,7 +59,9 @@ pub fn run(args: EncodeBenchArgs) -> anyhow::Result<ExitCode> {
     );
     let mut reference: Option<Vec<EncodedRecord>> = None;
     for threads in [1, cores] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
         let started = Instant::now();
         let outcomes = pool.install(|| encode_chunk(&encoder, &input, today, Policy::Pupil));
         let seconds = started.elapsed().as_secs_f64();

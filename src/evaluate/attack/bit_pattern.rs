@@ -217,7 +217,9 @@ fn run<V: Eq + Hash + Clone>(
             }
         }
         let mut set = Bits::zeros(bits);
-        (0..bits).filter(|&p| bit_of(filter, p)).for_each(|p| set.set(p));
+        (0..bits)
+            .filter(|&p| bit_of(filter, p))
+            .for_each(|p| set.set(p));
         for g in (0..nf).filter(|&g| features.get(g)) {
             support[g] += 1;
             match &mut positions[g] {
@@ -355,7 +357,10 @@ mod tests {
         let column: Vec<(Vec<u64>, &str)> = (0..400u64)
             .map(|i| {
                 let name = NAMES[i as usize % NAMES.len()];
-                (toy_filter(name, i.wrapping_mul(0x9E37_79B9_7F4A_7C15)), name)
+                (
+                    toy_filter(name, i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                    name,
+                )
             })
             .collect();
         let dictionary = Dictionary::new(NAMES.iter().map(|n| (*n, features(n))).collect());

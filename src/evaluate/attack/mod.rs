@@ -75,7 +75,11 @@ pub fn frequency_alignment<E: Hash + Eq, V: Eq + Hash>(
 ) -> AttackResult {
     let mut groups: HashMap<&E, (usize, Vec<&V>)> = HashMap::new();
     for (i, (encoding, value)) in column.iter().enumerate() {
-        groups.entry(encoding).or_insert_with(|| (i, Vec::new())).1.push(value);
+        groups
+            .entry(encoding)
+            .or_insert_with(|| (i, Vec::new()))
+            .1
+            .push(value);
     }
     let distinct_encodings = groups.len();
     let mut ranked: Vec<(usize, Vec<&V>)> = groups.into_values().collect();

@@ -136,7 +136,14 @@ impl fmt::Display for AttackReport {
         writeln!(
             f,
             "{:<17} {:<34} {:<9} {:<7} {:>10} {:>8} {:>12} {:>7} {:>8}",
-            "target", "column", "value", "harness", "re-ident.", "chance", "above chance", "top-10",
+            "target",
+            "column",
+            "value",
+            "harness",
+            "re-ident.",
+            "chance",
+            "above chance",
+            "top-10",
             "distinct"
         )?;
         for row in &self.rows {
@@ -266,8 +273,11 @@ fn frequency_row<E: std::hash::Hash + Eq>(
         top_value_precision,
         distinct_encodings,
     } = frequency_alignment(encoded, public, salts, 10);
-    let uninformative: Vec<(usize, &String)> =
-        encoded.iter().enumerate().map(|(i, (_, v))| (i, v)).collect();
+    let uninformative: Vec<(usize, &String)> = encoded
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| (i, v))
+        .collect();
     let public_refs: Vec<(&String, f64)> = public.iter().map(|(v, p)| (v, *p)).collect();
     let chance = frequency_alignment(&uninformative, &public_refs, salts, 10);
     Row {
@@ -616,7 +626,12 @@ fn protocol_v1(world: &World) -> Vec<Row> {
             1,
         ));
     }
-    type FieldColumn<'t> = (&'t str, &'static str, Vec<(Vec<u64>, String)>, &'t [(String, f64)]);
+    type FieldColumn<'t> = (
+        &'t str,
+        &'static str,
+        Vec<(Vec<u64>, String)>,
+        &'t [(String, f64)],
+    );
     let fields: [FieldColumn; 2] = [
         (
             "forename filter (DOB-salted)",
@@ -640,9 +655,7 @@ fn protocol_v1(world: &World) -> Vec<Row> {
         ),
     ];
     for (column, value, filters, table) in &fields {
-        rows.push(frequency_row(
-            v1, column, value, filters, table, dob_salts,
-        ));
+        rows.push(frequency_row(v1, column, value, filters, table, dob_salts));
         rows.push(bit_pattern_row(
             v1,
             column,
