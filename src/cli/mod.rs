@@ -7,12 +7,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+mod authority_args;
 pub mod bench;
+pub mod candidates;
+pub mod case;
 pub mod encode;
 pub mod encoded_file;
-pub mod hub_args;
+mod hub_args;
 pub mod keygen;
+pub mod search;
 pub mod serve;
+pub mod submit;
 
 /// Privacy-preserving pupil matching for children missing from education.
 #[derive(Debug, Parser)]
@@ -34,6 +39,16 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Administer the hub: authorities, agreements, API keys.
     Admin(admin::AdminArgs),
+    /// Upload open CME cases or a roll to the hub (encoded locally first).
+    Submit(submit::SubmitArgs),
+    /// Search nationally for one child (encoded locally first).
+    Search(Box<search::SearchArgs>),
+    /// List the candidates this authority is party to.
+    Candidates(candidates::CandidatesArgs),
+    /// Close a CME case with an outcome.
+    Case(case::CaseArgs),
+    /// Take records out of matching.
+    Withdraw(case::WithdrawArgs),
     /// Measure performance and print figures (release builds).
     Bench(bench::BenchArgs),
 }
@@ -47,6 +62,11 @@ pub fn main() -> ExitCode {
         Command::Encode(args) => encode::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Submit(args) => submit::run(args),
+        Command::Search(args) => search::run(*args),
+        Command::Candidates(args) => candidates::run(args),
+        Command::Case(args) => case::run(args),
+        Command::Withdraw(args) => case::run_withdraw(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -14,6 +14,7 @@
 mod auth;
 mod candidates;
 mod cases;
+mod disclosure_keys;
 pub mod engine;
 pub mod index;
 mod matching;
@@ -25,6 +26,7 @@ mod searches;
 mod state;
 mod submissions;
 mod validate;
+mod workflow;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -225,6 +227,8 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(searches::router())
         .merge(candidates::router())
         .merge(cases::router())
+        .merge(workflow::router())
+        .merge(disclosure_keys::router())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

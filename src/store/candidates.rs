@@ -46,6 +46,8 @@ pub struct CandidateFilter {
     pub counterpart_jurisdiction: Option<Jurisdiction>,
     /// Only candidates created at or after this RFC 3339 time.
     pub created_since: Option<String>,
+    /// Only candidates created at or before this RFC 3339 time.
+    pub created_before: Option<String>,
     /// At most this many (newest by probability first).
     pub limit: i64,
 }
@@ -161,6 +163,7 @@ impl Store {
                  join authorities ahi on ahi.code = hi.authority_code \
                  where (lo.authority_code = $1 or hi.authority_code = $1) \
                  and ($2 = '' or c.state = $2) and c.probability >= $3 and c.created_at >= $4 \
+                 and ($7 = '' or c.created_at <= $7) \
                  and ($5 = '' or (lo.authority_code = $1 and ahi.jurisdiction = $5) \
                       or (hi.authority_code = $1 and alo.jurisdiction = $5)) \
                  order by c.probability desc, c.id limit $6",
@@ -171,6 +174,7 @@ impl Store {
         .bind(filter.created_since.clone().unwrap_or_default())
         .bind(filter.counterpart_jurisdiction.map_or("", |j| j.as_str()))
         .bind(filter.limit)
+        .bind(filter.created_before.clone().unwrap_or_default())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|row| view(authority, row)).collect()
