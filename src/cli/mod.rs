@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand};
 pub mod encode;
 pub mod encoded_file;
 pub mod keygen;
+pub mod link;
+pub mod synth;
+pub mod train;
 
 /// Privacy-preserving pupil matching for children missing from education.
 #[derive(Debug, Parser)]
@@ -26,6 +29,12 @@ pub enum Command {
     Keygen(keygen::KeygenArgs),
     /// Encode a pupil file (CSV or CTF XML) into what the hub may see.
     Encode(encode::EncodeArgs),
+    /// Link two pupil files (or encoded files) and write the probable matches.
+    Link(link::LinkArgs),
+    /// Write a synthetic five-nation pupil population with ground truth.
+    Synth(synth::SynthArgs),
+    /// Train a matching model (u from random pairs, m by EM) and write a model file.
+    Train(train::TrainArgs),
 }
 
 /// Parses arguments, runs the subcommand and turns errors into an exit code.
@@ -35,6 +44,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encode(args) => encode::run(args),
+        Command::Link(args) => link::run(args),
+        Command::Synth(args) => synth::run(args),
+        Command::Train(args) => train::run(args),
     };
     match result {
         Ok(code) => code,

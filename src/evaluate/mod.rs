@@ -4,3 +4,4 @@
 pub mod attack;
 pub mod febrl;
 pub mod quality;
+pub mod pipeline;
