@@ -14,7 +14,7 @@ use crate::evaluate::pipeline::train_on_synthetic;
 use crate::matcher::compact::Prepared;
 use crate::matcher::link::{build_index, link_with_index, LinkConfig};
 use crate::matcher::model::Model;
-use crate::matcher::train::{train, TrainingConfig};
+use crate::matcher::train::{parameters, train, MSource, TrainingConfig};
 use crate::synth::SynthConfig;
 
 /// Arguments of `pupilmatch train`.
@@ -83,7 +83,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             source: format!("{} × {}", left.display(), right.display()),
             ..config
         };
-        train(&lp, &rp, &index, &vectors, &config)?
+        // u of the DOB-salted fields cannot be estimated from encodings: keep the shipped ones.
+        let (_, shipped_u) = parameters(Model::default_model());
+        train(&lp, &rp, &index, &vectors, &shipped_u, MSource::Em(Model::default_model()), &config)?
     };
     model.save(&args.output)?;
     eprintln!(

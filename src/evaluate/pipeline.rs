@@ -16,7 +16,7 @@ use crate::matcher::compact::Prepared;
 use crate::matcher::index::Index;
 use crate::matcher::link::{build_index, link_with_index, Link, LinkConfig};
 use crate::matcher::model::{Model, ModelError};
-use crate::matcher::train::{train, TrainingConfig};
+use crate::matcher::train::{train, MSource, TrainingConfig};
 use crate::matcher::IndexConfig;
 use crate::synth::{generate, SynthConfig, TruthPair};
 
@@ -146,6 +146,8 @@ pub struct SyntheticRun {
     pub left: Vec<Prepared>,
     /// Prepared roll records.
     pub right: Vec<Prepared>,
+    /// The raw population.
+    pub raw: crate::synth::Population,
 }
 
 impl SyntheticRun {
@@ -160,10 +162,24 @@ impl SyntheticRun {
         SyntheticRun {
             missing,
             roll,
-            truth: population.truth,
+            truth: population.truth.clone(),
             left,
             right,
+            raw: population,
         }
+    }
+
+    /// The comparison vectors of the true pairs (both records encoded).
+    pub fn true_vectors(&self) -> Vec<crate::matcher::ComparisonVector> {
+        let position = |ids: &[String]| -> std::collections::HashMap<String, usize> {
+            ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect()
+        };
+        let (left, right) = (position(&self.missing.ids), position(&self.roll.ids));
+        self.truth
+            .iter()
+            .filter_map(|t| Some((*left.get(&t.missing_id)?, *right.get(&t.roll_id)?)))
+            .map(|(i, j)| crate::matcher::compare(&self.left[i].view(), &self.right[j].view()))
+            .collect()
     }
 
     /// The (missing id, roll id) of links.
@@ -203,6 +219,10 @@ pub fn train_on_synthetic(
     let (candidates, _) =
         link_with_index(&run.left, &index, Model::default_model(), &config, &|_| {});
     let vectors: Vec<_> = candidates.iter().map(|l| l.vector).collect();
+    let salted_u = redated_u(&run, training.random_pairs.min(400_000), training.seed);
+    // Synthetic data is labelled: m is measured on the true pairs (unsupervised EM is what
+    // operators use on their own data, starting from this model).
+    let true_vectors = run.true_vectors();
     let mut training = training.clone();
     if training.source == TrainingConfig::default().source {
         training.source = format!(
@@ -210,5 +230,44 @@ pub fn train_on_synthetic(
             synth.seed, synth.pupils, synth.movers
         );
     }
-    train(&run.left, &run.right, &index, &vectors, &training)
+    train(
+        &run.left,
+        &run.right,
+        &index,
+        &vectors,
+        &salted_u,
+        MSource::Labelled(&true_vectors),
+        &training,
+    )
+}
+
+/// `u` of the DOB-salted fields from random (missing, roll) pairs of raw records with the roll
+/// record moved to the missing record's date of birth: the textbook `u` ("how often do two
+/// different children born on the same day have these names and sex?"), which encodings
+/// cannot give because random pairs almost never share a DOB salt.
+pub fn redated_u(run: &SyntheticRun, pairs: usize, seed: u64) -> [Vec<f64>; 5] {
+    use rand::{Rng, SeedableRng};
+    let population = &run.raw;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0xDA7E);
+    let mut left = Vec::with_capacity(pairs);
+    let mut right = Vec::with_capacity(pairs);
+    for _ in 0..pairs {
+        let a = population.missing[rng.gen_range(0..population.missing.len())].clone();
+        let mut b = population.roll[rng.gen_range(0..population.roll.len())].clone();
+        b.dob = a.dob.clone();
+        left.push(a);
+        right.push(b);
+    }
+    let encoder = synthetic_encoder();
+    let (l, r) = (
+        encode_records(&left, &encoder, synthetic_today(), Policy::Pupil),
+        encode_records(&right, &encoder, synthetic_today(), Policy::Pupil),
+    );
+    // Both sides validate alike (same dates), so they stay aligned.
+    let (lp, rp) = (l.prepare(), r.prepare());
+    crate::matcher::train::u_of_vectors(
+        lp.iter()
+            .zip(&rp)
+            .map(|(a, b)| crate::matcher::compare(&a.view(), &b.view())),
+    )
 }

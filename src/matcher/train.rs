@@ -70,11 +70,19 @@ fn smoothed(counts: &[f64], pseudo: f64) -> Vec<f64> {
 /// `u` per field and level from `pairs` random (left, right) pairs.
 pub fn estimate_u(left: &[Prepared], right: &[Prepared], pairs: usize, seed: u64) -> [Vec<f64>; 5] {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
-    for _ in 0..pairs {
+    let pairs = (0..pairs).map(|_| {
         let a = &left[rng.gen_range(0..left.len())];
         let b = &right[rng.gen_range(0..right.len())];
-        *patterns.entry(compare(&a.view(), &b.view()).levels).or_default() += 1.0;
+        compare(&a.view(), &b.view())
+    });
+    u_of_vectors(pairs)
+}
+
+/// Smoothed level frequencies of (non-matching) comparison vectors.
+pub fn u_of_vectors(vectors: impl Iterator<Item = ComparisonVector>) -> [Vec<f64>; 5] {
+    let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
+    for v in vectors {
+        *patterns.entry(v.levels).or_default() += 1.0;
     }
     counts_per_level(&patterns).map(|c| smoothed(&c, 0.5))
 }
@@ -92,30 +100,37 @@ pub struct EmResult {
     pub converged: bool,
 }
 
-fn initial_m(field: Field) -> Vec<f64> {
-    // Agreement levels likely among matches, decreasing geometrically.
-    let n = field.levels().len();
-    let raw: Vec<f64> = (0..n).map(|i| 0.5f64.powi(i as i32 * 2)).collect();
-    let total: f64 = raw.iter().sum();
-    raw.iter().map(|x| x / total).collect()
+/// Whether a vector says anything beyond its date level: a pair found only through the names
+/// filter with different dates has no comparable name or sex field, and EM cannot tell such
+/// pairs apart (they would form a "same surname, same year" class of their own).
+fn informative(v: &ComparisonVector) -> bool {
+    v.levels[0] == Some(crate::matcher::compare::level::ID_AGREE)
+        || v.levels[2..].iter().any(Option::is_some)
 }
 
-/// `m` and λ by EM over candidate comparison vectors, with `u` fixed.
+/// `m` by EM over the informative candidate comparison vectors, with `u` and the prior share of matches
+/// `lambda` fixed (each left record has at most one match, so λ is at most left records /
+/// candidates; letting EM move it lets a "same name, same year" class swallow the matches),
+/// starting from
+/// `initial` (EM finds the optimum nearest its start, so start from a sensible model: a
+/// start with uniform `m` can converge on "same name" instead of "same child").
 pub fn estimate_m(
     vectors: &[ComparisonVector],
     u: &[Vec<f64>; 5],
+    initial: &[Vec<f64>; 5],
+    lambda: f64,
     max_iterations: u32,
     tolerance: f64,
 ) -> EmResult {
     let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
-    for v in vectors {
+    for v in vectors.iter().filter(|v| informative(v)) {
         *patterns.entry(v.levels).or_default() += 1.0;
     }
     let total: f64 = patterns.values().sum();
-    let mut m: [Vec<f64>; 5] = Field::ALL.map(initial_m);
-    let mut lambda = 0.1;
+    let mut m: [Vec<f64>; 5] = initial.clone();
     let mut iterations = 0;
     let mut converged = false;
+    let mut estimated_lambda = lambda;
     while iterations < max_iterations {
         iterations += 1;
         let mut expected: BTreeMap<Pattern, f64> = BTreeMap::new();
@@ -123,6 +138,12 @@ pub fn estimate_m(
         for (pattern, n) in &patterns {
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
             for (i, level) in pattern.iter().enumerate() {
+                // Candidates share a date-bearing key by construction, so the date is not
+                // evidence within them (Splink leaves blocking fields out of the E-step);
+                // its m is still estimated from the posteriors in the M-step.
+                if i == Field::Dob as usize {
+                    continue;
+                }
                 if let Some(l) = level {
                     pm *= m[i][usize::from(*l)];
                     pu *= u[i][usize::from(*l)];
@@ -133,14 +154,13 @@ pub fn estimate_m(
             expected.insert(*pattern, p * n);
         }
         let new_m = counts_per_level(&expected).map(|c| smoothed(&c, 1e-3));
-        let new_lambda = (matches / total.max(1.0)).clamp(1e-9, 1.0 - 1e-9);
         let moved = m
             .iter()
             .zip(&new_m)
             .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
-            .fold((new_lambda - lambda).abs(), f64::max);
+            .fold(0.0, f64::max);
         m = new_m;
-        lambda = new_lambda;
+        estimated_lambda = matches / total.max(1.0);
         if moved < tolerance {
             converged = true;
             break;
@@ -148,7 +168,7 @@ pub fn estimate_m(
     }
     EmResult {
         m,
-        lambda,
+        lambda: estimated_lambda,
         iterations,
         converged,
     }
@@ -171,20 +191,72 @@ pub fn sibling_rate(records: &[Prepared], index: &Index) -> f64 {
     count as f64 / records.len().max(1) as f64
 }
 
-/// Trains a model: `u` from random left × right pairs, `m` by EM over the candidate vectors,
+/// The fields whose comparison needs the DOB salts to agree (the field filters and the sex
+/// check are salted by it): random pairs almost never share a salt, so their `u` cannot be
+/// estimated from random pairs of encodings. It comes from `salted_u` instead.
+pub const SALTED_FIELDS: [Field; 3] = [Field::Forename, Field::Surname, Field::Sex];
+
+/// The `m` and `u` of a model, per field and level.
+pub fn parameters(model: &Model) -> ([Vec<f64>; 5], [Vec<f64>; 5]) {
+    let get = |f: fn(&crate::matcher::model::LevelModel) -> f64| {
+        Field::ALL.map(|field| model.fields[field as usize].levels.iter().map(f).collect())
+    };
+    (get(|l| l.m), get(|l| l.u))
+}
+
+/// Where `m` comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum MSource<'a> {
+    /// The comparison vectors of known true pairs (labelled synthetic data): `m` is their
+    /// level frequencies.
+    Labelled(&'a [ComparisonVector]),
+    /// EM over the candidate vectors starting from a model's `m`.
+    Em(&'a Model),
+}
+
+/// `m` as the smoothed level frequencies of true pairs.
+pub fn m_of_true_pairs(vectors: &[ComparisonVector]) -> [Vec<f64>; 5] {
+    let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
+    for v in vectors {
+        *patterns.entry(v.levels).or_default() += 1.0;
+    }
+    counts_per_level(&patterns).map(|c| smoothed(&c, 0.5))
+}
+
+/// Trains a model: `u` from random left × right pairs (for [`SALTED_FIELDS`], from
+/// `salted_u`: pairs put on the same date of birth, or a previous model), `m` from `m_source`,
 /// the sibling rate within `right` (indexed in `right_index`, slot = position).
+#[allow(clippy::too_many_arguments)]
 pub fn train(
     left: &[Prepared],
     right: &[Prepared],
     right_index: &Index,
     candidates: &[ComparisonVector],
+    salted_u: &[Vec<f64>; 5],
+    m_source: MSource<'_>,
     config: &TrainingConfig,
 ) -> Result<Model, ModelError> {
     if left.is_empty() || right.is_empty() {
         return Err(ModelError::Invalid("training needs records on both sides".into()));
     }
-    let u = estimate_u(left, right, config.random_pairs, config.seed);
-    let em = estimate_m(candidates, &u, config.max_iterations, config.tolerance);
+    let mut u = estimate_u(left, right, config.random_pairs, config.seed);
+    for field in SALTED_FIELDS {
+        u[field as usize] = salted_u[field as usize].clone();
+    }
+    let em = match m_source {
+        MSource::Labelled(true_pairs) => EmResult {
+            m: m_of_true_pairs(true_pairs),
+            lambda: true_pairs.len() as f64 / candidates.len().max(1) as f64,
+            iterations: 0,
+            converged: true,
+        },
+        MSource::Em(start) => {
+            let (initial, _) = parameters(start);
+            let used = candidates.iter().filter(|v| informative(v)).count();
+            let lambda = (left.len().min(right.len()) as f64 / used.max(1) as f64).min(0.5);
+            estimate_m(candidates, &u, &initial, lambda, config.max_iterations, config.tolerance)
+        }
+    };
     let fields = Field::ALL
         .iter()
         .enumerate()
@@ -250,7 +322,8 @@ mod tests {
             let n = f.levels().len();
             vec![1.0 / n as f64; n]
         });
-        let em = estimate_m(&vectors, &u, 200, 1e-9);
+        let initial = parameters(Model::default_model()).0;
+        let em = estimate_m(&vectors, &u, &initial, 0.3, 200, 1e-9);
         assert!((em.lambda - 0.3).abs() < 0.05, "lambda {}", em.lambda);
         assert!(em.m[2][0] > 0.9);
     }

@@ -17,6 +17,7 @@ use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{surname_form, zipf, Child};
+
 use crate::input::RawRecord;
 
 /// One kind of clerk error.
@@ -53,6 +54,9 @@ pub enum ErrorKind {
     IdentifierMissing,
     /// The middle name recorded as the forename.
     MiddleNameAsForename,
+    /// A new identifier issued although the old one should have followed the child (a
+    /// temporary UPN, a duplicate issue).
+    IdentifierReissued,
 }
 
 impl ErrorKind {
@@ -74,6 +78,7 @@ impl ErrorKind {
             ErrorKind::SexWrong => "sex_wrong",
             ErrorKind::IdentifierMissing => "identifier_missing",
             ErrorKind::MiddleNameAsForename => "middle_name_as_forename",
+            ErrorKind::IdentifierReissued => "identifier_reissued",
         }
     }
 
@@ -95,10 +100,12 @@ impl ErrorKind {
             ErrorKind::SexWrong => 1,
             ErrorKind::IdentifierMissing => 8,
             ErrorKind::MiddleNameAsForename => 3,
+            ErrorKind::IdentifierReissued => 2,
         }
     }
 
-    const ALL: [ErrorKind; 15] = [
+    const ALL: [ErrorKind; 16] = [
+        ErrorKind::IdentifierReissued,
         ErrorKind::ForenameTypo,
         ErrorKind::SurnameTypo,
         ErrorKind::ForenameVariant,
@@ -200,7 +207,7 @@ fn applicable(kind: ErrorKind, r: &RawRecord, child: &Child, keeps_identifier: b
         ErrorKind::ForenameVariant => child.preferred.is_none(),
         ErrorKind::DobTransposed => child.dob.day() <= 12 && child.dob.day() != child.dob.month(),
         ErrorKind::DobDefaulted => !(child.dob.day() == 1 && child.dob.month() == 1),
-        ErrorKind::IdentifierMissing => keeps_identifier,
+        ErrorKind::IdentifierMissing | ErrorKind::IdentifierReissued => keeps_identifier,
         ErrorKind::MiddleNameAsForename => child.middle.is_some(),
         _ => true,
     }
@@ -287,6 +294,8 @@ fn apply_one(rng: &mut ChaCha8Rng, kind: ErrorKind, r: &mut RawRecord, child: &C
         ErrorKind::SexWrong => r.sex = Some(if child.female { "M" } else { "F" }.into()),
         ErrorKind::IdentifierMissing => super::set_identifier(r, child.nation, None),
         ErrorKind::MiddleNameAsForename => std::mem::swap(&mut r.forename, &mut r.middle_names),
+        // The new identifier is issued by the generator, which knows the scheme's format.
+        ErrorKind::IdentifierReissued => {}
     }
     true
 }

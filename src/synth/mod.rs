@@ -262,12 +262,17 @@ pub(crate) struct Child {
     pub pool: Pool,
 }
 
-fn zipf<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
-    // Rank-frequency 1/(r+1): a handful of very common values and a long tail.
-    let total: f64 = (1..=items.len()).map(|r| 1.0 / r as f64).sum();
+/// Zipf exponent of the pools: below 1 because each pool is only the head of a community's
+/// real distribution (the top name still takes ~8% of a pool: harsher than life).
+const ZIPF_EXPONENT: f64 = 0.7;
+
+pub(crate) fn zipf<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    // Rank-frequency (r+1)^-s: a handful of very common values and a long tail.
+    let weight = |r: usize| (r as f64 + 1.0).powf(-ZIPF_EXPONENT);
+    let total: f64 = (0..items.len()).map(weight).sum();
     let mut x = rng.gen::<f64>() * total;
     for (r, item) in items.iter().enumerate() {
-        x -= 1.0 / (r + 1) as f64;
+        x -= weight(r);
         if x <= 0.0 {
             return item;
         }
@@ -498,7 +503,13 @@ pub fn generate(config: &SynthConfig) -> Population {
             }
             let mut r = record(String::new(), &dest);
             let applied = errors::apply(&mut rng, &mut r, &dest, keeps);
-            let shared_identifier = keeps && !applied.contains(&ErrorKind::IdentifierMissing);
+            if applied.contains(&ErrorKind::IdentifierReissued) {
+                let new = identifier(&mut rng, to, to_authority, child.dob);
+                set_identifier(&mut r, to, Some(new));
+            }
+            let shared_identifier = keeps
+                && !applied.contains(&ErrorKind::IdentifierMissing)
+                && !applied.contains(&ErrorKind::IdentifierReissued);
             roll.push((r, Some(truth.len())));
             truth.push(TruthPair {
                 missing_id,
