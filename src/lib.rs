@@ -7,6 +7,8 @@
 //! `ARCHITECTURE.md` is the map of this crate.
 
 pub mod cli;
+pub mod client;
+pub mod disclosure;
 pub mod encode;
 pub mod evaluate;
 pub mod hub;

@@ -6,12 +6,21 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod admin;
+mod authority_args;
+pub mod bench;
+pub mod candidates;
+pub mod case;
 pub mod encode;
 pub mod encoded_file;
+mod hub_args;
 pub mod keygen;
 pub mod link;
 pub mod synth;
 pub mod train;
+pub mod search;
+pub mod serve;
+pub mod submit;
 
 /// Privacy-preserving pupil matching for children missing from education.
 #[derive(Debug, Parser)]
@@ -35,6 +44,22 @@ pub enum Command {
     Synth(synth::SynthArgs),
     /// Train a matching model (u from random pairs, m by EM) and write a model file.
     Train(train::TrainArgs),
+    /// Run the hub (HTTP API, continuous matching, national searches).
+    Serve(serve::ServeArgs),
+    /// Administer the hub: authorities, agreements, API keys.
+    Admin(admin::AdminArgs),
+    /// Upload open CME cases or a roll to the hub (encoded locally first).
+    Submit(submit::SubmitArgs),
+    /// Search nationally for one child (encoded locally first).
+    Search(Box<search::SearchArgs>),
+    /// List the candidates this authority is party to.
+    Candidates(candidates::CandidatesArgs),
+    /// Close a CME case with an outcome.
+    Case(case::CaseArgs),
+    /// Take records out of matching.
+    Withdraw(case::WithdrawArgs),
+    /// Measure performance and print figures (release builds).
+    Bench(bench::BenchArgs),
 }
 
 /// Parses arguments, runs the subcommand and turns errors into an exit code.
@@ -47,6 +72,14 @@ pub fn main() -> ExitCode {
         Command::Link(args) => link::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Train(args) => train::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Admin(args) => admin::run(args),
+        Command::Submit(args) => submit::run(args),
+        Command::Search(args) => search::run(*args),
+        Command::Candidates(args) => candidates::run(args),
+        Command::Case(args) => case::run(args),
+        Command::Withdraw(args) => case::run_withdraw(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use crate::hub::{Hub, HubConfig, MatchSettings};
+use crate::hub::{Hub, HubConfig, MatchSettings, UploadLimits};
 
 /// Arguments of `pupilmatch serve`.
 #[derive(Debug, Args)]
@@ -31,7 +31,14 @@ pub struct ServeArgs {
     /// Largest request body accepted, in MiB, after gzip decompression.
     #[arg(long, env = "PUPILMATCH_MAX_BODY_MIB", default_value_t = 256)]
     pub max_body_mib: usize,
-    /// Longest a request may take, in seconds.
+    /// Most records in one submission (streamed NDJSON uploads have no body-size limit).
+    #[arg(
+        long,
+        env = "PUPILMATCH_MAX_BATCH_RECORDS",
+        default_value_t = 10_000_000
+    )]
+    pub max_batch_records: usize,
+    /// Longest a request may take, in seconds (uploads included).
     #[arg(long, env = "PUPILMATCH_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
     pub request_timeout_secs: u64,
     /// Continuous matching proposes a candidate at or above this probability.
@@ -50,6 +57,9 @@ impl ServeArgs {
             database_url: self.database.clone(),
             hub_key: self.hub_key.clone(),
             max_body_bytes: self.max_body_mib.saturating_mul(1024 * 1024),
+            limits: UploadLimits {
+                max_batch_records: self.max_batch_records,
+            },
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             matching: MatchSettings {
                 candidate_probability: self.candidate_probability,

@@ -1,5 +1,5 @@
 //! `GET /v1/candidates`: the candidates the caller is party to, best first, with the matcher's
-//! evidence. Each shows the caller's own record reference and only the other party's authority,
+//! evidence (every listing is audited). Each shows the caller's own record reference and only the other party's authority,
 //! jurisdiction and role.
 
 use axum::extract::State;
@@ -11,10 +11,7 @@ use serde_json::{json, Value};
 use super::auth::AuthorityCaller;
 use super::problem::{ApiError, AppJson, AppQuery};
 use super::state::AppState;
-use crate::store::{CandidateFilter, Jurisdiction};
-
-/// The states a candidate can be in.
-pub const STATES: [&str; 4] = ["proposed", "confirmed", "rejected", "case_closed"];
+use crate::store::{AuditEvent, CandidateFilter, CandidateState, Jurisdiction};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/v1/candidates", get(list))
@@ -28,6 +25,10 @@ struct ListQuery {
     counterpart_jurisdiction: Option<Jurisdiction>,
     /// Only candidates proposed at or after this RFC 3339 time.
     since: Option<String>,
+    /// Only candidates proposed at least this many days ago (waiting for review).
+    min_age_days: Option<u32>,
+    /// Only candidates proposed at most this many days ago.
+    max_age_days: Option<u32>,
     limit: Option<i64>,
 }
 
@@ -37,32 +38,52 @@ async fn list(
     AppQuery(query): AppQuery<ListQuery>,
 ) -> Result<AppJson<Value>, ApiError> {
     if let Some(s) = &query.state {
-        if !STATES.contains(&s.as_str()) {
-            return Err(ApiError::InvalidRequest(format!(
-                "state must be one of {}",
-                STATES.join(", ")
-            )));
+        s.parse::<CandidateState>()
+            .map_err(|e| ApiError::InvalidRequest(format!("state: {e}")))?;
+    }
+    let since = query
+        .since
+        .as_deref()
+        .map(|since| {
+            chrono::DateTime::parse_from_rfc3339(since)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| ApiError::InvalidRequest("since must be an RFC 3339 time".into()))
+        })
+        .transpose()?;
+    let now = chrono::Utc::now();
+    let days_ago = |days: u32| now - chrono::Duration::days(i64::from(days));
+    if let (Some(min), Some(max)) = (query.min_age_days, query.max_age_days) {
+        if min > max {
+            return Err(ApiError::InvalidRequest(
+                "min_age_days must not exceed max_age_days".into(),
+            ));
         }
     }
-    if let Some(since) = &query.since {
-        chrono::DateTime::parse_from_rfc3339(since)
-            .map_err(|_| ApiError::InvalidRequest("since must be an RFC 3339 time".into()))?;
-    }
+    // The later of `since` and the age bound.
+    let created_since = match (since, query.max_age_days.map(days_ago)) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let stamp =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let filter = CandidateFilter {
         state: query.state,
         min_probability: query.min_probability,
         counterpart_jurisdiction: query.counterpart_jurisdiction,
-        created_since: query.since.map(|s| {
-            chrono::DateTime::parse_from_rfc3339(&s)
-                .map(|t| {
-                    t.with_timezone(&chrono::Utc)
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                })
-                .unwrap_or(s)
-        }),
+        created_since: created_since.map(stamp),
+        created_before: query.min_age_days.map(days_ago).map(stamp),
         limit: query.limit.unwrap_or(100).clamp(1, 1000),
     };
     let candidates = state.store.candidates_for(&me.code, &filter).await?;
+    // Listing shows evidence about other authorities' records: a candidate view, audited.
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let event = AuditEvent::new(
+        &format!("authority:{}", me.code),
+        "candidates.list",
+        &me.code,
+    )
+    .with_detail(json!({"n_candidates": ids.len(), "ids": ids}));
+    state.store.audit(event).await?;
     let items: Vec<Value> = candidates
         .into_iter()
         .map(|c| {

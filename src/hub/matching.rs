@@ -14,7 +14,7 @@ use super::index::{IndexedRecord, MatchIndex, RecordMeta};
 use super::problem::ApiError;
 use super::state::{blocking, AppState, MatchSettings};
 use crate::encode::EncodedRecord;
-use crate::store::{NewCandidate, Role};
+use crate::store::{MatchedRecords, NewCandidate, Role};
 
 /// A stored record about to enter the index.
 #[derive(Debug, Clone)]
@@ -91,23 +91,28 @@ pub fn match_all(
 }
 
 /// Indexes freshly committed records (and drops withdrawn ones), matches them and stores the
-/// candidates. Returns how many candidates were new.
+/// candidates. `submission` names the batch when `records` are all of one submission (they
+/// are then marked matched in one statement). Returns how many candidates were new.
 pub async fn index_and_match(
     state: &AppState,
     records: Vec<Pending>,
     removed: Vec<RecordId>,
+    submission: Option<i64>,
 ) -> Result<u64, ApiError> {
     let index = state.index.clone();
     let settings = state.settings;
-    let (candidates, n_indexed, ids) = blocking(move || {
+    let (candidates, n_indexed, matched) = blocking(move || {
         let n_indexed = insert_all(&index, &records, &removed);
         let candidates = match_all(&index, &records, &settings);
-        let ids: Vec<RecordId> = records.iter().map(|r| r.id).collect();
-        (candidates, n_indexed, ids)
+        let matched = match submission {
+            Some(id) => MatchedRecords::Submission(id),
+            None => MatchedRecords::Ids(records.iter().map(|r| r.id).collect()),
+        };
+        (candidates, n_indexed, matched)
     })
     .await?;
     state.update_index_gauge(n_indexed);
-    let n_new = state.store.record_matches(&candidates, &ids).await?;
+    let n_new = state.store.record_matches(&candidates, &matched).await?;
     state
         .metrics
         .candidates_proposed

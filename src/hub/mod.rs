@@ -14,6 +14,7 @@
 mod auth;
 mod candidates;
 mod cases;
+mod disclosure_keys;
 pub mod engine;
 pub mod index;
 mod matching;
@@ -25,6 +26,7 @@ mod searches;
 mod state;
 mod submissions;
 mod validate;
+mod workflow;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,7 +44,7 @@ use tower_http::trace::TraceLayer;
 
 pub use metrics::Metrics;
 pub use ops::OPENAPI;
-pub use state::{AppState, MatchSettings};
+pub use state::{AppState, MatchSettings, UploadLimits};
 
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::keys::KeyError;
@@ -57,8 +59,11 @@ pub struct HubConfig {
     pub database_url: String,
     /// The hub key file, created if absent; keep it outside the database.
     pub hub_key: PathBuf,
-    /// Largest request body accepted, after gzip decompression.
+    /// Largest JSON request body accepted, after gzip decompression (streamed NDJSON
+    /// submissions are bounded by [`UploadLimits`] instead).
     pub max_body_bytes: usize,
+    /// Upload limits.
+    pub limits: UploadLimits,
     /// Longest a request may take.
     pub request_timeout: Duration,
     /// Matching thresholds.
@@ -72,6 +77,7 @@ impl Default for HubConfig {
             database_url: "sqlite://pupilmatch.db?mode=rwc".into(),
             hub_key: PathBuf::from("hub.key"),
             max_body_bytes: 256 * 1024 * 1024,
+            limits: UploadLimits::default(),
             request_timeout: Duration::from_secs(120),
             matching: MatchSettings::default(),
         }
@@ -119,6 +125,7 @@ impl Hub {
             index: Arc::new(RwLock::new(index::MatchIndex::default())),
             metrics: Arc::new(Metrics::default()),
             settings: config.matching,
+            limits: config.limits,
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -220,6 +227,8 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(searches::router())
         .merge(candidates::router())
         .merge(cases::router())
+        .merge(workflow::router())
+        .merge(disclosure_keys::router())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

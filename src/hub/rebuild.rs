@@ -52,7 +52,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let n_unmatched = unmatched.len();
     if !unmatched.is_empty() {
         // Already indexed above; inserting again replaces them in place.
-        index_and_match(&state, unmatched, Vec::new()).await?;
+        index_and_match(&state, unmatched, Vec::new(), None).await?;
     }
     state.metrics.ready.store(true, Ordering::Release);
     tracing::info!(

@@ -158,7 +158,8 @@ async fn search(
                 encoding: encoding.clone(),
             })
             .collect();
-        let n_candidates = index_and_match(&state, pending, Vec::new()).await?;
+        let n_candidates =
+            index_and_match(&state, pending, Vec::new(), Some(outcome.submission_id)).await?;
         response["case"] = json!({"ref": record_ref, "n_candidates": n_candidates});
     } else {
         let event = AuditEvent::new(

@@ -33,6 +33,21 @@ impl Default for MatchSettings {
     }
 }
 
+/// Limits on what one request may carry beyond the body-size limit.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// Records in one submission (streamed batches have no body-size limit).
+    pub max_batch_records: usize,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            max_batch_records: 10_000_000,
+        }
+    }
+}
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -46,6 +61,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Thresholds.
     pub settings: MatchSettings,
+    /// Upload limits.
+    pub limits: UploadLimits,
 }
 
 impl AppState {

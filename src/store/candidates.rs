@@ -24,6 +24,17 @@ pub struct NewCandidate {
     pub evidence: serde_json::Value,
 }
 
+/// The records a matching run covered, marked matched in the transaction that stores its
+/// candidates (a crash before that leaves them unmatched, and the start-up rebuild matches
+/// them again; candidates are unique per pair, so nothing is duplicated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchedRecords {
+    /// These rows.
+    Ids(Vec<i64>),
+    /// Every row whose latest write was this submission (one statement for any batch size).
+    Submission(i64),
+}
+
 /// Filters for listing candidates.
 #[derive(Debug, Clone, Default)]
 pub struct CandidateFilter {
@@ -35,6 +46,8 @@ pub struct CandidateFilter {
     pub counterpart_jurisdiction: Option<Jurisdiction>,
     /// Only candidates created at or after this RFC 3339 time.
     pub created_since: Option<String>,
+    /// Only candidates created at or before this RFC 3339 time.
+    pub created_before: Option<String>,
     /// At most this many (newest by probability first).
     pub limit: i64,
 }
@@ -68,12 +81,12 @@ pub struct CandidateView {
 }
 
 impl Store {
-    /// Stores new candidates (pairs already present are left as they are) and marks
-    /// `matched_ids` as matched, in one transaction. Returns how many candidates were new.
+    /// Stores new candidates (pairs already present are left as they are) and marks the
+    /// `matched` records as matched, in one transaction. Returns how many candidates were new.
     pub async fn record_matches(
         &self,
         candidates: &[NewCandidate],
-        matched_ids: &[i64],
+        matched: &MatchedRecords,
     ) -> Result<u64, StoreError> {
         let at = now();
         let mut w = self.begin_write().await?;
@@ -100,6 +113,18 @@ impl Store {
             .await?
             .rows_affected();
         }
+        let matched_ids: &[i64] = match matched {
+            MatchedRecords::Ids(ids) => ids,
+            MatchedRecords::Submission(id) => {
+                sqlx::query(
+                    "update records set matched = 1 where submission_id = $1 and matched = 0",
+                )
+                .bind(*id)
+                .execute(&mut *w.tx)
+                .await?;
+                &[]
+            }
+        };
         for chunk in matched_ids.chunks(500) {
             let list: Vec<String> = (1..=chunk.len()).map(|i| self.placeholder(i)).collect();
             let sql = format!(
@@ -138,6 +163,7 @@ impl Store {
                  join authorities ahi on ahi.code = hi.authority_code \
                  where (lo.authority_code = $1 or hi.authority_code = $1) \
                  and ($2 = '' or c.state = $2) and c.probability >= $3 and c.created_at >= $4 \
+                 and ($7 = '' or c.created_at <= $7) \
                  and ($5 = '' or (lo.authority_code = $1 and ahi.jurisdiction = $5) \
                       or (hi.authority_code = $1 and alo.jurisdiction = $5)) \
                  order by c.probability desc, c.id limit $6",
@@ -148,6 +174,7 @@ impl Store {
         .bind(filter.created_since.clone().unwrap_or_default())
         .bind(filter.counterpart_jurisdiction.map_or("", |j| j.as_str()))
         .bind(filter.limit)
+        .bind(filter.created_before.clone().unwrap_or_default())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|row| view(authority, row)).collect()

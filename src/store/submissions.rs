@@ -7,7 +7,7 @@
 
 use super::audit::{append, AuditEvent};
 use super::records::CaseInfo;
-use super::{now, Role, Store, StoreError, SubmitMode};
+use super::{now, Role, Store, StoreError, SubmitMode, WriteTx};
 
 /// Rows per multi-row insert (13 parameters each; well below both engines' limits).
 const CHUNK: usize = 500;
@@ -56,7 +56,8 @@ pub struct PriorSubmission {
 pub struct IngestOutcome {
     /// The submission's id.
     pub submission_id: i64,
-    /// `(row id, ref)` of every record written, in no particular order.
+    /// `(row id, ref)` of every record written, in no particular order (empty from
+    /// [`IngestTx::finish`], whose caller collected them from [`IngestTx::write`]).
     pub records: Vec<(i64, String)>,
     /// Row ids withdrawn by a snapshot.
     pub withdrawn: Vec<i64>,
@@ -95,12 +96,28 @@ impl Store {
         records: &[NewRecord],
         result: &serde_json::Value,
     ) -> Result<IngestOutcome, StoreError> {
+        let mut ingest = self.begin_ingest(submission).await?;
+        let mut written = Vec::with_capacity(records.len());
+        written.extend(ingest.write(records).await?);
+        let mut outcome = ingest.finish(&submission.request_hash, result).await?;
+        outcome.records = written;
+        Ok(outcome)
+    }
+
+    /// Starts a batch whose records arrive in chunks (a streamed upload): takes the writer
+    /// lock, opens the transaction and inserts the submission row. Nothing is visible until
+    /// [`IngestTx::finish`]; dropping the [`IngestTx`] rolls everything back. A used batch id
+    /// gives [`StoreError::Conflict`].
+    pub async fn begin_ingest(
+        &self,
+        submission: &NewSubmission,
+    ) -> Result<IngestTx<'_>, StoreError> {
         let at = now();
         let mut w = self.begin_write().await?;
         let (submission_id,): (i64,) = sqlx::query_as(
             "insert into submissions (authority_code, batch_id, agreement_id, epoch, role, mode, \
              n_records, request_hash, result, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
+             values ($1, $2, $3, $4, $5, $6, 0, '', '{}', $7) returning id",
         )
         .bind(&submission.authority)
         .bind(&submission.batch_id)
@@ -108,14 +125,56 @@ impl Store {
         .bind(i64::from(submission.epoch))
         .bind(submission.role.as_str())
         .bind(submission.mode.as_str())
-        .bind(records.len() as i64)
-        .bind(&submission.request_hash)
-        .bind(result.to_string())
         .bind(&at)
         .fetch_one(&mut *w.tx)
         .await
         .map_err(|e| StoreError::from(e).on_unique(format!("batch {}", submission.batch_id)))?;
+        Ok(IngestTx {
+            store: self,
+            w,
+            submission: submission.clone(),
+            submission_id,
+            at,
+            n_records: 0,
+        })
+    }
 
+    /// Replaces the stored answer of a submission (after matching added its counts).
+    pub async fn set_submission_result(
+        &self,
+        submission_id: i64,
+        result: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("update submissions set result = $1 where id = $2")
+            .bind(result.to_string())
+            .bind(submission_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await
+    }
+}
+
+/// A batch being written chunk by chunk inside one transaction (see [`Store::begin_ingest`]).
+pub struct IngestTx<'a> {
+    store: &'a Store,
+    w: WriteTx<'a>,
+    submission: NewSubmission,
+    submission_id: i64,
+    at: String,
+    n_records: usize,
+}
+
+impl IngestTx<'_> {
+    /// The submission's row id.
+    pub fn submission_id(&self) -> i64 {
+        self.submission_id
+    }
+
+    /// Upserts a chunk of records, returning `(row id, ref)` of each. References must be
+    /// unique across the whole batch (the caller checks).
+    pub async fn write(&mut self, records: &[NewRecord]) -> Result<Vec<(i64, String)>, StoreError> {
+        let submission = &self.submission;
         let mut written = Vec::with_capacity(records.len());
         for chunk in records.chunks(CHUNK) {
             let mut sql = String::from(
@@ -128,7 +187,7 @@ impl Store {
                 if i > 0 {
                     sql.push(',');
                 }
-                let n: Vec<String> = (1..=13).map(|k| self.placeholder(p + k)).collect();
+                let n: Vec<String> = (1..=13).map(|k| self.store.placeholder(p + k)).collect();
                 sql.push_str(&format!(
                     "({}, {}, {}, {}, {}, 'active', {}, {}, {}, {}, {}, {}, 0, {}, {})",
                     n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10], n[11], n[12]
@@ -157,25 +216,37 @@ impl Store {
                     .bind(case.map(|c| c.referral_source.as_str()))
                     .bind(case.map(|c| c.referred_on.clone()))
                     .bind(case.map(|_| "open"))
-                    .bind(submission_id)
-                    .bind(&at)
-                    .bind(&at);
+                    .bind(self.submission_id)
+                    .bind(&self.at)
+                    .bind(&self.at);
             }
-            written.extend(query.fetch_all(&mut *w.tx).await?);
+            written.extend(query.fetch_all(&mut *self.w.tx).await?);
         }
+        self.n_records += records.len();
+        Ok(written)
+    }
+
+    /// Withdraws what a snapshot no longer contains, stores the request hash and the answer,
+    /// appends the audit event and commits.
+    pub async fn finish(
+        mut self,
+        request_hash: &str,
+        result: &serde_json::Value,
+    ) -> Result<IngestOutcome, StoreError> {
+        let submission = &self.submission;
         let withdrawn: Vec<i64> = if submission.mode == SubmitMode::Snapshot {
             sqlx::query_as::<_, (i64,)>(
                 "update records set status = 'withdrawn', updated_at = $1 \
                  where authority_code = $2 and agreement_id = $3 and epoch = $4 and role = $5 \
                  and status = 'active' and submission_id <> $6 returning id",
             )
-            .bind(&at)
+            .bind(&self.at)
             .bind(&submission.authority)
             .bind(&submission.agreement_id)
             .bind(i64::from(submission.epoch))
             .bind(submission.role.as_str())
-            .bind(submission_id)
-            .fetch_all(&mut *w.tx)
+            .bind(self.submission_id)
+            .fetch_all(&mut *self.w.tx)
             .await?
             .into_iter()
             .map(|(id,)| id)
@@ -183,6 +254,15 @@ impl Store {
         } else {
             Vec::new()
         };
+        sqlx::query(
+            "update submissions set n_records = $1, request_hash = $2, result = $3 where id = $4",
+        )
+        .bind(self.n_records as i64)
+        .bind(request_hash)
+        .bind(result.to_string())
+        .bind(self.submission_id)
+        .execute(&mut *self.w.tx)
+        .await?;
         let event = AuditEvent::new(
             &format!("authority:{}", submission.authority),
             "submission.accept",
@@ -191,29 +271,14 @@ impl Store {
         .with_detail(serde_json::json!({
             "agreement_id": submission.agreement_id, "epoch": submission.epoch,
             "role": submission.role, "mode": submission.mode,
-            "n_records": records.len(), "n_withdrawn": withdrawn.len(),
+            "n_records": self.n_records, "n_withdrawn": withdrawn.len(),
         }));
-        append(&mut w.tx, event).await?;
-        w.commit().await?;
+        append(&mut self.w.tx, event).await?;
+        self.w.commit().await?;
         Ok(IngestOutcome {
-            submission_id,
-            records: written,
+            submission_id: self.submission_id,
+            records: Vec::new(),
             withdrawn,
         })
-    }
-
-    /// Replaces the stored answer of a submission (after matching added its counts).
-    pub async fn set_submission_result(
-        &self,
-        submission_id: i64,
-        result: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        let mut w = self.begin_write().await?;
-        sqlx::query("update submissions set result = $1 where id = $2")
-            .bind(result.to_string())
-            .bind(submission_id)
-            .execute(&mut *w.tx)
-            .await?;
-        w.commit().await
     }
 }

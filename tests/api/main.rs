@@ -5,9 +5,12 @@
 mod helpers;
 
 mod bad_input;
+mod candidates;
 mod cases;
+mod disclosure;
 mod ops;
 mod privacy;
 mod searches;
+mod streaming;
 mod submissions;
 mod tenancy;

@@ -1,11 +1,13 @@
 //! `spawn_hub`, the `TestHub` it returns and the `Actor` helpers that let tests speak the domain.
 
 mod database;
+mod disclosure;
 mod logs;
 mod pupils;
 
 use std::net::SocketAddr;
 
+use pupilmatch::disclosure::DisclosureKeyPair;
 use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
 use pupilmatch::hub::{Hub, HubConfig};
 use pupilmatch::store::{Authority, Jurisdiction, NewAgreement, Store};
@@ -173,6 +175,7 @@ impl TestHub {
                 LocalKey::from_bytes(local),
             ),
             agreement: AGREEMENT.into(),
+            disclosure_key: std::sync::Arc::new(DisclosureKeyPair::derive(&local)),
         }
     }
 
@@ -243,6 +246,8 @@ pub struct Actor {
     client: reqwest::Client,
     encoder: Encoder,
     agreement: String,
+    /// The authority's disclosure key pair (registered with `register_disclosure_key`).
+    pub disclosure_key: std::sync::Arc<DisclosureKeyPair>,
 }
 
 impl Actor {
@@ -306,6 +311,32 @@ impl Actor {
             request = request.header("content-encoding", encoding);
         }
         request.send().await.expect("request sent")
+    }
+
+    /// POSTs an NDJSON body (a streamed submission) with this authority's key.
+    pub async fn post_ndjson(&self, path: &str, body: String) -> Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .header("content-type", "application/x-ndjson")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The crate's own typed client, acting as this authority.
+    pub fn hub_client(&self) -> pupilmatch::client::HubClient {
+        pupilmatch::client::HubClient::new(pupilmatch::client::HubClientConfig::new(
+            self.base.clone(),
+            self.key.clone(),
+        ))
+        .expect("a client")
+    }
+
+    /// A pupil's encoding in the client's typed form.
+    pub fn encoded(&self, pupil: &Pupil) -> pupilmatch::encode::EncodedRecord {
+        self.encoder.encode(&pupil.validated())
     }
 
     /// GETs with this authority's key.

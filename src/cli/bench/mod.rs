@@ -1,0 +1,36 @@
+//! `pupilmatch bench <what>`: measurements that print figures, one file per subject
+//! (`hub.rs`: the HTTP service end to end). Run them on a release build
+//! (`cargo run --release -- bench …`); debug builds are an order of magnitude slower.
+//! Every loop is bounded and every server is on loopback.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+pub mod hub;
+mod population;
+
+/// Arguments of `pupilmatch bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to measure.
+    #[command(subcommand)]
+    pub what: BenchCommand,
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The hub over HTTP: ingest rate, national-search latency under load, restart time.
+    Hub(hub::HubBenchArgs),
+}
+
+/// Runs `bench`.
+pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; figures are not representative (use --release)");
+    }
+    match args.what {
+        BenchCommand::Hub(args) => hub::run(args),
+    }
+}

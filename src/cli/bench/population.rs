@@ -1,0 +1,231 @@
+//! A seeded population of synthetic pupils for the hub benchmark: names drawn from the five
+//! nations' common forms, dates of birth over the school-age range, sex, and a valid UPN for
+//! most English and Welsh pupils. Same seed, same pupils. No real person is represented.
+
+use chrono::{Duration, NaiveDate};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::client::SubmittedRecord;
+use crate::encode::{Encoder, PupilRecord};
+use crate::input::RawRecord;
+
+const FORENAMES: &[&str] = &[
+    "Oliver", "Amelia", "Noah", "Isla", "Jack", "Ava", "Leo", "Freya", "Harry", "Olivia",
+    "Muhammad", "Emily", "Charlie", "Sophie", "George", "Grace", "Alfie", "Lily", "Oscar", "Ella",
+    "Jacob", "Mia", "Thomas", "Evie", "Arthur", "Ruby", "Finlay", "Eilidh", "Callum", "Skye",
+    "Ruaridh", "Mairi", "Lewis", "Ailsa", "Angus", "Iona", "Dafydd", "Cerys", "Rhys", "Seren",
+    "Gethin", "Ffion", "Iwan", "Nia", "Osian", "Megan", "Sean", "Aoife", "Conor", "Siobhan",
+    "Cian", "Niamh", "Oisin", "Saoirse", "Darragh", "Ciara", "Padraig", "Roisin", "Eoin", "Orla",
+    "Kacper", "Zuzanna", "Jakub", "Julia", "Tomasz", "Hanna", "Mateusz", "Maja", "Ahmed", "Fatima",
+    "Yusuf", "Aisha", "Ibrahim", "Zainab", "Omar", "Maryam", "Arjun", "Priya", "Rohan", "Anika",
+    "Mihai", "Ioana", "Andrei", "Elena", "Daniel", "Hannah", "Samuel", "Chloe", "Joseph", "Lucy",
+    "William", "Jessica", "James", "Katie",
+];
+
+const SURNAMES: &[&str] = &[
+    "Smith",
+    "Jones",
+    "Williams",
+    "Taylor",
+    "Brown",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Thomas",
+    "Johnson",
+    "Roberts",
+    "Robinson",
+    "Thompson",
+    "Wright",
+    "Walker",
+    "White",
+    "Edwards",
+    "Hughes",
+    "Green",
+    "Hall",
+    "Lewis",
+    "Harris",
+    "Clarke",
+    "Patel",
+    "Jackson",
+    "Wood",
+    "Turner",
+    "Martin",
+    "Cooper",
+    "Hill",
+    "Ward",
+    "Morris",
+    "Moore",
+    "Clark",
+    "Lee",
+    "King",
+    "Baker",
+    "Harrison",
+    "Morgan",
+    "Allen",
+    "James",
+    "Scott",
+    "Phillips",
+    "Watson",
+    "Davis",
+    "Parker",
+    "Price",
+    "Bennett",
+    "Young",
+    "Griffiths",
+    "Mitchell",
+    "Kelly",
+    "Cook",
+    "Carter",
+    "Richardson",
+    "Bailey",
+    "Collins",
+    "Bell",
+    "Shaw",
+    "Murphy",
+    "Miller",
+    "Cox",
+    "MacLeod",
+    "MacDonald",
+    "Campbell",
+    "Stewart",
+    "Robertson",
+    "Murray",
+    "Paterson",
+    "Fraser",
+    "McKenzie",
+    "Ross",
+    "Reid",
+    "Henderson",
+    "Ferguson",
+    "Gruffudd",
+    "ap Rhys",
+    "Llewellyn",
+    "Pritchard",
+    "Vaughan",
+    "O'Brien",
+    "Ni Bhraonain",
+    "Byrne",
+    "Ryan",
+    "O'Sullivan",
+    "Walsh",
+    "O'Connor",
+    "McCarthy",
+    "Doyle",
+    "Gallagher",
+    "Quinlivan",
+    "Fitzgerald",
+    "Kowalczyk",
+    "Wisniewski",
+    "Nowak",
+    "Wojcik",
+    "Kaminski",
+    "Khan",
+    "Ali",
+    "Hussain",
+    "Ahmed",
+    "Begum",
+    "Singh",
+    "Shah",
+    "Popescu",
+    "Ionescu",
+    "Smith-Jones",
+];
+
+/// The UPN check letters (protocol.md §1.3).
+const UPN_LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRTUVWXYZ";
+
+/// `n` pupils with record ids `<prefix>-<i>`, from `seed`.
+pub fn pupils(seed: u64, n: usize, prefix: &str) -> Vec<RawRecord> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let earliest = NaiveDate::from_ymd_opt(2008, 9, 1).expect("date");
+    (0..n)
+        .map(|i| {
+            let dob = earliest + Duration::days(rng.gen_range(0..13 * 365));
+            let forename = FORENAMES.choose(&mut rng).expect("forenames");
+            let surname = SURNAMES.choose(&mut rng).expect("surnames");
+            let upn = rng.gen_bool(0.6).then(|| upn(&mut rng));
+            RawRecord {
+                record_id: Some(format!("{prefix}-{i}")),
+                forename: Some((*forename).into()),
+                surname: Some((*surname).into()),
+                dob: Some(dob.format("%Y-%m-%d").to_string()),
+                sex: Some(if rng.gen_bool(0.5) { "F" } else { "M" }.into()),
+                upn,
+                ..RawRecord::default()
+            }
+        })
+        .collect()
+}
+
+/// A valid permanent UPN: check letter, an LA code and 9 digits.
+fn upn(rng: &mut ChaCha8Rng) -> String {
+    let la = ["383", "380", "201", "660", "815"]
+        .choose(rng)
+        .expect("codes");
+    let digits: String = (0..9)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10)))
+        .collect();
+    let body = format!("{la}{digits}");
+    let sum: u32 = body
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| (i as u32 + 2) * u32::from(b - b'0'))
+        .sum();
+    let check = UPN_LETTERS[(sum % 23) as usize] as char;
+    format!("{check}{body}")
+}
+
+/// The same child as another authority would hold it: another record id, no UPN, and (when
+/// `typo`) two adjacent letters of the surname exchanged.
+pub fn elsewhere(pupil: &RawRecord, record_id: String, typo: bool) -> RawRecord {
+    let mut surname = pupil.surname.clone().unwrap_or_default();
+    if typo && surname.len() > 4 && surname.is_ascii() {
+        let mut bytes = surname.into_bytes();
+        bytes.swap(2, 3);
+        surname = String::from_utf8(bytes).expect("ascii");
+    }
+    RawRecord {
+        record_id: Some(record_id),
+        surname: Some(surname),
+        upn: None,
+        ..pupil.clone()
+    }
+}
+
+/// Encodes pupils in parallel, as the authority would before uploading.
+pub fn encode(encoder: &Encoder, pupils: &[RawRecord], today: NaiveDate) -> Vec<SubmittedRecord> {
+    pupils
+        .par_iter()
+        .map(|raw| {
+            let validated = PupilRecord::from_raw(raw, today).expect("synthetic pupils are valid");
+            SubmittedRecord {
+                encoding: encoder.encode(&validated.record),
+                case: None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_valid_pupils() {
+        let a = pupils(7, 50, "x");
+        assert_eq!(a, pupils(7, 50, "x"));
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        for raw in &a {
+            let validated = PupilRecord::from_raw(raw, today).unwrap();
+            assert!(
+                validated.warnings.is_empty(),
+                "{raw:?}: {:?}",
+                validated.warnings
+            );
+        }
+    }
+}

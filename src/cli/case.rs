@@ -1,0 +1,129 @@
+//! `pupilmatch case close` (record a CME case's outcome; it stops matching) and
+//! `pupilmatch withdraw` (take records out of matching). A record is named by its reference
+//! or by your own record id, from which the reference is computed with your local key.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::hub_args::{runtime, HubArgs};
+use crate::store::CaseOutcome;
+
+/// A record named by reference or by record id (with the local key).
+#[derive(Debug, Clone, Args)]
+pub struct RecordName {
+    /// The record's reference as the hub shows it.
+    #[arg(long = "ref", conflicts_with = "record_id")]
+    pub record_ref: Option<String>,
+    /// Your own record id; its reference is computed with --local-key.
+    #[arg(long)]
+    pub record_id: Option<String>,
+    /// This authority's local key (with --record-id).
+    #[arg(
+        long,
+        env = "PUPILMATCH_LOCAL_KEY",
+        default_value = "authority-local.key"
+    )]
+    pub local_key: PathBuf,
+}
+
+impl RecordName {
+    fn record_ref(&self) -> anyhow::Result<String> {
+        match (&self.record_ref, &self.record_id) {
+            (Some(r), _) => Ok(r.clone()),
+            (None, Some(id)) => {
+                let key = crate::encode::LocalKey::load(&self.local_key).map_err(|e| {
+                    anyhow::anyhow!("reading the local key {}: {e}", self.local_key.display())
+                })?;
+                Ok(key.record_ref(id))
+            }
+            (None, None) => anyhow::bail!("give --ref or --record-id"),
+        }
+    }
+}
+
+/// Arguments of `pupilmatch case`.
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    /// What to do with a case.
+    #[command(subcommand)]
+    pub command: CaseCommand,
+}
+
+/// The case subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Close an open CME case with an outcome code.
+    Close {
+        /// The case.
+        #[command(flatten)]
+        case: RecordName,
+        /// DEC deceased, EHE elective home education, EMI emigrated, IND independent school,
+        /// NCA not compulsory school age, OLA other LA, WLA within own LA, S2S uploaded to S2S.
+        #[arg(long)]
+        outcome: CaseOutcome,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+}
+
+/// Runs `case`.
+pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        CaseCommand::Close { case, outcome, hub } => {
+            let record_ref = case.record_ref()?;
+            let client = hub.client()?;
+            let closed = runtime()?.block_on(client.close_case(&record_ref, outcome))?;
+            println!(
+                "case {} {} with outcome {}",
+                closed.record_ref, closed.status, closed.outcome
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `pupilmatch withdraw`.
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    /// References to withdraw (repeat, or list after one flag).
+    #[arg(long = "ref", num_args = 1..)]
+    pub refs: Vec<String>,
+    /// Record ids to withdraw (references computed with --local-key).
+    #[arg(long = "record-id", num_args = 1..)]
+    pub record_ids: Vec<String>,
+    /// This authority's local key (with --record-id).
+    #[arg(
+        long,
+        env = "PUPILMATCH_LOCAL_KEY",
+        default_value = "authority-local.key"
+    )]
+    pub local_key: PathBuf,
+    /// Only under this agreement (default: every agreement).
+    #[arg(long)]
+    pub agreement: Option<String>,
+    /// The hub.
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+/// Runs `withdraw`.
+pub fn run_withdraw(args: WithdrawArgs) -> anyhow::Result<ExitCode> {
+    let mut refs = args.refs.clone();
+    if !args.record_ids.is_empty() {
+        let key = crate::encode::LocalKey::load(&args.local_key).map_err(|e| {
+            anyhow::anyhow!("reading the local key {}: {e}", args.local_key.display())
+        })?;
+        refs.extend(args.record_ids.iter().map(|id| key.record_ref(id)));
+    }
+    anyhow::ensure!(!refs.is_empty(), "give --ref or --record-id");
+    let client = args.hub.client()?;
+    let done = runtime()?.block_on(client.withdraw(&refs, args.agreement.as_deref()))?;
+    println!(
+        "{} of {} record(s) withdrawn",
+        done.n_withdrawn, done.n_requested
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,233 @@
+//! `pupilmatch search`: a national search for one child. The child is given as typed fields
+//! (`--forename … --surname … --dob …`) or as one row of a pupil file, validated and encoded
+//! here under the agreement secret, and only the encoding is sent. Prints the ranked
+//! candidates with their probability and the matcher's explanation; `--open-case` also opens
+//! the query as a CME case that later registrations anywhere are matched against.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use super::authority_args::{CaseArgs, KeyArgs};
+use super::hub_args::{runtime, HubArgs};
+use crate::client::{SearchQuery, SearchResponse};
+use crate::encode::record::Policy;
+use crate::encode::PupilRecord;
+use crate::input::{read_records, RawRecord};
+
+/// Arguments of `pupilmatch search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Legal forename.
+    #[arg(long, required_unless_present = "input")]
+    pub forename: Option<String>,
+    /// Legal surname.
+    #[arg(long, required_unless_present = "input")]
+    pub surname: Option<String>,
+    /// Date of birth (YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD).
+    #[arg(long, required_unless_present = "input")]
+    pub dob: Option<String>,
+    /// Middle names.
+    #[arg(long)]
+    pub middle_names: Option<String>,
+    /// Preferred forename.
+    #[arg(long)]
+    pub preferred_forename: Option<String>,
+    /// Preferred surname.
+    #[arg(long)]
+    pub preferred_surname: Option<String>,
+    /// Former surname.
+    #[arg(long)]
+    pub former_surname: Option<String>,
+    /// Sex (F, M, or unknown).
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// England/Wales Unique Pupil Number.
+    #[arg(long)]
+    pub upn: Option<String>,
+    /// Former UPN.
+    #[arg(long)]
+    pub former_upn: Option<String>,
+    /// Scottish Candidate Number.
+    #[arg(long)]
+    pub scn: Option<String>,
+    /// Ireland PPSN.
+    #[arg(long)]
+    pub ppsn: Option<String>,
+    /// Northern Ireland pupil identifier.
+    #[arg(long)]
+    pub ni_pupil_id: Option<String>,
+    /// Take the child from this pupil file instead (CSV or CTF XML) …
+    #[arg(long, conflicts_with_all = ["forename", "surname", "dob"])]
+    pub input: Option<PathBuf>,
+    /// … at this data row (1 = the first record) …
+    #[arg(long, requires = "input", conflicts_with = "record_id")]
+    pub row: Option<usize>,
+    /// The child's record id in your own system: selects the row of --input, and becomes the
+    /// (opaque) reference of a case opened with --open-case.
+    #[arg(long)]
+    pub record_id: Option<String>,
+    /// At most this many results.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Only results at or above this probability.
+    #[arg(long)]
+    pub min_probability: Option<f64>,
+    /// Also open the child as a CME case (needs --record-id and the referral flags).
+    #[arg(long)]
+    pub open_case: bool,
+    /// Referral metadata for --open-case.
+    #[command(flatten)]
+    pub case: CaseArgs,
+    /// Print the hub's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Keys.
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// The hub.
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+impl SearchArgs {
+    fn child(&self) -> anyhow::Result<RawRecord> {
+        let Some(input) = &self.input else {
+            return Ok(RawRecord {
+                record_id: Some(self.record_id.clone().unwrap_or_else(|| "search".into())),
+                forename: self.forename.clone(),
+                middle_names: self.middle_names.clone(),
+                surname: self.surname.clone(),
+                former_surname: self.former_surname.clone(),
+                preferred_forename: self.preferred_forename.clone(),
+                preferred_surname: self.preferred_surname.clone(),
+                dob: self.dob.clone(),
+                sex: self.sex.clone(),
+                upn: self.upn.clone(),
+                former_upn: self.former_upn.clone(),
+                scn: self.scn.clone(),
+                ppsn: self.ppsn.clone(),
+                ni_pupil_id: self.ni_pupil_id.clone(),
+                ..RawRecord::default()
+            });
+        };
+        let mut records = read_records(input)?;
+        let found = match (self.row, &self.record_id) {
+            (Some(0), _) => bail!("--row counts from 1"),
+            (Some(row), _) => records.nth(row - 1),
+            (None, Some(id)) => records.find(|r| {
+                r.as_ref()
+                    .map_or(true, |r| r.record_id.as_deref() == Some(id))
+            }),
+            (None, None) => bail!("with --input, give --row or --record-id"),
+        };
+        Ok(found.with_context(|| format!("no such record in {}", input.display()))??)
+    }
+}
+
+/// Runs `search`.
+pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let raw = args.child()?;
+    let open_case = if args.open_case {
+        anyhow::ensure!(
+            args.record_id.is_some(),
+            "--open-case needs --record-id: the case's reference is derived from it, so you can close it later"
+        );
+        Some(args.case.fields()?)
+    } else {
+        anyhow::ensure!(
+            !args.case.any(),
+            "referral flags apply only with --open-case"
+        );
+        None
+    };
+    let (secret, encoder) = args.keys.encoder()?;
+    let today = chrono::Local::now().date_naive();
+    let validated = PupilRecord::from_raw_with(&raw, today, Policy::Pupil)
+        .map_err(|e| anyhow::anyhow!("the child cannot be searched for: {e}"))?;
+    for warning in &validated.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let encoding = encoder.encode(&validated.record);
+    let mut query = SearchQuery::new(secret.agreement_id(), secret.epoch(), encoding);
+    query.limit = args.limit;
+    query.min_probability = args.min_probability;
+    query.open_case = open_case;
+    let client = args.hub.client()?;
+    let response = runtime()?.block_on(client.search(&query))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&to_json(&response))?);
+    } else {
+        print_results(&response);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_json(response: &SearchResponse) -> serde_json::Value {
+    serde_json::json!({
+        "results": response.results.iter().map(|r| serde_json::json!({
+            "rank": r.rank, "authority": r.authority, "jurisdiction": r.jurisdiction,
+            "role": r.role, "probability": r.probability, "match_weight": r.match_weight,
+            "explanation": r.explanation,
+        })).collect::<Vec<_>>(),
+        "case": response.case.as_ref().map(|c| serde_json::json!({"ref": c.record_ref, "n_candidates": c.n_candidates})),
+    })
+}
+
+fn print_results(response: &SearchResponse) {
+    if response.results.is_empty() {
+        println!("no candidates at or above the threshold");
+    } else {
+        println!(
+            "{:>4}  {:>11}  {:>6}  {:<12} {:<17} {:<8} explanation",
+            "rank", "probability", "weight", "authority", "jurisdiction", "role"
+        );
+        for r in &response.results {
+            println!(
+                "{:>4}  {:>11.4}  {:>6.1}  {:<12} {:<17} {:<8} {}",
+                r.rank,
+                r.probability,
+                r.match_weight,
+                r.authority,
+                r.jurisdiction.as_deref().unwrap_or("-"),
+                r.role,
+                explain(&r.explanation)
+            );
+        }
+    }
+    if let Some(case) = &response.case {
+        println!(
+            "opened case {} ({} candidate(s) proposed; it stays open for continuous matching)",
+            case.record_ref, case.n_candidates
+        );
+    }
+}
+
+/// A one-line rendering of the matcher's per-field explanation: `field=value` pairs.
+pub fn explain(explanation: &serde_json::Value) -> String {
+    let Some(fields) = explanation.as_object() else {
+        return explanation.to_string();
+    };
+    fields
+        .iter()
+        .map(|(field, detail)| match detail {
+            serde_json::Value::Object(parts) => {
+                let inner: Vec<String> = parts
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                        )
+                    })
+                    .collect();
+                format!("{field}({})", inner.join(" "))
+            }
+            serde_json::Value::String(text) => format!("{field}={text}"),
+            other => format!("{field}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,69 @@
+//! Closing CME cases (`POST /v1/cases/{ref}/close`) and withdrawing records
+//! (`POST /v1/records/withdraw`).
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ClientError, HubClient};
+use crate::store::CaseOutcome;
+
+/// The answer to closing a case.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ClosedCase {
+    /// The case's reference.
+    #[serde(rename = "ref")]
+    pub record_ref: String,
+    /// `closed`.
+    pub status: String,
+    /// The outcome code recorded.
+    pub outcome: String,
+}
+
+/// The answer to a withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Withdrawal {
+    /// References sent.
+    pub n_requested: u64,
+    /// Records withdrawn (unknown or already withdrawn references are ignored).
+    pub n_withdrawn: u64,
+}
+
+impl HubClient {
+    /// Closes the caller's open case `record_ref` with an outcome code.
+    pub async fn close_case(
+        &self,
+        record_ref: &str,
+        outcome: CaseOutcome,
+    ) -> Result<ClosedCase, ClientError> {
+        if record_ref.is_empty()
+            || !record_ref
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(ClientError::Config(format!(
+                "`{record_ref}` is not a record reference (22 base64url characters)"
+            )));
+        }
+        let path = format!("/v1/cases/{record_ref}/close");
+        let request = self
+            .request(Method::POST, &path)
+            .json(&json!({ "outcome": outcome }));
+        Ok(self.send(&path, request).await?.1)
+    }
+
+    /// Takes the caller's records out of matching, under one agreement or all of them.
+    pub async fn withdraw(
+        &self,
+        refs: &[String],
+        agreement_id: Option<&str>,
+    ) -> Result<Withdrawal, ClientError> {
+        let path = "/v1/records/withdraw";
+        let mut body = json!({ "refs": refs });
+        if let Some(agreement_id) = agreement_id {
+            body["agreement_id"] = json!(agreement_id);
+        }
+        let request = self.request(Method::POST, path).json(&body);
+        Ok(self.send(path, request).await?.1)
+    }
+}

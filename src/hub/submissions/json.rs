@@ -1,0 +1,108 @@
+//! A submission as one JSON document: `{batch_id, agreement_id, epoch, protocol, role, mode,
+//! records: [...]}`, bounded by the hub's body limit. Its idempotency hash is the SHA-256 of
+//! the canonical (sorted-key) JSON of the whole body.
+
+use axum::http::StatusCode;
+use rayon::prelude::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{check_batch_id, complete, replay, BatchHeader, Timings};
+use crate::encode::EncodedRecord;
+use crate::hub::auth::AuthorityCaller;
+use crate::hub::problem::{ApiError, AppJson, MAX_LISTED_ERRORS};
+use crate::hub::state::{blocking, AppState};
+use crate::hub::validate::check_batch;
+use crate::store::{NewRecord, StoreError};
+
+pub(super) async fn submit(
+    state: AppState,
+    AuthorityCaller(me): AuthorityCaller,
+    mut body: Value,
+) -> Result<(StatusCode, AppJson<Value>), ApiError> {
+    // serde_json's map keeps keys sorted, so this is a canonical form of the request.
+    let request_hash = crate::encode::keys::hex(&Sha256::digest(body.to_string().as_bytes()));
+    let records = match body.as_object_mut().map(|o| o.remove("records")) {
+        Some(Some(Value::Array(records))) => records,
+        Some(Some(_)) => {
+            return Err(ApiError::InvalidRequest(
+                "`records` must be an array of encoded records".into(),
+            ))
+        }
+        Some(None) => return Err(ApiError::InvalidRequest("missing field `records`".into())),
+        None => return Err(ApiError::InvalidRequest("expected a JSON object".into())),
+    };
+    let header: BatchHeader =
+        serde_json::from_value(body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    check_batch_id(&header.batch_id)?;
+    if let Some(prior) = state
+        .store
+        .prior_submission(&me.code, &header.batch_id)
+        .await?
+    {
+        return replay(prior, &request_hash, &header.batch_id);
+    }
+    let mode = header.check(&state, &me.code).await?;
+    let n_records = records.len();
+    let (role, layer) = (header.role, state.layer.clone());
+    let today = chrono::Utc::now().date_naive();
+    let started = std::time::Instant::now();
+    let checked = blocking(move || {
+        check_batch(&records, role, today).map(|valid| {
+            // The hub layer is an HMAC per token: spread large batches over the cores.
+            valid
+                .into_par_iter()
+                .map(|v| {
+                    let encoding = layer.apply(&v.encoding);
+                    let json = serde_json::to_string(&encoding).unwrap_or_default();
+                    (
+                        encoding,
+                        NewRecord {
+                            record_ref: v.encoding.record_ref,
+                            encoding: json,
+                            case: v.case,
+                        },
+                    )
+                })
+                .collect::<Vec<(EncodedRecord, NewRecord)>>()
+        })
+    })
+    .await?;
+    let (encodings, rows): (Vec<EncodedRecord>, Vec<NewRecord>) = match checked {
+        Ok(pairs) => pairs.into_iter().unzip(),
+        Err((mut errors, n_invalid)) => {
+            errors.truncate(MAX_LISTED_ERRORS);
+            return Err(ApiError::InvalidRecords {
+                errors,
+                n_invalid,
+                n_records,
+            });
+        }
+    };
+    let mut submission = header.submission(&me.code, mode);
+    submission.request_hash = request_hash.clone();
+    let result = header.result(mode, n_records);
+    let check = started.elapsed();
+    let outcome = match state.store.ingest(&submission, &rows, &result).await {
+        Ok(outcome) => outcome,
+        Err(StoreError::Conflict(_)) => {
+            // A concurrent request with the same batch id committed first.
+            let prior = state
+                .store
+                .prior_submission(&me.code, &header.batch_id)
+                .await?;
+            let prior = prior.ok_or_else(|| ApiError::Internal("batch vanished".into()))?;
+            return replay(prior, &request_hash, &header.batch_id);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    drop(rows);
+    let timings = Timings {
+        check,
+        store: started.elapsed() - check,
+    };
+    complete(
+        &state, &me.code, &header, result, outcome, encodings, timings,
+    )
+    .await
+}

@@ -1,0 +1,234 @@
+//! `POST /v1/submissions`: an authority uploads a batch of encoded records, either as one JSON
+//! document (`application/json`, [`json`]) or streamed as NDJSON (`application/x-ndjson`,
+//! [`ndjson`]: a header line, then one record per line, any number of records, never buffered
+//! whole). Either may be gzip-compressed.
+//!
+//! Order of work: idempotency (same batch id and content → the first answer, 200; different
+//! content → 409), protocol version, agreement membership (404 when not a member), key epoch,
+//! every record checked (422 listing each bad record and field), the hub key layer applied,
+//! then one transaction, then continuous matching.
+
+mod json;
+mod lines;
+mod ndjson;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::AuthorityCaller;
+use super::matching::{index_and_match, Pending};
+use super::problem::{ApiError, AppJson};
+use super::state::AppState;
+use crate::encode::encoded::PROTOCOL_VERSION;
+use crate::encode::EncodedRecord;
+use crate::store::{Agreement, IngestOutcome, NewSubmission, PriorSubmission, Role, SubmitMode};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/v1/submissions", post(submit))
+}
+
+/// Everything about a batch but its records: the JSON body's other members, or the first line
+/// of a streamed body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchHeader {
+    batch_id: String,
+    agreement_id: String,
+    epoch: u32,
+    protocol: u32,
+    role: Role,
+    #[serde(default)]
+    mode: Option<SubmitMode>,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    caller: AuthorityCaller,
+    request: Request,
+) -> Result<(StatusCode, AppJson<Value>), ApiError> {
+    state.ensure_ready()?;
+    let media_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if media_type.as_deref() == Some(ndjson::MEDIA_TYPE) {
+        ndjson::submit(state, caller, request.into_body()).await
+    } else {
+        let AppJson(body) = AppJson::<Value>::from_request(request, &state).await?;
+        json::submit(state, caller, body).await
+    }
+}
+
+/// Checks the parts of a request every encoded upload shares: protocol, membership, epoch.
+pub(crate) async fn check_agreement(
+    state: &AppState,
+    authority: &str,
+    protocol: u32,
+    agreement_id: &str,
+    epoch: u32,
+) -> Result<Agreement, ApiError> {
+    if protocol != PROTOCOL_VERSION {
+        return Err(ApiError::UnsupportedProtocol(protocol));
+    }
+    let agreement = state
+        .store
+        .agreement_for_member(agreement_id, authority)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("agreement {agreement_id}")))?;
+    if !agreement.epochs.contains(&epoch) {
+        let accepted: Vec<String> = agreement.epochs.iter().map(u32::to_string).collect();
+        return Err(ApiError::EpochNotAccepted {
+            agreement_id: agreement_id.to_string(),
+            epoch,
+            accepted: accepted.join(", "),
+        });
+    }
+    Ok(agreement)
+}
+
+impl BatchHeader {
+    /// The checks that need no records: batch id, protocol, membership, epoch, mode.
+    async fn check(&self, state: &AppState, authority: &str) -> Result<SubmitMode, ApiError> {
+        check_agreement(
+            state,
+            authority,
+            self.protocol,
+            &self.agreement_id,
+            self.epoch,
+        )
+        .await?;
+        let mode = self.mode.unwrap_or(SubmitMode::Incremental);
+        if mode == SubmitMode::Snapshot && self.role != Role::Roll {
+            return Err(ApiError::InvalidRequest(
+                "mode `snapshot` applies only to role `roll`".into(),
+            ));
+        }
+        Ok(mode)
+    }
+
+    fn submission(&self, authority: &str, mode: SubmitMode) -> NewSubmission {
+        NewSubmission {
+            authority: authority.to_string(),
+            batch_id: self.batch_id.clone(),
+            agreement_id: self.agreement_id.clone(),
+            epoch: self.epoch,
+            role: self.role,
+            mode,
+            request_hash: String::new(),
+        }
+    }
+
+    /// The answer before matching has run.
+    fn result(&self, mode: SubmitMode, n_records: usize) -> Value {
+        json!({
+            "batch_id": self.batch_id, "agreement_id": self.agreement_id,
+            "epoch": self.epoch, "role": self.role, "mode": mode,
+            "n_records": n_records, "n_withdrawn": 0, "n_candidates": 0,
+        })
+    }
+}
+
+fn check_batch_id(batch_id: &str) -> Result<(), ApiError> {
+    let ok = (1..=128).contains(&batch_id.len()) && batch_id.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidRequest(
+            "batch_id must be 1 to 128 printable ASCII characters".into(),
+        ))
+    }
+}
+
+/// The first answer to a batch id again (200), or 409 if the content differs.
+fn replay(
+    prior: PriorSubmission,
+    request_hash: &str,
+    batch_id: &str,
+) -> Result<(StatusCode, AppJson<Value>), ApiError> {
+    if prior.request_hash == request_hash {
+        Ok((StatusCode::OK, AppJson(prior.result)))
+    } else {
+        Err(ApiError::BatchConflict(batch_id.to_string()))
+    }
+}
+
+/// How long each stage of a submission took, for the log line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Timings {
+    check: Duration,
+    store: Duration,
+}
+
+/// After the commit: indexes and matches the stored records, completes the stored answer and
+/// the metrics, and answers 201.
+async fn complete(
+    state: &AppState,
+    me: &str,
+    header: &BatchHeader,
+    mut result: Value,
+    outcome: IngestOutcome,
+    encodings: Vec<EncodedRecord>,
+    timings: Timings,
+) -> Result<(StatusCode, AppJson<Value>), ApiError> {
+    let matching_started = std::time::Instant::now();
+    let n_records = encodings.len();
+    let by_ref: HashMap<&str, i64> = outcome
+        .records
+        .iter()
+        .map(|(id, r)| (r.as_str(), *id))
+        .collect();
+    let pending: Vec<Pending> = encodings
+        .into_iter()
+        .filter_map(|encoding| {
+            Some(Pending {
+                id: *by_ref.get(encoding.record_ref.as_str())?,
+                agreement_id: header.agreement_id.clone(),
+                epoch: header.epoch,
+                authority: me.to_string(),
+                role: header.role,
+                encoding,
+            })
+        })
+        .collect();
+    drop(by_ref);
+    let n_withdrawn = outcome.withdrawn.len();
+    let n_candidates = index_and_match(
+        state,
+        pending,
+        outcome.withdrawn,
+        Some(outcome.submission_id),
+    )
+    .await?;
+    tracing::info!(
+        batch_id = %header.batch_id,
+        n_records,
+        n_withdrawn,
+        n_candidates,
+        check_ms = timings.check.as_millis() as u64,
+        store_ms = timings.store.as_millis() as u64,
+        match_ms = matching_started.elapsed().as_millis() as u64,
+        "submission stored"
+    );
+    result["n_withdrawn"] = json!(n_withdrawn);
+    result["n_candidates"] = json!(n_candidates);
+    state
+        .store
+        .set_submission_result(outcome.submission_id, &result)
+        .await?;
+    let m = &state.metrics;
+    m.submissions.fetch_add(1, Ordering::Relaxed);
+    m.records_ingested
+        .fetch_add(n_records as u64, Ordering::Relaxed);
+    Ok((StatusCode::CREATED, AppJson(result)))
+}

@@ -1,0 +1,272 @@
+//! A streamed submission (`Content-Type: application/x-ndjson`): line 1 is the batch header
+//! (the JSON submission without `records`), every further line one record. Lines are checked
+//! in parallel chunks while later ones are still arriving, and each valid chunk is written
+//! into the batch's open transaction, so memory holds one chunk of text at a time whatever the
+//! batch size. All or nothing still holds: an invalid record anywhere rolls the transaction
+//! back, and the answer lists every bad record and field (up to the cap). The idempotency
+//! hash is the SHA-256 of the canonical header line, a newline, then each record line as sent
+//! followed by a newline.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use bytes::Bytes;
+use rayon::prelude::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::lines::{LineError, Lines};
+use super::{check_batch_id, complete, replay, BatchHeader, Timings};
+use crate::encode::hub_layer::HubLayer;
+use crate::encode::EncodedRecord;
+use crate::hub::auth::AuthorityCaller;
+use crate::hub::problem::{ApiError, AppJson, FieldError, MAX_LISTED_ERRORS};
+use crate::hub::state::{blocking, AppState};
+use crate::hub::validate::check_record;
+use crate::store::{NewRecord, Role, StoreError};
+
+/// The media type of a streamed submission.
+pub const MEDIA_TYPE: &str = "application/x-ndjson";
+
+/// Longest accepted line (a record is a few kilobytes).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Record lines checked together on the blocking pool.
+const CHUNK_LINES: usize = 4096;
+
+type BodyLines = Lines<axum::body::BodyDataStream>;
+
+/// One record's outcome: its index and either its stored form or its errors.
+type Checked = (usize, Result<(EncodedRecord, NewRecord), Vec<FieldError>>);
+
+pub(super) async fn submit(
+    state: AppState,
+    AuthorityCaller(me): AuthorityCaller,
+    body: Body,
+) -> Result<(StatusCode, AppJson<Value>), ApiError> {
+    let started = std::time::Instant::now();
+    let mut lines = Lines::new(body.into_data_stream(), MAX_LINE_BYTES);
+    let (_, first) = lines.next().await.map_err(line_error)?.ok_or_else(|| {
+        ApiError::InvalidRequest("the body is empty; line 1 must be the batch header".into())
+    })?;
+    let header_value: Value = serde_json::from_slice(&first)
+        .map_err(|e| ApiError::MalformedJson(format!("line 1 (the batch header): {e}")))?;
+    if header_value.get("records").is_some() {
+        return Err(ApiError::InvalidRequest(
+            "a streamed submission carries its records on the lines after the header, \
+             not in a `records` member"
+                .into(),
+        ));
+    }
+    let header: BatchHeader = serde_json::from_value(header_value.clone())
+        .map_err(|e| ApiError::InvalidRequest(format!("line 1 (the batch header): {e}")))?;
+    check_batch_id(&header.batch_id)?;
+    let mut hasher = Sha256::new();
+    hasher.update(header_value.to_string().as_bytes());
+    hasher.update(b"\n");
+    let limit = state.limits.max_batch_records;
+    if let Some(prior) = state
+        .store
+        .prior_submission(&me.code, &header.batch_id)
+        .await?
+    {
+        let (hash, _) = run_producer(lines, hasher, None, limit).await?;
+        return replay(prior, &hash, &header.batch_id);
+    }
+    let mode = header.check(&state, &me.code).await?;
+    let submission = header.submission(&me.code, mode);
+    let mut ingest = match state.store.begin_ingest(&submission).await {
+        Ok(ingest) => ingest,
+        Err(StoreError::Conflict(_)) => {
+            // A concurrent upload with the same batch id committed first.
+            let (hash, _) = run_producer(lines, hasher, None, limit).await?;
+            let prior = state
+                .store
+                .prior_submission(&me.code, &header.batch_id)
+                .await?;
+            let prior = prior.ok_or_else(|| ApiError::Internal("batch vanished".into()))?;
+            return replay(prior, &hash, &header.batch_id);
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    let check = CheckContext {
+        role: header.role,
+        today: chrono::Utc::now().date_naive(),
+        layer: state.layer.clone(),
+    };
+    let (sender, mut receiver) = mpsc::channel::<Vec<Checked>>(2);
+    let producer = tokio::spawn(run_producer(lines, hasher, Some((check, sender)), limit));
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut n_invalid = 0usize;
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    let mut encodings: Vec<EncodedRecord> = Vec::new();
+    let mut written = Vec::new();
+    let mut store_time = std::time::Duration::ZERO;
+    while let Some(chunk) = receiver.recv().await {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (index, outcome) in chunk {
+            match outcome {
+                Ok((encoding, row)) => {
+                    if let Some(first) = first_seen.get(&row.record_ref) {
+                        n_invalid += 1;
+                        errors.push(FieldError {
+                            record: index,
+                            field: "ref".into(),
+                            message: format!("duplicate of record {first} in this batch"),
+                        });
+                        continue;
+                    }
+                    first_seen.insert(row.record_ref.clone(), index);
+                    if errors.is_empty() {
+                        encodings.push(encoding);
+                        rows.push(row);
+                    }
+                }
+                Err(mut e) => {
+                    n_invalid += 1;
+                    errors.append(&mut e);
+                }
+            }
+        }
+        if errors.is_empty() {
+            let writing = std::time::Instant::now();
+            written.extend(ingest.write(&rows).await?);
+            store_time += writing.elapsed();
+        } else {
+            // Nothing will be stored: free what was kept, but go on listing problems.
+            encodings = Vec::new();
+            written = Vec::new();
+            errors.truncate(MAX_LISTED_ERRORS);
+        }
+    }
+    let (request_hash, n_records) = producer
+        .await
+        .map_err(|e| ApiError::Internal(format!("the upload reader failed: {e}")))??;
+    drop(first_seen);
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidRecords {
+            errors,
+            n_invalid,
+            n_records,
+        });
+    }
+    let result = header.result(mode, n_records);
+    let committing = std::time::Instant::now();
+    let mut outcome = ingest.finish(&request_hash, &result).await?;
+    store_time += committing.elapsed();
+    outcome.records = written;
+    let timings = Timings {
+        check: started.elapsed().saturating_sub(store_time),
+        store: store_time,
+    };
+    complete(
+        &state, &me.code, &header, result, outcome, encodings, timings,
+    )
+    .await
+}
+
+fn line_error(error: LineError) -> ApiError {
+    match error {
+        LineError::Read(_) => ApiError::UnreadableBody(error.to_string()),
+        LineError::TooLong { .. } => ApiError::BatchTooLarge(error.to_string()),
+    }
+}
+
+/// What the record checks need.
+struct CheckContext {
+    role: Role,
+    today: chrono::NaiveDate,
+    layer: Arc<HubLayer>,
+}
+
+/// Reads the record lines to the end, hashing each; with a context, checks each chunk on the
+/// blocking pool and sends it on. Returns the request hash (hex) and the number of records.
+async fn run_producer(
+    mut lines: BodyLines,
+    mut hasher: Sha256,
+    check: Option<(CheckContext, mpsc::Sender<Vec<Checked>>)>,
+    max_records: usize,
+) -> Result<(String, usize), ApiError> {
+    let mut n_records = 0usize;
+    loop {
+        let mut chunk: Vec<Bytes> = Vec::with_capacity(CHUNK_LINES);
+        while chunk.len() < CHUNK_LINES {
+            match lines.next().await.map_err(line_error)? {
+                Some((_, line)) => chunk.push(line),
+                None => break,
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let first = n_records;
+        n_records += chunk.len();
+        if n_records > max_records {
+            return Err(ApiError::BatchTooLarge(format!(
+                "a batch holds at most {max_records} records; split it into several batch ids"
+            )));
+        }
+        let context = check
+            .as_ref()
+            .map(|(c, _)| (c.role, c.today, c.layer.clone()));
+        let (returned, checked) = blocking(move || {
+            for line in &chunk {
+                hasher.update(line);
+                hasher.update(b"\n");
+            }
+            let checked =
+                context.map(|(role, today, layer)| check_chunk(first, &chunk, role, today, &layer));
+            (hasher, checked)
+        })
+        .await?;
+        hasher = returned;
+        if let (Some(checked), Some((_, sender))) = (checked, check.as_ref()) {
+            if sender.send(checked).await.is_err() {
+                // The handler gave up (a database error) and answers for itself.
+                return Ok((String::new(), n_records));
+            }
+        }
+    }
+    Ok((crate::encode::keys::hex(&hasher.finalize()), n_records))
+}
+
+/// Checks one chunk of record lines in parallel, applying the hub layer to the valid ones.
+fn check_chunk(
+    first: usize,
+    lines: &[Bytes],
+    role: Role,
+    today: chrono::NaiveDate,
+    layer: &HubLayer,
+) -> Vec<Checked> {
+    lines
+        .par_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let index = first + i;
+            let outcome = serde_json::from_slice::<Value>(line)
+                .map_err(|e| {
+                    vec![FieldError {
+                        record: index,
+                        field: String::new(),
+                        message: format!("not valid JSON: {e}"),
+                    }]
+                })
+                .and_then(|value| check_record(index, &value, role, today))
+                .map(|valid| {
+                    let encoding = layer.apply(&valid.encoding);
+                    let json = serde_json::to_string(&encoding).unwrap_or_default();
+                    let row = NewRecord {
+                        record_ref: valid.encoding.record_ref,
+                        encoding: json,
+                        case: valid.case,
+                    };
+                    (encoding, row)
+                });
+            (index, outcome)
+        })
+        .collect()
+}

@@ -1,0 +1,49 @@
+//! Listing and filtering candidates.
+
+use pupilmatch::client::CandidateQuery;
+use pupilmatch::store::Jurisdiction;
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::{assert_problem, spawn_hub, Pupil, AGREEMENT};
+
+both_backends! {
+    /// Candidates filter by state, probability, the other party's jurisdiction and age, and the
+    /// typed client sees the same list as raw HTTP.
+    async fn candidates_filter_by_state_score_jurisdiction_and_age(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let leeds = hub.authority("383", "Leeds City Council", Jurisdiction::England).await;
+        let glasgow = hub.authority("S12000049", "Glasgow City Council", Jurisdiction::Scotland).await;
+        let cardiff = hub.authority("W06000015", "Cardiff Council", Jurisdiction::Wales).await;
+        hub.agreement(AGREEMENT, &[&leeds, &glasgow, &cardiff]).await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH, &Pupil::DAFYDD.with_id("LDS-0415")]).await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        cardiff.submit_roll("cdf-roll-1", &[&Pupil::DAFYDD]).await;
+
+        assert_eq!(leeds.candidates("").await.len(), 2);
+        let scottish = leeds.candidates("?counterpart_jurisdiction=scotland").await;
+        assert_eq!(scottish.len(), 1);
+        assert_eq!(scottish[0]["counterpart"]["authority"], "S12000049");
+        assert_eq!(leeds.candidates("?counterpart_jurisdiction=wales").await[0]["counterpart"]["authority"], "W06000015");
+        assert!(leeds.candidates("?counterpart_jurisdiction=ireland").await.is_empty());
+        assert_eq!(leeds.candidates("?state=proposed&min_probability=0.5").await.len(), 2);
+        assert!(leeds.candidates("?min_probability=1.01").await.is_empty());
+        assert!(leeds.candidates("?state=confirmed_both").await.is_empty());
+        assert_eq!(leeds.candidates("?max_age_days=1").await.len(), 2, "proposed today");
+        assert!(leeds.candidates("?min_age_days=1").await.is_empty(), "none waiting a day yet");
+
+        let p = assert_problem(leeds.get("/v1/candidates?min_age_days=5&max_age_days=2").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        assert_eq!(p["detail"], "min_age_days must not exceed max_age_days");
+        assert_problem(leeds.get("/v1/candidates?state=lost").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        assert_problem(leeds.get("/v1/candidates?since=yesterday").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+
+        let typed = leeds.hub_client().candidates(&CandidateQuery {
+            counterpart_jurisdiction: Some(Jurisdiction::Wales),
+            max_age_days: Some(7),
+            ..CandidateQuery::default()
+        }).await.unwrap();
+        assert_eq!(typed.len(), 1);
+        assert_eq!(typed[0].record.record_ref, leeds.record_ref(&Pupil::DAFYDD.with_id("LDS-0415")));
+        assert_eq!((typed[0].counterpart.jurisdiction.as_str(), typed[0].record.role.as_str()), ("wales", "missing"));
+    }
+}

@@ -1,0 +1,74 @@
+//! Streamed (NDJSON) submissions: any size, all or nothing, idempotent, through the crate's
+//! own client as well as raw HTTP.
+
+use pupilmatch::client::{CaseFields, SubmissionHeader, SubmittedRecord, UploadOptions};
+use pupilmatch::store::{ReferralReason, ReferralSource, Role, SubmitMode};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil, AGREEMENT};
+
+both_backends! {
+    /// A gzip-compressed NDJSON roll streamed by the client is stored and matched, and a retry
+    /// with the same batch id gets the first answer back.
+    async fn a_streamed_roll_is_stored_and_matched_and_a_retry_is_replayed(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let case = CaseFields {
+            referral_reason: ReferralReason::Ftt,
+            referral_source: ReferralSource::Ola,
+            referred_on: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        };
+        let cases = vec![SubmittedRecord { encoding: leeds.encoded(&Pupil::EILIDH), case: Some(case) }];
+        let header = SubmissionHeader::new("leeds-cme-1", AGREEMENT, 1, Role::Missing, SubmitMode::Incremental);
+        let result = leeds.hub_client().submit_stream(&header, cases.into_iter().map(Ok), UploadOptions::default()).await.unwrap();
+        assert_eq!((result.n_records, result.n_candidates, result.replayed), (1, 0, false));
+
+        let roll: Vec<SubmittedRecord> = [Pupil::KACPER, Pupil::EILIDH_IN_GLASGOW, Pupil::AOIFE, Pupil::TOMASZ]
+            .iter()
+            .map(|p| SubmittedRecord { encoding: glasgow.encoded(p), case: None })
+            .collect();
+        let header = SubmissionHeader::new("gla-roll-1", AGREEMENT, 1, Role::Roll, SubmitMode::Snapshot);
+        let options = UploadOptions { gzip: true, ..UploadOptions::default() };
+        let client = glasgow.hub_client();
+        let first = client.submit_stream(&header, roll.clone().into_iter().map(Ok), options.clone()).await.unwrap();
+        assert_eq!((first.n_records, first.n_candidates, first.mode.as_str()), (4, 1, "snapshot"));
+        let again = client.submit_stream(&header, roll.into_iter().map(Ok), options).await.unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.n_candidates, first.n_candidates);
+        assert_eq!(hub.count("records").await, 5);
+        assert_eq!(leeds.candidates("").await.len(), 1);
+    }
+
+    /// One bad line anywhere in a stream refuses the whole batch, naming each bad record and
+    /// field, and nothing is written.
+    async fn a_streamed_batch_with_bad_lines_names_them_and_stores_nothing(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (_, glasgow) = hub.leeds_and_glasgow().await;
+        let rows = hub.written_rows().await;
+        let header = json!({"batch_id": "gla-bad", "agreement_id": AGREEMENT, "epoch": 1, "protocol": 1, "role": "roll"});
+        let good = glasgow.encode(&Pupil::KACPER);
+        let mut bad_check = glasgow.encode(&Pupil::AOIFE);
+        bad_check["dc"] = json!(256);
+        let body = format!("{header}\n{good}\n\n{{not json\n{bad_check}\n{good}\n");
+        let response = glasgow.post_ndjson("/v1/submissions", body).await;
+        let p = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid-records").await;
+        assert_eq!(p["detail"], "3 of 4 records are invalid; nothing was stored");
+        let fields: Vec<(u64, &str)> = p["errors"].as_array().unwrap().iter()
+            .map(|e| (e["record"].as_u64().unwrap(), e["field"].as_str().unwrap()))
+            .collect();
+        assert_eq!(fields, [(1, ""), (2, "dc"), (3, "ref")], "{p}");
+        assert_eq!(p["errors"][2]["message"], "duplicate of record 0 in this batch");
+        assert_eq!(hub.written_rows().await, rows, "nothing was written");
+
+        let response = glasgow.post_ndjson("/v1/submissions", String::new()).await;
+        assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        let with_records = json!({"batch_id": "x", "agreement_id": AGREEMENT, "epoch": 1, "protocol": 1, "role": "roll", "records": []});
+        let response = glasgow.post_ndjson("/v1/submissions", format!("{with_records}\n")).await;
+        let p = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        assert!(p["detail"].as_str().unwrap().contains("lines after the header"), "{p}");
+        let (status, _) = status_and_json(glasgow.post_ndjson("/v1/submissions", format!("{header}\n{good}")).await).await;
+        assert_eq!(status, StatusCode::CREATED, "a last line without a newline counts");
+    }
+}
