@@ -70,7 +70,8 @@ fn probability(s: &str) -> Result<f64, String> {
 }
 
 fn is_encoded(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
 }
 
 fn spinner(label: &str) -> ProgressBar {
@@ -175,8 +176,10 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
     let index = build_index(&rp, Default::default());
     let bar = ProgressBar::new(lp.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} left records linked ({per_sec}, eta {eta})")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} left records linked ({per_sec}, eta {eta})",
+        )
+        .expect("valid template"),
     );
     let config = LinkConfig {
         threads: args.threads,
@@ -196,20 +199,42 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .partition(|l| l.score.probability >= threshold);
 
-    let with_authority = left.set.authorities.iter().chain(&right.set.authorities).any(Option::is_some);
+    let with_authority = left
+        .set
+        .authorities
+        .iter()
+        .chain(&right.set.authorities)
+        .any(Option::is_some);
     let context = ScoreContext::for_population(&model, index.len());
     let write = |path: &Path, links: &[Link]| -> anyhow::Result<()> {
         let temp = path.with_extension("csv.partial");
         let mut out = csv::Writer::from_path(&temp)
             .with_context(|| format!("creating {}", temp.display()))?;
-        let mut header = vec!["left_record_id", "right_record_id", "probability", "match_weight", "explanation"];
+        let mut header = vec![
+            "left_record_id",
+            "right_record_id",
+            "probability",
+            "match_weight",
+            "explanation",
+        ];
         if with_authority {
-            header = vec!["left_authority", "left_record_id", "right_authority", "right_record_id", "probability", "match_weight", "explanation"];
+            header = vec![
+                "left_authority",
+                "left_record_id",
+                "right_authority",
+                "right_record_id",
+                "probability",
+                "match_weight",
+                "explanation",
+            ];
         }
         out.write_record(&header)?;
         for l in links {
             let explanation = model.explain(&l.vector, &context).summary;
-            let (p, w) = (format!("{:.6}", l.score.probability), format!("{:.3}", l.score.match_weight));
+            let (p, w) = (
+                format!("{:.6}", l.score.probability),
+                format!("{:.3}", l.score.match_weight),
+            );
             let (li, ri) = (&left.set.ids[l.left], &right.set.ids[l.right]);
             if with_authority {
                 let (la, ra) = (authority(&left.set, l.left), authority(&right.set, l.right));
@@ -250,14 +275,13 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
         args.output.display(),
         if args.one_to_one { " (one-to-one)" } else { "" }
     );
-    match &args.review {
-        Some(path) => eprintln!(
+    if let Some(path) = &args.review {
+        eprintln!(
             "{} pair(s) for review (≥ {}) written to {}",
             review.len(),
             floor,
             path.display()
-        ),
-        None => {}
+        );
     }
     eprintln!("done in {seconds:.1}s");
     Ok(ExitCode::SUCCESS)

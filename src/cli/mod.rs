@@ -16,11 +16,11 @@ pub mod encoded_file;
 mod hub_args;
 pub mod keygen;
 pub mod link;
-pub mod synth;
-pub mod train;
 pub mod search;
 pub mod serve;
 pub mod submit;
+pub mod synth;
+pub mod train;
 
 /// Privacy-preserving pupil matching for children missing from education.
 #[derive(Debug, Parser)]

@@ -48,7 +48,8 @@ const COLUMNS: [&str; 13] = [
 ];
 
 fn write_records(path: &Path, records: &[RawRecord]) -> anyhow::Result<()> {
-    let mut out = csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out =
+        csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
     out.write_record(COLUMNS)?;
     for r in records {
         let cells = [
@@ -88,7 +89,14 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
     let truth_path = args.output_dir.join("truth.csv");
     let mut truth = csv::Writer::from_path(&truth_path)
         .with_context(|| format!("creating {}", truth_path.display()))?;
-    truth.write_record(["missing_id", "roll_id", "move_type", "shared_identifier", "twin", "errors"])?;
+    truth.write_record([
+        "missing_id",
+        "roll_id",
+        "move_type",
+        "shared_identifier",
+        "twin",
+        "errors",
+    ])?;
     for t in &population.truth {
         let errors: Vec<&str> = t.errors.iter().map(|e| e.label()).collect();
         truth.write_record([

@@ -77,7 +77,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             floor: 0.0,
             ..LinkConfig::default()
         };
-        let (candidates, _) = link_with_index(&lp, &index, Model::default_model(), &link_config, &|_| {});
+        let (candidates, _) =
+            link_with_index(&lp, &index, Model::default_model(), &link_config, &|_| {});
         let vectors: Vec<_> = candidates.iter().map(|c| c.vector).collect();
         let config = TrainingConfig {
             source: format!("{} × {}", left.display(), right.display()),
@@ -85,7 +86,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         };
         // u of the DOB-salted fields cannot be estimated from encodings: keep the shipped ones.
         let (_, shipped_u) = parameters(Model::default_model());
-        train(&lp, &rp, &index, &vectors, &shipped_u, MSource::Em(Model::default_model()), &config)?
+        train(
+            &lp,
+            &rp,
+            &index,
+            &vectors,
+            &shipped_u,
+            MSource::Em(Model::default_model()),
+            &config,
+        )?
     };
     model.save(&args.output)?;
     eprintln!(

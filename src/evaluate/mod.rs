@@ -3,5 +3,5 @@
 
 pub mod attack;
 pub mod febrl;
-pub mod quality;
 pub mod pipeline;
+pub mod quality;

@@ -36,7 +36,10 @@ pub struct EncodedSet {
 impl EncodedSet {
     /// The matcher's form of every record (in parallel, in order).
     pub fn prepare(&self) -> Vec<Prepared> {
-        self.records.par_iter().map(Prepared::from_encoded).collect()
+        self.records
+            .par_iter()
+            .map(Prepared::from_encoded)
+            .collect()
     }
 }
 
@@ -123,7 +126,10 @@ impl SyntheticReport {
     /// A table for people.
     pub fn table(&self) -> String {
         let mut out = format!("overall: {}\n", self.overall);
-        out.push_str(&format!("{:<40} {:>8} {:>8} {:>8}\n", "recall by", "found", "total", "recall"));
+        out.push_str(&format!(
+            "{:<40} {:>8} {:>8} {:>8}\n",
+            "recall by", "found", "total", "recall"
+        ));
         for (label, (found, total)) in &self.by_label {
             out.push_str(&format!(
                 "{label:<40} {found:>8} {total:>8} {:>8.4}\n",
@@ -172,7 +178,10 @@ impl SyntheticRun {
     /// The comparison vectors of the true pairs (both records encoded).
     pub fn true_vectors(&self) -> Vec<crate::matcher::ComparisonVector> {
         let position = |ids: &[String]| -> std::collections::HashMap<String, usize> {
-            ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect()
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect()
         };
         let (left, right) = (position(&self.missing.ids), position(&self.roll.ids));
         self.truth
@@ -186,12 +195,23 @@ impl SyntheticRun {
     pub fn ids(&self, links: &[Link]) -> Vec<(String, String)> {
         links
             .iter()
-            .map(|l| (self.missing.ids[l.left].clone(), self.roll.ids[l.right].clone()))
+            .map(|l| {
+                (
+                    self.missing.ids[l.left].clone(),
+                    self.roll.ids[l.right].clone(),
+                )
+            })
             .collect()
     }
 
     /// Links with a model and measures the links at or above `threshold`.
-    pub fn evaluate(&self, index: &Index, model: &Model, config: &LinkConfig, threshold: f64) -> (Vec<Link>, SyntheticReport) {
+    pub fn evaluate(
+        &self,
+        index: &Index,
+        model: &Model,
+        config: &LinkConfig,
+        threshold: f64,
+    ) -> (Vec<Link>, SyntheticReport) {
         let (links, _) = link_with_index(&self.left, index, model, config, &|_| {});
         let kept: Vec<Link> = links
             .into_iter()
@@ -270,4 +290,31 @@ pub fn redated_u(run: &SyntheticRun, pairs: usize, seed: u64) -> [Vec<f64>; 5] {
             .zip(&rp)
             .map(|(a, b)| crate::matcher::compare(&a.view(), &b.view())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(seed: u64) -> Model {
+        let synth = SynthConfig {
+            seed: 11,
+            pupils: 3_000,
+            movers: 300,
+            unmatched_missing: 50,
+        };
+        let training = TrainingConfig {
+            seed,
+            random_pairs: 20_000,
+            ..TrainingConfig::default()
+        };
+        train_on_synthetic(&synth, &training).unwrap()
+    }
+
+    #[test]
+    fn training_is_reproducible_from_its_seed() {
+        let (a, b) = (small(5), small(5));
+        assert_eq!(a.to_json(), b.to_json());
+        assert_ne!(a.to_json(), small(6).to_json());
+    }
 }

@@ -68,7 +68,11 @@ impl Token {
     /// The identifier scheme, for identifier tokens.
     pub fn scheme(self) -> Option<Scheme> {
         self.is_identifier()
-            .then(|| Scheme::ALL.get(usize::from(self.tag - ID_TAG_BASE)).copied())
+            .then(|| {
+                Scheme::ALL
+                    .get(usize::from(self.tag - ID_TAG_BASE))
+                    .copied()
+            })
             .flatten()
     }
 

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::encode::identifiers::Scheme;
 use crate::encode::tokens::{flags, KeyFamily};
-use crate::matcher::compact::{RecordView, ID_TAG_BASE, HAS_DOB, HAS_FORENAME, HAS_NAMES, HAS_SEX, HAS_SURNAME};
+use crate::matcher::compact::{
+    RecordView, HAS_DOB, HAS_FORENAME, HAS_NAMES, HAS_SEX, HAS_SURNAME, ID_TAG_BASE,
+};
 use crate::matcher::kernel::dice;
 
 /// The compared fields, in model order.
@@ -68,7 +70,10 @@ impl Field {
             Field::Dob => &[
                 ("exact", "the same date of birth"),
                 ("transposed", "day and month transposed"),
-                ("one_off", "one of day, month or year differs (names identical)"),
+                (
+                    "one_off",
+                    "one of day, month or year differs (names identical)",
+                ),
                 (
                     "year_names_close",
                     "different day/month, same year of birth and near-identical names",
@@ -406,7 +411,7 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         None
     };
 
-    let sex = (salts_agree && both(HAS_SEX)).then(|| {
+    let sex = (salts_agree && both(HAS_SEX)).then_some({
         if ca.sex_check == cb.sex_check {
             level::SEX_AGREE
         } else {

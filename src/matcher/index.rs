@@ -118,7 +118,11 @@ impl Lsh {
             let mut h = 0xB5AD_4ECE_DA1C_E2A9u64 ^ band as u64;
             for row in 0..self.rows {
                 let table = &self.tables[band * self.rows + row];
-                let min = bits.iter().map(|&b| table[usize::from(b)]).min().unwrap_or(0);
+                let min = bits
+                    .iter()
+                    .map(|&b| table[usize::from(b)])
+                    .min()
+                    .unwrap_or(0);
                 h = splitmix(h ^ u64::from(min));
             }
             out.push((h >> 32) as u32);
@@ -336,7 +340,8 @@ impl Index {
         self.postings.merge(&self.dead);
         self.free.append(&mut self.pending);
         if self.garbage_tokens * 2 > self.fingerprints.len() {
-            let mut fingerprints = Vec::with_capacity(self.fingerprints.len() - self.garbage_tokens);
+            let mut fingerprints =
+                Vec::with_capacity(self.fingerprints.len() - self.garbage_tokens);
             let mut tags = Vec::with_capacity(fingerprints.capacity());
             for (slot, span) in self.spans.iter_mut().enumerate() {
                 let (offset, len) = *span;

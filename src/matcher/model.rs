@@ -208,7 +208,8 @@ impl Model {
     pub fn default_model() -> &'static Model {
         static MODEL: OnceLock<Model> = OnceLock::new();
         MODEL.get_or_init(|| {
-            Model::from_json(DEFAULT_MODEL, "default_model.json").expect("the shipped model is valid")
+            Model::from_json(DEFAULT_MODEL, "default_model.json")
+                .expect("the shipped model is valid")
         })
     }
 
@@ -279,7 +280,11 @@ impl Model {
             ));
         }
         if self.fields.len() != Field::ALL.len() {
-            return invalid(format!("{} fields, expected {}", self.fields.len(), Field::ALL.len()));
+            return invalid(format!(
+                "{} fields, expected {}",
+                self.fields.len(),
+                Field::ALL.len()
+            ));
         }
         let mut weights = Weights::default();
         for (i, (fm, field)) in self.fields.iter().zip(Field::ALL).enumerate() {
@@ -327,7 +332,10 @@ impl Model {
         }
         let log_u_independent: f64 = [Field::Dob, Field::Forename, Field::Surname]
             .iter()
-            .filter_map(|f| v.level(*f).map(|l| self.weights.log_u[*f as usize][usize::from(l)]))
+            .filter_map(|f| {
+                v.level(*f)
+                    .map(|l| self.weights.log_u[*f as usize][usize::from(l)])
+            })
             .sum();
         let log_u_family = (self.sibling_rate / context.population).log2();
         (log_u_independent - log_u_family).min(0.0)

@@ -82,7 +82,8 @@ pub fn one_to_one<P: Pairing, G: Eq + std::hash::Hash + Clone>(
     for i in order {
         let p = &pairs[i];
         let g = group(p);
-        if used_left.contains(&(g.clone(), p.left())) || used_right.contains(&(g.clone(), p.right()))
+        if used_left.contains(&(g.clone(), p.left()))
+            || used_right.contains(&(g.clone(), p.right()))
         {
             continue;
         }

@@ -183,7 +183,9 @@ pub fn sibling_rate(records: &[Prepared], index: &Index) -> f64 {
     for (i, r) in records.iter().enumerate() {
         index.candidates(r, &mut slots);
         for &s in &slots {
-            if s as usize != i && compare(&r.view(), &index.view(s as Slot, &mut tokens)).sibling_pattern() {
+            if s as usize != i
+                && compare(&r.view(), &index.view(s as Slot, &mut tokens)).sibling_pattern()
+            {
                 count += 1;
             }
         }
@@ -237,7 +239,9 @@ pub fn train(
     config: &TrainingConfig,
 ) -> Result<Model, ModelError> {
     if left.is_empty() || right.is_empty() {
-        return Err(ModelError::Invalid("training needs records on both sides".into()));
+        return Err(ModelError::Invalid(
+            "training needs records on both sides".into(),
+        ));
     }
     let mut u = estimate_u(left, right, config.random_pairs, config.seed);
     for field in SALTED_FIELDS {
@@ -254,7 +258,14 @@ pub fn train(
             let (initial, _) = parameters(start);
             let used = candidates.iter().filter(|v| informative(v)).count();
             let lambda = (left.len().min(right.len()) as f64 / used.max(1) as f64).min(0.5);
-            estimate_m(candidates, &u, &initial, lambda, config.max_iterations, config.tolerance)
+            estimate_m(
+                candidates,
+                &u,
+                &initial,
+                lambda,
+                config.max_iterations,
+                config.tolerance,
+            )
         }
     };
     let fields = Field::ALL
@@ -284,7 +295,13 @@ pub fn train(
         lambda: round_sig(em.lambda),
     };
     let rate = round_sig(sibling_rate(right, right_index).max(1e-3));
-    Model::new(training, fields, rate, config.min_population, config.thresholds)
+    Model::new(
+        training,
+        fields,
+        rate,
+        config.min_population,
+        config.thresholds,
+    )
 }
 
 /// Six significant digits: model files stay readable and diff well.
@@ -300,33 +317,6 @@ fn round_sig(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn em_recovers_a_clear_separation() {
-        // Two clean populations: matches agree everywhere, non-matches disagree.
-        let agree = ComparisonVector {
-            levels: [None, Some(0), Some(0), Some(0), Some(0)],
-            scheme: None,
-            forename_dice: None,
-            surname_dice: None,
-            names_dice: None,
-            shared_keys: 3,
-        };
-        let mut disagree = agree;
-        disagree.levels = [None, Some(0), Some(7), Some(0), Some(1)];
-        let vectors: Vec<ComparisonVector> = std::iter::repeat(agree)
-            .take(300)
-            .chain(std::iter::repeat(disagree).take(700))
-            .collect();
-        let u: [Vec<f64>; 5] = Field::ALL.map(|f| {
-            let n = f.levels().len();
-            vec![1.0 / n as f64; n]
-        });
-        let initial = parameters(Model::default_model()).0;
-        let em = estimate_m(&vectors, &u, &initial, 0.3, 200, 1e-9);
-        assert!((em.lambda - 0.3).abs() < 0.05, "lambda {}", em.lambda);
-        assert!(em.m[2][0] > 0.9);
-    }
 
     #[test]
     fn significant_digits_are_kept() {

@@ -149,7 +149,11 @@ pub(crate) fn variant_of(rng: &mut ChaCha8Rng, forename: &str) -> Option<String>
     let mut options: Vec<&str> = Vec::new();
     for table in [NICKNAMES, COGNATES, TRANSLITERATIONS] {
         for line in table.lines() {
-            let members: Vec<&str> = line.split(',').map(str::trim).filter(|m| !m.is_empty()).collect();
+            let members: Vec<&str> = line
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .collect();
             if members.contains(&folded.as_str()) {
                 options.extend(members.iter().filter(|m| **m != folded));
             }
@@ -243,15 +247,17 @@ pub(crate) fn apply(
 }
 
 fn apply_one(rng: &mut ChaCha8Rng, kind: ErrorKind, r: &mut RawRecord, child: &Child) -> bool {
-    let dob = NaiveDate::parse_from_str(r.dob.as_deref().unwrap_or(""), "%Y-%m-%d")
-        .unwrap_or(child.dob);
+    let dob =
+        NaiveDate::parse_from_str(r.dob.as_deref().unwrap_or(""), "%Y-%m-%d").unwrap_or(child.dob);
     match kind {
         ErrorKind::ForenameTypo => r.forename = r.forename.as_deref().map(|f| typo(rng, f)),
         ErrorKind::SurnameTypo => r.surname = r.surname.as_deref().map(|s| typo(rng, s)),
-        ErrorKind::ForenameVariant => match r.forename.as_deref().and_then(|f| variant_of(rng, f)) {
-            Some(v) => r.forename = Some(v),
-            None => return false,
-        },
+        ErrorKind::ForenameVariant => {
+            match r.forename.as_deref().and_then(|f| variant_of(rng, f)) {
+                Some(v) => r.forename = Some(v),
+                None => return false,
+            }
+        }
         ErrorKind::AccentsDropped => {
             r.forename = r.forename.as_deref().map(drop_accents);
             r.surname = r.surname.as_deref().map(drop_accents);
@@ -262,7 +268,7 @@ fn apply_one(rng: &mut ChaCha8Rng, kind: ErrorKind, r: &mut RawRecord, child: &C
             r.surname = Some(parts[rng.gen_range(0..parts.len())].to_string());
         }
         ErrorKind::SurnameChangedRecorded | ErrorKind::SurnameChangedUnrecorded => {
-            let new = surname_form(*zipf(rng, child.pool.surnames), child.female);
+            let new = surname_form(zipf::<&str>(rng, child.pool.surnames), child.female);
             if Some(&new) == r.surname.as_ref() {
                 return false;
             }
@@ -280,8 +286,20 @@ fn apply_one(rng: &mut ChaCha8Rng, kind: ErrorKind, r: &mut RawRecord, child: &C
         }
         ErrorKind::DobComponentWrong => {
             let d = match rng.gen_range(0..3) {
-                0 => valid(dob.year(), dob.month(), if dob.day() > 1 { dob.day() - 1 } else { 2 }),
-                1 => valid(dob.year(), if dob.month() < 12 { dob.month() + 1 } else { 11 }, dob.day()),
+                0 => valid(
+                    dob.year(),
+                    dob.month(),
+                    if dob.day() > 1 { dob.day() - 1 } else { 2 },
+                ),
+                1 => valid(
+                    dob.year(),
+                    if dob.month() < 12 {
+                        dob.month() + 1
+                    } else {
+                        11
+                    },
+                    dob.day(),
+                ),
                 _ => valid(dob.year() + 1, dob.month(), dob.day()),
             };
             match d {

@@ -218,7 +218,11 @@ pub struct TruthPair {
 impl TruthPair {
     /// Labels for breakdowns: each error kind, the move type, and summary labels.
     pub fn labels(&self) -> Vec<String> {
-        let mut labels: Vec<String> = self.errors.iter().map(|e| format!("error:{}", e.label())).collect();
+        let mut labels: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| format!("error:{}", e.label()))
+            .collect();
         labels.push(format!("move:{}", self.move_type.label()));
         labels.push(match self.errors.len() {
             0 => "errors:0".into(),
@@ -324,7 +328,10 @@ fn identifier(rng: &mut ChaCha8Rng, nation: Nation, authority: &str, dob: NaiveD
             let digits = format!("{:07}", rng.gen_range(0..10_000_000u32));
             let suffix = rng.gen_bool(0.5).then_some('A');
             let check = ppsn_check_letter(&digits, suffix).expect("7 digits");
-            format!("{digits}{check}{}", suffix.map(String::from).unwrap_or_default())
+            format!(
+                "{digits}{check}{}",
+                suffix.map(String::from).unwrap_or_default()
+            )
         }
     }
 }
@@ -438,7 +445,12 @@ fn destination(rng: &mut ChaCha8Rng, origin: Nation) -> (MoveType, Nation) {
             (MoveType::UkIreland, 20),
         ],
     );
-    let uk = [Nation::England, Nation::Wales, Nation::Scotland, Nation::NorthernIreland];
+    let uk = [
+        Nation::England,
+        Nation::Wales,
+        Nation::Scotland,
+        Nation::NorthernIreland,
+    ];
     let nation = match kind {
         MoveType::WithinNation => origin,
         MoveType::CrossUk if origin.in_uk() => {
@@ -579,8 +591,11 @@ mod tests {
         for r in p.roll.iter().chain(&p.missing) {
             PupilRecord::from_raw(r, today).unwrap_or_else(|e| panic!("{r:?}: {e:?}"));
         }
-        let roll_ids: std::collections::HashSet<_> =
-            p.roll.iter().map(|r| r.record_id.clone().unwrap()).collect();
+        let roll_ids: std::collections::HashSet<_> = p
+            .roll
+            .iter()
+            .map(|r| r.record_id.clone().unwrap())
+            .collect();
         for t in &p.truth {
             assert!(roll_ids.contains(&t.roll_id), "{t:?}");
         }
@@ -590,7 +605,11 @@ mod tests {
     #[test]
     fn the_population_has_movers_of_every_kind_twins_and_errors() {
         let p = small();
-        for kind in [MoveType::WithinNation, MoveType::CrossUk, MoveType::UkIreland] {
+        for kind in [
+            MoveType::WithinNation,
+            MoveType::CrossUk,
+            MoveType::UkIreland,
+        ] {
             assert!(p.truth.iter().any(|t| t.move_type == kind), "{kind:?}");
         }
         assert!(p.truth.iter().any(|t| t.errors.len() >= 2));
@@ -605,7 +624,10 @@ mod tests {
                 *n == 2
             })
             .count();
-        assert!(same_surname_and_dob > 0, "twins share a surname and a date of birth");
+        assert!(
+            same_surname_and_dob > 0,
+            "twins share a surname and a date of birth"
+        );
         assert!(p.truth.iter().any(|t| t.twin));
     }
 }

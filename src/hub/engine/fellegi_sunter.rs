@@ -95,9 +95,21 @@ mod tests {
         EncodedRecord {
             record_ref: format!("r{token}"),
             keys: vec![
-                MatchKey { family: KeyFamily::NameDob, flags: 0, token: [token; 16] },
-                MatchKey { family: KeyFamily::SurnameDob, flags: 0, token: [token + 1; 16] },
-                MatchKey { family: KeyFamily::ForenameDob, flags: 0, token: [token + 2; 16] },
+                MatchKey {
+                    family: KeyFamily::NameDob,
+                    flags: 0,
+                    token: [token; 16],
+                },
+                MatchKey {
+                    family: KeyFamily::SurnameDob,
+                    flags: 0,
+                    token: [token + 1; 16],
+                },
+                MatchKey {
+                    family: KeyFamily::ForenameDob,
+                    flags: 0,
+                    token: [token + 2; 16],
+                },
             ],
             ids: vec![],
             forename_bf: None,
@@ -116,8 +128,13 @@ mod tests {
         let found = engine.search(&record(10), &|_| true, 0.5, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, 1);
-        assert!(found[0].explanation["summary"].as_str().unwrap().contains("dob exact"));
-        assert!(engine.search(&record(10), &|id| id != 1, 0.5, 10).is_empty());
+        assert!(found[0].explanation["summary"]
+            .as_str()
+            .unwrap()
+            .contains("dob exact"));
+        assert!(engine
+            .search(&record(10), &|id| id != 1, 0.5, 10)
+            .is_empty());
         engine.insert(1, record(90));
         assert_eq!(engine.len(), 2);
         assert!(engine.search(&record(10), &|_| true, 0.5, 10).is_empty());
