@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+pub mod audit;
 mod authority_args;
 pub mod bench;
 pub mod candidates;
 pub mod case;
+pub mod disclosure;
 pub mod encode;
 pub mod encoded_file;
 mod hub_args;
@@ -58,6 +60,10 @@ pub enum Command {
     Case(case::CaseArgs),
     /// Take records out of matching.
     Withdraw(case::WithdrawArgs),
+    /// Verify the audit log's hash chain, or export an authority's events (operators, DPOs).
+    Audit(audit::AuditArgs),
+    /// Confirm, reject, open and verify candidates (sealed disclosure between authorities).
+    Disclosure(disclosure::DisclosureArgs),
     /// Measure performance and print figures (release builds).
     Bench(bench::BenchArgs),
 }
@@ -79,6 +85,8 @@ pub fn main() -> ExitCode {
         Command::Candidates(args) => candidates::run(args),
         Command::Case(args) => case::run(args),
         Command::Withdraw(args) => case::run_withdraw(args),
+        Command::Disclosure(args) => disclosure::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {
