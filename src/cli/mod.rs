@@ -17,9 +17,12 @@ pub mod encode;
 pub mod encoded_file;
 mod hub_args;
 pub mod keygen;
+pub mod link;
 pub mod search;
 pub mod serve;
 pub mod submit;
+pub mod synth;
+pub mod train;
 
 /// Privacy-preserving pupil matching for children missing from education.
 #[derive(Debug, Parser)]
@@ -37,6 +40,12 @@ pub enum Command {
     Keygen(keygen::KeygenArgs),
     /// Encode a pupil file (CSV or CTF XML) into what the hub may see.
     Encode(encode::EncodeArgs),
+    /// Link two pupil files (or encoded files) and write the probable matches.
+    Link(link::LinkArgs),
+    /// Write a synthetic five-nation pupil population with ground truth.
+    Synth(synth::SynthArgs),
+    /// Train a matching model (u from random pairs, m by EM) and write a model file.
+    Train(train::TrainArgs),
     /// Run the hub (HTTP API, continuous matching, national searches).
     Serve(serve::ServeArgs),
     /// Administer the hub: authorities, agreements, API keys.
@@ -66,6 +75,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encode(args) => encode::run(args),
+        Command::Link(args) => link::run(args),
+        Command::Synth(args) => synth::run(args),
+        Command::Train(args) => train::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Admin(args) => admin::run(args),
         Command::Submit(args) => submit::run(args),
