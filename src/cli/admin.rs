@@ -36,6 +36,10 @@ pub enum AdminCommand {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Run the retention purge now (protocol.md §13.1).
+    Purge(super::admin_retention::PurgeArgs),
+    /// Write the verified candidates as training labels (JSON lines, protocol.md §13.4).
+    Labels(super::admin_retention::LabelsArgs),
 }
 
 /// `admin authority …`.
@@ -58,6 +62,8 @@ pub enum AuthorityCommand {
 /// `admin agreement …`.
 #[derive(Debug, Subcommand)]
 pub enum AgreementCommand {
+    /// Start a new key epoch; older epochs stay accepted for a rollover window.
+    Rotate(super::admin_retention::RotateArgs),
     /// Register a data-sharing agreement and its members.
     Add {
         /// Agreement id, as in the agreement secret file.
@@ -162,6 +168,11 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("API key for {label} (shown once; store it securely):");
                 println!("{key}");
             }
+            AdminCommand::Agreement(AgreementCommand::Rotate(rotate)) => {
+                super::admin_retention::rotate(&store, &rotate).await?;
+            }
+            AdminCommand::Purge(purge) => super::admin_retention::purge(&store, &purge).await?,
+            AdminCommand::Labels(labels) => super::admin_retention::labels(&store, &labels).await?,
         }
         store.close().await;
         Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+mod admin_retention;
 pub mod audit;
 mod authority_args;
 pub mod bench;

@@ -19,4 +19,6 @@ pub mod seal;
 pub use compare::{compare, FieldComparison, Verdict};
 pub use keys::{fingerprint, DisclosureKeyPair, PublicKey};
 pub use record::{Coordinator, DisclosedRecord, DisclosurePayload};
-pub use seal::{open, seal, seal_with_rng, SealContext, SealError, SealedRecord};
+pub use seal::{
+    open, seal, seal_deterministic, seal_with_rng, SealContext, SealError, SealedRecord,
+};

@@ -158,8 +158,45 @@ pub fn seal(
     )
 }
 
-/// [`seal`] drawing the ephemeral key's input keying material from `rng`: with an RNG that
-/// returns fixed bytes this is RFC 9180's deterministic `ikmE` set-up (test vectors only).
+/// Replays fixed input keying material: RFC 9180's deterministic set-up, where the ephemeral
+/// key is `DeriveKeyPair(ikmE)`.
+struct FixedIkm<'a>(&'a [u8]);
+
+impl RngCore for FixedIkm<'_> {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        let n = dst.len().min(self.0.len());
+        dst[..n].copy_from_slice(&self.0[..n]);
+        dst[n..].fill(0);
+        self.0 = &self.0[n..];
+    }
+}
+
+impl CryptoRng for FixedIkm<'_> {}
+
+/// [`seal`] with the ephemeral key derived from `ikm_e` (RFC 9180 `DeriveKeyPair(ikmE)`), so the
+/// output is deterministic. **For test vectors only**: reusing `ikm_e` reuses the ephemeral key.
+pub fn seal_deterministic(
+    recipient: &PublicKey,
+    context: &SealContext,
+    payload: &DisclosurePayload,
+    ikm_e: &[u8; 32],
+) -> Result<SealedRecord, SealError> {
+    seal_with_rng(recipient, context, payload, &mut FixedIkm(ikm_e))
+}
+
+/// [`seal`] drawing the ephemeral key's input keying material from `rng`.
 pub fn seal_with_rng<R: CryptoRng + RngCore>(
     recipient: &PublicKey,
     context: &SealContext,

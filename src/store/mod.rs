@@ -14,6 +14,7 @@ mod audit;
 mod candidates;
 mod disclosure_keys;
 mod error;
+mod labels;
 mod model;
 mod records;
 pub mod retention;

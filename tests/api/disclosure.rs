@@ -81,6 +81,13 @@ both_backends! {
         assert_eq!(detail["decisions"][0]["reason"], "names_and_dob_agree");
         assert_eq!(detail["decisions"][0]["decided_by"], "coordinator@383");
         assert_eq!(hub.count("disclosures").await, 2);
+
+        // The verdicts are training labels for the match model.
+        let labels = hub.store.labelled_pairs().await.unwrap();
+        assert_eq!(labels.len(), 1);
+        assert_eq!((labels[0]["label"].as_str(), labels[0]["candidate_id"].as_i64()), (Some("match"), Some(id)));
+        assert_eq!(labels[0]["outcomes"].as_array().unwrap().len(), 2);
+        assert!(labels[0]["left"]["keys"].is_array(), "hub-layer encodings while kept: {}", labels[0]);
     }
 
     /// A rejection by either side closes the candidate for both: no release, and the sealed

@@ -6,7 +6,7 @@ use crate::both_backends;
 use crate::helpers::{captured_logs, spawn_hub, status_and_json, Pupil, SYNTHETIC_NAMES};
 
 both_backends! {
-    /// After submissions, matches, searches and a closed case, neither the whole database nor
+    /// After submissions, matches, searches, a closed case and a full sealed disclosure, neither the whole database nor
     /// the captured logs contain any of the synthetic names, in any case or folding.
     async fn the_database_and_the_logs_never_contain_a_name(backend: Backend) {
         let hub = spawn_hub(backend).await;
@@ -17,6 +17,16 @@ both_backends! {
         assert_eq!(status, StatusCode::CREATED);
         leeds.search(&Pupil::KACPER.with_id("LDS-77")).await;
         assert_eq!(hub.count("candidates").await, 1);
+        // The whole disclosure flow: keys, both confirmations with sealed records, downloads.
+        leeds.register_disclosure_key().await;
+        glasgow.register_disclosure_key().await;
+        let id = leeds.only_candidate().await;
+        status_and_json(leeds.confirm(id, &Pupil::EILIDH).await).await;
+        status_and_json(glasgow.confirm(id, &Pupil::EILIDH_IN_GLASGOW).await).await;
+        assert_eq!(glasgow.open_disclosure(id).await.record.forename.as_deref(), Some("Eilidh"));
+        assert_eq!(leeds.open_disclosure(id).await.record.surname.as_deref(), Some("Macleod"));
+        status_and_json(leeds.verify(id, "same_child").await).await;
+        assert_eq!(hub.count("disclosures").await, 2);
 
         let database = hub.database_contents().await.to_lowercase();
         assert!(database.len() > 1000, "the dump holds the data");
