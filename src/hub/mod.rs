@@ -11,6 +11,7 @@
 //! The hub never sees raw personal data: only encodings, to which it applies its own key layer
 //! (protocol.md §7) before storing or indexing anything.
 
+mod audit_queue;
 mod auth;
 mod candidates;
 mod cases;
@@ -118,12 +119,14 @@ impl Hub {
             tracing::info!(path = %config.hub_key.display(), "created a new hub key");
         }
         let state = AppState {
-            store,
+            store: store.clone(),
             layer: Arc::new(layer),
             index: Arc::new(RwLock::new(index::MatchIndex::default())),
             metrics: Arc::new(Metrics::default()),
             settings: config.matching,
             limits: config.limits,
+            audit: audit_queue::AuditQueue::start(store.clone()),
+            jurisdictions: Arc::default(),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -3,11 +3,14 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
+use std::collections::HashMap;
+
+use super::audit_queue::AuditQueue;
 use super::index::MatchIndex;
 use super::metrics::Metrics;
 use super::problem::ApiError;
 use crate::encode::hub_layer::HubLayer;
-use crate::store::Store;
+use crate::store::{Jurisdiction, Store};
 
 /// Matching thresholds.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +66,10 @@ pub struct AppState {
     pub settings: MatchSettings,
     /// Upload limits.
     pub limits: UploadLimits,
+    /// Group-committed audit events (searches).
+    pub audit: AuditQueue,
+    /// Each authority's jurisdiction (authorities never change nation), filled on demand.
+    pub jurisdictions: Arc<RwLock<HashMap<String, Jurisdiction>>>,
 }
 
 impl AppState {
@@ -73,6 +80,28 @@ impl AppState {
         } else {
             Err(ApiError::NotReady)
         }
+    }
+
+    /// The jurisdiction of `authority`, from the cache or (once) the database.
+    pub async fn jurisdiction_of(&self, authority: &str) -> Result<Option<Jurisdiction>, ApiError> {
+        let cached = self
+            .jurisdictions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(authority)
+            .copied();
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let all = self.store.authorities().await?;
+        let mut cache = self
+            .jurisdictions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        for a in all {
+            cache.insert(a.code, a.jurisdiction);
+        }
+        Ok(cache.get(authority).copied())
     }
 
     /// Publishes the index size to the metrics.

@@ -123,6 +123,15 @@ impl Store {
         w.commit().await
     }
 
+    /// Appends several events, in order, in one transaction (group commit for hot paths).
+    pub async fn audit_all(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        for event in events {
+            append(&mut w.tx, event).await?;
+        }
+        w.commit().await
+    }
+
     /// Recomputes the whole chain and reports the first event that does not match.
     pub async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
         type Row = (i64, String, String, String, String, String, String, String);
