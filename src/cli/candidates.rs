@@ -17,7 +17,8 @@ use crate::store::Jurisdiction;
 /// Arguments of `pupilmatch candidates`.
 #[derive(Debug, Args)]
 pub struct CandidatesArgs {
-    /// Only this state: proposed, confirmed, rejected, case_closed (and the disclosure states).
+    /// Only this state: proposed, confirmed_one, confirmed_both, disclosed, verified_same,
+    /// verified_different, rejected, expired, withdrawn or case_closed (protocol.md §11.1).
     #[arg(long)]
     pub state: Option<String>,
     /// Only at or above this probability.

@@ -9,7 +9,7 @@ use crate::store::Jurisdiction;
 /// Filters for listing candidates; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CandidateQuery {
-    /// Only candidates in this state (`proposed`, `confirmed`, `rejected`, `case_closed`, …).
+    /// Only candidates in this state (protocol.md §11.1: `proposed`, `confirmed_one`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Only candidates at or above this probability.

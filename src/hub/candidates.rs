@@ -1,5 +1,5 @@
 //! `GET /v1/candidates`: the candidates the caller is party to, best first, with the matcher's
-//! evidence. Each shows the caller's own record reference and only the other party's authority,
+//! evidence (every listing is audited). Each shows the caller's own record reference and only the other party's authority,
 //! jurisdiction and role.
 
 use axum::extract::State;
@@ -11,10 +11,7 @@ use serde_json::{json, Value};
 use super::auth::AuthorityCaller;
 use super::problem::{ApiError, AppJson, AppQuery};
 use super::state::AppState;
-use crate::store::{CandidateFilter, Jurisdiction};
-
-/// The states a candidate can be in.
-pub const STATES: [&str; 4] = ["proposed", "confirmed", "rejected", "case_closed"];
+use crate::store::{AuditEvent, CandidateFilter, CandidateState, Jurisdiction};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/v1/candidates", get(list))
@@ -41,12 +38,8 @@ async fn list(
     AppQuery(query): AppQuery<ListQuery>,
 ) -> Result<AppJson<Value>, ApiError> {
     if let Some(s) = &query.state {
-        if !STATES.contains(&s.as_str()) {
-            return Err(ApiError::InvalidRequest(format!(
-                "state must be one of {}",
-                STATES.join(", ")
-            )));
-        }
+        s.parse::<CandidateState>()
+            .map_err(|e| ApiError::InvalidRequest(format!("state: {e}")))?;
     }
     let since = query
         .since
@@ -82,6 +75,15 @@ async fn list(
         limit: query.limit.unwrap_or(100).clamp(1, 1000),
     };
     let candidates = state.store.candidates_for(&me.code, &filter).await?;
+    // Listing shows evidence about other authorities' records: a candidate view, audited.
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let event = AuditEvent::new(
+        &format!("authority:{}", me.code),
+        "candidates.list",
+        &me.code,
+    )
+    .with_detail(json!({"n_candidates": ids.len(), "ids": ids}));
+    state.store.audit(event).await?;
     let items: Vec<Value> = candidates
         .into_iter()
         .map(|c| {

@@ -15,6 +15,7 @@ mod audit_queue;
 mod auth;
 mod candidates;
 mod cases;
+mod disclosure_keys;
 pub mod engine;
 pub mod index;
 mod matching;
@@ -26,6 +27,7 @@ mod searches;
 mod state;
 mod submissions;
 mod validate;
+mod workflow;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -228,6 +230,8 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(searches::router())
         .merge(candidates::router())
         .merge(cases::router())
+        .merge(workflow::router())
+        .merge(disclosure_keys::router())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

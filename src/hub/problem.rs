@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::store::workflow::WorkflowError;
 use crate::store::StoreError;
 
 /// The media type of problem responses.
@@ -81,6 +82,35 @@ pub enum ApiError {
     /// 409 Conflict: the case is already closed.
     #[error("case {0} is already closed")]
     CaseClosed(String),
+    /// 409 Conflict: the candidate's state does not allow the action.
+    #[error("{0}")]
+    InvalidTransition(String),
+    /// 409 Conflict: this authority already took this decision on the candidate.
+    #[error("{0}")]
+    AlreadyDecided(String),
+    /// 409 Conflict: the sealed records are not released (both sides must confirm first).
+    #[error("{0}")]
+    NotReleased(String),
+    /// 409 Conflict: the other side has no disclosure key to seal to.
+    #[error("{0}")]
+    NoDisclosureKey(String),
+    /// 409 Conflict: the record was sealed to a key that is no longer the other side's.
+    #[error("{0}")]
+    StaleDisclosureKey(String),
+    /// 409 Conflict: another request changed the candidate first; read it again and retry.
+    #[error("{0}")]
+    ConcurrentChange(String),
+    /// 410 Gone: the data was purged under the agreement's retention rules.
+    #[error("{0}")]
+    Purged(String),
+    /// 429 Too Many Requests: the authority's search rate limit was reached.
+    #[error("search rate limit reached ({per_minute} per minute); retry in {retry_after_secs} s")]
+    RateLimited {
+        /// The limit.
+        per_minute: u32,
+        /// Seconds until a search is allowed again.
+        retry_after_secs: u64,
+    },
     /// 413 Content Too Large.
     #[error("the request body is larger than the hub accepts")]
     PayloadTooLarge,
@@ -147,6 +177,34 @@ impl ApiError {
             NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             BatchConflict(_) => (StatusCode::CONFLICT, "batch-conflict", "Batch id reused"),
             CaseClosed(_) => (StatusCode::CONFLICT, "case-closed", "Case already closed"),
+            InvalidTransition(_) => (
+                StatusCode::CONFLICT,
+                "invalid-transition",
+                "Not allowed in the candidate's state",
+            ),
+            AlreadyDecided(_) => (StatusCode::CONFLICT, "already-decided", "Already decided"),
+            NotReleased(_) => (StatusCode::CONFLICT, "not-released", "Not released"),
+            NoDisclosureKey(_) => (
+                StatusCode::CONFLICT,
+                "no-disclosure-key",
+                "No disclosure key",
+            ),
+            StaleDisclosureKey(_) => (
+                StatusCode::CONFLICT,
+                "stale-disclosure-key",
+                "Stale disclosure key",
+            ),
+            ConcurrentChange(_) => (
+                StatusCode::CONFLICT,
+                "concurrent-change",
+                "Changed concurrently",
+            ),
+            Purged(_) => (StatusCode::GONE, "purged", "Purged"),
+            RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Rate limit reached",
+            ),
             PayloadTooLarge | BatchTooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -211,6 +269,14 @@ impl IntoResponse for ApiError {
         };
         let mut response =
             problem_response(status, problem_type(slug), title, self.to_string(), errors);
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = &self
+        {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -223,6 +289,28 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         ApiError::Internal(error.to_string())
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(error: WorkflowError) -> Self {
+        use crate::store::workflow::state::TransitionError;
+        let detail = error.to_string();
+        match error {
+            WorkflowError::NotFound(id) => ApiError::NotFound(format!("candidate {id}")),
+            WorkflowError::Transition { error, .. } => match error {
+                TransitionError::AlreadyDecided(_) => ApiError::AlreadyDecided(detail),
+                TransitionError::NotReleased(_) => ApiError::NotReleased(detail),
+                TransitionError::InvalidState { .. } | TransitionError::NotOpened => {
+                    ApiError::InvalidTransition(detail)
+                }
+            },
+            WorkflowError::NoCounterpartKey(_) => ApiError::NoDisclosureKey(detail),
+            WorkflowError::StaleKey { .. } => ApiError::StaleDisclosureKey(detail),
+            WorkflowError::Concurrent(_) => ApiError::ConcurrentChange(detail),
+            WorkflowError::Purged(_) => ApiError::Purged(detail),
+            WorkflowError::Store(e) => e.into(),
+        }
     }
 }
 
@@ -315,6 +403,17 @@ mod tests {
             ApiError::NotFound(String::new()),
             ApiError::BatchConflict(String::new()),
             ApiError::CaseClosed(String::new()),
+            ApiError::InvalidTransition(String::new()),
+            ApiError::AlreadyDecided(String::new()),
+            ApiError::NotReleased(String::new()),
+            ApiError::NoDisclosureKey(String::new()),
+            ApiError::StaleDisclosureKey(String::new()),
+            ApiError::ConcurrentChange(String::new()),
+            ApiError::Purged(String::new()),
+            ApiError::RateLimited {
+                per_minute: 1,
+                retry_after_secs: 1,
+            },
             ApiError::PayloadTooLarge,
             ApiError::BatchTooLarge(String::new()),
             ApiError::UnreadableBody(String::new()),
@@ -334,6 +433,14 @@ mod tests {
                 | ApiError::NotFound(_)
                 | ApiError::BatchConflict(_)
                 | ApiError::CaseClosed(_)
+                | ApiError::InvalidTransition(_)
+                | ApiError::AlreadyDecided(_)
+                | ApiError::NotReleased(_)
+                | ApiError::NoDisclosureKey(_)
+                | ApiError::StaleDisclosureKey(_)
+                | ApiError::ConcurrentChange(_)
+                | ApiError::Purged(_)
+                | ApiError::RateLimited { .. }
                 | ApiError::PayloadTooLarge
                 | ApiError::BatchTooLarge(_)
                 | ApiError::UnreadableBody(_)

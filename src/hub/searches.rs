@@ -141,7 +141,7 @@ async fn search(
         };
         let row = NewRecord {
             record_ref: record_ref.clone(),
-            encoding: serde_json::to_string(&encoding).unwrap_or_default(),
+            encoding: crate::store::pack(&encoding),
             case: Some(case),
         };
         let result = json!({"n_records": 1, "opened_by": "search"});

@@ -25,6 +25,9 @@ pub struct AuditEvent {
     pub subject: String,
     /// Details as JSON (never personal data).
     pub detail: serde_json::Value,
+    /// The authorities the event concerns (for a data-protection officer's export). An
+    /// authority actor is always one of them.
+    pub parties: Vec<String>,
 }
 
 impl AuditEvent {
@@ -35,7 +38,14 @@ impl AuditEvent {
             action: action.to_string(),
             subject: subject.to_string(),
             detail: serde_json::json!({}),
+            parties: Vec::new(),
         }
+    }
+
+    /// The same event concerning these authorities too.
+    pub fn with_parties(mut self, parties: &[&str]) -> Self {
+        self.parties.extend(parties.iter().map(|p| p.to_string()));
+        self
     }
 
     /// The same event with `detail`.
@@ -43,6 +53,27 @@ impl AuditEvent {
         self.detail = detail;
         self
     }
+}
+
+/// One stored event, as exported.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredEvent {
+    /// Position in the chain.
+    pub id: i64,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// Who acted.
+    pub actor: String,
+    /// What happened.
+    pub action: String,
+    /// To what.
+    pub subject: String,
+    /// Details.
+    pub detail: serde_json::Value,
+    /// The previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
 }
 
 /// The result of checking the chain.
@@ -99,19 +130,32 @@ async fn append_on(conn: &mut AnyConnection, event: AuditEvent) -> Result<(), St
         &event.subject,
         &detail,
     );
-    sqlx::query(
+    let (id,): (i64,) = sqlx::query_as(
         "insert into audit_events (at, actor, action, subject, detail, prev_hash, hash) \
-         values ($1, $2, $3, $4, $5, $6, $7)",
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
     )
     .bind(at)
-    .bind(event.actor)
+    .bind(&event.actor)
     .bind(event.action)
     .bind(event.subject)
     .bind(detail)
     .bind(prev)
     .bind(hash)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let mut parties = event.parties;
+    if let Some(code) = event.actor.strip_prefix("authority:") {
+        parties.push(code.to_string());
+    }
+    parties.sort();
+    parties.dedup();
+    for party in parties {
+        sqlx::query("insert into audit_parties (event_id, authority_code) values ($1, $2)")
+            .bind(id)
+            .bind(party)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -130,6 +174,45 @@ impl Store {
             append(&mut w.tx, event).await?;
         }
         w.commit().await
+    }
+
+    /// The events concerning `authority` (as actor or party) with ids above `after`, oldest
+    /// first, at most `limit`: a data-protection officer's export. Each carries its chain
+    /// hashes, so it can be checked against the operator's chain verification.
+    pub async fn audit_events_for(
+        &self,
+        authority: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        type Row = (i64, String, String, String, String, String, String, String);
+        let rows: Vec<Row> = sqlx::query_as(
+            "select e.id, e.at, e.actor, e.action, e.subject, e.detail, e.prev_hash, e.hash \
+             from audit_events e join audit_parties p on p.event_id = e.id \
+             where p.authority_code = $1 and e.id > $2 order by e.id limit $3",
+        )
+        .bind(authority)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(
+                |(id, at, actor, action, subject, detail, prev_hash, hash)| {
+                    Ok(StoredEvent {
+                        id,
+                        at,
+                        actor,
+                        action,
+                        subject,
+                        detail: serde_json::from_str(&detail)
+                            .map_err(|e| StoreError::Corrupt(format!("audit detail {id}: {e}")))?,
+                        prev_hash,
+                        hash,
+                    })
+                },
+            )
+            .collect()
     }
 
     /// Recomputes the whole chain and reports the first event that does not match.

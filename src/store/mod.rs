@@ -12,11 +12,14 @@
 
 mod audit;
 mod candidates;
+mod disclosure_keys;
 mod error;
 mod model;
+mod packed;
 mod records;
 mod submissions;
 mod tenancy;
+pub mod workflow;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -25,10 +28,15 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
-pub use audit::{AuditEvent, ChainReport};
+pub use audit::{AuditEvent, ChainReport, StoredEvent};
 pub use candidates::{CandidateFilter, CandidateView, MatchedRecords, NewCandidate};
+pub use disclosure_keys::DisclosureKeyInfo;
 pub use error::StoreError;
-pub use model::{CaseOutcome, Jurisdiction, ReferralReason, ReferralSource, Role, SubmitMode};
+pub use model::{
+    CandidateState, CaseOutcome, ConfirmReason, Jurisdiction, ReferralReason, ReferralSource,
+    RejectReason, Role, SubmitMode, VerifiedOutcome,
+};
+pub use packed::{pack, unpack};
 pub use records::{CaseInfo, StoredRecord};
 pub use submissions::{IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission};
 pub use tenancy::{Agreement, Authority, NewAgreement, Principal};
@@ -144,7 +152,7 @@ impl Store {
 
     /// Counts the rows of one of the hub's tables (for tests and metrics).
     pub async fn count_rows(&self, table: &str) -> Result<i64, StoreError> {
-        const TABLES: [&str; 9] = [
+        const TABLES: [&str; 14] = [
             "authorities",
             "agreements",
             "agreement_epochs",
@@ -154,6 +162,11 @@ impl Store {
             "records",
             "candidates",
             "audit_events",
+            "audit_parties",
+            "disclosure_keys",
+            "candidate_decisions",
+            "disclosures",
+            "case_follow_ups",
         ];
         if !TABLES.contains(&table) {
             return Err(StoreError::UnknownTable(table.to_string()));

@@ -164,6 +164,110 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Where a candidate is in the two-sided confirmation workflow (protocol.md §11.1).
+    CandidateState {
+        /// Proposed by the matcher; neither side has decided.
+        Proposed = "proposed",
+        /// Confirmed by one side, whose sealed record waits at the hub.
+        ConfirmedOne = "confirmed_one",
+        /// Confirmed by both sides: each sealed record may be released to the other.
+        ConfirmedBoth = "confirmed_both",
+        /// At least one side has downloaded the other's sealed record.
+        Disclosed = "disclosed",
+        /// A coordinator verified the two records describe the same child.
+        VerifiedSame = "verified_same",
+        /// A coordinator found the two records describe different children.
+        VerifiedDifferent = "verified_different",
+        /// Rejected by either side before release; nothing is released.
+        Rejected = "rejected",
+        /// Not decided within the hub's confirmation window.
+        Expired = "expired",
+        /// One of the records was withdrawn or erased before release.
+        Withdrawn = "withdrawn",
+        /// The case was closed before both sides confirmed.
+        CaseClosed = "case_closed",
+    }
+}
+
+impl CandidateState {
+    /// Whether no further decision can change the candidate.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CandidateState::Rejected
+                | CandidateState::Expired
+                | CandidateState::Withdrawn
+                | CandidateState::CaseClosed
+        )
+    }
+
+    /// Whether the sealed records may be released (both sides confirmed, nothing stopped it).
+    pub fn is_released(self) -> bool {
+        matches!(
+            self,
+            CandidateState::ConfirmedBoth
+                | CandidateState::Disclosed
+                | CandidateState::VerifiedSame
+                | CandidateState::VerifiedDifferent
+        )
+    }
+}
+
+code_enum! {
+    /// Why a side confirmed a candidate.
+    ConfirmReason {
+        /// A national identifier agrees (UPN, SCN, PPSN or NI pupil id).
+        IdentifierAgrees = "identifier_agrees",
+        /// Names and date of birth agree.
+        NamesAndDobAgree = "names_and_dob_agree",
+        /// Local enquiries (school, family, social care) support the match.
+        LocalEnquiries = "local_enquiries",
+        /// Another reason, given in the note.
+        Other = "other",
+    }
+}
+
+code_enum! {
+    /// Why a side rejected a candidate.
+    RejectReason {
+        /// The evidence shows a different child.
+        DifferentChild = "different_child",
+        /// The dates of birth disagree.
+        DobDiffers = "dob_differs",
+        /// The names disagree.
+        NamesDiffer = "names_differ",
+        /// The case was resolved another way.
+        AlreadyResolved = "already_resolved",
+        /// Disclosure must not happen (e.g. a child in a refuge; domain notes §10).
+        SafeguardingHold = "safeguarding_hold",
+        /// Another reason, given in the note.
+        Other = "other",
+    }
+}
+
+code_enum! {
+    /// A coordinator's verdict after comparing the two disclosed records.
+    VerifiedOutcome {
+        /// Both records describe the same child.
+        SameChild = "same_child",
+        /// The records describe different children.
+        DifferentChild = "different_child",
+    }
+}
+
+impl CaseOutcome {
+    /// Whether the outcome means the child was found in education, so the case gets the 6- and
+    /// 18-week follow-ups of domain notes §10. Deceased, emigrated, not of compulsory school age
+    /// (reached school-leaving age) and posted to S2S close without follow-ups.
+    pub fn is_found(self) -> bool {
+        matches!(
+            self,
+            CaseOutcome::Ehe | CaseOutcome::Ind | CaseOutcome::Ola | CaseOutcome::Wla
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Stored records: loading them for the matching index, withdrawing them and closing cases.
 
 use super::audit::{append, AuditEvent};
+use super::workflow::retire_candidates_of;
+use super::workflow::state::Action;
 use super::{now, CaseOutcome, ReferralReason, ReferralSource, Role, Store, StoreError};
 
 /// Case metadata of a `missing` record (domain notes §10).
@@ -27,7 +29,7 @@ pub struct StoredRecord {
     pub epoch: u32,
     /// Missing or roll.
     pub role: Role,
-    /// The hub-layer encoding as wire JSON.
+    /// The hub-layer encoding in its stored form (read it with [`unpack`](super::unpack)).
     pub encoding: String,
     /// Whether matching has run for it since it was last written.
     pub matched: bool,
@@ -70,7 +72,8 @@ impl Store {
     }
 
     /// Withdraws the caller's active records with these references under `agreement_id`
-    /// (or every agreement), returning the row ids withdrawn. Unknown references are ignored.
+    /// (or every agreement), returning the row ids withdrawn; their candidates not yet
+    /// released become `withdrawn`. Unknown references are ignored.
     pub async fn withdraw(
         &self,
         authority: &str,
@@ -94,19 +97,23 @@ impl Store {
             .await?;
             ids.extend(rows.into_iter().map(|(id,)| id));
         }
+        let n_candidates = retire_candidates_of(&mut w.tx, &ids, Action::Withdraw, &at).await?;
         let event = AuditEvent::new(
             &format!("authority:{authority}"),
             "records.withdraw",
             authority,
         )
-        .with_detail(serde_json::json!({"n_requested": refs.len(), "n_withdrawn": ids.len()}));
+        .with_detail(
+            serde_json::json!({"n_requested": refs.len(), "n_withdrawn": ids.len(),
+            "n_candidates_withdrawn": n_candidates}),
+        );
         append(&mut w.tx, event).await?;
         w.commit().await?;
         Ok(ids)
     }
 
-    /// Closes the caller's open case `record_ref` with `outcome`, marking its proposed
-    /// candidates `case_closed`. Returns the row ids closed; empty when the caller has no
+    /// Closes the caller's open case `record_ref` with `outcome`, marking its undecided
+    /// candidates `case_closed` (protocol.md §11.1). Returns the row ids closed; empty when the caller has no
     /// such open case. [`StoreError::Conflict`] when it exists but is already closed.
     pub async fn close_case(
         &self,
@@ -142,16 +149,7 @@ impl Store {
                 None => Ok(Vec::new()),
             };
         }
-        for id in &ids {
-            sqlx::query(
-                "update candidates set state = 'case_closed', updated_at = $1 \
-                 where (record_lo = $2 or record_hi = $2) and state = 'proposed'",
-            )
-            .bind(&at)
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        }
+        retire_candidates_of(&mut w.tx, &ids, Action::CloseCase, &at).await?;
         let event = AuditEvent::new(&format!("authority:{authority}"), "case.close", record_ref)
             .with_detail(serde_json::json!({"outcome": outcome}));
         append(&mut w.tx, event).await?;

@@ -28,7 +28,7 @@ both_backends! {
         assert!(leeds.candidates("?counterpart_jurisdiction=ireland").await.is_empty());
         assert_eq!(leeds.candidates("?state=proposed&min_probability=0.5").await.len(), 2);
         assert!(leeds.candidates("?min_probability=1.01").await.is_empty());
-        assert!(leeds.candidates("?state=confirmed").await.is_empty());
+        assert!(leeds.candidates("?state=confirmed_both").await.is_empty());
         assert_eq!(leeds.candidates("?max_age_days=1").await.len(), 2, "proposed today");
         assert!(leeds.candidates("?min_age_days=1").await.is_empty(), "none waiting a day yet");
 

@@ -7,6 +7,7 @@ mod helpers;
 mod bad_input;
 mod candidates;
 mod cases;
+mod disclosure;
 mod ops;
 mod privacy;
 mod searches;

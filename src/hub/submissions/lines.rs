@@ -54,6 +54,12 @@ where
         loop {
             if let Some(at) = self.buffer[self.scanned..].iter().position(|&b| b == b'\n') {
                 let end = self.scanned + at;
+                if end > self.max_line {
+                    return Err(LineError::TooLong {
+                        line: self.line_no + 1,
+                        limit: self.max_line,
+                    });
+                }
                 let mut line = self.buffer.split_to(end + 1).freeze();
                 self.scanned = 0;
                 self.line_no += 1;

@@ -1,11 +1,13 @@
 //! `spawn_hub`, the `TestHub` it returns and the `Actor` helpers that let tests speak the domain.
 
 mod database;
+mod disclosure;
 mod logs;
 mod pupils;
 
 use std::net::SocketAddr;
 
+use pupilmatch::disclosure::DisclosureKeyPair;
 use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
 use pupilmatch::hub::{Hub, HubConfig};
 use pupilmatch::store::{Authority, Jurisdiction, NewAgreement, Store};
@@ -173,6 +175,7 @@ impl TestHub {
                 LocalKey::from_bytes(local),
             ),
             agreement: AGREEMENT.into(),
+            disclosure_key: std::sync::Arc::new(DisclosureKeyPair::derive(&local)),
         }
     }
 
@@ -243,6 +246,8 @@ pub struct Actor {
     client: reqwest::Client,
     encoder: Encoder,
     agreement: String,
+    /// The authority's disclosure key pair (registered with `register_disclosure_key`).
+    pub disclosure_key: std::sync::Arc<DisclosureKeyPair>,
 }
 
 impl Actor {

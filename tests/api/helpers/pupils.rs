@@ -109,16 +109,21 @@ impl Pupil {
         Pupil { id, ..self }
     }
 
-    /// Validates the pupil as the authority's encoder would.
-    pub fn validated(&self) -> PupilRecord {
-        let raw = RawRecord {
+    /// The pupil as the authority's input file holds it.
+    pub fn raw(&self) -> RawRecord {
+        RawRecord {
             record_id: Some(self.id.into()),
             forename: Some(self.forename.into()),
             surname: Some(self.surname.into()),
             dob: Some(self.dob.into()),
             sex: Some(self.sex.into()),
             ..RawRecord::default()
-        };
+        }
+    }
+
+    /// Validates the pupil as the authority's encoder would.
+    pub fn validated(&self) -> PupilRecord {
+        let raw = self.raw();
         PupilRecord::from_raw(&raw, NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"))
             .expect("a valid synthetic pupil")
             .record

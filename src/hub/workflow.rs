@@ -1,0 +1,203 @@
+//! The two-sided confirmation workflow (protocol.md §11–§12), one candidate at a time:
+//!
+//! - `GET /v1/candidates/{id}`: the candidate in detail, with every decision and the other
+//!   side's disclosure key and fingerprint (audited as a view);
+//! - `POST /v1/candidates/{id}/confirm`: confirm, uploading the caller's record sealed to the
+//!   other side's key;
+//! - `POST /v1/candidates/{id}/reject`: reject; nothing is released, uploads are purged;
+//! - `GET /v1/candidates/{id}/disclosure`: the other side's sealed record, only once both
+//!   sides have confirmed (audited as a release);
+//! - `POST /v1/candidates/{id}/verify`: the coordinator's verdict after opening it.
+//!
+//! Only the two parties see a candidate; to anyone else it does not exist (404).
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::AuthorityCaller;
+use super::problem::{ApiError, AppJson};
+use super::state::AppState;
+use crate::disclosure::SealedRecord;
+use crate::store::workflow::{Decision, NewSealed, Transition};
+use crate::store::{ConfirmReason, RejectReason, VerifiedOutcome};
+
+/// Longest free-text note accepted.
+pub const MAX_NOTE: usize = 1000;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/candidates/{id}", get(detail))
+        .route("/v1/candidates/{id}/confirm", post(confirm))
+        .route("/v1/candidates/{id}/reject", post(reject))
+        .route("/v1/candidates/{id}/disclosure", get(disclosure))
+        .route("/v1/candidates/{id}/verify", post(verify))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmRequest {
+    reason: ConfirmReason,
+    #[serde(default)]
+    note: String,
+    decided_by: String,
+    sealed: SealedRecord,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectRequest {
+    reason: RejectReason,
+    #[serde(default)]
+    note: String,
+    decided_by: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    outcome: VerifiedOutcome,
+    #[serde(default)]
+    note: String,
+    decided_by: String,
+}
+
+fn decision(reason: &str, note: String, decided_by: String) -> Result<Decision, ApiError> {
+    let decided_by = decided_by.trim().to_string();
+    if decided_by.is_empty() || decided_by.chars().count() > 120 {
+        return Err(ApiError::InvalidRequest(
+            "decided_by must name who decided (1 to 120 characters)".into(),
+        ));
+    }
+    if note.chars().count() > MAX_NOTE {
+        return Err(ApiError::InvalidRequest(format!(
+            "note must be at most {MAX_NOTE} characters"
+        )));
+    }
+    Ok(Decision {
+        reason: reason.to_string(),
+        note,
+        decided_by,
+    })
+}
+
+fn transition_body(t: Transition) -> AppJson<Value> {
+    AppJson(json!({"id": t.id, "state": t.to, "previous_state": t.from}))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+    Path(id): Path<i64>,
+) -> Result<AppJson<Value>, ApiError> {
+    let d = state.store.candidate_detail(id, &me.code).await?;
+    let c = &d.candidate;
+    let (own, other) = c.sides(&me.code).expect("a party");
+    let decisions: Vec<Value> = d
+        .decisions
+        .iter()
+        .map(|x| {
+            json!({"authority": x.authority, "kind": x.kind, "decision": x.decision,
+                "reason": x.reason, "note": x.note, "decided_by": x.decided_by, "at": x.at})
+        })
+        .collect();
+    Ok(AppJson(json!({
+        "id": c.id,
+        "agreement_id": c.agreement_id,
+        "epoch": c.epoch,
+        "state": c.state,
+        "probability": c.probability,
+        "match_weight": c.match_weight,
+        "evidence": c.evidence,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "record": {"ref": own.record_ref, "role": own.role},
+        "counterpart": {
+            "authority": other.authority,
+            "role": other.role,
+            "disclosure_key": d.counterpart_key.as_ref().map(|(key, fingerprint)|
+                json!({"public_key": key, "fingerprint": fingerprint})),
+        },
+        "decisions": decisions,
+        "sealed": {"own": d.own_sealed, "counterpart": d.counterpart_sealed},
+        "released": c.state.is_released(),
+    })))
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+    Path(id): Path<i64>,
+    AppJson(request): AppJson<ConfirmRequest>,
+) -> Result<AppJson<Value>, ApiError> {
+    let decision = decision(request.reason.as_str(), request.note, request.decided_by)?;
+    request
+        .sealed
+        .check()
+        .map_err(|e| ApiError::InvalidRequest(format!("sealed: {e}")))?;
+    let sealed = NewSealed {
+        recipient_key: request.sealed.recipient_key,
+        enc: request.sealed.enc,
+        ct: request.sealed.ct,
+    };
+    let transition = state
+        .store
+        .confirm_candidate(id, &me.code, &decision, &sealed)
+        .await?;
+    tracing::info!(candidate = id, state = %transition.to, "candidate confirmed");
+    Ok(transition_body(transition))
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+    Path(id): Path<i64>,
+    AppJson(request): AppJson<RejectRequest>,
+) -> Result<AppJson<Value>, ApiError> {
+    let decision = decision(request.reason.as_str(), request.note, request.decided_by)?;
+    let transition = state
+        .store
+        .reject_candidate(id, &me.code, &decision)
+        .await?;
+    tracing::info!(candidate = id, "candidate rejected");
+    Ok(transition_body(transition))
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+    Path(id): Path<i64>,
+    AppJson(request): AppJson<VerifyRequest>,
+) -> Result<AppJson<Value>, ApiError> {
+    let decision = decision(request.outcome.as_str(), request.note, request.decided_by)?;
+    let transition = state
+        .store
+        .verify_candidate(id, &me.code, request.outcome, &decision)
+        .await?;
+    tracing::info!(candidate = id, state = %transition.to, "candidate verified");
+    Ok(transition_body(transition))
+}
+
+async fn disclosure(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+    Path(id): Path<i64>,
+) -> Result<AppJson<Value>, ApiError> {
+    let released = state.store.release_disclosure(id, &me.code).await?;
+    tracing::info!(candidate = id, "sealed record released");
+    Ok(AppJson(json!({
+        "candidate_id": id,
+        "agreement_id": released.agreement_id,
+        "sender": released.sender,
+        "recipient": released.recipient,
+        "state": released.transition.to,
+        "sealed": SealedRecord {
+            suite: crate::disclosure::seal::SUITE.into(),
+            recipient_key: released.recipient_key,
+            enc: released.enc,
+            ct: released.ct,
+        },
+    })))
+}
