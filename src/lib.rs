@@ -13,4 +13,6 @@ pub mod encode;
 pub mod evaluate;
 pub mod hub;
 pub mod input;
+pub mod matcher;
 pub mod store;
+pub mod synth;

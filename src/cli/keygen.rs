@@ -1,5 +1,5 @@
-//! `pupilmatch keygen`: create secrets. Every key file is written once, never overwritten, and
-//! readable by its owner only.
+//! `pupilmatch keygen`: create secrets (agreement secret, local key, hub key, disclosure key).
+//! Every key file is written once, never overwritten, and readable by its owner only.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
+use crate::disclosure::DisclosureKeyPair;
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::keys::{AgreementSecret, LocalKey};
 
@@ -14,17 +15,21 @@ use crate::encode::keys::{AgreementSecret, LocalKey};
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// The data-sharing agreement id (a–z, 0–9, '-'), for an agreement secret.
-    #[arg(long, required_unless_present_any = ["local", "hub"])]
+    #[arg(long, required_unless_present_any = ["local", "hub", "disclosure"])]
     pub agreement: Option<String>,
     /// The key epoch; start at 1 and increase on every rotation.
     #[arg(long, default_value_t = 1)]
     pub epoch: u32,
     /// Create an authority's local key (for opaque record references) instead.
-    #[arg(long, conflicts_with_all = ["agreement", "hub"])]
+    #[arg(long, conflicts_with_all = ["agreement", "hub", "disclosure"])]
     pub local: bool,
     /// Create the hub's own key (the second key layer) instead.
-    #[arg(long, conflicts_with_all = ["agreement", "local"])]
+    #[arg(long, conflicts_with_all = ["agreement", "local", "disclosure"])]
     pub hub: bool,
+    /// Create this authority's X25519 disclosure key pair instead (protocol.md §12.1): the
+    /// private key goes to OUTPUT, the public key to OUTPUT.pub.
+    #[arg(long, conflicts_with_all = ["agreement", "local", "hub"])]
+    pub disclosure: bool,
     /// Where to write the key.
     #[arg(long, short)]
     pub output: PathBuf,
@@ -32,7 +37,20 @@ pub struct KeygenArgs {
 
 /// Runs `keygen`.
 pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
-    if args.local {
+    if args.disclosure {
+        let pair = DisclosureKeyPair::generate();
+        pair.save_new(&args.output)?;
+        eprintln!(
+            "wrote disclosure key {} (keep it at your authority) and its public key {}",
+            args.output.display(),
+            DisclosureKeyPair::public_path(&args.output).display()
+        );
+        eprintln!(
+            "fingerprint {}: register it with `pupilmatch disclosure register` and read it to \
+             the other authorities of your agreements by phone",
+            pair.public().fingerprint()
+        );
+    } else if args.local {
         LocalKey::generate_file(&args.output)?;
         eprintln!(
             "wrote local key {}: keep it at your authority; never share it",

@@ -7,17 +7,22 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+pub mod audit;
 mod authority_args;
 pub mod bench;
 pub mod candidates;
 pub mod case;
+pub mod disclosure;
 pub mod encode;
 pub mod encoded_file;
 mod hub_args;
 pub mod keygen;
+pub mod link;
 pub mod search;
 pub mod serve;
 pub mod submit;
+pub mod synth;
+pub mod train;
 
 /// Privacy-preserving pupil matching for children missing from education.
 #[derive(Debug, Parser)]
@@ -35,6 +40,12 @@ pub enum Command {
     Keygen(keygen::KeygenArgs),
     /// Encode a pupil file (CSV or CTF XML) into what the hub may see.
     Encode(encode::EncodeArgs),
+    /// Link two pupil files (or encoded files) and write the probable matches.
+    Link(link::LinkArgs),
+    /// Write a synthetic five-nation pupil population with ground truth.
+    Synth(synth::SynthArgs),
+    /// Train a matching model (u from random pairs, m by EM) and write a model file.
+    Train(train::TrainArgs),
     /// Run the hub (HTTP API, continuous matching, national searches).
     Serve(serve::ServeArgs),
     /// Administer the hub: authorities, agreements, API keys.
@@ -49,6 +60,10 @@ pub enum Command {
     Case(case::CaseArgs),
     /// Take records out of matching.
     Withdraw(case::WithdrawArgs),
+    /// Verify the audit log's hash chain, or export an authority's events (operators, DPOs).
+    Audit(audit::AuditArgs),
+    /// Confirm, reject, open and verify candidates (sealed disclosure between authorities).
+    Disclosure(disclosure::DisclosureArgs),
     /// Measure performance and print figures (release builds).
     Bench(bench::BenchArgs),
 }
@@ -60,6 +75,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encode(args) => encode::run(args),
+        Command::Link(args) => link::run(args),
+        Command::Synth(args) => synth::run(args),
+        Command::Train(args) => train::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Admin(args) => admin::run(args),
         Command::Submit(args) => submit::run(args),
@@ -67,6 +85,8 @@ pub fn main() -> ExitCode {
         Command::Candidates(args) => candidates::run(args),
         Command::Case(args) => case::run(args),
         Command::Withdraw(args) => case::run_withdraw(args),
+        Command::Disclosure(args) => disclosure::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use crate::hub::{Hub, HubConfig, MatchSettings, UploadLimits};
+use crate::hub::{Hub, HubConfig, MatchSettings, Policy, UploadLimits};
 
 /// Arguments of `pupilmatch serve`.
 #[derive(Debug, Args)]
@@ -47,6 +47,21 @@ pub struct ServeArgs {
     /// Worker threads of the async runtime (default: one per core).
     #[arg(long, env = "PUPILMATCH_WORKERS")]
     pub workers: Option<usize>,
+    /// National searches each authority may run per minute (0: unlimited).
+    #[arg(long, env = "PUPILMATCH_SEARCHES_PER_MINUTE", default_value_t = 30)]
+    pub searches_per_minute: u32,
+    /// Candidates not confirmed by both sides within this many days expire.
+    #[arg(long, env = "PUPILMATCH_CONFIRM_WITHIN_DAYS", default_value_t = 28)]
+    pub confirm_within_days: i64,
+    /// Days a closed case's or withdrawn record's encoding is kept before it is purged.
+    #[arg(long, env = "PUPILMATCH_PURGE_AFTER_DAYS", default_value_t = 30)]
+    pub purge_after_days: i64,
+    /// Days a released sealed record is kept after its first download.
+    #[arg(long, env = "PUPILMATCH_SEALED_TTL_DAYS", default_value_t = 14)]
+    pub sealed_ttl_days: i64,
+    /// Minutes between background purges (0: purge only with `pupilmatch admin purge`).
+    #[arg(long, env = "PUPILMATCH_PURGE_INTERVAL_MINUTES", default_value_t = 60)]
+    pub purge_interval_minutes: u64,
 }
 
 impl ServeArgs {
@@ -64,6 +79,14 @@ impl ServeArgs {
             matching: MatchSettings {
                 candidate_probability: self.candidate_probability,
                 ..MatchSettings::default()
+            },
+            policy: Policy {
+                searches_per_minute: self.searches_per_minute,
+                confirm_within_days: self.confirm_within_days,
+                purge_after_days: self.purge_after_days,
+                sealed_ttl_days: self.sealed_ttl_days,
+                purge_interval: (self.purge_interval_minutes > 0)
+                    .then(|| Duration::from_secs(self.purge_interval_minutes * 60)),
             },
         }
     }

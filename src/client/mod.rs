@@ -9,6 +9,7 @@
 
 mod candidates;
 mod cases;
+mod disclosure;
 mod error;
 mod ops;
 mod searches;
@@ -21,6 +22,10 @@ use serde::de::DeserializeOwned;
 
 pub use candidates::{Candidate, CandidateQuery, Counterpart, OwnRecord};
 pub use cases::{ClosedCase, Withdrawal};
+pub use disclosure::{
+    CandidateDetail, CounterpartDetail, CounterpartKey, DecisionNote, DecisionView,
+    DownloadedDisclosure, OwnSide, PublishedKey, SealedFlags, TransitionView,
+};
 pub use error::{ClientError, FieldProblem, Problem};
 pub use ops::Readiness;
 pub use searches::{OpenedCase, SearchHit, SearchQuery, SearchResponse};

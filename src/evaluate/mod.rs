@@ -3,4 +3,5 @@
 
 pub mod attack;
 pub mod febrl;
+pub mod pipeline;
 pub mod quality;

@@ -11,6 +11,7 @@
 //! The hub never sees raw personal data: only encodings, to which it applies its own key layer
 //! (protocol.md §7) before storing or indexing anything.
 
+mod audit;
 mod audit_queue;
 mod auth;
 mod candidates;
@@ -22,6 +23,7 @@ mod matching;
 mod metrics;
 mod ops;
 pub mod problem;
+mod rate_limit;
 mod rebuild;
 mod searches;
 mod state;
@@ -45,7 +47,7 @@ use tower_http::trace::TraceLayer;
 
 pub use metrics::Metrics;
 pub use ops::OPENAPI;
-pub use state::{AppState, MatchSettings, UploadLimits};
+pub use state::{AppState, MatchSettings, Policy, UploadLimits};
 
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::keys::KeyError;
@@ -69,6 +71,8 @@ pub struct HubConfig {
     pub request_timeout: Duration,
     /// Matching thresholds.
     pub matching: MatchSettings,
+    /// Disclosure, audit and retention policy.
+    pub policy: Policy,
 }
 
 impl Default for HubConfig {
@@ -81,6 +85,7 @@ impl Default for HubConfig {
             limits: UploadLimits::default(),
             request_timeout: Duration::from_secs(120),
             matching: MatchSettings::default(),
+            policy: Policy::default(),
         }
     }
 }
@@ -129,6 +134,10 @@ impl Hub {
             limits: config.limits,
             audit: audit_queue::AuditQueue::start(store.clone()),
             jurisdictions: Arc::default(),
+            policy: config.policy,
+            search_limiter: Arc::new(rate_limit::SearchLimiter::new(
+                config.policy.searches_per_minute,
+            )),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -231,6 +240,7 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(candidates::router())
         .merge(cases::router())
         .merge(workflow::router())
+        .merge(audit::router())
         .merge(disclosure_keys::router())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())

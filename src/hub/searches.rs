@@ -47,6 +47,19 @@ async fn search(
     AppJson(request): AppJson<SearchRequest>,
 ) -> Result<AppJson<Value>, ApiError> {
     state.ensure_ready()?;
+    if let Err(wait) = state.search_limiter.check(&me.code) {
+        let event = AuditEvent::new(
+            &format!("authority:{}", me.code),
+            "search.rate_limited",
+            &request.agreement_id,
+        )
+        .with_detail(json!({"per_minute": state.search_limiter.per_minute()}));
+        state.store.audit(event).await?;
+        return Err(ApiError::RateLimited {
+            per_minute: state.search_limiter.per_minute(),
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
     check_agreement(
         &state,
         &me.code,

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use super::audit_queue::AuditQueue;
 use super::index::MatchIndex;
 use super::metrics::Metrics;
 use super::problem::ApiError;
+use super::rate_limit::SearchLimiter;
 use crate::encode::hub_layer::HubLayer;
 use crate::store::{Jurisdiction, Store};
 
@@ -51,6 +53,33 @@ impl Default for UploadLimits {
     }
 }
 
+/// Disclosure, audit and retention policy (protocol.md §11, §13).
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// National searches per authority per minute (0: unlimited).
+    pub searches_per_minute: u32,
+    /// Candidates not confirmed by both sides within this many days expire.
+    pub confirm_within_days: i64,
+    /// Days a closed case's or withdrawn record's encoding is kept before it is purged.
+    pub purge_after_days: i64,
+    /// Days a released sealed record is kept after its first download.
+    pub sealed_ttl_days: i64,
+    /// How often the background purge runs (`None`: only on `admin purge`).
+    pub purge_interval: Option<Duration>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            searches_per_minute: 30,
+            confirm_within_days: 28,
+            purge_after_days: 30,
+            sealed_ttl_days: 14,
+            purge_interval: Some(Duration::from_secs(3600)),
+        }
+    }
+}
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -70,6 +99,10 @@ pub struct AppState {
     pub audit: AuditQueue,
     /// Each authority's jurisdiction (authorities never change nation), filled on demand.
     pub jurisdictions: Arc<RwLock<HashMap<String, Jurisdiction>>>,
+    /// Disclosure, audit and retention policy.
+    pub policy: Policy,
+    /// Per-authority search rate limits.
+    pub search_limiter: Arc<SearchLimiter>,
 }
 
 impl AppState {

@@ -113,7 +113,7 @@ async fn detail(
         "evidence": c.evidence,
         "created_at": c.created_at,
         "updated_at": c.updated_at,
-        "record": {"ref": own.record_ref, "role": own.role},
+        "record": {"authority": own.authority, "ref": own.record_ref, "role": own.role},
         "counterpart": {
             "authority": other.authority,
             "role": other.role,

@@ -1,36 +1,118 @@
 //! The compact in-memory form of an encoded record: filters as fixed arrays with their
-//! popcounts, check bytes, and keys packed into `u64`s for fast intersection.
+//! popcounts, the check bytes, and every token (match keys and identifiers) reduced to a
+//! 32-bit fingerprint with a one-byte tag saying which family or scheme and flags it has.
+//!
+//! Fingerprints are only ever compared between the ~20 tokens of two given records, so a
+//! false agreement needs a 32-bit collision *and* the same family: about 1 in 10⁸ pairs.
 
-use crate::encode::tokens::{KeyFamily, MatchKey};
-use crate::encode::EncodedRecord;
+use crate::encode::identifiers::Scheme;
+use crate::encode::tokens::{KeyFamily, MatchKey, TOKEN_BYTES};
+use crate::encode::{EncodedRecord, IdToken};
 
-/// A match key packed for the index: family code in the top byte, the first 7 token bytes
-/// below (56 bits: collisions among a national population's keys are negligible).
-#[inline]
-pub fn pack_key(key: &MatchKey) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes[0] = key.family.code();
-    bytes[1..].copy_from_slice(&key.token[..7]);
-    u64::from_be_bytes(bytes)
+/// Tag values at or above this are identifier schemes (`ID_TAG_BASE + scheme index`).
+pub const ID_TAG_BASE: u8 = 0xF0;
+
+/// One token of a record, reduced: a fingerprint plus what kind of token it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Token {
+    /// 32 bits of the token mixed with its family (or scheme).
+    pub fingerprint: u32,
+    /// For match keys, `family code << 4 | flags`; for identifiers, `ID_TAG_BASE + scheme`.
+    pub tag: u8,
 }
 
-/// The family of a packed key.
-#[inline]
-pub fn packed_family(packed: u64) -> Option<KeyFamily> {
-    KeyFamily::from_code((packed >> 56) as u8)
+impl Token {
+    /// The token of a match key.
+    pub fn of_key(key: &MatchKey) -> Token {
+        Token {
+            fingerprint: fingerprint(key.family.code(), &key.token),
+            tag: key.family.code() << 4 | (key.flags & 0x0F),
+        }
+    }
+
+    /// The token of an identifier.
+    pub fn of_id(id: &IdToken) -> Token {
+        let scheme = scheme_index(id.scheme);
+        Token {
+            fingerprint: fingerprint(ID_TAG_BASE + scheme, &id.token),
+            tag: ID_TAG_BASE + scheme,
+        }
+    }
+
+    /// The match-key family, or `None` for an identifier.
+    #[inline]
+    pub fn family(self) -> Option<KeyFamily> {
+        if self.is_identifier() {
+            None
+        } else {
+            KeyFamily::from_code(self.tag >> 4)
+        }
+    }
+
+    /// The variant flags of a match key (0 for identifiers).
+    #[inline]
+    pub fn flags(self) -> u8 {
+        if self.is_identifier() {
+            0
+        } else {
+            self.tag & 0x0F
+        }
+    }
+
+    /// Whether this is an identifier token.
+    #[inline]
+    pub fn is_identifier(self) -> bool {
+        self.tag >= ID_TAG_BASE
+    }
+
+    /// The identifier scheme, for identifier tokens.
+    pub fn scheme(self) -> Option<Scheme> {
+        self.is_identifier()
+            .then(|| {
+                Scheme::ALL
+                    .get(usize::from(self.tag - ID_TAG_BASE))
+                    .copied()
+            })
+            .flatten()
+    }
+
+    /// What two tokens must share to be the same token: fingerprint and family or scheme.
+    #[inline]
+    pub fn identity(self) -> (u32, u8) {
+        if self.is_identifier() {
+            (self.fingerprint, self.tag)
+        } else {
+            (self.fingerprint, self.tag >> 4)
+        }
+    }
 }
 
-/// An identifier token packed like a key, with a scheme tag in the top byte (0xF0 + scheme).
-#[inline]
-pub fn pack_id(id: &crate::encode::IdToken) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes[0] = 0xF0 + id.scheme as u8;
-    bytes[1..].copy_from_slice(&id.token[..7]);
-    u64::from_be_bytes(bytes)
+fn scheme_index(scheme: Scheme) -> u8 {
+    Scheme::ALL
+        .iter()
+        .position(|s| *s == scheme)
+        .expect("every scheme is in Scheme::ALL") as u8
 }
 
-/// The fields of a record the comparison needs, in fixed-size arrays.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// 32 bits of a token mixed with a domain byte, so tokens of different families never share
+/// a fingerprint merely because their HMAC outputs begin alike.
+#[inline]
+pub fn fingerprint(domain: u8, token: &[u8; TOKEN_BYTES]) -> u32 {
+    let low = u64::from_le_bytes(token[..8].try_into().expect("8 bytes"));
+    let mixed = splitmix(low ^ u64::from(domain).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    (mixed >> 32) as u32
+}
+
+/// The SplitMix64 finaliser: a cheap, well-mixing 64-bit permutation.
+#[inline]
+pub fn splitmix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The fixed-size fields of a record the comparison needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompactRecord {
     /// Forename filter (all zero when absent).
     pub forename: [u64; 4],
@@ -38,8 +120,12 @@ pub struct CompactRecord {
     pub surname: [u64; 4],
     /// Names filter.
     pub names: [u64; 8],
+    /// Popcount of the forename filter.
+    pub forename_popcount: u16,
+    /// Popcount of the surname filter.
+    pub surname_popcount: u16,
     /// Popcount of the names filter (for the length filter).
-    pub names_popcount: u32,
+    pub names_popcount: u16,
     /// Presence bits: see the `HAS_*` constants.
     pub present: u8,
     /// DOB check byte.
@@ -59,26 +145,35 @@ pub const HAS_DOB: u8 = 8;
 /// The sex check is present.
 pub const HAS_SEX: u8 = 16;
 
+fn popcount<const W: usize>(words: &[u64; W]) -> u16 {
+    words.iter().map(|w| w.count_ones() as u16).sum()
+}
+
 impl CompactRecord {
-    /// Packs an encoded record.
+    /// Packs an encoded record's filters and checks.
     pub fn from_encoded(record: &EncodedRecord) -> Self {
         let mut present = 0;
-        let mut flag = |cond: bool, bit: u8| {
+        for (cond, bit) in [
+            (record.forename_bf.is_some(), HAS_FORENAME),
+            (record.surname_bf.is_some(), HAS_SURNAME),
+            (record.names_bf.is_some(), HAS_NAMES),
+            (record.dob_check.is_some(), HAS_DOB),
+            (record.sex_check.is_some(), HAS_SEX),
+        ] {
             if cond {
                 present |= bit;
             }
-        };
-        flag(record.forename_bf.is_some(), HAS_FORENAME);
-        flag(record.surname_bf.is_some(), HAS_SURNAME);
-        flag(record.names_bf.is_some(), HAS_NAMES);
-        flag(record.dob_check.is_some(), HAS_DOB);
-        flag(record.sex_check.is_some(), HAS_SEX);
+        }
+        let forename = record.forename_bf.map(|b| b.0).unwrap_or_default();
+        let surname = record.surname_bf.map(|b| b.0).unwrap_or_default();
         let names = record.names_bf.map(|b| b.0).unwrap_or_default();
         CompactRecord {
-            forename: record.forename_bf.map(|b| b.0).unwrap_or_default(),
-            surname: record.surname_bf.map(|b| b.0).unwrap_or_default(),
+            forename,
+            surname,
             names,
-            names_popcount: names.iter().map(|w| w.count_ones()).sum(),
+            forename_popcount: popcount(&forename),
+            surname_popcount: popcount(&surname),
+            names_popcount: popcount(&names),
             present,
             dob_check: record.dob_check.unwrap_or(0),
             sex_check: record.sex_check.unwrap_or(0),
@@ -92,24 +187,92 @@ impl CompactRecord {
     }
 }
 
-/// A record's keys and identifiers, packed and sorted, with each key's flags.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PackedKeys {
-    /// Packed match keys, sorted, each with its flags.
-    pub keys: Vec<(u64, u8)>,
-    /// Packed identifier tokens, sorted.
-    pub ids: Vec<u64>,
+/// A record's tokens (match keys and identifiers), sorted by fingerprint.
+pub fn tokens_of(record: &EncodedRecord) -> Vec<Token> {
+    let mut tokens: Vec<Token> = record
+        .keys
+        .iter()
+        .map(Token::of_key)
+        .chain(record.ids.iter().map(Token::of_id))
+        .collect();
+    tokens.sort_unstable();
+    // Keys are unique per (family, token) on the wire; keep the lowest flags if not.
+    tokens.dedup_by_key(|t| t.identity());
+    tokens
 }
 
-impl PackedKeys {
-    /// Packs an encoded record's keys and identifiers.
+/// A record ready for the matcher: the fixed part and its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// Filters and checks.
+    pub compact: CompactRecord,
+    /// Tokens, sorted by fingerprint.
+    pub tokens: Vec<Token>,
+}
+
+impl Prepared {
+    /// Prepares an encoded record.
     pub fn from_encoded(record: &EncodedRecord) -> Self {
-        let mut keys: Vec<(u64, u8)> = record.keys.iter().map(|k| (pack_key(k), k.flags)).collect();
-        keys.sort_unstable();
-        keys.dedup_by_key(|k| k.0);
-        let mut ids: Vec<u64> = record.ids.iter().map(pack_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        PackedKeys { keys, ids }
+        Prepared {
+            compact: CompactRecord::from_encoded(record),
+            tokens: tokens_of(record),
+        }
+    }
+
+    /// A borrowed view.
+    pub fn view(&self) -> RecordView<'_> {
+        RecordView {
+            compact: &self.compact,
+            tokens: &self.tokens,
+        }
+    }
+}
+
+/// A borrowed record as the comparison sees it (from a [`Prepared`] or from the index).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordView<'a> {
+    /// Filters and checks.
+    pub compact: &'a CompactRecord,
+    /// Tokens, sorted by fingerprint.
+    pub tokens: &'a [Token],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_ignores_flags_but_not_family() {
+        let token = [7u8; TOKEN_BYTES];
+        let a = Token::of_key(&MatchKey {
+            family: KeyFamily::NameDob,
+            flags: 1,
+            token,
+        });
+        let b = Token::of_key(&MatchKey {
+            family: KeyFamily::NameDob,
+            flags: 0,
+            token,
+        });
+        let c = Token::of_key(&MatchKey {
+            family: KeyFamily::SurnameDob,
+            flags: 0,
+            token,
+        });
+        assert_eq!(a.identity(), b.identity());
+        assert_ne!(a.identity(), c.identity());
+        assert_eq!(a.flags(), 1);
+        assert_eq!(a.family(), Some(KeyFamily::NameDob));
+    }
+
+    #[test]
+    fn identifier_tokens_carry_their_scheme() {
+        let t = Token::of_id(&IdToken {
+            scheme: Scheme::Scn,
+            token: [1; TOKEN_BYTES],
+        });
+        assert!(t.is_identifier());
+        assert_eq!(t.scheme(), Some(Scheme::Scn));
+        assert_eq!(t.family(), None);
     }
 }

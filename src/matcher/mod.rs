@@ -2,9 +2,10 @@
 //! that scores it, the in-memory index that finds candidates, and bulk linkage.
 //!
 //! Pure library code: no IO, no tokio. Everything here works on [`EncodedRecord`]s (or their
-//! compact in-memory form) and never on names. The flow is
-//! [`index`] (candidates) → [`compare`] (comparison vector) → [`model`] (match weight,
-//! probability, explanation) → [`resolve`] (thresholds, 1-to-1) — driven by [`link`].
+//! [`Prepared`] in-memory form) and never on names. The flow is
+//! [`index`] (candidates) → [`compare`] (comparison vector, using the popcount [`kernel`]) →
+//! [`model`] (match weight, probability, explanation) → [`resolve`] (thresholds, 1-to-1) —
+//! driven by [`link`]; [`train`] estimates a model from data.
 //!
 //! [`EncodedRecord`]: crate::encode::EncodedRecord
 
@@ -17,8 +18,9 @@ pub mod model;
 pub mod resolve;
 pub mod train;
 
+pub use compact::Prepared;
 pub use compare::{compare, ComparisonVector, Field};
-pub use index::Index;
-pub use link::{link, search, Link, LinkConfig};
-pub use model::{FieldEvidence, Model, Scored};
+pub use index::{Index, IndexConfig};
+pub use link::{link, link_naive, search, Link, LinkConfig};
+pub use model::{Explanation, FieldEvidence, Model, Score, ScoreContext};
 pub use resolve::{Decision, Thresholds};

@@ -2,11 +2,11 @@
 //!
 //! The hub keeps one engine per agreement and key epoch (records under different keys can never
 //! match) and decides *which* indexed records a query may be compared with (tenancy and role
-//! rules, see `hub::index`); the engine decides how they compare. [`interim::InterimEngine`] is
-//! a small blocking-and-scoring implementation used until `crate::matcher` is wired in behind
-//! the same trait. Engines are pure and synchronous: the hub calls them on blocking threads.
+//! rules, see `hub::index`); the engine decides how they compare:
+//! [`fellegi_sunter::FellegiSunterEngine`] is `crate::matcher` behind the trait. Engines are
+//! pure and synchronous: the hub calls them on blocking threads.
 
-pub mod interim;
+pub mod fellegi_sunter;
 
 use crate::encode::EncodedRecord;
 
@@ -52,7 +52,9 @@ pub trait MatchEngine: Send + Sync {
 
 /// A new, empty engine of the kind the hub uses.
 pub fn new_engine() -> Box<dyn MatchEngine> {
-    Box::new(interim::InterimEngine::default())
+    Box::new(fellegi_sunter::FellegiSunterEngine::new(
+        crate::matcher::Model::default_model(),
+    ))
 }
 
 /// Sorts best first with a deterministic tie-break on the record id.

@@ -1,0 +1,439 @@
+//! `pupilmatch disclosure …`: the coordinator's side of two-sided confirmation (protocol.md
+//! §11–§12). Records are read from this authority's own pupil file, sealed here to the other
+//! side's key and opened here with this authority's key; the hub only ever relays ciphertext.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use super::hub_args::{runtime, HubArgs};
+use crate::client::{CandidateDetail, DecisionNote, HubClient};
+use crate::disclosure::record::PAYLOAD_FORMAT;
+use crate::disclosure::{
+    compare, open, seal, Coordinator, DisclosedRecord, DisclosureKeyPair, DisclosurePayload,
+    PublicKey, SealContext,
+};
+use crate::encode::LocalKey;
+use crate::input::RawRecord;
+use crate::store::{ConfirmReason, RejectReason, VerifiedOutcome};
+
+/// Arguments of `pupilmatch disclosure`.
+#[derive(Debug, Args)]
+pub struct DisclosureArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DisclosureCommand,
+}
+
+/// Who decides and why, for every decision.
+#[derive(Debug, Clone, Args)]
+pub struct DecisionArgs {
+    /// Who decides (a staff identifier such as an email address), recorded with the decision.
+    #[arg(long, env = "PUPILMATCH_DECIDED_BY")]
+    pub decided_by: String,
+    /// Your reasons in a few words. Never put personal data here: the hub stores it in clear.
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+impl DecisionArgs {
+    fn note(&self) -> DecisionNote {
+        DecisionNote {
+            note: self.note.clone(),
+            decided_by: self.decided_by.clone(),
+        }
+    }
+}
+
+/// Where this authority's own record comes from.
+#[derive(Debug, Clone, Args)]
+pub struct OwnRecordArgs {
+    /// This authority's pupil file (CSV or CTF XML) holding the candidate's record; the record
+    /// is found by its reference, computed with the local key.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// This authority's local key.
+    #[arg(
+        long,
+        env = "PUPILMATCH_LOCAL_KEY",
+        default_value = "authority-local.key"
+    )]
+    pub local_key: PathBuf,
+}
+
+/// The disclosure subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DisclosureCommand {
+    /// Register this authority's disclosure public key with the hub.
+    Register {
+        /// The private key file from `pupilmatch keygen --disclosure`.
+        #[arg(
+            long,
+            env = "PUPILMATCH_DISCLOSURE_KEY",
+            default_value = "disclosure.key"
+        )]
+        key: PathBuf,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// List the disclosure keys and fingerprints of an agreement's members.
+    Keys {
+        /// The agreement.
+        #[arg(long)]
+        agreement: String,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Show one candidate: evidence, decisions, the other side's key fingerprint.
+    Show {
+        /// The candidate id.
+        #[arg(long)]
+        candidate: i64,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Confirm a candidate: seal your record to the other side and upload it.
+    Confirm {
+        /// The candidate id.
+        #[arg(long)]
+        candidate: i64,
+        /// identifier_agrees, names_and_dob_agree, local_enquiries or other.
+        #[arg(long)]
+        reason: ConfirmReason,
+        /// The other side's key fingerprint as its coordinator read it to you. Sealing is
+        /// refused if the hub publishes a different key.
+        #[arg(long)]
+        fingerprint: String,
+        /// Your record.
+        #[command(flatten)]
+        record: OwnRecordArgs,
+        /// The coordinator the other side should contact.
+        #[arg(long)]
+        coordinator_name: String,
+        /// Their email address.
+        #[arg(long)]
+        coordinator_email: String,
+        /// Their telephone number.
+        #[arg(long)]
+        coordinator_phone: Option<String>,
+        /// The child's current or last school.
+        #[arg(long)]
+        school: Option<String>,
+        /// The last known address; sent only with --include-address.
+        #[arg(long)]
+        address: Option<String>,
+        /// Include the address and postcode in the sealed record.
+        #[arg(long)]
+        include_address: bool,
+        /// Who decides and why.
+        #[command(flatten)]
+        decision: DecisionArgs,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Reject a candidate: nothing is released to either side.
+    Reject {
+        /// The candidate id.
+        #[arg(long)]
+        candidate: i64,
+        /// different_child, dob_differs, names_differ, already_resolved, safeguarding_hold or
+        /// other.
+        #[arg(long)]
+        reason: RejectReason,
+        /// Who decides and why.
+        #[command(flatten)]
+        decision: DecisionArgs,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Download the other side's sealed record, open it here and compare it with yours.
+    Open {
+        /// The candidate id.
+        #[arg(long)]
+        candidate: i64,
+        /// This authority's private disclosure key.
+        #[arg(
+            long,
+            env = "PUPILMATCH_DISCLOSURE_KEY",
+            default_value = "disclosure.key"
+        )]
+        key: PathBuf,
+        /// Your record, to compare side by side.
+        #[command(flatten)]
+        record: OwnRecordArgs,
+        /// Print the opened payload and the comparison as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Record your verdict after opening: same_child or different_child.
+    Verify {
+        /// The candidate id.
+        #[arg(long)]
+        candidate: i64,
+        /// same_child or different_child.
+        #[arg(long)]
+        outcome: VerifiedOutcome,
+        /// Who decides and why.
+        #[command(flatten)]
+        decision: DecisionArgs,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+}
+
+/// Finds the record whose reference (under `local_key`) is `record_ref` in `input`.
+fn own_record(args: &OwnRecordArgs, record_ref: &str) -> anyhow::Result<RawRecord> {
+    let key = LocalKey::load(&args.local_key)
+        .with_context(|| format!("reading the local key {}", args.local_key.display()))?;
+    find_record(&args.input, &key, record_ref)
+}
+
+fn find_record(input: &Path, key: &LocalKey, record_ref: &str) -> anyhow::Result<RawRecord> {
+    let records = crate::input::read_records(input)
+        .with_context(|| format!("reading {}", input.display()))?;
+    for record in records {
+        let record = record.with_context(|| format!("reading {}", input.display()))?;
+        if let Some(id) = &record.record_id {
+            if key.record_ref(id.trim()) == record_ref {
+                return Ok(record);
+            }
+        }
+    }
+    anyhow::bail!(
+        "no record in {} has reference {record_ref} under this local key",
+        input.display()
+    )
+}
+
+fn print_candidate(c: &CandidateDetail) {
+    println!(
+        "candidate {} ({}, epoch {}): {}  probability {:.3}  weight {:.1}",
+        c.id, c.agreement_id, c.epoch, c.state, c.probability, c.match_weight
+    );
+    println!(
+        "  your record    {} ({})",
+        c.record.record_ref, c.record.role
+    );
+    println!(
+        "  other side     {} ({})",
+        c.counterpart.authority, c.counterpart.role
+    );
+    match &c.counterpart.disclosure_key {
+        Some(k) => println!("  their key      {}", k.fingerprint),
+        None => println!("  their key      not registered yet"),
+    }
+    println!(
+        "  sealed         yours {}, theirs {}; released {}",
+        if c.sealed.own {
+            "uploaded"
+        } else {
+            "not uploaded"
+        },
+        if c.sealed.counterpart {
+            "uploaded"
+        } else {
+            "not uploaded"
+        },
+        c.released
+    );
+    for d in &c.decisions {
+        println!(
+            "  {}  {} {} {} ({}) by {}{}",
+            d.at,
+            d.authority,
+            d.kind,
+            d.decision,
+            d.reason,
+            d.decided_by,
+            if d.note.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", d.note)
+            }
+        );
+    }
+    println!("  evidence       {}", c.evidence);
+}
+
+/// Runs `disclosure`.
+pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    match args.command {
+        DisclosureCommand::Register { key, hub } => {
+            let pair = DisclosureKeyPair::load(&key)?;
+            let published =
+                runtime.block_on(hub.client()?.register_disclosure_key(pair.public()))?;
+            println!(
+                "registered disclosure key of {}: fingerprint {}",
+                published.authority, published.fingerprint
+            );
+        }
+        DisclosureCommand::Keys { agreement, hub } => {
+            for key in runtime.block_on(hub.client()?.disclosure_keys(&agreement))? {
+                println!(
+                    "{}\t{}\t{}",
+                    key.authority, key.fingerprint, key.registered_at
+                );
+            }
+        }
+        DisclosureCommand::Show { candidate, hub } => {
+            print_candidate(&runtime.block_on(hub.client()?.candidate(candidate))?);
+        }
+        DisclosureCommand::Confirm {
+            candidate,
+            reason,
+            fingerprint,
+            record,
+            coordinator_name,
+            coordinator_email,
+            coordinator_phone,
+            school,
+            address,
+            include_address,
+            decision,
+            hub,
+        } => {
+            let client = hub.client()?;
+            let detail = runtime.block_on(client.candidate(candidate))?;
+            let key = detail.counterpart.disclosure_key.as_ref().with_context(|| {
+                format!(
+                    "{} has not registered a disclosure key yet; ask them to run `pupilmatch disclosure register`",
+                    detail.counterpart.authority
+                )
+            })?;
+            let key = PublicKey::parse(&key.public_key)
+                .map_err(|e| anyhow::anyhow!("the hub published an unusable key: {e}"))?;
+            anyhow::ensure!(
+                key.fingerprint() == fingerprint.trim().to_lowercase(),
+                "the hub publishes key {} for {}, not the {} you were given: do not confirm; \
+                 check the fingerprint with their coordinator",
+                key.fingerprint(),
+                detail.counterpart.authority,
+                fingerprint.trim()
+            );
+            let raw = own_record(&record, &detail.record.record_ref)?;
+            let context = SealContext {
+                agreement_id: detail.agreement_id.clone(),
+                candidate_id: candidate,
+                sender: detail.record.authority.clone(),
+                recipient: detail.counterpart.authority.clone(),
+            };
+            let payload = DisclosurePayload {
+                format: PAYLOAD_FORMAT.into(),
+                agreement_id: context.agreement_id.clone(),
+                candidate_id: candidate,
+                sender: context.sender.clone(),
+                recipient: context.recipient.clone(),
+                record: DisclosedRecord::from_raw(&raw, school, address, include_address),
+                coordinator: Coordinator {
+                    name: coordinator_name,
+                    email: coordinator_email,
+                    phone: coordinator_phone,
+                },
+                sealed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            };
+            let sealed = seal(&key, &context, &payload)?;
+            let t =
+                runtime.block_on(client.confirm(candidate, reason, &decision.note(), &sealed))?;
+            println!(
+                "candidate {candidate}: {} → {} (your record is sealed to {})",
+                t.previous_state,
+                t.state,
+                key.fingerprint()
+            );
+        }
+        DisclosureCommand::Reject {
+            candidate,
+            reason,
+            decision,
+            hub,
+        } => {
+            let t = runtime.block_on(hub.client()?.reject(candidate, reason, &decision.note()))?;
+            println!("candidate {candidate}: {} → {}", t.previous_state, t.state);
+        }
+        DisclosureCommand::Open {
+            candidate,
+            key,
+            record,
+            json,
+            hub,
+        } => {
+            let pair = DisclosureKeyPair::load(&key)?;
+            let client = hub.client()?;
+            let detail = runtime.block_on(client.candidate(candidate))?;
+            let theirs = open_downloaded(&runtime, &client, &pair, candidate)?;
+            let ours = own_record(&record, &detail.record.record_ref)?;
+            let ours = DisclosedRecord::from_raw(&ours, None, None, true);
+            let rows = compare(&ours, &theirs.record);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"payload": theirs, "comparison": rows})
+                );
+            } else {
+                println!(
+                    "candidate {candidate}: record of {} (contact {} <{}>{})",
+                    theirs.sender,
+                    theirs.coordinator.name,
+                    theirs.coordinator.email,
+                    theirs
+                        .coordinator
+                        .phone
+                        .as_deref()
+                        .map(|p| format!(", {p}"))
+                        .unwrap_or_default()
+                );
+                println!("{:<20} {:<28} {:<28} comparison", "field", "ours", "theirs");
+                for row in rows {
+                    println!(
+                        "{:<20} {:<28} {:<28} {}",
+                        row.field,
+                        row.ours.as_deref().unwrap_or("—"),
+                        row.theirs.as_deref().unwrap_or("—"),
+                        row.verdict.label()
+                    );
+                }
+                println!(
+                    "record your verdict with `pupilmatch disclosure verify --candidate {candidate} --outcome same_child|different_child`"
+                );
+            }
+        }
+        DisclosureCommand::Verify {
+            candidate,
+            outcome,
+            decision,
+            hub,
+        } => {
+            let t = runtime.block_on(hub.client()?.verify(candidate, outcome, &decision.note()))?;
+            println!("candidate {candidate}: {} → {}", t.previous_state, t.state);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_downloaded(
+    runtime: &tokio::runtime::Runtime,
+    client: &HubClient,
+    pair: &DisclosureKeyPair,
+    candidate: i64,
+) -> anyhow::Result<DisclosurePayload> {
+    let downloaded = runtime.block_on(client.download_disclosure(candidate))?;
+    let context = SealContext {
+        agreement_id: downloaded.agreement_id.clone(),
+        candidate_id: candidate,
+        sender: downloaded.sender.clone(),
+        recipient: downloaded.recipient.clone(),
+    };
+    Ok(open(pair, &context, &downloaded.sealed)?)
+}

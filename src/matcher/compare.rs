@@ -1,0 +1,458 @@
+//! The comparison vector: for one pair of encoded records, the level at which each field
+//! agrees, derived only from what the encodings reveal.
+//!
+//! There is no date of birth, name or sex on the wire, so each field's level is inferred:
+//! - **shared match keys** say exactly which name forms and which date variant agree (a shared
+//!   `name-dob` key with `DOB_SWAPPED` on one side is a transposed date; a shared `name-ym` key
+//!   without any exact-date key is a date one component off; `FORENAME_ALT` / `SURNAME_ALT`
+//!   flags are agreement through a middle, preferred, former or part name; a `group-dob` key
+//!   is a nickname, cognate or transliteration; `NAMES_SWAPPED` is forename and surname
+//!   exchanged);
+//! - the **field filters** are salted by the DOB salt, so their Dice is meaningful only when
+//!   the salts agree: an exact or transposed date, or equal DOB check bytes (a 1-in-256 hint);
+//! - the **names filter** is salted by year of birth only, so when the dates differ a high
+//!   Dice says "same year, similar names";
+//! - the **sex check** is salted by the DOB salt, so it is comparable when the salts agree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::encode::identifiers::Scheme;
+use crate::encode::tokens::{flags, KeyFamily};
+use crate::matcher::compact::{
+    RecordView, HAS_DOB, HAS_FORENAME, HAS_NAMES, HAS_SEX, HAS_SURNAME, ID_TAG_BASE,
+};
+use crate::matcher::kernel::dice;
+
+/// The compared fields, in model order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// A national identifier (UPN, SCN, PPSN, NI pupil id), within its own scheme.
+    Identifier,
+    /// Date of birth.
+    Dob,
+    /// Forename.
+    Forename,
+    /// Surname.
+    Surname,
+    /// Sex.
+    Sex,
+}
+
+impl Field {
+    /// Every field, in model order.
+    pub const ALL: [Field; 5] = [
+        Field::Identifier,
+        Field::Dob,
+        Field::Forename,
+        Field::Surname,
+        Field::Sex,
+    ];
+
+    /// The field's name in model files and explanations.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Identifier => "identifier",
+            Field::Dob => "dob",
+            Field::Forename => "forename",
+            Field::Surname => "surname",
+            Field::Sex => "sex",
+        }
+    }
+
+    /// The comparison levels of the field, best agreement first: (label, meaning).
+    pub fn levels(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Field::Identifier => &[
+                ("agree", "the same national identifier"),
+                ("disagree", "different identifiers in the same scheme"),
+            ],
+            Field::Dob => &[
+                ("exact", "the same date of birth"),
+                ("transposed", "day and month transposed"),
+                (
+                    "one_off",
+                    "one of day, month or year differs (names identical)",
+                ),
+                (
+                    "year_names_close",
+                    "different day/month, same year of birth and near-identical names",
+                ),
+                (
+                    "year_names_similar",
+                    "different day/month, same year of birth and similar names",
+                ),
+                (
+                    "check_agrees",
+                    "no shared name key, but the date-of-birth check byte agrees",
+                ),
+                ("disagree", "different dates of birth"),
+            ],
+            Field::Forename => &[
+                ("exact", "the same forename"),
+                (
+                    "alternative",
+                    "agrees through a middle, preferred or part forename",
+                ),
+                (
+                    "equivalent",
+                    "an equivalent forename (nickname, cognate or transliteration)",
+                ),
+                ("swapped", "forename and surname exchanged"),
+                ("close", "a near-identical spelling (filter Dice ≥ 0.85)"),
+                ("similar", "a similar spelling (filter Dice ≥ 0.65)"),
+                ("weak", "a weakly similar spelling (filter Dice ≥ 0.45)"),
+                ("disagree", "different forenames"),
+            ],
+            Field::Surname => &[
+                ("exact", "the same surname"),
+                (
+                    "alternative",
+                    "agrees through a former, preferred or part surname (hyphenated, prefix)",
+                ),
+                ("swapped", "forename and surname exchanged"),
+                ("close", "a near-identical spelling (filter Dice ≥ 0.85)"),
+                ("similar", "a similar spelling (filter Dice ≥ 0.65)"),
+                ("weak", "a weakly similar spelling (filter Dice ≥ 0.45)"),
+                ("disagree", "different surnames"),
+            ],
+            Field::Sex => &[("agree", "the same sex"), ("disagree", "different sex")],
+        }
+    }
+
+    /// The index of a level label.
+    pub fn level_index(self, label: &str) -> Option<u8> {
+        self.levels()
+            .iter()
+            .position(|(l, _)| *l == label)
+            .map(|i| i as u8)
+    }
+}
+
+/// Level indices, named for readability in code (they index [`Field::levels`]).
+pub mod level {
+    /// Identifier agrees.
+    pub const ID_AGREE: u8 = 0;
+    /// Identifier disagrees.
+    pub const ID_DISAGREE: u8 = 1;
+    /// DOB exact.
+    pub const DOB_EXACT: u8 = 0;
+    /// DOB day and month transposed.
+    pub const DOB_TRANSPOSED: u8 = 1;
+    /// DOB one component off.
+    pub const DOB_ONE_OFF: u8 = 2;
+    /// Same year, names near-identical.
+    pub const DOB_YEAR_CLOSE: u8 = 3;
+    /// Same year, names similar.
+    pub const DOB_YEAR_SIMILAR: u8 = 4;
+    /// Only the check byte agrees.
+    pub const DOB_CHECK: u8 = 5;
+    /// DOB disagrees.
+    pub const DOB_DISAGREE: u8 = 6;
+    /// Name exact (both name fields).
+    pub const NAME_EXACT: u8 = 0;
+    /// Name agrees through an alternative form.
+    pub const NAME_ALT: u8 = 1;
+    /// Forename equivalent through the tables.
+    pub const FORENAME_EQUIVALENT: u8 = 2;
+    /// Forename swapped with the surname.
+    pub const FORENAME_SWAPPED: u8 = 3;
+    /// First Dice band of the forename.
+    pub const FORENAME_CLOSE: u8 = 4;
+    /// Forename disagrees.
+    pub const FORENAME_DISAGREE: u8 = 7;
+    /// Surname swapped with the forename.
+    pub const SURNAME_SWAPPED: u8 = 2;
+    /// First Dice band of the surname.
+    pub const SURNAME_CLOSE: u8 = 3;
+    /// Surname disagrees.
+    pub const SURNAME_DISAGREE: u8 = 6;
+    /// Sex agrees.
+    pub const SEX_AGREE: u8 = 0;
+    /// Sex disagrees.
+    pub const SEX_DISAGREE: u8 = 1;
+}
+
+/// Dice bands of the name filters: close, similar, weak.
+pub const NAME_DICE_BANDS: [f64; 3] = [0.85, 0.65, 0.45];
+/// Names-filter Dice for "same year, near-identical names" and "similar names".
+pub const YEAR_NAMES_BANDS: [f64; 2] = [0.8, 0.6];
+
+/// The comparison of one pair: a level (or `None`: not comparable) per field, and the raw
+/// evidence behind it for explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ComparisonVector {
+    /// Level per field in [`Field::ALL`] order; `None` when the field cannot be compared.
+    pub levels: [Option<u8>; 5],
+    /// The identifier scheme that agreed or disagreed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<Scheme>,
+    /// Forename filter Dice, when comparable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forename_dice: Option<f32>,
+    /// Surname filter Dice, when comparable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub surname_dice: Option<f32>,
+    /// Names filter Dice, when used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names_dice: Option<f32>,
+    /// Number of match keys the records share.
+    pub shared_keys: u16,
+}
+
+impl ComparisonVector {
+    /// The level of one field.
+    pub fn level(&self, field: Field) -> Option<u8> {
+        self.levels[field as usize]
+    }
+
+    /// The twin/sibling pattern: same surname, same or near date of birth, a different
+    /// forename. Non-matching pairs like this are mostly siblings, far more common than the
+    /// independence of fields assumes (see `model`).
+    pub fn sibling_pattern(&self) -> bool {
+        let surname = matches!(self.level(Field::Surname), Some(l) if l <= level::NAME_ALT || l == level::SURNAME_CLOSE);
+        let dob = matches!(self.level(Field::Dob), Some(l) if l <= level::DOB_ONE_OFF);
+        let forename = matches!(self.level(Field::Forename), Some(l) if l > level::FORENAME_CLOSE);
+        surname && dob && forename
+    }
+}
+
+/// Evidence collected from the shared tokens of a pair.
+#[derive(Default)]
+struct Shared {
+    keys: u16,
+    dob_exact: bool,
+    dob_transposed: bool,
+    dob_one_off: bool,
+    forename_exact: bool,
+    forename_alt: bool,
+    forename_group: bool,
+    surname_exact: bool,
+    surname_alt: bool,
+    swapped: bool,
+    id_agree: Option<Scheme>,
+}
+
+impl Shared {
+    fn dob(&mut self, x: u8) {
+        if x & flags::DOB_SWAPPED != 0 {
+            self.dob_transposed = true;
+        } else {
+            self.dob_exact = true;
+        }
+    }
+
+    fn forename(&mut self, any: u8) {
+        if any & flags::FORENAME_ALT != 0 {
+            self.forename_alt = true;
+        } else {
+            self.forename_exact = true;
+        }
+    }
+
+    fn surname(&mut self, any: u8) {
+        if any & flags::SURNAME_ALT != 0 {
+            self.surname_alt = true;
+        } else {
+            self.surname_exact = true;
+        }
+    }
+
+    fn key(&mut self, family: KeyFamily, fa: u8, fb: u8) {
+        self.keys += 1;
+        let (x, any) = (fa ^ fb, fa | fb);
+        match family {
+            KeyFamily::NameDob if x & flags::NAMES_SWAPPED != 0 => {
+                self.swapped = true;
+                self.dob(x);
+            }
+            KeyFamily::NameDob => {
+                self.forename(any);
+                self.surname(any);
+                self.dob(x);
+            }
+            KeyFamily::GroupDob => {
+                self.forename_group = true;
+                self.surname(any);
+                self.dob(x);
+            }
+            KeyFamily::SurnameDob => {
+                self.surname(any);
+                self.dob(x);
+            }
+            KeyFamily::ForenameDob => {
+                self.forename(any);
+                self.dob(x);
+            }
+            KeyFamily::InitialsDob | KeyFamily::PhoneticDob => self.dob(x),
+            KeyFamily::NameYearMonth | KeyFamily::NameYearDay | KeyFamily::NameMonthDay => {
+                self.forename_exact = true;
+                self.surname_exact = true;
+                self.dob_one_off = true;
+            }
+        }
+    }
+}
+
+fn collect_shared(a: &RecordView<'_>, b: &RecordView<'_>) -> (Shared, bool) {
+    let mut shared = Shared::default();
+    let (mut i, mut j) = (0, 0);
+    while i < a.tokens.len() && j < b.tokens.len() {
+        let (x, y) = (a.tokens[i], b.tokens[j]);
+        match x.fingerprint.cmp(&y.fingerprint) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                if x.identity() == y.identity() {
+                    match x.family() {
+                        Some(family) => shared.key(family, x.flags(), y.flags()),
+                        None => shared.id_agree = shared.id_agree.or(x.scheme()),
+                    }
+                }
+                // Equal fingerprints of different kinds: advance the smaller tag.
+                if x.tag <= y.tag {
+                    i += 1;
+                } else {
+                    j += 1;
+                }
+            }
+        }
+    }
+    // Identifier disagreement: both hold a token of some scheme and share none of it.
+    let schemes = |v: &RecordView<'_>| {
+        v.tokens
+            .iter()
+            .filter(|t| t.is_identifier())
+            .fold(0u8, |acc, t| acc | 1 << (t.tag - ID_TAG_BASE))
+    };
+    let common_schemes = schemes(a) & schemes(b);
+    (shared, common_schemes != 0)
+}
+
+fn band(dice: f64, bands: &[f64]) -> usize {
+    bands.iter().position(|t| dice >= *t).unwrap_or(bands.len())
+}
+
+/// Compares two records.
+pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
+    let (shared, common_scheme) = collect_shared(a, b);
+    let (ca, cb) = (a.compact, b.compact);
+    let both = |bit: u8| ca.has(bit) && cb.has(bit);
+
+    let identifier = match shared.id_agree {
+        Some(_) => Some(level::ID_AGREE),
+        None if common_scheme => Some(level::ID_DISAGREE),
+        None => None,
+    };
+    let scheme = shared.id_agree.or_else(|| {
+        common_scheme.then(|| {
+            a.tokens
+                .iter()
+                .filter_map(|t| t.scheme())
+                .find(|s| b.tokens.iter().any(|t| t.scheme() == Some(*s)))
+        })?
+    });
+
+    let check_agrees = both(HAS_DOB) && ca.dob_check == cb.dob_check;
+    let salts_agree = shared.dob_exact || shared.dob_transposed || check_agrees;
+
+    let mut names_dice = None;
+    let dob = if shared.dob_exact {
+        Some(level::DOB_EXACT)
+    } else if shared.dob_transposed {
+        Some(level::DOB_TRANSPOSED)
+    } else if shared.dob_one_off {
+        Some(level::DOB_ONE_OFF)
+    } else if check_agrees {
+        Some(level::DOB_CHECK)
+    } else if both(HAS_NAMES) {
+        let d = dice(&ca.names, &cb.names);
+        names_dice = Some(d as f32);
+        Some(match band(d, &YEAR_NAMES_BANDS) {
+            0 => level::DOB_YEAR_CLOSE,
+            1 => level::DOB_YEAR_SIMILAR,
+            _ => level::DOB_DISAGREE,
+        })
+    } else if both(HAS_DOB) {
+        Some(level::DOB_DISAGREE)
+    } else {
+        None
+    };
+
+    let mut forename_dice = None;
+    let forename = if shared.forename_exact {
+        Some(level::NAME_EXACT)
+    } else if shared.forename_alt {
+        Some(level::NAME_ALT)
+    } else if shared.forename_group {
+        Some(level::FORENAME_EQUIVALENT)
+    } else if shared.swapped {
+        Some(level::FORENAME_SWAPPED)
+    } else if salts_agree && both(HAS_FORENAME) {
+        let d = dice(&ca.forename, &cb.forename);
+        forename_dice = Some(d as f32);
+        Some(level::FORENAME_CLOSE + band(d, &NAME_DICE_BANDS) as u8)
+    } else {
+        None
+    };
+
+    let mut surname_dice = None;
+    let surname = if shared.surname_exact {
+        Some(level::NAME_EXACT)
+    } else if shared.surname_alt {
+        Some(level::NAME_ALT)
+    } else if shared.swapped {
+        Some(level::SURNAME_SWAPPED)
+    } else if salts_agree && both(HAS_SURNAME) {
+        let d = dice(&ca.surname, &cb.surname);
+        surname_dice = Some(d as f32);
+        Some(level::SURNAME_CLOSE + band(d, &NAME_DICE_BANDS) as u8)
+    } else {
+        None
+    };
+
+    let sex = (salts_agree && both(HAS_SEX)).then_some({
+        if ca.sex_check == cb.sex_check {
+            level::SEX_AGREE
+        } else {
+            level::SEX_DISAGREE
+        }
+    });
+
+    ComparisonVector {
+        levels: [identifier, dob, forename, surname, sex],
+        scheme,
+        forename_dice,
+        surname_dice,
+        names_dice,
+        shared_keys: shared.keys,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_level_has_a_label_and_a_meaning() {
+        for field in Field::ALL {
+            assert!(!field.levels().is_empty());
+            for (i, (label, meaning)) in field.levels().iter().enumerate() {
+                assert_eq!(field.level_index(label), Some(i as u8));
+                assert!(!meaning.is_empty());
+            }
+        }
+        assert_eq!(
+            Field::Forename.levels()[level::FORENAME_DISAGREE as usize].0,
+            "disagree"
+        );
+        assert_eq!(
+            Field::Surname.levels()[level::SURNAME_DISAGREE as usize].0,
+            "disagree"
+        );
+        assert_eq!(
+            Field::Dob.levels()[level::DOB_DISAGREE as usize].0,
+            "disagree"
+        );
+    }
+}

@@ -1,0 +1,420 @@
+//! The in-memory index: compact records in slots, postings from token fingerprints to slots
+//! for candidate generation, and MinHash LSH bands on the names filter for pairs that share
+//! no key (several errors at once).
+//!
+//! Candidate generation is linear in the data: a query looks up each of its ~20 tokens and
+//! each LSH band, and only records sharing one of them are compared. Which tokens are
+//! *posted* is chosen to bound memory without losing pairs: `group-dob` keys are never the
+//! only shared token (the same surname form and date give a `surname-dob` key), and
+//! `name-dob` keys through alternative forms are implied by `surname-dob` too; `name-dob` keys
+//! of the legal names are kept for swapped names. LSH bands whose posting list grows beyond
+//! `max_lsh_posting` (very common name shapes) are skipped at query time, as P-Sig does.
+//!
+//! Postings are a sorted base array plus a hash-map delta for recent inserts; removals mark
+//! the slot dead and are purged when the delta is merged (geometric, so insert is amortised
+//! O(log n)). Slots are reused only after their postings are purged, so a posting never
+//! points at the wrong record.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::encode::tokens::{flags, KeyFamily};
+use crate::matcher::compact::{splitmix, CompactRecord, Prepared, RecordView, Token, HAS_NAMES};
+
+/// A record's position in the index.
+pub type Slot = u32;
+
+/// Candidate-generation settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexConfig {
+    /// LSH bands on the names filter (0 disables LSH).
+    pub lsh_bands: usize,
+    /// MinHash values per band.
+    pub lsh_rows: usize,
+    /// LSH bands with more postings than this are not used for candidates.
+    pub max_lsh_posting: usize,
+    /// Seed of the MinHash functions (fixed: the hub and tests must agree).
+    pub lsh_seed: u64,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            lsh_bands: 6,
+            lsh_rows: 4,
+            max_lsh_posting: 4096,
+            lsh_seed: 0x5eed_0f1a_5b00,
+        }
+    }
+}
+
+/// A hasher for keys that are already uniformly random (fingerprints).
+#[derive(Default, Clone, Copy)]
+pub struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = splitmix(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = splitmix(i);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdentityHasher>>;
+
+/// MinHash LSH over the set bits of the names filter.
+#[derive(Debug, Clone)]
+struct Lsh {
+    bands: usize,
+    rows: usize,
+    /// One random value per (hash function, bit).
+    tables: Vec<[u32; 512]>,
+}
+
+impl Lsh {
+    fn new(config: &IndexConfig) -> Lsh {
+        let mut state = config.lsh_seed;
+        let tables = (0..config.lsh_bands * config.lsh_rows)
+            .map(|_| {
+                std::array::from_fn(|_| {
+                    state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                    (splitmix(state) >> 32) as u32
+                })
+            })
+            .collect();
+        Lsh {
+            bands: config.lsh_bands,
+            rows: config.lsh_rows,
+            tables,
+        }
+    }
+
+    /// The band keys of a record (empty without a names filter).
+    fn band_keys(&self, record: &CompactRecord, out: &mut Vec<u32>) {
+        if !record.has(HAS_NAMES) || self.bands == 0 {
+            return;
+        }
+        let mut bits = [0u16; 512];
+        let mut n = 0;
+        for (w, word) in record.names.iter().enumerate() {
+            let mut x = *word;
+            while x != 0 {
+                bits[n] = (w * 64 + x.trailing_zeros() as usize) as u16;
+                n += 1;
+                x &= x - 1;
+            }
+        }
+        let bits = &bits[..n];
+        for band in 0..self.bands {
+            let mut h = 0xB5AD_4ECE_DA1C_E2A9u64 ^ band as u64;
+            for row in 0..self.rows {
+                let table = &self.tables[band * self.rows + row];
+                let min = bits
+                    .iter()
+                    .map(|&b| table[usize::from(b)])
+                    .min()
+                    .unwrap_or(0);
+                h = splitmix(h ^ u64::from(min));
+            }
+            out.push((h >> 32) as u32);
+        }
+    }
+}
+
+/// Postings: a sorted base plus a hash-map delta.
+#[derive(Debug, Default, Clone)]
+struct Postings {
+    base: Vec<(u32, Slot)>,
+    delta: FastMap<u32, Vec<Slot>>,
+    delta_len: usize,
+}
+
+impl Postings {
+    fn add(&mut self, key: u32, slot: Slot) {
+        self.delta.entry(key).or_default().push(slot);
+        self.delta_len += 1;
+    }
+
+    fn count(&self, key: u32) -> usize {
+        let start = self.base.partition_point(|p| p.0 < key);
+        let end = start + self.base[start..].partition_point(|p| p.0 == key);
+        end - start + self.delta.get(&key).map_or(0, Vec::len)
+    }
+
+    fn for_each(&self, key: u32, mut f: impl FnMut(Slot)) {
+        let start = self.base.partition_point(|p| p.0 < key);
+        for p in &self.base[start..] {
+            if p.0 != key {
+                break;
+            }
+            f(p.1);
+        }
+        if let Some(list) = self.delta.get(&key) {
+            list.iter().copied().for_each(f);
+        }
+    }
+
+    /// Folds the delta into the base and drops postings of dead slots.
+    fn merge(&mut self, dead: &[bool]) {
+        let mut added: Vec<(u32, Slot)> = Vec::with_capacity(self.delta_len);
+        for (key, slots) in self.delta.drain() {
+            added.extend(slots.into_iter().map(|s| (key, s)));
+        }
+        self.delta_len = 0;
+        self.delta.shrink_to_fit();
+        added.sort_unstable();
+        let old = std::mem::take(&mut self.base);
+        let mut merged = Vec::with_capacity(old.len() + added.len());
+        let (mut i, mut j) = (0, 0);
+        let live = |p: &(u32, Slot)| !dead[p.1 as usize];
+        while i < old.len() || j < added.len() {
+            let take_old = j >= added.len() || (i < old.len() && old[i] <= added[j]);
+            let p = if take_old {
+                i += 1;
+                old[i - 1]
+            } else {
+                j += 1;
+                added[j - 1]
+            };
+            if live(&p) {
+                merged.push(p);
+            }
+        }
+        merged.shrink_to_fit();
+        self.base = merged;
+    }
+
+    fn bytes(&self) -> usize {
+        self.base.capacity() * 8
+            + self.delta.capacity() * (4 + 24 + 1)
+            + self.delta.values().map(|v| v.capacity() * 4).sum::<usize>()
+    }
+}
+
+/// Whether a token is posted (see the module documentation).
+fn posted(token: Token) -> bool {
+    match token.family() {
+        None => true,
+        Some(KeyFamily::GroupDob) => false,
+        Some(KeyFamily::NameDob) => token.flags() & (flags::FORENAME_ALT | flags::SURNAME_ALT) == 0,
+        Some(_) => true,
+    }
+}
+
+/// The in-memory index.
+#[derive(Debug, Clone)]
+pub struct Index {
+    config: IndexConfig,
+    lsh: Lsh,
+    records: Vec<CompactRecord>,
+    spans: Vec<(u32, u32)>,
+    fingerprints: Vec<u32>,
+    tags: Vec<u8>,
+    /// Slot is removed (its postings may not be purged yet).
+    dead: Vec<bool>,
+    /// Removed slots whose postings are still present.
+    pending: Vec<Slot>,
+    /// Slots free for reuse.
+    free: Vec<Slot>,
+    garbage_tokens: usize,
+    postings: Postings,
+    live: usize,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index::new(IndexConfig::default())
+    }
+}
+
+/// Counters of one candidate lookup.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LookupStats {
+    /// Postings visited.
+    pub postings: usize,
+    /// LSH bands skipped for being too common.
+    pub skipped_bands: usize,
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new(config: IndexConfig) -> Index {
+        Index {
+            lsh: Lsh::new(&config),
+            config,
+            records: Vec::new(),
+            spans: Vec::new(),
+            fingerprints: Vec::new(),
+            tags: Vec::new(),
+            dead: Vec::new(),
+            pending: Vec::new(),
+            free: Vec::new(),
+            garbage_tokens: 0,
+            postings: Postings::default(),
+            live: 0,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IndexConfig {
+        &self.config
+    }
+
+    /// Records held.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Whether a slot holds a live record.
+    pub fn is_live(&self, slot: Slot) -> bool {
+        (slot as usize) < self.dead.len() && !self.dead[slot as usize]
+    }
+
+    /// Adds a record and returns its slot.
+    pub fn insert(&mut self, record: &Prepared) -> Slot {
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.records.push(record.compact);
+                self.spans.push((0, 0));
+                self.dead.push(false);
+                (self.records.len() - 1) as Slot
+            }
+        };
+        let offset = self.fingerprints.len() as u32;
+        self.fingerprints
+            .extend(record.tokens.iter().map(|t| t.fingerprint));
+        self.tags.extend(record.tokens.iter().map(|t| t.tag));
+        self.records[slot as usize] = record.compact;
+        self.spans[slot as usize] = (offset, record.tokens.len() as u32);
+        self.dead[slot as usize] = false;
+        self.live += 1;
+        for t in record.tokens.iter().filter(|t| posted(**t)) {
+            self.postings.add(t.fingerprint, slot);
+        }
+        let mut bands = Vec::with_capacity(self.config.lsh_bands);
+        self.lsh.band_keys(&record.compact, &mut bands);
+        for key in bands {
+            self.postings.add(key, slot);
+        }
+        self.maybe_merge();
+        slot
+    }
+
+    /// Removes the record in a slot; unknown or dead slots are ignored.
+    pub fn remove(&mut self, slot: Slot) {
+        if !self.is_live(slot) {
+            return;
+        }
+        self.dead[slot as usize] = true;
+        self.live -= 1;
+        self.garbage_tokens += self.spans[slot as usize].1 as usize;
+        self.pending.push(slot);
+        self.maybe_merge();
+    }
+
+    fn maybe_merge(&mut self) {
+        let delta_big = self.postings.delta_len > (self.postings.base.len() / 4).max(65_536);
+        let dead_many = self.pending.len() > (self.live / 8).max(4096);
+        if delta_big || dead_many {
+            self.compact();
+        }
+    }
+
+    /// Merges pending postings, purges removed records and reclaims their slots.
+    pub fn compact(&mut self) {
+        self.postings.merge(&self.dead);
+        self.free.append(&mut self.pending);
+        if self.garbage_tokens * 2 > self.fingerprints.len() {
+            let mut fingerprints =
+                Vec::with_capacity(self.fingerprints.len() - self.garbage_tokens);
+            let mut tags = Vec::with_capacity(fingerprints.capacity());
+            for (slot, span) in self.spans.iter_mut().enumerate() {
+                let (offset, len) = *span;
+                let range = offset as usize..(offset + len) as usize;
+                let new_offset = fingerprints.len() as u32;
+                if self.dead[slot] {
+                    *span = (new_offset, 0);
+                    continue;
+                }
+                fingerprints.extend_from_slice(&self.fingerprints[range.clone()]);
+                tags.extend_from_slice(&self.tags[range]);
+                *span = (new_offset, len);
+            }
+            self.fingerprints = fingerprints;
+            self.tags = tags;
+            self.garbage_tokens = 0;
+        }
+    }
+
+    /// The record in a slot, with its tokens copied into `buffer`.
+    pub fn view<'a>(&'a self, slot: Slot, buffer: &'a mut Vec<Token>) -> RecordView<'a> {
+        let (offset, len) = self.spans[slot as usize];
+        let range = offset as usize..(offset + len) as usize;
+        buffer.clear();
+        buffer.extend(
+            self.fingerprints[range.clone()]
+                .iter()
+                .zip(&self.tags[range])
+                .map(|(&fingerprint, &tag)| Token { fingerprint, tag }),
+        );
+        RecordView {
+            compact: &self.records[slot as usize],
+            tokens: buffer,
+        }
+    }
+
+    /// The candidate slots for a query, sorted and distinct, with lookup counters.
+    pub fn candidates(&self, query: &Prepared, out: &mut Vec<Slot>) -> LookupStats {
+        out.clear();
+        let mut stats = LookupStats::default();
+        for t in &query.tokens {
+            self.postings.for_each(t.fingerprint, |s| out.push(s));
+        }
+        let mut bands = Vec::with_capacity(self.config.lsh_bands);
+        self.lsh.band_keys(&query.compact, &mut bands);
+        for key in bands {
+            if self.postings.count(key) > self.config.max_lsh_posting {
+                stats.skipped_bands += 1;
+                continue;
+            }
+            self.postings.for_each(key, |s| out.push(s));
+        }
+        stats.postings = out.len();
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&s| !self.dead[s as usize]);
+        stats
+    }
+
+    /// Every live slot (exhaustive mode).
+    pub fn all_slots(&self) -> impl Iterator<Item = Slot> + '_ {
+        (0..self.records.len() as Slot).filter(|&s| !self.dead[s as usize])
+    }
+
+    /// Approximate heap bytes held, for the memory figure.
+    pub fn heap_bytes(&self) -> usize {
+        self.records.capacity() * std::mem::size_of::<CompactRecord>()
+            + self.spans.capacity() * 8
+            + self.fingerprints.capacity() * 4
+            + self.tags.capacity()
+            + self.dead.capacity()
+            + (self.pending.capacity() + self.free.capacity()) * 4
+            + self.postings.bytes()
+            + self.lsh.tables.len() * 512 * 4
+    }
+}

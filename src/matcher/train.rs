@@ -1,0 +1,326 @@
+//! Estimating a model from data, as Splink does: `u` from random pairs (almost all of which
+//! are non-matches), then `m` and the match share λ by expectation–maximisation over the
+//! candidate pairs with `u` held fixed. Deterministic: pairs are sampled from a seeded
+//! ChaCha stream and EM runs over the distinct comparison patterns in a fixed order.
+
+use std::collections::BTreeMap;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::matcher::compact::Prepared;
+use crate::matcher::compare::{compare, ComparisonVector, Field};
+use crate::matcher::index::{Index, Slot};
+use crate::matcher::model::{FieldModel, LevelModel, Model, ModelError, TrainingInfo};
+use crate::matcher::resolve::Thresholds;
+
+/// Training settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingConfig {
+    /// Seed of the random pair sample.
+    pub seed: u64,
+    /// Random pairs for `u`.
+    pub random_pairs: usize,
+    /// EM iteration cap.
+    pub max_iterations: u32,
+    /// EM stops when no parameter moves by more than this.
+    pub tolerance: f64,
+    /// Describes the training data, for the model file.
+    pub source: String,
+    /// Smallest population probabilities are calibrated for.
+    pub min_population: f64,
+    /// Decision thresholds stored in the model.
+    pub thresholds: Thresholds,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        TrainingConfig {
+            seed: 20_261_201,
+            random_pairs: 1_000_000,
+            max_iterations: 100,
+            tolerance: 1e-6,
+            source: "unspecified".into(),
+            min_population: 100_000.0,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+type Pattern = [Option<u8>; 5];
+
+fn counts_per_level(patterns: &BTreeMap<Pattern, f64>) -> [Vec<f64>; 5] {
+    let mut counts: [Vec<f64>; 5] = Field::ALL.map(|f| vec![0.0; f.levels().len()]);
+    for (pattern, n) in patterns {
+        for (i, level) in pattern.iter().enumerate() {
+            if let Some(l) = level {
+                counts[i][usize::from(*l)] += n;
+            }
+        }
+    }
+    counts
+}
+
+/// Normalises counts with a small pseudo-count so no level has probability 0.
+fn smoothed(counts: &[f64], pseudo: f64) -> Vec<f64> {
+    let total: f64 = counts.iter().sum::<f64>() + pseudo * counts.len() as f64;
+    counts.iter().map(|c| (c + pseudo) / total).collect()
+}
+
+/// `u` per field and level from `pairs` random (left, right) pairs.
+pub fn estimate_u(left: &[Prepared], right: &[Prepared], pairs: usize, seed: u64) -> [Vec<f64>; 5] {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let pairs = (0..pairs).map(|_| {
+        let a = &left[rng.gen_range(0..left.len())];
+        let b = &right[rng.gen_range(0..right.len())];
+        compare(&a.view(), &b.view())
+    });
+    u_of_vectors(pairs)
+}
+
+/// Smoothed level frequencies of (non-matching) comparison vectors.
+pub fn u_of_vectors(vectors: impl Iterator<Item = ComparisonVector>) -> [Vec<f64>; 5] {
+    let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
+    for v in vectors {
+        *patterns.entry(v.levels).or_default() += 1.0;
+    }
+    counts_per_level(&patterns).map(|c| smoothed(&c, 0.5))
+}
+
+/// The outcome of EM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmResult {
+    /// `m` per field and level.
+    pub m: [Vec<f64>; 5],
+    /// Share of matches among the pairs.
+    pub lambda: f64,
+    /// Iterations run.
+    pub iterations: u32,
+    /// Whether the tolerance was reached.
+    pub converged: bool,
+}
+
+/// Whether a vector says anything beyond its date level: a pair found only through the names
+/// filter with different dates has no comparable name or sex field, and EM cannot tell such
+/// pairs apart (they would form a "same surname, same year" class of their own).
+fn informative(v: &ComparisonVector) -> bool {
+    v.levels[0] == Some(crate::matcher::compare::level::ID_AGREE)
+        || v.levels[2..].iter().any(Option::is_some)
+}
+
+/// `m` by EM over the informative candidate comparison vectors, with `u` and the prior share of matches
+/// `lambda` fixed (each left record has at most one match, so λ is at most left records /
+/// candidates; letting EM move it lets a "same name, same year" class swallow the matches),
+/// starting from
+/// `initial` (EM finds the optimum nearest its start, so start from a sensible model: a
+/// start with uniform `m` can converge on "same name" instead of "same child").
+pub fn estimate_m(
+    vectors: &[ComparisonVector],
+    u: &[Vec<f64>; 5],
+    initial: &[Vec<f64>; 5],
+    lambda: f64,
+    max_iterations: u32,
+    tolerance: f64,
+) -> EmResult {
+    let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
+    for v in vectors.iter().filter(|v| informative(v)) {
+        *patterns.entry(v.levels).or_default() += 1.0;
+    }
+    let total: f64 = patterns.values().sum();
+    let mut m: [Vec<f64>; 5] = initial.clone();
+    let mut iterations = 0;
+    let mut converged = false;
+    let mut estimated_lambda = lambda;
+    while iterations < max_iterations {
+        iterations += 1;
+        let mut expected: BTreeMap<Pattern, f64> = BTreeMap::new();
+        let mut matches = 0.0;
+        for (pattern, n) in &patterns {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for (i, level) in pattern.iter().enumerate() {
+                // Candidates share a date-bearing key by construction, so the date is not
+                // evidence within them (Splink leaves blocking fields out of the E-step);
+                // its m is still estimated from the posteriors in the M-step.
+                if i == Field::Dob as usize {
+                    continue;
+                }
+                if let Some(l) = level {
+                    pm *= m[i][usize::from(*l)];
+                    pu *= u[i][usize::from(*l)];
+                }
+            }
+            let p = pm / (pm + pu);
+            matches += p * n;
+            expected.insert(*pattern, p * n);
+        }
+        let new_m = counts_per_level(&expected).map(|c| smoothed(&c, 1e-3));
+        let moved = m
+            .iter()
+            .zip(&new_m)
+            .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+            .fold(0.0, f64::max);
+        m = new_m;
+        estimated_lambda = matches / total.max(1.0);
+        if moved < tolerance {
+            converged = true;
+            break;
+        }
+    }
+    EmResult {
+        m,
+        lambda: estimated_lambda,
+        iterations,
+        converged,
+    }
+}
+
+/// How many other records of one dataset show the sibling pattern, per record: pairs within
+/// a (deduplicated) roll are all different children.
+pub fn sibling_rate(records: &[Prepared], index: &Index) -> f64 {
+    let mut slots = Vec::new();
+    let mut tokens = Vec::new();
+    let mut count = 0usize;
+    for (i, r) in records.iter().enumerate() {
+        index.candidates(r, &mut slots);
+        for &s in &slots {
+            if s as usize != i
+                && compare(&r.view(), &index.view(s as Slot, &mut tokens)).sibling_pattern()
+            {
+                count += 1;
+            }
+        }
+    }
+    count as f64 / records.len().max(1) as f64
+}
+
+/// The fields whose comparison needs the DOB salts to agree (the field filters and the sex
+/// check are salted by it): random pairs almost never share a salt, so their `u` cannot be
+/// estimated from random pairs of encodings. It comes from `salted_u` instead.
+pub const SALTED_FIELDS: [Field; 3] = [Field::Forename, Field::Surname, Field::Sex];
+
+/// The `m` and `u` of a model, per field and level.
+pub fn parameters(model: &Model) -> ([Vec<f64>; 5], [Vec<f64>; 5]) {
+    let get = |f: fn(&crate::matcher::model::LevelModel) -> f64| {
+        Field::ALL.map(|field| model.fields[field as usize].levels.iter().map(f).collect())
+    };
+    (get(|l| l.m), get(|l| l.u))
+}
+
+/// Where `m` comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum MSource<'a> {
+    /// The comparison vectors of known true pairs (labelled synthetic data): `m` is their
+    /// level frequencies.
+    Labelled(&'a [ComparisonVector]),
+    /// EM over the candidate vectors starting from a model's `m`.
+    Em(&'a Model),
+}
+
+/// `m` as the smoothed level frequencies of true pairs.
+pub fn m_of_true_pairs(vectors: &[ComparisonVector]) -> [Vec<f64>; 5] {
+    let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
+    for v in vectors {
+        *patterns.entry(v.levels).or_default() += 1.0;
+    }
+    counts_per_level(&patterns).map(|c| smoothed(&c, 0.5))
+}
+
+/// Trains a model: `u` from random left × right pairs (for [`SALTED_FIELDS`], from
+/// `salted_u`: pairs put on the same date of birth, or a previous model), `m` from `m_source`,
+/// the sibling rate within `right` (indexed in `right_index`, slot = position).
+#[allow(clippy::too_many_arguments)]
+pub fn train(
+    left: &[Prepared],
+    right: &[Prepared],
+    right_index: &Index,
+    candidates: &[ComparisonVector],
+    salted_u: &[Vec<f64>; 5],
+    m_source: MSource<'_>,
+    config: &TrainingConfig,
+) -> Result<Model, ModelError> {
+    if left.is_empty() || right.is_empty() {
+        return Err(ModelError::Invalid(
+            "training needs records on both sides".into(),
+        ));
+    }
+    let mut u = estimate_u(left, right, config.random_pairs, config.seed);
+    for field in SALTED_FIELDS {
+        u[field as usize] = salted_u[field as usize].clone();
+    }
+    let em = match m_source {
+        MSource::Labelled(true_pairs) => EmResult {
+            m: m_of_true_pairs(true_pairs),
+            lambda: true_pairs.len() as f64 / candidates.len().max(1) as f64,
+            iterations: 0,
+            converged: true,
+        },
+        MSource::Em(start) => {
+            let (initial, _) = parameters(start);
+            let used = candidates.iter().filter(|v| informative(v)).count();
+            let lambda = (left.len().min(right.len()) as f64 / used.max(1) as f64).min(0.5);
+            estimate_m(
+                candidates,
+                &u,
+                &initial,
+                lambda,
+                config.max_iterations,
+                config.tolerance,
+            )
+        }
+    };
+    let fields = Field::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, &field)| FieldModel {
+            field,
+            levels: field
+                .levels()
+                .iter()
+                .enumerate()
+                .map(|(l, (label, _))| LevelModel {
+                    level: label.to_string(),
+                    m: round_sig(em.m[i][l]),
+                    u: round_sig(u[i][l]),
+                })
+                .collect(),
+        })
+        .collect();
+    let training = TrainingInfo {
+        source: config.source.clone(),
+        seed: config.seed,
+        random_pairs: config.random_pairs as u64,
+        candidate_pairs: candidates.len() as u64,
+        em_iterations: em.iterations,
+        converged: em.converged,
+        lambda: round_sig(em.lambda),
+    };
+    let rate = round_sig(sibling_rate(right, right_index).max(1e-3));
+    Model::new(
+        training,
+        fields,
+        rate,
+        config.min_population,
+        config.thresholds,
+    )
+}
+
+/// Six significant digits: model files stay readable and diff well.
+fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let digits = 6 - x.abs().log10().ceil() as i32;
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits_are_kept() {
+        assert_eq!(round_sig(0.000_123_456_789), 0.000_123_457);
+        assert_eq!(round_sig(12.345_678_9), 12.345_7);
+    }
+}

@@ -1,0 +1,194 @@
+//! The matcher on hand-written hard cases from the domain notes (§7), encoded exactly as an
+//! authority would encode them, and scored with the shipped model at national scale.
+
+use pupilmatch::encode::record::PupilRecord;
+use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
+use pupilmatch::input::RawRecord;
+use pupilmatch::matcher::compact::Prepared;
+use pupilmatch::matcher::link::{link, LinkConfig};
+use pupilmatch::matcher::{compare, Model, ScoreContext};
+
+fn encoder() -> Encoder {
+    Encoder::new(
+        &AgreementSecret::from_bytes("hard-cases", 1, [3; 32]).unwrap(),
+        LocalKey::from_bytes([4; 32]),
+    )
+}
+
+/// A record from `forename [middle] / surname / dob / sex`, with optional extras.
+fn pupil(id: &str, forename: &str, surname: &str, dob: &str, sex: &str) -> RawRecord {
+    RawRecord {
+        record_id: Some(id.into()),
+        forename: Some(forename.into()),
+        surname: Some(surname.into()),
+        dob: Some(dob.into()),
+        sex: Some(sex.into()),
+        ..RawRecord::default()
+    }
+}
+
+fn prepare(raw: &RawRecord) -> Prepared {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let record = PupilRecord::from_raw(raw, today).unwrap().record;
+    Prepared::from_encoded(&encoder().encode(&record))
+}
+
+/// The probability that two records are the same child, for a query against a national roll.
+fn probability(a: &RawRecord, b: &RawRecord) -> (f64, String) {
+    let model = Model::default_model();
+    let v = compare(&prepare(a).view(), &prepare(b).view());
+    let context = ScoreContext::for_population(model, 1_000_000);
+    let e = model.explain(&v, &context);
+    (e.probability, e.summary)
+}
+
+struct Seed {
+    what: &'static str,
+    a: RawRecord,
+    b: RawRecord,
+    same_child: bool,
+}
+
+fn seeds() -> Vec<Seed> {
+    let mut former = pupil("b", "Lily", "Jones", "2015-09-01", "F");
+    former.former_surname = Some("Smith".into());
+    let mut middle = pupil("b", "Grace", "Hughes", "2013-02-17", "F");
+    middle.middle_names = Some("Eleanor".into());
+    vec![
+        Seed {
+            what: "Irish-language and anglicised forms with fadas",
+            a: pupil("a", "Seán", "Ó Briain", "2014-03-07", "M"),
+            b: pupil("b", "Sean", "O'Brien", "2014-03-07", "M"),
+            same_child: true,
+        },
+        Seed {
+            what: "transliteration variants of Muhammad",
+            a: pupil("a", "Mohammed", "Khan", "2013-05-20", "M"),
+            b: pupil("b", "Muhammad", "Khan", "2013-05-20", "M"),
+            same_child: true,
+        },
+        Seed {
+            what: "a Gaelic cognate (Liam for William)",
+            a: pupil("a", "William", "Murphy", "2012-06-23", "M"),
+            b: pupil("b", "Liam", "Murphy", "2012-06-23", "M"),
+            same_child: true,
+        },
+        Seed {
+            what: "one part of a hyphenated surname",
+            a: pupil("a", "Lily", "Smith-Jones", "2015-09-01", "F"),
+            b: pupil("b", "Lily", "Jones", "2015-09-01", "F"),
+            same_child: true,
+        },
+        Seed {
+            what: "a changed surname recorded as the former surname",
+            a: pupil("a", "Lily", "Smith", "2015-09-01", "F"),
+            b: former,
+            same_child: true,
+        },
+        Seed {
+            what: "forename and surname swapped",
+            a: pupil("a", "Khan", "Imran", "2011-10-04", "M"),
+            b: pupil("b", "Imran", "Khan", "2011-10-04", "M"),
+            same_child: true,
+        },
+        Seed {
+            what: "day and month transposed",
+            a: pupil("a", "Aoife", "Brennan", "2012-11-03", "F"),
+            b: pupil("b", "Aoife", "Brennan", "2012-03-11", "F"),
+            same_child: true,
+        },
+        Seed {
+            what: "a typo in the surname",
+            a: pupil("a", "Katarzyna", "Kowalska", "2010-04-21", "F"),
+            b: pupil("b", "Katarzyna", "Kowalsak", "2010-04-21", "F"),
+            same_child: true,
+        },
+        Seed {
+            what: "the middle name used as the forename",
+            a: pupil("a", "Eleanor", "Hughes", "2013-02-17", "F"),
+            b: middle,
+            same_child: true,
+        },
+        Seed {
+            what: "opposite-sex twins",
+            a: pupil("a", "Oliver", "Smith", "2014-05-05", "M"),
+            b: pupil("b", "Olivia", "Smith", "2014-05-05", "F"),
+            same_child: false,
+        },
+        Seed {
+            what: "same-sex twins",
+            a: pupil("a", "Jack", "Walker", "2016-01-14", "M"),
+            b: pupil("b", "Harry", "Walker", "2016-01-14", "M"),
+            same_child: false,
+        },
+        Seed {
+            what: "siblings with similar names born a year apart",
+            a: pupil("a", "Jack", "Walker", "2016-01-14", "M"),
+            b: pupil("b", "Jake", "Walker", "2017-01-14", "M"),
+            same_child: false,
+        },
+        Seed {
+            what: "a different child with the same common name",
+            a: pupil("a", "Muhammad", "Ali", "2013-05-20", "M"),
+            b: pupil("b", "Muhammad", "Ali", "2014-08-02", "M"),
+            same_child: false,
+        },
+    ]
+}
+
+#[test]
+fn hard_cases_score_on_the_right_side_of_the_threshold() {
+    let threshold = Model::default_model().thresholds.suggest;
+    let mut failures = Vec::new();
+    for seed in seeds() {
+        let (p, why) = probability(&seed.a, &seed.b);
+        if (p >= threshold) != seed.same_child {
+            failures.push(format!("{}: p = {p:.4} ({why})", seed.what));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_missing_twin_links_to_itself_and_not_to_its_twin() {
+    let missing = [pupil("m1", "Oliver", "Smith", "2014-05-05", "M")];
+    let roll = [
+        pupil("r1", "Olivia", "Smith", "2014-05-05", "F"),
+        pupil("r2", "Oliver", "Smith", "2014-05-05", "M"),
+        pupil("r3", "Noah", "Smith", "2014-05-05", "M"),
+    ];
+    let left: Vec<Prepared> = missing.iter().map(prepare).collect();
+    let right: Vec<Prepared> = roll.iter().map(prepare).collect();
+    let config = LinkConfig {
+        threads: 1,
+        floor: Model::default_model().thresholds.suggest,
+        ..LinkConfig::default()
+    };
+    let (links, _) = link(&left, &right, Model::default_model(), &config, &|_| {});
+    let pairs: Vec<(usize, usize)> = links.iter().map(|l| (l.left, l.right)).collect();
+    assert_eq!(pairs, vec![(0, 1)]);
+}
+
+#[test]
+fn an_explanation_names_every_field_and_sums_to_the_weight() {
+    let model = Model::default_model();
+    let a = prepare(&pupil("a", "Mohammed", "Khan", "2013-05-20", "M"));
+    let b = prepare(&pupil("b", "Muhammad", "Khan", "2013-05-20", "M"));
+    let context = ScoreContext::for_population(model, 1_000_000);
+    let e = model.explain(&compare(&a.view(), &b.view()), &context);
+    let forename = e
+        .fields
+        .iter()
+        .find(|f| f.field.name() == "forename")
+        .unwrap();
+    assert_eq!(forename.level.as_deref(), Some("equivalent"));
+    let total: f64 = e.fields.iter().map(|f| f.weight).sum::<f64>()
+        + e.adjustments.iter().map(|a| a.weight).sum::<f64>()
+        + e.prior_weight;
+    assert!((total - e.match_weight).abs() < 0.01, "{e:?}");
+    let json = serde_json::to_value(&e).unwrap();
+    assert!(json["summary"]
+        .as_str()
+        .unwrap()
+        .contains("forename equivalent"));
+}
