@@ -1,5 +1,6 @@
 //! `pupilmatch bench <what>`: measurements that print figures, one file per subject
-//! (`hub.rs`: the HTTP service end to end). Run them on a release build
+//! (`hub.rs`: the HTTP service end to end; `encode.rs`: authority-side encoding;
+//! `attack.rs`: the privacy attack harness). Run them on a release build
 //! (`cargo run --release -- bench …`); debug builds are an order of magnitude slower.
 //! Every loop is bounded and every server is on loopback.
 
@@ -7,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+pub mod attack;
+pub mod encode;
 pub mod hub;
 mod population;
 
@@ -23,6 +26,10 @@ pub struct BenchArgs {
 pub enum BenchCommand {
     /// The hub over HTTP: ingest rate, national-search latency under load, restart time.
     Hub(hub::HubBenchArgs),
+    /// Authority-side encoding throughput on one core and on all cores.
+    Encode(encode::EncodeBenchArgs),
+    /// The privacy attack harness against what the hub stores, with positive controls.
+    Attack(attack::AttackBenchArgs),
 }
 
 /// Runs `bench`.
@@ -32,5 +39,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     match args.what {
         BenchCommand::Hub(args) => hub::run(args),
+        BenchCommand::Encode(args) => encode::run(args),
+        BenchCommand::Attack(args) => attack::run(args),
     }
 }

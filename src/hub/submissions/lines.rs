@@ -54,6 +54,7 @@ where
         loop {
             if let Some(at) = self.buffer[self.scanned..].iter().position(|&b| b == b'\n') {
                 let end = self.scanned + at;
+                // A long line can arrive whole in one chunk: check it here too.
                 if end > self.max_line {
                     return Err(LineError::TooLong {
                         line: self.line_no + 1,
