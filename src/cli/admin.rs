@@ -36,9 +36,9 @@ pub enum AdminCommand {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Run the retention purge now (protocol.md §13.1).
+    /// Run the retention purge now (protocol.md §14.1).
     Purge(super::admin_retention::PurgeArgs),
-    /// Write the verified candidates as training labels (JSON lines, protocol.md §13.4).
+    /// Write the verified candidates as training labels (JSON lines, protocol.md §14.4).
     Labels(super::admin_retention::LabelsArgs),
 }
 

@@ -1,5 +1,5 @@
 //! `pupilmatch admin purge`, `admin agreement rotate` and `admin labels`: retention, key
-//! rotation and training labels, directly against the hub's database (protocol.md §13–§14).
+//! rotation and training labels, directly against the hub's database (protocol.md §14–§15).
 
 use std::io::Write;
 use std::path::PathBuf;

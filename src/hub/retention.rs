@@ -1,4 +1,4 @@
-//! Retention and erasure (protocol.md §13): `POST /v1/records/erase` (an authority erases its
+//! Retention and erasure (protocol.md §14): `POST /v1/records/erase` (an authority erases its
 //! records at once), `GET /v1/follow-ups` and `POST /v1/follow-ups/{id}/done` (the 6- and
 //! 18-week follow-ups of cases closed as found), `POST /v1/admin/purge` (operators run the
 //! purge now) and the background task that runs it on a schedule, keeping the matching index

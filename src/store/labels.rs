@@ -1,4 +1,4 @@
-//! Training labels (protocol.md §13.4): the candidates coordinators verified, with the
+//! Training labels (protocol.md §14.4): the candidates coordinators verified, with the
 //! matcher's evidence and both hub-layer encodings while they are kept, for retraining the
 //! match model. No personal data: encodings are hub-layer forms, evidence is comparisons.
 
@@ -41,6 +41,13 @@ impl Store {
             let json = |text: &str| -> serde_json::Value {
                 serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
             };
+            // Stored encodings are packed; a purged one is empty.
+            let encoding = |text: &str| -> serde_json::Value {
+                super::packed::unpack(text)
+                    .ok()
+                    .and_then(|r| serde_json::to_value(r).ok())
+                    .unwrap_or(serde_json::Value::Null)
+            };
             labels.push(serde_json::json!({
                 "format": "pupilmatch-label/1",
                 "candidate_id": id,
@@ -53,8 +60,8 @@ impl Store {
                 "outcomes": outcomes.into_iter().map(|(authority, outcome, at)|
                     serde_json::json!({"authority": authority, "outcome": outcome, "at": at}))
                     .collect::<Vec<_>>(),
-                "left": json(&lo),
-                "right": json(&hi),
+                "left": encoding(&lo),
+                "right": encoding(&hi),
                 "verified_at": at,
             }));
         }

@@ -1,4 +1,4 @@
-//! Retention and erasure (protocol.md §13): the scheduled purge, an authority's immediate
+//! Retention and erasure (protocol.md §14): the scheduled purge, an authority's immediate
 //! erasure of its records, the follow-ups of cases closed as found, and key epoch rotation.
 //!
 //! Purging a record empties its encoding and sets `purged_at`; the row keeps its opaque
@@ -302,7 +302,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Starts key epoch `epoch` of `agreement_id` (protocol.md §14): it is accepted at once,
+    /// Starts key epoch `epoch` of `agreement_id` (protocol.md §15): it is accepted at once,
     /// and every older epoch still accepted is accepted for at most `window_days` more (an
     /// earlier end already set is kept), then refused and its records purged. Returns the
     /// older epochs that were still accepted.

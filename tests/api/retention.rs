@@ -1,4 +1,4 @@
-//! Retention, erasure, follow-ups and key rotation (protocol.md §13–§14): the purge removes
+//! Retention, erasure, follow-ups and key rotation (protocol.md §14–§15): the purge removes
 //! what it must and nothing else, an authority erases a record at once, found cases get their
 //! follow-ups, and key epochs roll over without ever being compared with each other.
 
