@@ -1,5 +1,5 @@
 //! `pupilmatch bench <what>`: measurements that print figures, one file per subject
-//! (`hub.rs`: the HTTP service end to end). Run them on a release build
+//! (`hub.rs`: the HTTP service end to end; `matcher.rs`: quality and speed of matching). Run them on a release build
 //! (`cargo run --release -- bench …`); debug builds are an order of magnitude slower.
 //! Every loop is bounded and every server is on loopback.
 
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 pub mod hub;
+pub mod matcher;
 mod population;
 
 /// Arguments of `pupilmatch bench`.
@@ -23,6 +24,8 @@ pub struct BenchArgs {
 pub enum BenchCommand {
     /// The hub over HTTP: ingest rate, national-search latency under load, restart time.
     Hub(hub::HubBenchArgs),
+    /// The matcher: quality (five-nation synthetic, FEBRL4), kernel, index, query, bulk.
+    Matcher(matcher::MatcherBenchArgs),
 }
 
 /// Runs `bench`.
@@ -32,5 +35,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     match args.what {
         BenchCommand::Hub(args) => hub::run(args),
+        BenchCommand::Matcher(args) => matcher::run(args),
     }
 }
