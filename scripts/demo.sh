@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults, end to end on the bundled example files:
-# an English and a Scottish authority share an agreement secret, each encodes its own pupils
-# locally, and the encodings are linked. Everything is written under demo-output/.
+# The main job on the embedded defaults, end to end on the bundled example files: an English and
+# a Scottish authority share an agreement secret, each encodes its own pupils locally, and a hub
+# (embedded SQLite) matches the encodings: Leeds reports its missing children, Glasgow uploads
+# its roll, the hub proposes candidates, Leeds runs a national search, lists its candidates and
+# closes a case. Everything is written under demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin="$PWD/target/release/pupilmatch"
 out="$PWD/demo-output"
-rm -rf "$out" && mkdir -p "$out/leeds" "$out/glasgow"
+rm -rf "$out" && mkdir -p "$out/leeds" "$out/glasgow" "$out/hub"
+export PUPILMATCH_LOG="${PUPILMATCH_LOG:-warn}"
 
 echo "== 1. The data-sharing agreement's secret (shared by Leeds and Glasgow, never the hub)"
 "$bin" keygen --agreement eng-scot-cme --epoch 1 --output "$out/agreement.key"
@@ -22,10 +25,54 @@ echo "== 3. Glasgow encodes its school roll locally"
    --input ../../examples/glasgow_roll.csv --output roll.jsonl --map refs.csv)
 
 if "$bin" --help | grep -q '^  link'; then
-  echo "== 4. Link the encodings (what the hub does, on encodings only)"
+  echo "== 3b. Link the two files offline (what the hub does, on encodings only)"
   "$bin" link --left "$out/leeds/missing.jsonl" --right "$out/glasgow/roll.jsonl" \
     --output "$out/links.csv"
-  echo "-- links (references are opaque; each authority maps its own back with refs.csv):"
   cat "$out/links.csv"
 fi
+
+echo "== 4. The hub operator registers both authorities, the agreement and their API keys"
+export PUPILMATCH_DATABASE="sqlite://$out/hub/hub.db?mode=rwc"
+"$bin" admin authority add --code 383 --name "Leeds City Council" --jurisdiction england
+"$bin" admin authority add --code S12000049 --name "Glasgow City Council" --jurisdiction scotland
+"$bin" admin agreement add --id eng-scot-cme --name "England-Scotland CME" \
+  --purpose "Finding children missing from education" \
+  --lawful-basis "public task (Education Act 1996 s436A; Education (Scotland) Act 1980)" \
+  --retention-days 365 --epoch 1 --member 383 S12000049
+leeds_key="$("$bin" admin key issue --authority 383 2>/dev/null)"
+glasgow_key="$("$bin" admin key issue --authority S12000049 2>/dev/null)"
+
+echo "== 5. The hub starts (embedded SQLite, a free port on loopback)"
+"$bin" serve --listen 127.0.0.1:0 --hub-key "$out/hub/hub.key" 2>"$out/hub/serve.log" &
+hub_pid=$!
+trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$out/hub/serve.log" 2>/dev/null && break
+  sleep 0.1
+done
+PUPILMATCH_HUB="$(grep -o 'http://[0-9.:]*' "$out/hub/serve.log" | head -n 1)"
+export PUPILMATCH_HUB
+echo "   hub at $PUPILMATCH_HUB"
+
+echo "== 6. Leeds submits its missing children (only encodings leave Leeds)"
+(cd "$out/leeds" && PUPILMATCH_API_KEY="$leeds_key" "$bin" submit --role missing \
+   --encoded missing.jsonl --referral-reason RTL --referral-source SCH --referred-on 2026-09-14)
+
+echo "== 7. Glasgow submits its whole roll; the hub matches it against open cases at once"
+(cd "$out/glasgow" && PUPILMATCH_API_KEY="$glasgow_key" "$bin" submit --role roll --snapshot \
+   --encoded roll.jsonl)
+
+echo "== 8. Leeds searches nationally for one child, typed in (encoded locally first)"
+(cd "$out/leeds" && PUPILMATCH_API_KEY="$leeds_key" "$bin" search --secret agreement.key \
+   --forename Lily --surname Jones --dob 2015-09-01 --sex F)
+
+echo "== 9. Leeds lists its candidates (its own record ids shown through its map file)"
+(cd "$out/leeds" && PUPILMATCH_API_KEY="$leeds_key" "$bin" candidates --map refs.csv)
+
+echo "== 10. Leeds closes a case: the child was found in another LA"
+(cd "$out/leeds" && PUPILMATCH_API_KEY="$leeds_key" "$bin" case close \
+   --record-id LDS-CME-0001 --outcome OLA)
+
+echo "== 11. Glasgow sees the same candidates from its side"
+(cd "$out/glasgow" && PUPILMATCH_API_KEY="$glasgow_key" "$bin" candidates --map refs.csv)
 echo "== done: see $out"

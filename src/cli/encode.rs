@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::bail;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -97,14 +97,13 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let mut output = AtomicJsonl::create(&args.output)?;
     let mut report = AtomicJsonl::create(&report_path)?;
     let mut map = match &args.map {
-        Some(path) => Some(
-            csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?,
-        ),
+        Some(path) => {
+            let mut map = AtomicJsonl::create(path)?;
+            map.write_csv(&["record_id", "ref"])?;
+            Some(map)
+        }
         None => None,
     };
-    if let Some(map) = &mut map {
-        map.write_record(["record_id", "ref"])?;
-    }
 
     let bar = progress_bar();
     let mut summary = Summary::default();
@@ -113,6 +112,13 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
         let chunk: Vec<Result<RawRecord, InputError>> = records.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
             break;
+        }
+        // A file the reader cannot go on with is not half-encoded: stop, write nothing.
+        if let Some(Err(fatal)) = chunk
+            .iter()
+            .find(|r| r.as_ref().is_err_and(InputError::is_fatal))
+        {
+            bail!("{fatal}; nothing was written");
         }
         if !header_written {
             let authority = chunk
@@ -133,7 +139,7 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
             {
                 output.write(encoded)?;
                 if let Some(map) = &mut map {
-                    map.write_record([record_id.as_str(), encoded.record_ref.as_str()])?;
+                    map.write_csv(&[record_id.as_str(), encoded.record_ref.as_str()])?;
                 }
             }
         }
@@ -146,9 +152,6 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
 
     print_summary(&summary, started.elapsed().as_secs_f64());
     report.commit()?;
-    if let Some(mut map) = map {
-        map.flush()?;
-    }
     if args.strict && summary.has_problems() {
         drop(output);
         eprintln!(
@@ -160,6 +163,9 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     output.commit()?;
+    if let Some(map) = map {
+        map.commit()?;
+    }
     eprintln!(
         "wrote {} encoded record(s) to {}; problems in {}",
         summary.encoded,

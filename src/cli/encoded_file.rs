@@ -8,8 +8,9 @@ use anyhow::{bail, Context};
 
 use crate::encode::{EncodedHeader, EncodedRecord};
 
-/// Writes an encoded file atomically: lines go to a temporary file beside the target, which is
-/// renamed over it only by [`AtomicJsonl::commit`]. Dropping without committing removes it.
+/// Writes a file atomically: lines (JSON, or CSV rows) go to a temporary file beside the
+/// target, which is renamed over it only by [`AtomicJsonl::commit`]. Dropping without
+/// committing removes it.
 pub struct AtomicJsonl {
     target: PathBuf,
     temp: PathBuf,
@@ -37,6 +38,15 @@ impl AtomicJsonl {
         let writer = self.writer.as_mut().context("file already committed")?;
         serde_json::to_writer(&mut *writer, value)?;
         writer.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// Appends one CSV row, quoted as needed (for the local reference map beside an encoding).
+    pub fn write_csv(&mut self, fields: &[&str]) -> anyhow::Result<()> {
+        let writer = self.writer.as_mut().context("file already committed")?;
+        let mut row = csv::Writer::from_writer(Vec::new());
+        row.write_record(fields)?;
+        writer.write_all(&row.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
         Ok(())
     }
 

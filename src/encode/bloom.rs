@@ -138,6 +138,26 @@ pub fn bigrams(name: &str) -> Vec<String> {
     out
 }
 
+/// The distinct bigrams of `_name_` as byte pairs, in first-occurrence order (the
+/// allocation-free form of [`bigrams`] that the encoders use).
+fn bigram_pairs(name: &str) -> Vec<[u8; 2]> {
+    let bytes = name.as_bytes();
+    let mut out: Vec<[u8; 2]> = Vec::with_capacity(bytes.len() + 1);
+    let padded = std::iter::once(PAD)
+        .chain(bytes.iter().copied())
+        .chain(std::iter::once(PAD));
+    let mut previous = None;
+    for b in padded {
+        if let Some(a) = previous {
+            if !out.contains(&[a, b]) {
+                out.push([a, b]);
+            }
+        }
+        previous = Some(b);
+    }
+    out
+}
+
 /// Encodes a folded name under a field key and a DOB salt (protocol.md §5.2): for each distinct
 /// bigram `g`, `h = HMAC-SHA256(K_field, salt ‖ 0x1F ‖ g)` and bits `h[0], …, h[7]` are set.
 pub fn encode_name(key: &DerivedKey, salt: &str, name: &str) -> NameBloom {
@@ -146,7 +166,7 @@ pub fn encode_name(key: &DerivedKey, salt: &str, name: &str) -> NameBloom {
         &mut filter,
         key,
         salt,
-        bigrams(name).iter().map(String::as_bytes),
+        bigram_pairs(name).iter().map(|g| (None, g)),
         |b| usize::from(b[0]),
     );
     filter
@@ -156,42 +176,37 @@ pub fn encode_name(key: &DerivedKey, salt: &str, name: &str) -> NameBloom {
 /// each forename bigram and `s` + each surname bigram; for each, `h = HMAC-SHA256(K_names,
 /// year ‖ 0x1F ‖ feature)` and bits `u16_be(h[2i..2i+2]) mod 512` for `i` in `0..8` are set.
 pub fn encode_names(key: &DerivedKey, year: &str, forename: &str, surname: &str) -> NamesBloom {
-    let features: Vec<Vec<u8>> = bigrams(forename)
+    let (forename, surname) = (bigram_pairs(forename), bigram_pairs(surname));
+    let features = forename
         .iter()
-        .map(|g| [b"f", g.as_bytes()].concat())
-        .chain(
-            bigrams(surname)
-                .iter()
-                .map(|g| [b"s", g.as_bytes()].concat()),
-        )
-        .collect();
+        .map(|g| (Some(b'f'), g))
+        .chain(surname.iter().map(|g| (Some(b's'), g)));
     let mut filter = NamesBloom::default();
-    set_features(
-        &mut filter,
-        key,
-        year,
-        features.iter().map(Vec::as_slice),
-        |b| usize::from(u16::from_be_bytes([b[0], b[1]])) % NAMES_FILTER_BITS,
-    );
+    set_features(&mut filter, key, year, features, |b| {
+        usize::from(u16::from_be_bytes([b[0], b[1]])) % NAMES_FILTER_BITS
+    });
     filter
 }
 
-/// Sets [`BITS_PER_BIGRAM`] bits per feature, each position read from the feature's HMAC by
-/// `position` over successive chunks of `size_of_position` bytes.
+/// Sets [`BITS_PER_BIGRAM`] bits per feature (an optional one-byte prefix and a bigram), each
+/// position read from the feature's HMAC by `position` over successive chunks of the digest.
 fn set_features<'a, const W: usize>(
     filter: &mut Bloom<W>,
     key: &DerivedKey,
     salt: &str,
-    features: impl Iterator<Item = &'a [u8]>,
+    features: impl Iterator<Item = (Option<u8>, &'a [u8; 2])>,
     position: impl Fn(&[u8]) -> usize,
 ) {
     let chunk = if W * 64 > 256 { 2 } else { 1 };
     let mut prefixed = key.hmac();
     hmac::Mac::update(&mut prefixed, salt.as_bytes());
     hmac::Mac::update(&mut prefixed, &[0x1F]);
-    for feature in features {
+    for (prefix, gram) in features {
         let mut mac = prefixed.clone();
-        hmac::Mac::update(&mut mac, feature);
+        if let Some(prefix) = prefix {
+            hmac::Mac::update(&mut mac, &[prefix]);
+        }
+        hmac::Mac::update(&mut mac, gram);
         let digest = hmac::Mac::finalize(mac).into_bytes();
         for bytes in digest.chunks(chunk).take(BITS_PER_BIGRAM) {
             filter.set(position(bytes));
@@ -201,6 +216,17 @@ fn set_features<'a, const W: usize>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_encoders_bigram_pairs_are_the_protocols_bigrams() {
+        for name in ["anna", "o'brien", "mac neil", "x", "", "ap dafydd-jones"] {
+            let pairs: Vec<String> = bigram_pairs(name)
+                .iter()
+                .map(|p| String::from_utf8(p.to_vec()).unwrap())
+                .collect();
+            assert_eq!(pairs, bigrams(name), "{name}");
+        }
+    }
+
     use super::*;
     use crate::encode::keys::{AgreementSecret, KeyPurpose, KeySchedule};
 

@@ -57,6 +57,27 @@ pub fn insert_all(index: &RwLock<MatchIndex>, records: &[Pending], removed: &[Re
     index.len()
 }
 
+/// Indexes records it may keep (the start-up rebuild: no copies); returns the index size.
+pub fn insert_owned(index: &RwLock<MatchIndex>, records: impl Iterator<Item = Pending>) -> usize {
+    let mut index = index.write().unwrap_or_else(|e| e.into_inner());
+    for r in records {
+        let authority = index.authority(&r.authority);
+        index.insert(
+            &r.agreement_id,
+            r.epoch,
+            IndexedRecord {
+                id: r.id,
+                meta: RecordMeta {
+                    authority,
+                    role: r.role,
+                },
+                encoding: r.encoding,
+            },
+        );
+    }
+    index.len()
+}
+
 /// The candidates of `records` (already indexed) under the continuous-matching rules.
 pub fn match_all(
     index: &RwLock<MatchIndex>,

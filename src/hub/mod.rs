@@ -12,6 +12,7 @@
 //! (protocol.md §7) before storing or indexing anything.
 
 mod audit;
+mod audit_queue;
 mod auth;
 mod candidates;
 mod cases;
@@ -125,12 +126,14 @@ impl Hub {
             tracing::info!(path = %config.hub_key.display(), "created a new hub key");
         }
         let state = AppState {
-            store,
+            store: store.clone(),
             layer: Arc::new(layer),
             index: Arc::new(RwLock::new(index::MatchIndex::default())),
             metrics: Arc::new(Metrics::default()),
             settings: config.matching,
             limits: config.limits,
+            audit: audit_queue::AuditQueue::start(store.clone()),
+            jurisdictions: Arc::default(),
             policy: config.policy,
             search_limiter: Arc::new(rate_limit::SearchLimiter::new(
                 config.policy.searches_per_minute,

@@ -376,3 +376,98 @@ pub async fn problem_fallback(request: Request, next: Next) -> Response {
     }
     rewritten
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every variant; the `match` makes a new variant a compile error until it is
+    /// listed here (and therefore checked against the OpenAPI document).
+    fn every_error() -> Vec<ApiError> {
+        let all = vec![
+            ApiError::MalformedJson(String::new()),
+            ApiError::InvalidRequest(String::new()),
+            ApiError::InvalidRecords {
+                errors: Vec::new(),
+                n_invalid: 0,
+                n_records: 0,
+            },
+            ApiError::UnsupportedProtocol(2),
+            ApiError::EpochNotAccepted {
+                agreement_id: String::new(),
+                epoch: 0,
+                accepted: String::new(),
+            },
+            ApiError::Unauthenticated,
+            ApiError::Forbidden(""),
+            ApiError::NotFound(String::new()),
+            ApiError::BatchConflict(String::new()),
+            ApiError::CaseClosed(String::new()),
+            ApiError::InvalidTransition(String::new()),
+            ApiError::AlreadyDecided(String::new()),
+            ApiError::NotReleased(String::new()),
+            ApiError::NoDisclosureKey(String::new()),
+            ApiError::StaleDisclosureKey(String::new()),
+            ApiError::ConcurrentChange(String::new()),
+            ApiError::Purged(String::new()),
+            ApiError::RateLimited {
+                per_minute: 1,
+                retry_after_secs: 1,
+            },
+            ApiError::PayloadTooLarge,
+            ApiError::BatchTooLarge(String::new()),
+            ApiError::UnreadableBody(String::new()),
+            ApiError::UnsupportedMediaType,
+            ApiError::NotReady,
+            ApiError::Internal(String::new()),
+        ];
+        for error in &all {
+            match error {
+                ApiError::MalformedJson(_)
+                | ApiError::InvalidRequest(_)
+                | ApiError::InvalidRecords { .. }
+                | ApiError::UnsupportedProtocol(_)
+                | ApiError::EpochNotAccepted { .. }
+                | ApiError::Unauthenticated
+                | ApiError::Forbidden(_)
+                | ApiError::NotFound(_)
+                | ApiError::BatchConflict(_)
+                | ApiError::CaseClosed(_)
+                | ApiError::InvalidTransition(_)
+                | ApiError::AlreadyDecided(_)
+                | ApiError::NotReleased(_)
+                | ApiError::NoDisclosureKey(_)
+                | ApiError::StaleDisclosureKey(_)
+                | ApiError::ConcurrentChange(_)
+                | ApiError::Purged(_)
+                | ApiError::RateLimited { .. }
+                | ApiError::PayloadTooLarge
+                | ApiError::BatchTooLarge(_)
+                | ApiError::UnreadableBody(_)
+                | ApiError::UnsupportedMediaType
+                | ApiError::NotReady
+                | ApiError::Internal(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_problem_type_is_listed_in_the_openapi_document() {
+        let openapi: serde_json::Value = serde_json::from_str(crate::hub::OPENAPI).unwrap();
+        let listed = &openapi["components"]["schemas"]["Problem"]["properties"]["type"]["enum"];
+        let listed: Vec<&str> = listed
+            .as_array()
+            .expect("the Problem type enum")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        for error in every_error() {
+            let (_, slug, _) = error.parts();
+            assert!(
+                listed.contains(&problem_type(slug).as_str()),
+                "{slug} is missing from the OpenAPI Problem.type enum"
+            );
+        }
+    }
+}

@@ -1,53 +1,77 @@
 //! The start-up rebuild: reads every active roll record and open case from the database into
-//! the matching index, page by page, then matches the records whose matching had not finished
-//! when the hub last stopped. `/readyz` answers 200 only afterwards.
+//! the matching index, then matches the records whose matching had not finished when the hub
+//! last stopped. `/readyz` answers 200 only afterwards.
+//!
+//! Reading, decoding and indexing overlap: a reader task fetches the next page while the
+//! previous one is decoded in parallel on the blocking pool and handed to the index in id
+//! order.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::matching::{index_and_match, insert_all, Pending};
+use rayon::prelude::*;
+use tokio::sync::mpsc;
+
+use super::matching::{index_and_match, insert_owned, Pending};
 use super::problem::ApiError;
 use super::state::{blocking, AppState};
-use crate::encode::EncodedRecord;
+use crate::store::{unpack, StoredRecord};
 
-const PAGE: i64 = 10_000;
+const PAGE: i64 = 20_000;
 
 /// Rebuilds the index and marks the hub ready.
 pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let started = Instant::now();
-    let mut after = 0;
+    let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
+    let store = state.store.clone();
+    let reader = tokio::spawn(async move {
+        let mut after = 0;
+        loop {
+            let page = store.matchable_records(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            if pages.send(page).await.is_err() {
+                break;
+            }
+        }
+        Ok::<(), crate::store::StoreError>(())
+    });
     let mut unmatched: Vec<Pending> = Vec::new();
     let mut n_records = 0usize;
-    loop {
-        let page = state.store.matchable_records(after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    while let Some(page) = received.recv().await {
         let index = state.index.clone();
-        let (n_indexed, mut pending_unmatched) = blocking(move || {
-            let mut pending = Vec::with_capacity(page.len());
-            let mut unmatched = Vec::new();
-            for stored in page {
-                let encoding: EncodedRecord = serde_json::from_str(&stored.encoding)
-                    .map_err(|e| ApiError::Internal(format!("record {}: {e}", stored.id)))?;
-                let p = Pending {
-                    id: stored.id,
-                    agreement_id: stored.agreement_id,
-                    epoch: stored.epoch,
-                    authority: stored.authority_code,
-                    role: stored.role,
-                    encoding,
-                };
-                if !stored.matched {
-                    unmatched.push(p.clone());
-                }
-                pending.push(p);
-            }
-            Ok::<_, ApiError>((insert_all(&index, &pending, &[]), unmatched))
+        let (n_indexed, mut page_unmatched) = blocking(move || {
+            let decoded: Vec<(Pending, bool)> = page
+                .into_par_iter()
+                .map(|stored| {
+                    let encoding = unpack(&stored.encoding)
+                        .map_err(|e| ApiError::Internal(format!("record {}: {e}", stored.id)))?;
+                    let pending = Pending {
+                        id: stored.id,
+                        agreement_id: stored.agreement_id,
+                        epoch: stored.epoch,
+                        authority: stored.authority_code,
+                        role: stored.role,
+                        encoding,
+                    };
+                    Ok((pending, stored.matched))
+                })
+                .collect::<Result<_, ApiError>>()?;
+            let unmatched: Vec<Pending> = decoded
+                .iter()
+                .filter(|(_, matched)| !matched)
+                .map(|(p, _)| p.clone())
+                .collect();
+            let n = insert_owned(&index, decoded.into_iter().map(|(p, _)| p));
+            Ok::<_, ApiError>((n, unmatched))
         })
         .await??;
         n_records = n_indexed;
-        unmatched.append(&mut pending_unmatched);
+        unmatched.append(&mut page_unmatched);
     }
+    reader
+        .await
+        .map_err(|e| ApiError::Internal(format!("the rebuild reader failed: {e}")))??;
     state.update_index_gauge(n_records);
     let n_unmatched = unmatched.len();
     if !unmatched.is_empty() {

@@ -18,7 +18,7 @@ use super::problem::{ApiError, AppJson};
 use super::state::{blocking, AppState};
 use super::submissions::check_agreement;
 use super::validate::check_record;
-use crate::store::{AuditEvent, NewRecord, NewSubmission, Role, SubmitMode};
+use crate::store::{AuditEvent, Jurisdiction, NewRecord, NewSubmission, Role, SubmitMode};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/v1/searches", post(search))
@@ -113,13 +113,13 @@ async fn search(
         (encoding, matches)
     })
     .await?;
-    let jurisdictions: HashMap<String, String> = state
-        .store
-        .authorities()
-        .await?
-        .into_iter()
-        .map(|a| (a.code, a.jurisdiction.as_str().to_string()))
-        .collect();
+    let mut jurisdictions: HashMap<&str, Option<Jurisdiction>> = HashMap::new();
+    for m in &matches {
+        if !jurisdictions.contains_key(&*m.meta.authority) {
+            let j = state.jurisdiction_of(&m.meta.authority).await?;
+            jurisdictions.insert(&m.meta.authority, j);
+        }
+    }
     let results: Vec<Value> = matches
         .iter()
         .enumerate()
@@ -127,7 +127,7 @@ async fn search(
             json!({
                 "rank": i + 1,
                 "authority": &*m.meta.authority,
-                "jurisdiction": jurisdictions.get(&*m.meta.authority),
+                "jurisdiction": jurisdictions.get(&*m.meta.authority).copied().flatten(),
                 "role": m.meta.role,
                 "probability": m.scored.probability,
                 "match_weight": m.scored.match_weight,
@@ -154,7 +154,7 @@ async fn search(
         };
         let row = NewRecord {
             record_ref: record_ref.clone(),
-            encoding: serde_json::to_string(&encoding).unwrap_or_default(),
+            encoding: crate::store::pack(&encoding),
             case: Some(case),
         };
         let result = json!({"n_records": 1, "opened_by": "search"});
@@ -181,7 +181,7 @@ async fn search(
             &request.agreement_id,
         )
         .with_detail(json!({"epoch": request.epoch, "n_results": results.len()}));
-        state.store.audit(event).await?;
+        state.audit.record(event).await?;
     }
     Ok(AppJson(response))
 }

@@ -4,12 +4,15 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use std::collections::HashMap;
+
+use super::audit_queue::AuditQueue;
 use super::index::MatchIndex;
 use super::metrics::Metrics;
 use super::problem::ApiError;
 use super::rate_limit::SearchLimiter;
 use crate::encode::hub_layer::HubLayer;
-use crate::store::Store;
+use crate::store::{Jurisdiction, Store};
 
 /// Matching thresholds.
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +95,10 @@ pub struct AppState {
     pub settings: MatchSettings,
     /// Upload limits.
     pub limits: UploadLimits,
+    /// Group-committed audit events (searches).
+    pub audit: AuditQueue,
+    /// Each authority's jurisdiction (authorities never change nation), filled on demand.
+    pub jurisdictions: Arc<RwLock<HashMap<String, Jurisdiction>>>,
     /// Disclosure, audit and retention policy.
     pub policy: Policy,
     /// Per-authority search rate limits.
@@ -106,6 +113,28 @@ impl AppState {
         } else {
             Err(ApiError::NotReady)
         }
+    }
+
+    /// The jurisdiction of `authority`, from the cache or (once) the database.
+    pub async fn jurisdiction_of(&self, authority: &str) -> Result<Option<Jurisdiction>, ApiError> {
+        let cached = self
+            .jurisdictions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(authority)
+            .copied();
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let all = self.store.authorities().await?;
+        let mut cache = self
+            .jurisdictions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        for a in all {
+            cache.insert(a.code, a.jurisdiction);
+        }
+        Ok(cache.get(authority).copied())
     }
 
     /// Publishes the index size to the metrics.

@@ -411,6 +411,20 @@ pub enum InputError {
     },
 }
 
+impl InputError {
+    /// Whether reading stops at this error, so the rest of the file is lost — as opposed to an
+    /// error confined to one record (a ragged row, a cell that is not UTF-8, an undecodable
+    /// XML element), after which reading carries on.
+    pub fn is_fatal(&self) -> bool {
+        !matches!(
+            self,
+            InputError::RaggedRow { .. }
+                | InputError::InvalidUtf8 { .. }
+                | InputError::XmlText { .. }
+        )
+    }
+}
+
 /// The kind of file, chosen by extension (`.csv`, `.xml`) or by sniffing the first non-blank
 /// byte (`<` = XML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -167,6 +167,15 @@ impl Store {
         w.commit().await
     }
 
+    /// Appends several events, in order, in one transaction (group commit for hot paths).
+    pub async fn audit_all(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        for event in events {
+            append(&mut w.tx, event).await?;
+        }
+        w.commit().await
+    }
+
     /// The events concerning `authority` (as actor or party) with ids above `after`, oldest
     /// first, at most `limit`: a data-protection officer's export. Each carries its chain
     /// hashes, so it can be checked against the operator's chain verification.

@@ -15,6 +15,7 @@ mod candidates;
 mod disclosure_keys;
 mod error;
 mod model;
+mod packed;
 mod records;
 mod submissions;
 mod tenancy;
@@ -35,6 +36,7 @@ pub use model::{
     CandidateState, CaseOutcome, ConfirmReason, Jurisdiction, ReferralReason, ReferralSource,
     RejectReason, Role, SubmitMode, VerifiedOutcome,
 };
+pub use packed::{pack, unpack};
 pub use records::{CaseInfo, StoredRecord};
 pub use submissions::{IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission};
 pub use tenancy::{Agreement, Authority, NewAgreement, Principal};
@@ -86,14 +88,15 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(url)?;
         let mut pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
             pool = pool.after_connect(|conn, _| {
                 Box::pin(async move {
-                    // WAL lets readers run beside the one writer; foreign keys are off by
-                    // default in SQLite.
-                    conn.execute("pragma journal_mode = wal; pragma foreign_keys = on; pragma busy_timeout = 10000;")
+                    // WAL lets readers run beside the one writer; `synchronous = full` syncs
+                    // the WAL at every commit, so an acknowledged submission survives a power
+                    // cut, not only a crash; foreign keys are off by default in SQLite.
+                    conn.execute("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 10000;")
                         .await?;
                     Ok(())
                 })

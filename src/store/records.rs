@@ -29,7 +29,7 @@ pub struct StoredRecord {
     pub epoch: u32,
     /// Missing or roll.
     pub role: Role,
-    /// The hub-layer encoding as wire JSON.
+    /// The hub-layer encoding in its stored form (read it with [`unpack`](super::unpack)).
     pub encoding: String,
     /// Whether matching has run for it since it was last written.
     pub matched: bool,

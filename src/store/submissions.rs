@@ -36,7 +36,7 @@ pub struct NewSubmission {
 pub struct NewRecord {
     /// The opaque reference (unique within the batch).
     pub record_ref: String,
-    /// The hub-layer-transformed encoding as wire JSON.
+    /// The hub-layer-transformed encoding in its stored form ([`pack`](super::pack)).
     pub encoding: String,
     /// Case metadata, for role `missing`.
     pub case: Option<CaseInfo>,

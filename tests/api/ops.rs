@@ -31,6 +31,30 @@ both_backends! {
         }
     }
 
+    /// Every operation the OpenAPI document describes is routed by the hub (no "no such
+    /// route" or "method not allowed" answer for any of them).
+    async fn every_documented_operation_is_routed(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let client = reqwest::Client::new();
+        let openapi: Value = client.get(hub.url("/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let mut n_operations = 0;
+        for (path, operations) in openapi["paths"].as_object().unwrap() {
+            let concrete = path.replace("{ref}", "AAAAAAAAAAAAAAAAAAAAAA").replace("{id}", "1");
+            for method in operations.as_object().unwrap().keys() {
+                let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+                let response = client.request(method.clone(), hub.url(&concrete))
+                    .header("content-type", "application/json").body("{}").send().await.unwrap();
+                let status = response.status();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                let unrouted = body["type"] == "about:blank"
+                    && (status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED);
+                assert!(!unrouted, "{method} {path} is documented but not routed: {body}");
+                n_operations += 1;
+            }
+        }
+        assert!(n_operations >= 10, "{n_operations} operations documented");
+    }
+
     /// After a restart the index is rebuilt from the database: a case acknowledged before the
     /// restart matches a registration after it.
     async fn the_index_is_rebuilt_from_the_database_after_a_restart(backend: Backend) {
@@ -45,5 +69,33 @@ both_backends! {
         let (_, body) = status_and_json(glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await).await;
         assert_eq!(body["n_candidates"], 1, "{body}");
         assert_eq!(leeds.candidates("").await.len(), 1);
+    }
+
+    /// A batch acknowledged just before a crash (stored, not yet matched) is matched when the
+    /// hub starts again: the start-up rebuild finishes the matching, without duplicates.
+    async fn records_stored_but_not_matched_before_a_crash_are_matched_at_start(backend: Backend) {
+        use pupilmatch::encode::hub_layer::HubLayer;
+        use pupilmatch::store::{NewRecord, NewSubmission, Role, SubmitMode};
+        let mut hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+
+        // What the hub had committed when it died: the row, hub layer applied, matched = 0.
+        let (layer, _) = HubLayer::load_or_create(&hub.config.hub_key).unwrap();
+        let encoding = layer.apply(&glasgow.encoded(&Pupil::EILIDH_IN_GLASGOW));
+        let submission = NewSubmission {
+            authority: glasgow.code.clone(), batch_id: "gla-roll-1".into(),
+            agreement_id: crate::helpers::AGREEMENT.into(), epoch: 1, role: Role::Roll,
+            mode: SubmitMode::Incremental, request_hash: "h".into(),
+        };
+        let row = NewRecord { record_ref: encoding.record_ref.clone(), encoding: serde_json::to_string(&encoding).unwrap(), case: None };
+        hub.store.ingest(&submission, &[row], &serde_json::json!({})).await.unwrap();
+        assert_eq!(hub.count("candidates").await, 0);
+
+        hub.restart().await;
+        assert_eq!(hub.count("candidates").await, 1, "matched by the rebuild");
+        hub.restart().await;
+        assert_eq!(hub.count("candidates").await, 1, "and only once");
+        assert_eq!(leeds.at(&hub.url("")).candidates("").await.len(), 1);
     }
 }

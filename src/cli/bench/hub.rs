@@ -31,7 +31,7 @@ use crate::client::{
     UploadOptions,
 };
 use crate::encode::{AgreementSecret, Encoder, LocalKey};
-use crate::hub::{Hub, HubConfig};
+use crate::hub::{Hub, HubConfig, Policy};
 use crate::store::{
     Authority, Jurisdiction, NewAgreement, ReferralReason, ReferralSource, Role, Store, SubmitMode,
 };
@@ -392,7 +392,7 @@ async fn wait_ready(addr: SocketAddr) -> anyhow::Result<()> {
         if ready.is_ok_and(|r| r.status().is_success()) {
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     bail!("the hub did not become ready within 10 minutes")
 }
@@ -409,6 +409,11 @@ async fn run_backend(
         database_url: database.url.clone(),
         hub_key: dir.path().join("hub.key"),
         request_timeout: Duration::from_secs(3600),
+        // Capacity, not policy, is measured: no per-authority search rate limit.
+        policy: Policy {
+            searches_per_minute: 0,
+            ..Policy::default()
+        },
         ..HubConfig::default()
     };
     let result = measure(args, fixture, &config).await;

@@ -1,5 +1,7 @@
 //! `pupilmatch bench <what>`: measurements that print figures, one file per subject
-//! (`hub.rs`: the HTTP service end to end; `matcher.rs`: quality and speed of matching). Run them on a release build
+//! (`hub.rs`: the HTTP service end to end; `encode.rs`: authority-side encoding;
+//! `attack.rs`: the privacy attack harness; `matcher.rs`: quality and speed of matching).
+//! Run them on a release build
 //! (`cargo run --release -- bench …`); debug builds are an order of magnitude slower.
 //! Every loop is bounded and every server is on loopback.
 
@@ -7,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+pub mod attack;
+pub mod encode;
 pub mod hub;
 pub mod matcher;
 mod population;
@@ -26,6 +30,10 @@ pub enum BenchCommand {
     Hub(hub::HubBenchArgs),
     /// The matcher: quality (five-nation synthetic, FEBRL4), kernel, index, query, bulk.
     Matcher(matcher::MatcherBenchArgs),
+    /// Authority-side encoding throughput on one core and on all cores.
+    Encode(encode::EncodeBenchArgs),
+    /// The privacy attack harness against what the hub stores, with positive controls.
+    Attack(attack::AttackBenchArgs),
 }
 
 /// Runs `bench`.
@@ -36,5 +44,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
         BenchCommand::Hub(args) => hub::run(args),
         BenchCommand::Matcher(args) => matcher::run(args),
+        BenchCommand::Encode(args) => encode::run(args),
+        BenchCommand::Attack(args) => attack::run(args),
     }
 }

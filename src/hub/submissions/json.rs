@@ -54,7 +54,7 @@ pub(super) async fn submit(
                 .into_par_iter()
                 .map(|v| {
                     let encoding = layer.apply(&v.encoding);
-                    let json = serde_json::to_string(&encoding).unwrap_or_default();
+                    let json = crate::store::pack(&encoding);
                     (
                         encoding,
                         NewRecord {

@@ -54,6 +54,13 @@ where
         loop {
             if let Some(at) = self.buffer[self.scanned..].iter().position(|&b| b == b'\n') {
                 let end = self.scanned + at;
+                // A long line can arrive whole in one chunk: check it here too.
+                if end > self.max_line {
+                    return Err(LineError::TooLong {
+                        line: self.line_no + 1,
+                        limit: self.max_line,
+                    });
+                }
                 let mut line = self.buffer.split_to(end + 1).freeze();
                 self.scanned = 0;
                 self.line_no += 1;

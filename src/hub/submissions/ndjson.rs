@@ -258,7 +258,7 @@ fn check_chunk(
                 .and_then(|value| check_record(index, &value, role, today))
                 .map(|valid| {
                     let encoding = layer.apply(&valid.encoding);
-                    let json = serde_json::to_string(&encoding).unwrap_or_default();
+                    let json = crate::store::pack(&encoding);
                     let row = NewRecord {
                         record_ref: valid.encoding.record_ref,
                         encoding: json,
