@@ -205,11 +205,15 @@ fn print_results(response: &SearchResponse) {
     }
 }
 
-/// A one-line rendering of the matcher's per-field explanation: `field=value` pairs.
+/// A one-line rendering of the matcher's explanation: its `summary`, else `field=value` pairs.
 pub fn explain(explanation: &serde_json::Value) -> String {
     let Some(fields) = explanation.as_object() else {
         return explanation.to_string();
     };
+    // The matcher writes its own one-line summary; the full evidence is in `--json`.
+    if let Some(summary) = fields.get("summary").and_then(|s| s.as_str()) {
+        return summary.to_string();
+    }
     fields
         .iter()
         .map(|(field, detail)| match detail {

@@ -10,12 +10,14 @@ use rayon::prelude::*;
 use crate::encode::batch::{encode_one, Outcome};
 use crate::encode::record::Policy;
 use crate::encode::{AgreementSecret, EncodedRecord, Encoder, LocalKey};
+use crate::evaluate::febrl::{read_febrl, read_truth, FebrlError};
 use crate::evaluate::quality::{recall_by_label, Quality};
 use crate::input::RawRecord;
 use crate::matcher::compact::Prepared;
 use crate::matcher::index::Index;
 use crate::matcher::link::{build_index, link_with_index, Link, LinkConfig};
 use crate::matcher::model::{Model, ModelError};
+use crate::matcher::resolve::one_to_one;
 use crate::matcher::train::{train, MSource, TrainingConfig};
 use crate::matcher::IndexConfig;
 use crate::synth::{generate, SynthConfig, TruthPair};
@@ -292,6 +294,46 @@ pub fn redated_u(run: &SyntheticRun, pairs: usize, seed: u64) -> [Vec<f64>; 5] {
     )
 }
 
+/// FEBRL4's pairwise quality at the model's default threshold, one-to-one (FEBRL4 pairs every
+/// `a` record with exactly one `b` record), encoded under the lenient policy with
+/// `soc_sec_id` as an opaque identifier (see [`crate::evaluate::febrl`]).
+pub fn febrl_quality(dir: &std::path::Path, model: &Model) -> Result<Quality, FebrlError> {
+    let secret =
+        AgreementSecret::from_bytes("febrl4", 1, [0x4F; 32]).expect("a valid agreement id");
+    let encoder = Encoder::new(&secret, LocalKey::from_bytes([1; 32]));
+    let today = synthetic_today();
+    let a = encode_records(
+        &read_febrl(&dir.join("a.csv"))?,
+        &encoder,
+        today,
+        Policy::Lenient,
+    );
+    let b = encode_records(
+        &read_febrl(&dir.join("b.csv"))?,
+        &encoder,
+        today,
+        Policy::Lenient,
+    );
+    let truth_pairs = read_truth(&dir.join("truth.csv"))?;
+    let (ap, bp) = (a.prepare(), b.prepare());
+    let config = LinkConfig {
+        floor: model.thresholds.suggest,
+        ..LinkConfig::default()
+    };
+    let (links, _) = crate::matcher::link(&ap, &bp, model, &config, &|_| {});
+    let links = one_to_one(links, |_| ());
+    let truth: HashSet<(&str, &str)> = truth_pairs
+        .iter()
+        .map(|(x, y)| (x.as_str(), y.as_str()))
+        .collect();
+    Ok(Quality::measure(
+        links
+            .iter()
+            .map(|l| (a.ids[l.left].as_str(), b.ids[l.right].as_str())),
+        &truth,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +351,58 @@ mod tests {
             ..TrainingConfig::default()
         };
         train_on_synthetic(&synth, &training).unwrap()
+    }
+
+    #[test]
+    fn parallel_equals_sequential_equals_exhaustive_equals_the_naive_oracle() {
+        let run = SyntheticRun::new(&SynthConfig {
+            seed: 21,
+            pupils: 1_500,
+            movers: 150,
+            unmatched_missing: 20,
+        });
+        let model = Model::default_model();
+        let floor = 0.01;
+        let oracle = crate::matcher::link_naive(&run.left, &run.right, model, floor);
+        let sequential = LinkConfig {
+            threads: 1,
+            floor,
+            ..LinkConfig::default()
+        };
+        let index = build_index(&run.right, IndexConfig::default());
+        let exhaustive = LinkConfig {
+            exhaustive: true,
+            ..sequential
+        };
+        let (all_pairs, _) = link_with_index(&run.left, &index, model, &exhaustive, &|_| {});
+        assert_eq!(all_pairs, oracle, "exhaustive index run = oracle");
+        let (blocked, _) = link_with_index(&run.left, &index, model, &sequential, &|_| {});
+        let parallel = LinkConfig {
+            threads: 2,
+            ..sequential
+        };
+        let (blocked_parallel, _) = link_with_index(&run.left, &index, model, &parallel, &|_| {});
+        assert_eq!(blocked, blocked_parallel, "parallel = sequential");
+        // Blocking only drops pairs: every blocked link is the oracle's link, scored alike.
+        let by_pair: std::collections::HashMap<(usize, usize), &Link> =
+            oracle.iter().map(|l| ((l.left, l.right), l)).collect();
+        for l in &blocked {
+            assert_eq!(by_pair.get(&(l.left, l.right)), Some(&l), "{l:?}");
+        }
+        // An index built incrementally with removals gives the same links as a fresh one.
+        let mut churned = crate::matcher::Index::default();
+        for r in &run.right {
+            churned.insert(r);
+        }
+        for slot in 0..100 {
+            churned.remove(slot);
+        }
+        for r in &run.right[..100] {
+            churned.insert(r);
+        }
+        churned.compact();
+        let (churned_links, _) = link_with_index(&run.left, &churned, model, &sequential, &|_| {});
+        assert_eq!(churned_links.len(), blocked.len());
     }
 
     #[test]

@@ -212,7 +212,9 @@ impl ComparisonVector {
     pub fn sibling_pattern(&self) -> bool {
         let surname = matches!(self.level(Field::Surname), Some(l) if l <= level::NAME_ALT || l == level::SURNAME_CLOSE);
         let dob = matches!(self.level(Field::Dob), Some(l) if l <= level::DOB_ONE_OFF);
-        let forename = matches!(self.level(Field::Forename), Some(l) if l > level::FORENAME_CLOSE);
+        // A similar spelling (a typo) is not a different forename: only weak or no similarity.
+        let forename =
+            matches!(self.level(Field::Forename), Some(l) if l > level::FORENAME_CLOSE + 1);
         surname && dob && forename
     }
 }

@@ -67,6 +67,30 @@ pub fn scan_parallel<const W: usize>(
         .collect()
 }
 
+/// How many of `filters` reach Dice ≥ `threshold` with `query`, anonlink-style: popcounts are
+/// precomputed, so each pair costs one AND-popcount pass and an integer comparison
+/// (`2·common·D ≥ N·(pq + pf)` with `threshold = N/D` in thousandths).
+pub fn count_at_least<const W: usize>(
+    query: &[u64; W],
+    filters: &[[u64; W]],
+    popcounts: &[u32],
+    threshold: f64,
+) -> usize {
+    let pq: u32 = query.iter().map(|w| w.count_ones()).sum();
+    let t = (threshold * 1000.0).round() as u32;
+    filters
+        .iter()
+        .zip(popcounts)
+        .filter(|(f, &pf)| {
+            let mut common = 0u32;
+            for i in 0..W {
+                common += (query[i] & f[i]).count_ones();
+            }
+            2 * common * 1000 >= t * (pq + pf)
+        })
+        .count()
+}
+
 /// The obviously-correct oracle: bit by bit.
 pub fn dice_naive<const W: usize>(a: &[u64; W], b: &[u64; W]) -> f64 {
     let (mut common, mut total) = (0u32, 0u32);
@@ -130,5 +154,6 @@ mod tests {
             .collect();
         assert_eq!(sequential, oracle);
         assert!(sequential.iter().any(|(i, d)| *i == 17 && *d == 1.0));
+        assert_eq!(count_at_least(&query, &all, &popcounts, 0.3), oracle.len());
     }
 }

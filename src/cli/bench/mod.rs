@@ -1,6 +1,7 @@
 //! `pupilmatch bench <what>`: measurements that print figures, one file per subject
 //! (`hub.rs`: the HTTP service end to end; `encode.rs`: authority-side encoding;
-//! `attack.rs`: the privacy attack harness). Run them on a release build
+//! `attack.rs`: the privacy attack harness; `matcher.rs`: quality and speed of matching).
+//! Run them on a release build
 //! (`cargo run --release -- bench …`); debug builds are an order of magnitude slower.
 //! Every loop is bounded and every server is on loopback.
 
@@ -11,6 +12,7 @@ use clap::{Args, Subcommand};
 pub mod attack;
 pub mod encode;
 pub mod hub;
+pub mod matcher;
 mod population;
 
 /// Arguments of `pupilmatch bench`.
@@ -26,6 +28,8 @@ pub struct BenchArgs {
 pub enum BenchCommand {
     /// The hub over HTTP: ingest rate, national-search latency under load, restart time.
     Hub(hub::HubBenchArgs),
+    /// The matcher: quality (five-nation synthetic, FEBRL4), kernel, index, query, bulk.
+    Matcher(matcher::MatcherBenchArgs),
     /// Authority-side encoding throughput on one core and on all cores.
     Encode(encode::EncodeBenchArgs),
     /// The privacy attack harness against what the hub stores, with positive controls.
@@ -39,6 +43,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     match args.what {
         BenchCommand::Hub(args) => hub::run(args),
+        BenchCommand::Matcher(args) => matcher::run(args),
         BenchCommand::Encode(args) => encode::run(args),
         BenchCommand::Attack(args) => attack::run(args),
     }

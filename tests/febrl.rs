@@ -1,0 +1,27 @@
+//! FEBRL4, the standard public linkage benchmark, encoded and linked end to end with the
+//! shipped model (given_name, surname, date_of_birth and soc_sec_id only). The data sits beside
+//! the clone in CI (`../shared/data/febrl4`); without it the test says so and passes.
+
+use std::path::Path;
+
+use pupilmatch::evaluate::pipeline::febrl_quality;
+use pupilmatch::matcher::Model;
+
+#[test]
+fn febrl4_is_linked_with_full_precision() {
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/febrl4"
+    ));
+    if !dir.join("a.csv").exists() {
+        eprintln!("note: {} not found; FEBRL4 test skipped", dir.display());
+        return;
+    }
+    let quality = febrl_quality(dir, Model::default_model()).unwrap();
+    eprintln!("FEBRL4: {quality}");
+    // Plaintext Splink reaches 0.9973 and anonlink 0.9976 on the same fields; this matcher
+    // is calibrated for national-scale priors and currently reaches F1 ≈ 0.91 (precision 1.0,
+    // recall ≈ 0.83): the figure the closing note reports. Guard it against regressions.
+    assert!(quality.precision() >= 0.999, "{quality}");
+    assert!(quality.f1() >= 0.9, "{quality}");
+}
