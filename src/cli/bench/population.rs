@@ -1,6 +1,6 @@
-//! A seeded population of synthetic pupils for the hub benchmark: names drawn from the five
-//! nations' common forms, dates of birth over the school-age range, sex, and a valid UPN for
-//! most English and Welsh pupils. Same seed, same pupils. No real person is represented.
+//! A seeded population of synthetic pupils for the hub benchmark: names drawn from the
+//! matcher's community name pools (`synth::names`), dates of birth over the school-age range,
+//! sex, and a valid UPN for most pupils. Same seed, same pupils. No real person is represented.
 
 use chrono::{Duration, NaiveDate};
 use rand::seq::SliceRandom;
@@ -11,128 +11,19 @@ use rayon::prelude::*;
 use crate::client::SubmittedRecord;
 use crate::encode::{Encoder, PupilRecord};
 use crate::input::RawRecord;
+use crate::synth::names::{self, Pool};
 
-const FORENAMES: &[&str] = &[
-    "Oliver", "Amelia", "Noah", "Isla", "Jack", "Ava", "Leo", "Freya", "Harry", "Olivia",
-    "Muhammad", "Emily", "Charlie", "Sophie", "George", "Grace", "Alfie", "Lily", "Oscar", "Ella",
-    "Jacob", "Mia", "Thomas", "Evie", "Arthur", "Ruby", "Finlay", "Eilidh", "Callum", "Skye",
-    "Ruaridh", "Mairi", "Lewis", "Ailsa", "Angus", "Iona", "Dafydd", "Cerys", "Rhys", "Seren",
-    "Gethin", "Ffion", "Iwan", "Nia", "Osian", "Megan", "Sean", "Aoife", "Conor", "Siobhan",
-    "Cian", "Niamh", "Oisin", "Saoirse", "Darragh", "Ciara", "Padraig", "Roisin", "Eoin", "Orla",
-    "Kacper", "Zuzanna", "Jakub", "Julia", "Tomasz", "Hanna", "Mateusz", "Maja", "Ahmed", "Fatima",
-    "Yusuf", "Aisha", "Ibrahim", "Zainab", "Omar", "Maryam", "Arjun", "Priya", "Rohan", "Anika",
-    "Mihai", "Ioana", "Andrei", "Elena", "Daniel", "Hannah", "Samuel", "Chloe", "Joseph", "Lucy",
-    "William", "Jessica", "James", "Katie",
-];
-
-const SURNAMES: &[&str] = &[
-    "Smith",
-    "Jones",
-    "Williams",
-    "Taylor",
-    "Brown",
-    "Davies",
-    "Evans",
-    "Wilson",
-    "Thomas",
-    "Johnson",
-    "Roberts",
-    "Robinson",
-    "Thompson",
-    "Wright",
-    "Walker",
-    "White",
-    "Edwards",
-    "Hughes",
-    "Green",
-    "Hall",
-    "Lewis",
-    "Harris",
-    "Clarke",
-    "Patel",
-    "Jackson",
-    "Wood",
-    "Turner",
-    "Martin",
-    "Cooper",
-    "Hill",
-    "Ward",
-    "Morris",
-    "Moore",
-    "Clark",
-    "Lee",
-    "King",
-    "Baker",
-    "Harrison",
-    "Morgan",
-    "Allen",
-    "James",
-    "Scott",
-    "Phillips",
-    "Watson",
-    "Davis",
-    "Parker",
-    "Price",
-    "Bennett",
-    "Young",
-    "Griffiths",
-    "Mitchell",
-    "Kelly",
-    "Cook",
-    "Carter",
-    "Richardson",
-    "Bailey",
-    "Collins",
-    "Bell",
-    "Shaw",
-    "Murphy",
-    "Miller",
-    "Cox",
-    "MacLeod",
-    "MacDonald",
-    "Campbell",
-    "Stewart",
-    "Robertson",
-    "Murray",
-    "Paterson",
-    "Fraser",
-    "McKenzie",
-    "Ross",
-    "Reid",
-    "Henderson",
-    "Ferguson",
-    "Gruffudd",
-    "ap Rhys",
-    "Llewellyn",
-    "Pritchard",
-    "Vaughan",
-    "O'Brien",
-    "Ni Bhraonain",
-    "Byrne",
-    "Ryan",
-    "O'Sullivan",
-    "Walsh",
-    "O'Connor",
-    "McCarthy",
-    "Doyle",
-    "Gallagher",
-    "Quinlivan",
-    "Fitzgerald",
-    "Kowalczyk",
-    "Wisniewski",
-    "Nowak",
-    "Wojcik",
-    "Kaminski",
-    "Khan",
-    "Ali",
-    "Hussain",
-    "Ahmed",
-    "Begum",
-    "Singh",
-    "Shah",
-    "Popescu",
-    "Ionescu",
-    "Smith-Jones",
+/// The communities the bench's pupils come from (the matcher's synthetic name pools).
+const POOLS: &[Pool] = &[
+    names::ENGLISH,
+    names::WELSH,
+    names::SCOTTISH,
+    names::IRISH,
+    names::IRISH_LANGUAGE,
+    names::POLISH,
+    names::ROMANIAN,
+    names::PAKISTANI,
+    names::ARABIC,
 ];
 
 /// The UPN check letters (protocol.md §1.3).
@@ -145,15 +36,29 @@ pub fn pupils(seed: u64, n: usize, prefix: &str) -> Vec<RawRecord> {
     (0..n)
         .map(|i| {
             let dob = earliest + Duration::days(rng.gen_range(0..13 * 365));
-            let forename = FORENAMES.choose(&mut rng).expect("forenames");
-            let surname = SURNAMES.choose(&mut rng).expect("surnames");
+            let pool = POOLS.choose(&mut rng).expect("pools");
+            let female = rng.gen_bool(0.5);
+            let forenames = if female { pool.girls } else { pool.boys };
+            let forename = forenames.choose(&mut rng).expect("forenames");
+            // Gendered surnames are written `male|female`.
+            let surname = pool.surnames.choose(&mut rng).expect("surnames");
+            let surname = match surname.split_once('|') {
+                Some((male, female_form)) => {
+                    if female {
+                        female_form
+                    } else {
+                        male
+                    }
+                }
+                None => surname,
+            };
             let upn = rng.gen_bool(0.6).then(|| upn(&mut rng));
             RawRecord {
                 record_id: Some(format!("{prefix}-{i}")),
                 forename: Some((*forename).into()),
                 surname: Some((*surname).into()),
                 dob: Some(dob.format("%Y-%m-%d").to_string()),
-                sex: Some(if rng.gen_bool(0.5) { "F" } else { "M" }.into()),
+                sex: Some(if female { "F" } else { "M" }.into()),
                 upn,
                 ..RawRecord::default()
             }
