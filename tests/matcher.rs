@@ -35,9 +35,14 @@ fn prepare(raw: &RawRecord) -> Prepared {
 
 /// The probability that two records are the same child, for a query against a national roll.
 fn probability(a: &RawRecord, b: &RawRecord) -> (f64, String) {
+    probability_in(a, b, 1_000_000)
+}
+
+/// The probability for a query against `population` records.
+fn probability_in(a: &RawRecord, b: &RawRecord, population: usize) -> (f64, String) {
     let model = Model::default_model();
     let v = compare(&prepare(a).view(), &prepare(b).view());
-    let context = ScoreContext::for_population(model, 1_000_000);
+    let context = ScoreContext::for_population(model, population);
     let e = model.explain(&v, &context);
     (e.probability, e.summary)
 }
@@ -98,9 +103,15 @@ fn seeds() -> Vec<Seed> {
             same_child: true,
         },
         Seed {
-            what: "a typo in the surname",
+            what: "a typo in the surname (c for k)",
             a: pupil("a", "Katarzyna", "Kowalska", "2010-04-21", "F"),
-            b: pupil("b", "Katarzyna", "Kowalsak", "2010-04-21", "F"),
+            b: pupil("b", "Katarzyna", "Kowalsca", "2010-04-21", "F"),
+            same_child: true,
+        },
+        Seed {
+            what: "a typo in the forename",
+            a: pupil("a", "Siobhan", "Gallagher", "2012-02-29", "F"),
+            b: pupil("b", "Siobahn", "Gallagher", "2012-02-29", "F"),
             same_child: true,
         },
         Seed {
@@ -191,4 +202,21 @@ fn an_explanation_names_every_field_and_sums_to_the_weight() {
         .as_str()
         .unwrap()
         .contains("forename equivalent"));
+}
+
+/// A misspelling that changes a Soundex code (Kowalska K420, Kowalsak K422) shares no key in
+/// protocol v2 and makes the other name's field filter incomparable: only the year-salted names
+/// filter and the DOB check byte see it (protocol.md §9, "Cost of v2"). Against a regional roll
+/// that puts it in the review band, for a coordinator to look at; against the national roll it
+/// is weaker than the prior.
+#[test]
+fn a_typo_that_changes_the_soundex_code_is_offered_for_review_regionally() {
+    let floor = Model::default_model().thresholds.review_floor;
+    let a = pupil("a", "Katarzyna", "Kowalska", "2010-04-21", "F");
+    let b = pupil("b", "Katarzyna", "Kowalsak", "2010-04-21", "F");
+    let (regional, why) = probability_in(&a, &b, 100_000);
+    assert!(regional >= floor, "p = {regional:.4} ({why})");
+    assert!(why.contains("check_names_close"), "{why}");
+    let (national, why) = probability(&a, &b);
+    assert!(national < regional, "p = {national:.4} ({why})");
 }

@@ -3,6 +3,7 @@
 //! versioned protocol change (never to make a failing test pass).
 
 use chrono::NaiveDate;
+use pupilmatch::encode::encoded::filter_salt;
 use pupilmatch::encode::hub_layer::HubLayer;
 use pupilmatch::encode::keys::{hex, KeyPurpose, KeySchedule};
 use pupilmatch::encode::record::{dob_salt, PupilRecord};
@@ -92,6 +93,14 @@ fn compute() -> Value {
                     "sex": raw.sex, "upn": raw.upn, "scn": raw.scn, "ppsn": raw.ppsn,
                 },
                 "dob_salt": dob_salt(record.dob.unwrap()),
+                "forename_filter_salt": filter_salt(
+                    &dob_salt(record.dob.unwrap()),
+                    &record.surname.as_ref().unwrap().soundex(),
+                ),
+                "surname_filter_salt": filter_salt(
+                    &dob_salt(record.dob.unwrap()),
+                    &record.forename.as_ref().unwrap().soundex(),
+                ),
                 "forename_forms": forename_forms(&record),
                 "surname_forms": surname_forms(&record),
                 "encoded": encoded,
@@ -100,6 +109,7 @@ fn compute() -> Value {
         })
         .collect();
     json!({
+        "protocol": pupilmatch::encode::encoded::PROTOCOL_VERSION,
         "agreement_id": "example-agreement",
         "epoch": 1,
         "agreement_secret_hex": hex(&secret_bytes()),

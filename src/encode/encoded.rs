@@ -19,7 +19,7 @@ use crate::encode::record::{dob_salt, PupilRecord};
 use crate::encode::tokens::{flags, KeyFamily, MatchKey, TokenKeys, TOKEN_BYTES};
 
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// An identifier token: `HMAC-SHA256(K_id_scheme, canonical)[..16]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,14 +181,25 @@ impl Encoder {
         let year = record.dob.map(|d| format!("{:04}", d.year()));
         let forename = record.forename.as_ref().map(|f| f.full.as_str());
         let surname = record.surname.as_ref().map(|s| s.full.as_str());
-        let field_bf =
-            |key: &DerivedKey, name: Option<&str>| Some(encode_name(key, salt.as_deref()?, name?));
+        // Each field filter is salted by the DOB salt *and the other name's Soundex code*
+        // (protocol.md §5.2): a filter of one name under the DOB salt alone is shared by every
+        // child with that name born on those dates, ~36 children for the commonest forename
+        // nationally, and frequency alignment recovers the name.
+        let forename_soundex = record.forename.as_ref().map(|f| f.soundex());
+        let surname_soundex = record.surname.as_ref().map(|s| s.soundex());
+        let field_bf = |key: &DerivedKey, name: Option<&str>, other: Option<&String>| {
+            Some(encode_name(
+                key,
+                &filter_salt(salt.as_deref()?, other?),
+                name?,
+            ))
+        };
         EncodedRecord {
             record_ref: self.local.record_ref(&record.record_id),
             keys: self.tokens.match_keys(record),
             ids,
-            forename_bf: field_bf(&self.forename_bloom, forename),
-            surname_bf: field_bf(&self.surname_bloom, surname),
+            forename_bf: field_bf(&self.forename_bloom, forename, surname_soundex.as_ref()),
+            surname_bf: field_bf(&self.surname_bloom, surname, forename_soundex.as_ref()),
             names_bf: match (&year, forename, surname) {
                 (Some(_), None, None) | (None, _, _) => None,
                 (Some(year), f, s) => Some(encode_names(
@@ -210,6 +221,18 @@ impl Encoder {
             },
         }
     }
+}
+
+/// The salt of a field filter (protocol.md §5.2): the DOB salt, 0x1F, and the Soundex code of
+/// the *other* name (the surname's for the forename filter, the forename's for the surname
+/// filter).
+///
+/// ```
+/// use pupilmatch::encode::encoded::filter_salt;
+/// assert_eq!(filter_salt("2014-03-07", "B650"), "2014-03-07\u{1f}B650");
+/// ```
+pub fn filter_salt(dob_salt: &str, other_name_soundex: &str) -> String {
+    format!("{dob_salt}\u{1f}{other_name_soundex}")
 }
 
 // ---- Wire forms (protocol.md §6.2) ----
@@ -369,6 +392,43 @@ mod tests {
         PupilRecord::from_raw(&raw, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
             .unwrap()
             .record
+    }
+
+    fn with_names(forename: &str, surname: &str) -> PupilRecord {
+        let raw = RawRecord {
+            record_id: Some("x".into()),
+            forename: Some(forename.into()),
+            surname: Some(surname.into()),
+            dob: Some("2013-09-04".into()),
+            ..RawRecord::default()
+        };
+        PupilRecord::from_raw(&raw, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
+            .unwrap()
+            .record
+    }
+
+    #[test]
+    fn a_field_filter_is_salted_by_the_other_names_soundex_code() {
+        let e = encoder();
+        let oliver_smith = e.encode(&with_names("Oliver", "Smith"));
+        // Smyth sounds like Smith (S530): the forename filters are identical.
+        let oliver_smyth = e.encode(&with_names("Oliver", "Smyth"));
+        assert_eq!(oliver_smith.forename_bf, oliver_smyth.forename_bf);
+        // Kowalski does not: the same forename and date give an unrelated filter, so no
+        // column groups every Oliver born on a date.
+        let oliver_kowalski = e.encode(&with_names("Oliver", "Kowalski"));
+        let dice = oliver_smith
+            .forename_bf
+            .unwrap()
+            .dice(&oliver_kowalski.forename_bf.unwrap());
+        assert!(dice < 0.5, "{dice}");
+        // A misspelt forename that keeps the surname's code stays comparable.
+        let olivr_smith = e.encode(&with_names("Olivr", "Smith"));
+        let typo = oliver_smith
+            .forename_bf
+            .unwrap()
+            .dice(&olivr_smith.forename_bf.unwrap());
+        assert!(typo > 0.7, "{typo}");
     }
 
     #[test]

@@ -216,6 +216,12 @@ impl Forename {
     pub fn first(&self) -> &str {
         &self.words[0]
     }
+
+    /// The Soundex code of [`Forename::first`] (protocol.md §4.3): the `phonetic-dob` key's
+    /// forename field and the surname filter's cross salt.
+    pub fn soundex(&self) -> String {
+        crate::encode::phonetic::soundex(self.first())
+    }
 }
 
 /// Surname particles never used on their own as a surname variant (protocol.md §3.3).
@@ -323,6 +329,13 @@ impl Surname {
             parts,
             dropped_non_latin: folded.dropped_non_latin,
         })
+    }
+
+    /// The Soundex code of the core, or of the whole surname when it has no prefix
+    /// (protocol.md §4.3): the `phonetic-dob` key's surname field and the forename filter's
+    /// cross salt.
+    pub fn soundex(&self) -> String {
+        crate::encode::phonetic::soundex(self.core.as_deref().unwrap_or(&self.full))
     }
 
     /// Every form under which this surname may appear elsewhere: the whole, the core without

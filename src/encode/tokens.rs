@@ -1,10 +1,13 @@
 //! Composite match keys (protocol.md §4): keyed HMAC tokens over combinations of name forms and
 //! date of birth, used by the hub to generate candidates and as evidence of which fields agree.
 //!
-//! **Every token mixes at least a name and a date of birth** (or a name and two of the three
-//! date components): there is deliberately no token of a forename, surname, date of birth or sex
-//! alone, because frequency analysis of such a column re-identifies common values at national
-//! scale without any key (pprl notes §2.1). Identifier tokens are the exception: UPN, SCN, PPSN
+//! **Every token mixes both names (or their Soundex codes) with a date of birth** (or two of
+//! its three components). There is deliberately no token of a forename, surname, date of birth
+//! or sex alone, because frequency analysis of such a column re-identifies common values at
+//! national scale without any key (pprl notes §2.1), and since protocol v2 no token of *one*
+//! name with a date either: ~2,250 children share a date of birth nationally, so a
+//! forename-and-date token of a common forename is shared by ~20 children and frequency
+//! alignment recovers it (protocol.md §9). Identifier tokens are the exception: UPN, SCN, PPSN
 //! and NI pupil ids are near-unique, so a token of one alone leaks nothing by frequency.
 
 use chrono::{Datelike, NaiveDate};
@@ -15,13 +18,14 @@ use sha2::Sha256;
 use crate::encode::keys::{KeyPurpose, KeySchedule};
 use crate::encode::names::forename_groups;
 use crate::encode::normalise::dedup_keep_order;
-use crate::encode::phonetic::soundex;
 use crate::encode::record::PupilRecord;
 
 /// Token length in bytes (a truncated HMAC-SHA256).
 pub const TOKEN_BYTES: usize = 16;
 
-/// A family of composite match keys; each has its own derived key.
+/// A family of composite match keys; each has its own derived key. Codes 3, 4 and 5 were the
+/// single-name families of protocol v1 (`surname-dob`, `forename-dob`, `initials-dob`), retired
+/// in v2 and never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyFamily {
@@ -29,12 +33,6 @@ pub enum KeyFamily {
     NameDob = 1,
     /// Nickname/cognate group of a forename form + surname form + DOB.
     GroupDob = 2,
-    /// Surname form + DOB: survives a forename change or an unknown nickname.
-    SurnameDob = 3,
-    /// Forename form + DOB: survives a surname change not recorded as former surname.
-    ForenameDob = 4,
-    /// First two letters of forename and surname + DOB (Weber et al. 2012).
-    InitialsDob = 5,
     /// Soundex of forename and surname core + DOB.
     PhoneticDob = 6,
     /// Full names + year and month of birth: survives an error in the day.
@@ -47,12 +45,9 @@ pub enum KeyFamily {
 
 impl KeyFamily {
     /// Every family, in code order.
-    pub const ALL: [KeyFamily; 9] = [
+    pub const ALL: [KeyFamily; 6] = [
         KeyFamily::NameDob,
         KeyFamily::GroupDob,
-        KeyFamily::SurnameDob,
-        KeyFamily::ForenameDob,
-        KeyFamily::InitialsDob,
         KeyFamily::PhoneticDob,
         KeyFamily::NameYearMonth,
         KeyFamily::NameYearDay,
@@ -74,9 +69,6 @@ impl KeyFamily {
         match self {
             KeyFamily::NameDob => "name-dob",
             KeyFamily::GroupDob => "group-dob",
-            KeyFamily::SurnameDob => "surname-dob",
-            KeyFamily::ForenameDob => "forename-dob",
-            KeyFamily::InitialsDob => "initials-dob",
             KeyFamily::PhoneticDob => "phonetic-dob",
             KeyFamily::NameYearMonth => "name-ym",
             KeyFamily::NameYearDay => "name-yd",
@@ -199,32 +191,30 @@ fn dedup_forms(forms: Vec<(String, u8)>) -> Vec<(String, u8)> {
         .collect()
 }
 
-/// The first two letters of a folded name (or the whole name if shorter).
-fn initials(name: &str) -> &str {
-    &name[..name.len().min(2)]
-}
-
 /// Derived keys for every token family, each also as a prepared HMAC state (the inner and
 /// outer pads already hashed), so a token costs two SHA-256 compressions instead of four.
 pub struct TokenKeys {
-    prepared: Vec<Hmac<Sha256>>,
+    /// Indexed by wire code (codes without a family hold `None`).
+    prepared: Vec<Option<Hmac<Sha256>>>,
 }
 
 impl TokenKeys {
     /// Derives the key of every family.
     pub fn derive(schedule: &KeySchedule) -> Self {
         TokenKeys {
-            // Indexed by family code − 1 (codes are 1..=9 in `KeyFamily::ALL` order).
-            prepared: KeyFamily::ALL
-                .into_iter()
-                .map(|f| schedule.key(KeyPurpose::Token(f)).hmac())
+            prepared: (0..=KeyFamily::ALL.iter().map(|f| f.code()).max().unwrap_or(0))
+                .map(|code| {
+                    KeyFamily::from_code(code).map(|f| schedule.key(KeyPurpose::Token(f)).hmac())
+                })
                 .collect(),
         }
     }
 
     /// One token: `HMAC-SHA256(K_family, f1 ‖ 0x1F ‖ f2 ‖ … )[..16]`.
     pub fn token(&self, family: KeyFamily, fields: &[&str]) -> [u8; TOKEN_BYTES] {
-        let mut mac = self.prepared[usize::from(family.code()) - 1].clone();
+        let mut mac = self.prepared[usize::from(family.code())]
+            .clone()
+            .expect("every family has a key");
         for (i, field) in fields.iter().enumerate() {
             if i > 0 {
                 mac.update(&[FIELD_SEPARATOR]);
@@ -274,10 +264,6 @@ impl TokenKeys {
                         &[forename, surname, dob],
                     );
                 }
-                push(KeyFamily::ForenameDob, dob_flag | f_flag, &[forename, dob]);
-            }
-            for (surname, s_flag) in &surnames {
-                push(KeyFamily::SurnameDob, dob_flag | s_flag, &[surname, dob]);
             }
             for (group, f_flag) in &groups {
                 for (surname, s_flag) in &surnames {
@@ -296,18 +282,11 @@ impl TokenKeys {
                 dob_flag | flags::NAMES_SWAPPED,
                 &[&surname.full, &forename.full, dob],
             );
-            for (surname_form, s_flag) in &surnames {
-                push(
-                    KeyFamily::InitialsDob,
-                    dob_flag | s_flag,
-                    &[initials(&forename.full), initials(surname_form), dob],
-                );
-            }
-            let surname_core = surname.core.as_deref().unwrap_or(&surname.full);
+            let (forename_code, surname_code) = (forename.soundex(), surname.soundex());
             push(
                 KeyFamily::PhoneticDob,
                 *dob_flag,
-                &[&soundex(forename.first()), &soundex(surname_core), dob],
+                &[&forename_code, &surname_code, dob],
             );
         }
 
@@ -439,7 +418,7 @@ mod tests {
         let a = record("William", "Murphy", "2012-11-30");
         let b = record("Liam", "Murphy", "2012-11-30");
         assert!(agree_on(&a, &b, KeyFamily::GroupDob));
-        assert!(!agree_on(&a, &b, KeyFamily::ForenameDob));
+        assert!(!agree_on(&a, &b, KeyFamily::NameDob));
     }
 
     #[test]
@@ -481,14 +460,23 @@ mod tests {
     }
 
     #[test]
-    fn different_children_with_one_name_in_common_share_no_full_name_key() {
+    fn twins_with_different_forenames_share_no_key() {
         let twin_a = record("Jack", "Wilson", "2014-03-07");
         let twin_b = record("Oscar", "Wilson", "2014-03-07");
-        let s = shared(&twin_a, &twin_b);
-        assert!(
-            s.iter().all(|(f, _, _)| *f == KeyFamily::SurnameDob),
-            "{s:?}"
-        );
+        assert_eq!(shared(&twin_a, &twin_b), []);
+    }
+
+    #[test]
+    fn no_key_encodes_one_name_with_a_date() {
+        // Protocol v2 (protocol.md §9): records sharing only a forename, or only a surname,
+        // and the date share no token.
+        let a = record("Oliver", "Smith", "2014-03-07");
+        assert_eq!(shared(&a, &record("Oliver", "Kowalski", "2014-03-07")), []);
+        assert_eq!(shared(&a, &record("Amira", "Smith", "2014-03-07")), []);
+        assert!(KeyFamily::ALL
+            .iter()
+            .all(|f| ![3, 4, 5].contains(&f.code())));
+        assert_eq!(KeyFamily::from_code(4), None);
     }
 
     #[test]

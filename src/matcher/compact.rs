@@ -255,7 +255,7 @@ mod tests {
             token,
         });
         let c = Token::of_key(&MatchKey {
-            family: KeyFamily::SurnameDob,
+            family: KeyFamily::PhoneticDob,
             flags: 0,
             token,
         });

@@ -4,14 +4,18 @@
 //! There is no date of birth, name or sex on the wire, so each field's level is inferred:
 //! - **shared match keys** say exactly which name forms and which date variant agree (a shared
 //!   `name-dob` key with `DOB_SWAPPED` on one side is a transposed date; a shared `name-ym` key
-//!   without any exact-date key is a date one component off; `FORENAME_ALT` / `SURNAME_ALT`
+//!   without any exact-date key is a date one component off, scored once as a DOB level and
+//!   not again as name agreement; `FORENAME_ALT` / `SURNAME_ALT`
 //!   flags are agreement through a middle, preferred, former or part name; a `group-dob` key
 //!   is a nickname, cognate or transliteration; `NAMES_SWAPPED` is forename and surname
 //!   exchanged);
-//! - the **field filters** are salted by the DOB salt, so their Dice is meaningful only when
-//!   the salts agree: an exact or transposed date, or equal DOB check bytes (a 1-in-256 hint);
-//! - the **names filter** is salted by year of birth only, so when the dates differ a high
-//!   Dice says "same year, similar names";
+//! - the **field filters** are salted by the DOB salt and the other name's Soundex code, so
+//!   their Dice is meaningful only when the DOB salts agree (an exact or transposed date, or
+//!   equal DOB check bytes, a 1-in-256 hint) and the other name sounds alike; bit-identical
+//!   filters count as the same name;
+//! - the **names filter** is salted by year of birth only: when no name key is shared, a high
+//!   Dice says "same year, similar names" (with or without the DOB check byte agreeing), one
+//!   joint DOB level, the name fields then not scored again;
 //! - the **sex check** is salted by the DOB salt, so it is comparable when the salts agree.
 
 use serde::{Deserialize, Serialize};
@@ -75,8 +79,16 @@ impl Field {
                     "one of day, month or year differs (names identical)",
                 ),
                 (
+                    "check_names_close",
+                    "no shared name key; the date-of-birth check byte agrees and the names are near-identical (same year)",
+                ),
+                (
                     "year_names_close",
                     "different day/month, same year of birth and near-identical names",
+                ),
+                (
+                    "check_names_similar",
+                    "no shared name key; the date-of-birth check byte agrees and the names are similar (same year)",
                 ),
                 (
                     "year_names_similar",
@@ -141,14 +153,18 @@ pub mod level {
     pub const DOB_TRANSPOSED: u8 = 1;
     /// DOB one component off.
     pub const DOB_ONE_OFF: u8 = 2;
+    /// Check byte agrees, names near-identical (same year).
+    pub const DOB_CHECK_CLOSE: u8 = 3;
     /// Same year, names near-identical.
-    pub const DOB_YEAR_CLOSE: u8 = 3;
+    pub const DOB_YEAR_CLOSE: u8 = 4;
+    /// Check byte agrees, names similar (same year).
+    pub const DOB_CHECK_SIMILAR: u8 = 5;
     /// Same year, names similar.
-    pub const DOB_YEAR_SIMILAR: u8 = 4;
+    pub const DOB_YEAR_SIMILAR: u8 = 6;
     /// Only the check byte agrees.
-    pub const DOB_CHECK: u8 = 5;
+    pub const DOB_CHECK: u8 = 7;
     /// DOB disagrees.
-    pub const DOB_DISAGREE: u8 = 6;
+    pub const DOB_DISAGREE: u8 = 8;
     /// Name exact (both name fields).
     pub const NAME_EXACT: u8 = 0;
     /// Name agrees through an alternative form.
@@ -175,6 +191,10 @@ pub mod level {
 
 /// Dice bands of the name filters: close, similar, weak.
 pub const NAME_DICE_BANDS: [f64; 3] = [0.85, 0.65, 0.45];
+/// A field-filter Dice at which the two names are taken to be the same: bit-identical filters
+/// under the same salt. Since protocol v2 has no single-name key, this is how "surname exact,
+/// forename misspelt" is seen.
+pub const IDENTICAL_FILTERS: f64 = 1.0;
 /// Names-filter Dice for "same year, near-identical names" and "similar names".
 pub const YEAR_NAMES_BANDS: [f64; 2] = [0.8, 0.6];
 
@@ -278,18 +298,11 @@ impl Shared {
                 self.surname(any);
                 self.dob(x);
             }
-            KeyFamily::SurnameDob => {
-                self.surname(any);
-                self.dob(x);
-            }
-            KeyFamily::ForenameDob => {
-                self.forename(any);
-                self.dob(x);
-            }
-            KeyFamily::InitialsDob | KeyFamily::PhoneticDob => self.dob(x),
+            KeyFamily::PhoneticDob => self.dob(x),
+            // Identical names with one date component off: one joint observation, scored
+            // once as the DOB level `one_off` (whose u already includes the names agreeing),
+            // never again as forename and surname agreement.
             KeyFamily::NameYearMonth | KeyFamily::NameYearDay | KeyFamily::NameMonthDay => {
-                self.forename_exact = true;
-                self.surname_exact = true;
                 self.dob_one_off = true;
             }
         }
@@ -357,28 +370,51 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
 
     let check_agrees = both(HAS_DOB) && ca.dob_check == cb.dob_check;
     let salts_agree = shared.dob_exact || shared.dob_transposed || check_agrees;
+    let key_evidence = shared.dob_exact || shared.dob_transposed || shared.dob_one_off;
 
+    // Without a shared name key, the year-salted names filter is the only evidence that
+    // survives a misspelling which changes a Soundex code (and with it the other name's field
+    // filter salt) or a wrong day or month. It is a joint observation of names and date, scored
+    // once as a DOB level; the name fields are then not scored again.
     let mut names_dice = None;
+    let names_band = if !key_evidence && both(HAS_NAMES) {
+        let d = dice(&ca.names, &cb.names);
+        names_dice = Some(d as f32);
+        Some(band(d, &YEAR_NAMES_BANDS))
+    } else {
+        None
+    };
+    let joint = matches!(names_band, Some(b) if b < YEAR_NAMES_BANDS.len());
     let dob = if shared.dob_exact {
         Some(level::DOB_EXACT)
     } else if shared.dob_transposed {
         Some(level::DOB_TRANSPOSED)
     } else if shared.dob_one_off {
         Some(level::DOB_ONE_OFF)
+    } else if let (true, Some(b)) = (joint, names_band) {
+        Some(match (b, check_agrees) {
+            (0, true) => level::DOB_CHECK_CLOSE,
+            (0, false) => level::DOB_YEAR_CLOSE,
+            (_, true) => level::DOB_CHECK_SIMILAR,
+            (_, false) => level::DOB_YEAR_SIMILAR,
+        })
     } else if check_agrees {
         Some(level::DOB_CHECK)
-    } else if both(HAS_NAMES) {
-        let d = dice(&ca.names, &cb.names);
-        names_dice = Some(d as f32);
-        Some(match band(d, &YEAR_NAMES_BANDS) {
-            0 => level::DOB_YEAR_CLOSE,
-            1 => level::DOB_YEAR_SIMILAR,
-            _ => level::DOB_DISAGREE,
-        })
     } else if both(HAS_DOB) {
         Some(level::DOB_DISAGREE)
     } else {
         None
+    };
+    // A field filter is salted by the other name's Soundex code too (protocol.md §5.2): when
+    // that code differs, the Dice is that of unrelated filters and reads as a disagreement,
+    // which the model's `m` for "disagree" absorbs (a misspelling that changes a code).
+    let filters_usable = salts_agree && !joint && !shared.dob_one_off;
+    let filter_level = |d: f64, close: u8| -> u8 {
+        if d >= IDENTICAL_FILTERS {
+            level::NAME_EXACT
+        } else {
+            close + band(d, &NAME_DICE_BANDS) as u8
+        }
     };
 
     let mut forename_dice = None;
@@ -390,10 +426,10 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         Some(level::FORENAME_EQUIVALENT)
     } else if shared.swapped {
         Some(level::FORENAME_SWAPPED)
-    } else if salts_agree && both(HAS_FORENAME) {
+    } else if filters_usable && both(HAS_FORENAME) {
         let d = dice(&ca.forename, &cb.forename);
         forename_dice = Some(d as f32);
-        Some(level::FORENAME_CLOSE + band(d, &NAME_DICE_BANDS) as u8)
+        Some(filter_level(d, level::FORENAME_CLOSE))
     } else {
         None
     };
@@ -405,10 +441,10 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         Some(level::NAME_ALT)
     } else if shared.swapped {
         Some(level::SURNAME_SWAPPED)
-    } else if salts_agree && both(HAS_SURNAME) {
+    } else if filters_usable && both(HAS_SURNAME) {
         let d = dice(&ca.surname, &cb.surname);
         surname_dice = Some(d as f32);
-        Some(level::SURNAME_CLOSE + band(d, &NAME_DICE_BANDS) as u8)
+        Some(filter_level(d, level::SURNAME_CLOSE))
     } else {
         None
     };

@@ -3,11 +3,10 @@
 //! no key (several errors at once).
 //!
 //! Candidate generation is linear in the data: a query looks up each of its ~20 tokens and
-//! each LSH band, and only records sharing one of them are compared. Which tokens are
-//! *posted* is chosen to bound memory without losing pairs: `group-dob` keys are never the
-//! only shared token (the same surname form and date give a `surname-dob` key), and
-//! `name-dob` keys through alternative forms are implied by `surname-dob` too; `name-dob` keys
-//! of the legal names are kept for swapped names. LSH bands whose posting list grows beyond
+//! each LSH band, and only records sharing one of them are compared. Every token is posted:
+//! since protocol v2 has no single-name key, a `group-dob` key (a nickname) or an
+//! alternative-form `name-dob` key (a former or part surname) may be the only one a true pair
+//! shares. LSH bands whose posting list grows beyond
 //! `max_lsh_posting` (very common name shapes) are skipped at query time, as P-Sig does.
 //!
 //! Postings are a sorted base array plus a hash-map delta for recent inserts; removals mark
@@ -18,7 +17,6 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::encode::tokens::{flags, KeyFamily};
 use crate::matcher::compact::{splitmix, CompactRecord, Prepared, RecordView, Token, HAS_NAMES};
 
 /// A record's position in the index.
@@ -200,16 +198,6 @@ impl Postings {
     }
 }
 
-/// Whether a token is posted (see the module documentation).
-fn posted(token: Token) -> bool {
-    match token.family() {
-        None => true,
-        Some(KeyFamily::GroupDob) => false,
-        Some(KeyFamily::NameDob) => token.flags() & (flags::FORENAME_ALT | flags::SURNAME_ALT) == 0,
-        Some(_) => true,
-    }
-}
-
 /// The in-memory index.
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -303,7 +291,7 @@ impl Index {
         self.spans[slot as usize] = (offset, record.tokens.len() as u32);
         self.dead[slot as usize] = false;
         self.live += 1;
-        for t in record.tokens.iter().filter(|t| posted(**t)) {
+        for t in record.tokens.iter() {
             self.postings.add(t.fingerprint, slot);
         }
         let mut bands = Vec::with_capacity(self.config.lsh_bands);

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::matcher::compact::Prepared;
-use crate::matcher::compare::{compare, ComparisonVector, Field};
+use crate::matcher::compare::{compare, level, ComparisonVector, Field};
 use crate::matcher::index::{Index, Slot};
 use crate::matcher::model::{FieldModel, LevelModel, Model, ModelError, TrainingInfo};
 use crate::matcher::resolve::Thresholds;
@@ -84,7 +84,39 @@ pub fn u_of_vectors(vectors: impl Iterator<Item = ComparisonVector>) -> [Vec<f64
     for v in vectors {
         *patterns.entry(v.levels).or_default() += 1.0;
     }
-    counts_per_level(&patterns).map(|c| smoothed(&c, 0.5))
+    let mut u = counts_per_level(&patterns).map(|c| smoothed(&c, 0.5));
+    factor_check_byte(&mut u[Field::Dob as usize]);
+    u
+}
+
+/// Splits the joint "names close / similar (same year)" DOB probabilities by the check byte's
+/// overall agreement rate instead of counting each combination directly.
+///
+/// For non-matches the check byte is independent of the names, and "check agrees *and* names
+/// close" is so rare among random pairs (~1 in 10⁸) that a direct count is nearly always zero
+/// and the level's `u` would be set by the pseudo-count, understating the evidence of a
+/// misspelling that changes a Soundex code by several bits.
+fn factor_check_byte(dob: &mut [f64]) {
+    // Observed rates of the check byte agreeing (the pseudo-counts of the two rare joint levels
+    // are negligible beside the plain "check agrees" level).
+    let snapshot = dob.to_vec();
+    let n = |l: u8| snapshot[usize::from(l)];
+    let with_check = n(level::DOB_CHECK_CLOSE) + n(level::DOB_CHECK_SIMILAR) + n(level::DOB_CHECK);
+    let without_check =
+        n(level::DOB_YEAR_CLOSE) + n(level::DOB_YEAR_SIMILAR) + n(level::DOB_DISAGREE);
+    let total = with_check + without_check;
+    if total == 0.0 {
+        return;
+    }
+    let p_check = with_check / total;
+    for (check, year) in [
+        (level::DOB_CHECK_CLOSE, level::DOB_YEAR_CLOSE),
+        (level::DOB_CHECK_SIMILAR, level::DOB_YEAR_SIMILAR),
+    ] {
+        let both = n(check) + n(year);
+        dob[usize::from(check)] = both * p_check;
+        dob[usize::from(year)] = both * (1.0 - p_check);
+    }
 }
 
 /// The outcome of EM.

@@ -48,16 +48,16 @@ pub fn run(args: AttackBenchArgs) -> anyhow::Result<ExitCode> {
         let started = Instant::now();
         let report = AttackReport::run(config);
         println!("{report}");
-        let failures = report.v1_failures();
+        let failures = report.failures();
         if failures.is_empty() {
             println!(
-                "every protocol v1 column stays within {:.1}% above chance",
+                "every protocol v2 column stays within {:.1}% above chance",
                 100.0 * MAX_REIDENTIFICATION
             );
         } else {
             let names: Vec<&str> = failures.iter().map(|r| r.column.as_str()).collect();
             println!(
-                "protocol v1 columns above {:.1}%: {}",
+                "protocol v2 columns above {:.1}%: {}",
                 100.0 * MAX_REIDENTIFICATION,
                 names.join(", ")
             );

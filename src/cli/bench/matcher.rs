@@ -55,6 +55,10 @@ pub struct MatcherBenchArgs {
     /// Skip the speed figures.
     #[arg(long)]
     pub skip_speed: bool,
+    /// Also print the commonest comparison patterns of false positives and of missed true
+    /// pairs (with their clerk errors): where the matcher loses.
+    #[arg(long)]
+    pub patterns: bool,
 }
 
 /// Runs `bench matcher`.
@@ -105,6 +109,68 @@ fn synthetic_quality(args: &MatcherBenchArgs, model: &Model) {
     let (links, report) = run.evaluate(&index, model, &link_config, threshold);
     println!("-- at the default threshold {threshold}:");
     print!("{}", report.table());
+    if args.patterns {
+        let truth: std::collections::HashSet<(String, String)> = run
+            .truth
+            .iter()
+            .map(|t| (t.missing_id.clone(), t.roll_id.clone()))
+            .collect();
+        let mut patterns: std::collections::BTreeMap<String, usize> = Default::default();
+        for l in &links {
+            if !truth.contains(&(
+                run.missing.ids[l.left].clone(),
+                run.roll.ids[l.right].clone(),
+            )) {
+                *patterns
+                    .entry(format!("{:?}", l.vector.levels))
+                    .or_default() += 1;
+            }
+        }
+        let mut patterns: Vec<_> = patterns.into_iter().collect();
+        patterns.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        println!(
+            "-- false-positive comparison patterns [identifier, dob, forename, surname, sex]:"
+        );
+        for (p, n) in patterns.iter().take(15) {
+            println!("{n:>6}  {p}");
+        }
+        let found: std::collections::HashSet<(usize, usize)> =
+            links.iter().map(|l| (l.left, l.right)).collect();
+        let left_of: std::collections::HashMap<&String, usize> = run
+            .missing
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id, i))
+            .collect();
+        let right_of: std::collections::HashMap<&String, usize> = run
+            .roll
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id, i))
+            .collect();
+        let mut missed: std::collections::BTreeMap<String, usize> = Default::default();
+        for t in &run.truth {
+            let (Some(&l), Some(&r)) = (left_of.get(&t.missing_id), right_of.get(&t.roll_id))
+            else {
+                continue;
+            };
+            if !found.contains(&(l, r)) {
+                let v = crate::matcher::compare::compare(&run.left[l].view(), &run.right[r].view());
+                let kinds: Vec<&str> = t.errors.iter().map(|e| e.label()).collect();
+                *missed
+                    .entry(format!("{:?} {}", v.levels, kinds.join("+")))
+                    .or_default() += 1;
+            }
+        }
+        let mut missed: Vec<_> = missed.into_iter().collect();
+        missed.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        println!("-- missed true pairs: comparison pattern and clerk errors:");
+        for (p, n) in missed.iter().take(25) {
+            println!("{n:>6}  {p}");
+        }
+    }
     let kept = one_to_one(links, |l: &Link| {
         (
             run.missing.authorities[l.left].clone(),

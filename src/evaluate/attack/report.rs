@@ -1,8 +1,10 @@
 //! Every attack against every column the hub stores, and the positive controls, as one report
 //! (`pupilmatch bench attack` prints it; `tests/attacks.rs` asserts on it).
 //!
-//! The attacker holds the hub's view — protocol v1 encodings after the hub key layer, exactly
-//! as stored — and the exact public name tables the population was drawn from, but no key.
+//! The attacker holds the hub's view — the current protocol's encodings after the hub key
+//! layer, exactly as stored — and the exact public name tables the population was drawn from,
+//! but no key. The single-name encodings protocol v1 had (and v2 retired) are attacked too, so
+//! the report shows what the change bought.
 //! Each column is attacked for the value it encodes: a forename filter for the forename, a
 //! name+date key for the name pair, and so on; learning the name behind an encoding counts as
 //! re-identifying it even when the date stays unknown.
@@ -17,9 +19,9 @@ use sha2::{Digest, Sha256};
 use super::bit_pattern::{self, BitPatternResult, Dictionary};
 use super::population::{Child, Population, PopulationConfig};
 use super::{frequency_alignment, AttackResult};
-use crate::encode::bloom::{bigrams, FILTER_BITS, NAMES_FILTER_BITS};
+use crate::encode::bloom::{bigrams, encode_name, BloomField, FILTER_BITS, NAMES_FILTER_BITS};
 use crate::encode::hub_layer::HubLayer;
-use crate::encode::keys::{KeySchedule, LocalKey};
+use crate::encode::keys::{KeyPurpose, KeySchedule, LocalKey};
 use crate::encode::phonetic::soundex;
 use crate::encode::record::dob_salt;
 use crate::encode::tokens::{KeyFamily, TokenKeys};
@@ -38,8 +40,12 @@ const PAIR_HEAD: usize = 400;
 pub enum Target {
     /// A naive encoding that must be broken (proves the harness works).
     PositiveControl,
-    /// What protocol v1 stores.
-    ProtocolV1,
+    /// What the current protocol (v2) stores: each must stay at or below
+    /// [`MAX_REIDENTIFICATION`].
+    Protocol,
+    /// A protocol v1 encoding retired in v2 because it failed the requirement, rebuilt by the
+    /// harness for comparison.
+    RetiredV1,
 }
 
 /// Which harness ran.
@@ -91,19 +97,19 @@ pub struct AttackReport {
 }
 
 impl AttackReport {
-    /// The protocol v1 column with the highest re-identification above chance.
-    pub fn worst_v1(&self) -> Option<&Row> {
+    /// The protocol column with the highest re-identification above chance.
+    pub fn worst(&self) -> Option<&Row> {
         self.rows
             .iter()
-            .filter(|r| r.target == Target::ProtocolV1)
+            .filter(|r| r.target == Target::Protocol)
             .max_by(|a, b| a.above_chance().total_cmp(&b.above_chance()))
     }
 
-    /// v1 columns re-identified above chance by more than [`MAX_REIDENTIFICATION`].
-    pub fn v1_failures(&self) -> Vec<&Row> {
+    /// Protocol columns re-identified above chance by more than [`MAX_REIDENTIFICATION`].
+    pub fn failures(&self) -> Vec<&Row> {
         self.rows
             .iter()
-            .filter(|r| r.target == Target::ProtocolV1 && r.above_chance() > MAX_REIDENTIFICATION)
+            .filter(|r| r.target == Target::Protocol && r.above_chance() > MAX_REIDENTIFICATION)
             .collect()
     }
 
@@ -119,7 +125,9 @@ impl AttackReport {
         let population = Population::generate(config);
         let world = World::new(&population);
         let mut rows = controls(&world);
-        rows.extend(protocol_v1(&world));
+        let stored = stored_view(&world);
+        rows.extend(protocol(&world, &stored));
+        rows.extend(retired_v1(&world));
         AttackReport { config, rows }
     }
 }
@@ -152,7 +160,8 @@ impl fmt::Display for AttackReport {
                 "{:<17} {:<34} {:<9} {:<7} {:>9.3}% {:>7.3}% {:>11.3}% {:>6.0}% {:>8}",
                 match row.target {
                     Target::PositiveControl => "positive control",
-                    Target::ProtocolV1 => "protocol v1",
+                    Target::Protocol => "protocol v2",
+                    Target::RetiredV1 => "retired (v1)",
                 },
                 row.column,
                 row.value,
@@ -167,10 +176,10 @@ impl fmt::Display for AttackReport {
                 row.distinct
             )?;
         }
-        match self.worst_v1() {
+        match self.worst() {
             Some(worst) => writeln!(
                 f,
-                "worst protocol v1 column: {} ({:.3}% of records above chance; requirement ≤ {:.1}%)",
+                "worst protocol v2 column: {} ({:.3}% of records above chance; requirement ≤ {:.1}%)",
                 worst.column,
                 100.0 * worst.above_chance(),
                 100.0 * MAX_REIDENTIFICATION
@@ -260,12 +269,12 @@ fn features(name: &str, prefix: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn frequency_row<E: std::hash::Hash + Eq>(
+fn frequency_row<E: std::hash::Hash + Eq, V: std::hash::Hash + Eq>(
     target: Target,
     column: &str,
     value: &'static str,
-    encoded: &[(E, String)],
-    public: &[(String, f64)],
+    encoded: &[(E, V)],
+    public: &[(V, f64)],
     salts: u64,
 ) -> Row {
     let AttackResult {
@@ -273,12 +282,12 @@ fn frequency_row<E: std::hash::Hash + Eq>(
         top_value_precision,
         distinct_encodings,
     } = frequency_alignment(encoded, public, salts, 10);
-    let uninformative: Vec<(usize, &String)> = encoded
+    let uninformative: Vec<(usize, &V)> = encoded
         .iter()
         .enumerate()
         .map(|(i, (_, v))| (i, v))
         .collect();
-    let public_refs: Vec<(&String, f64)> = public.iter().map(|(v, p)| (v, *p)).collect();
+    let public_refs: Vec<(&V, f64)> = public.iter().map(|(v, p)| (v, *p)).collect();
     let chance = frequency_alignment(&uninformative, &public_refs, salts, 10);
     Row {
         target,
@@ -289,6 +298,33 @@ fn frequency_row<E: std::hash::Hash + Eq>(
         chance: chance.record_reidentification,
         top10: top_value_precision,
         distinct: distinct_encodings,
+    }
+}
+
+/// A `name|code` value that the attacker is scored on by its name alone: recovering the name
+/// is the breach, whatever the other name's code.
+#[derive(Debug, Clone)]
+struct NamePart(String);
+
+impl NamePart {
+    fn name(&self) -> &str {
+        self.0
+            .split_once('|')
+            .map_or(self.0.as_str(), |(name, _)| name)
+    }
+}
+
+impl PartialEq for NamePart {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for NamePart {}
+
+impl std::hash::Hash for NamePart {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name().hash(state);
     }
 }
 
@@ -364,14 +400,14 @@ fn controls(world: &World) -> Vec<Row> {
         .collect();
     let token_column: Vec<([u8; 16], String)> = forenames
         .iter()
-        .map(|(name, truth)| (keys.token(KeyFamily::ForenameDob, &[name]), truth.clone()))
+        .map(|(name, truth)| (keys.token(KeyFamily::NameDob, &[name]), truth.clone()))
         .collect();
     let surname_tokens: Vec<([u8; 16], String)> = world
         .children()
         .iter()
         .map(|c| {
             let s = world.surname(c);
-            (keys.token(KeyFamily::SurnameDob, &[&s]), s)
+            (keys.token(KeyFamily::PhoneticDob, &[&s]), s)
         })
         .collect();
     let filters: Vec<(Vec<u64>, String)> = forenames
@@ -473,7 +509,7 @@ fn year(d: NaiveDate) -> String {
     d.year().to_string()
 }
 
-const FAMILIES: [FamilyView; 9] = [
+const FAMILIES: [FamilyView; 6] = [
     FamilyView {
         family: KeyFamily::NameDob,
         column: "name-dob key",
@@ -489,33 +525,6 @@ const FAMILIES: [FamilyView; 9] = [
         value: "names",
         forename: identity,
         surname: Some(identity),
-        forename_only: false,
-        date: full_date,
-    },
-    FamilyView {
-        family: KeyFamily::SurnameDob,
-        column: "surname-dob key",
-        value: "surname",
-        forename: identity,
-        surname: None,
-        forename_only: false,
-        date: full_date,
-    },
-    FamilyView {
-        family: KeyFamily::ForenameDob,
-        column: "forename-dob key",
-        value: "forename",
-        forename: identity,
-        surname: None,
-        forename_only: true,
-        date: full_date,
-    },
-    FamilyView {
-        family: KeyFamily::InitialsDob,
-        column: "initials-dob key",
-        value: "initials",
-        forename: two_letters,
-        surname: Some(two_letters),
         forename_only: false,
         date: full_date,
     },
@@ -557,9 +566,8 @@ const FAMILIES: [FamilyView; 9] = [
     },
 ];
 
-fn protocol_v1(world: &World) -> Vec<Row> {
-    let stored = stored_view(world);
-    let v1 = Target::ProtocolV1;
+fn protocol(world: &World, stored: &[EncodedRecord]) -> Vec<Row> {
+    let v1 = Target::Protocol;
     let children = world.children();
     let mut rows = Vec::new();
     for view in &FAMILIES {
@@ -626,41 +634,75 @@ fn protocol_v1(world: &World) -> Vec<Row> {
             1,
         ));
     }
+    // A field filter is salted by the DOB salt and the other name's Soundex code: the
+    // attacker aligns (name, other name's code) pairs, whose public table is the product of
+    // the name table and the projected other table, and scores a hit on the name alone.
+    let forename_codes = project_table(&world.surnames, soundex_of);
+    let surname_codes = project_table(&world.forenames, soundex_of);
     type FieldColumn<'t> = (
         &'t str,
         &'static str,
         Vec<(Vec<u64>, String)>,
         &'t [(String, f64)],
+        Vec<(String, f64)>,
     );
     let fields: [FieldColumn; 2] = [
         (
-            "forename filter (DOB-salted)",
+            "forename filter (DOB+Soundex-salted)",
             "forename",
             stored
                 .iter()
                 .zip(children)
-                .filter_map(|(r, c)| Some((r.forename_bf?.0.to_vec(), world.forename(c))))
+                .filter_map(|(r, c)| {
+                    let code = soundex_of(&world.surname(c));
+                    Some((
+                        r.forename_bf?.0.to_vec(),
+                        format!("{}|{code}", world.forename(c)),
+                    ))
+                })
                 .collect(),
             &world.forenames,
+            pair_table(&world.forenames, &forename_codes),
         ),
         (
-            "surname filter (DOB-salted)",
+            "surname filter (DOB+Soundex-salted)",
             "surname",
             stored
                 .iter()
                 .zip(children)
-                .filter_map(|(r, c)| Some((r.surname_bf?.0.to_vec(), world.surname(c))))
+                .filter_map(|(r, c)| {
+                    let code = soundex_of(&world.forename(c));
+                    Some((
+                        r.surname_bf?.0.to_vec(),
+                        format!("{}|{code}", world.surname(c)),
+                    ))
+                })
                 .collect(),
             &world.surnames,
+            pair_table(&world.surnames, &surname_codes),
         ),
     ];
-    for (column, value, filters, table) in &fields {
-        rows.push(frequency_row(v1, column, value, filters, table, dob_salts));
+    for (column, value, filters, table, pairs) in &fields {
+        let by_name: Vec<(&Vec<u64>, NamePart)> = filters
+            .iter()
+            .map(|(f, truth)| (f, NamePart(truth.clone())))
+            .collect();
+        let public: Vec<(NamePart, f64)> = pairs
+            .iter()
+            .map(|(pair, p)| (NamePart(pair.clone()), *p))
+            .collect();
+        rows.push(frequency_row(
+            v1, column, value, &by_name, &public, dob_salts,
+        ));
+        let names_only: Vec<(Vec<u64>, String)> = filters
+            .iter()
+            .map(|(f, truth)| (f.clone(), NamePart(truth.clone()).name().to_string()))
+            .collect();
         rows.push(bit_pattern_row(
             v1,
             column,
             value,
-            filters,
+            &names_only,
             FILTER_BITS,
             &name_dictionary(table, ""),
         ));
@@ -706,6 +748,103 @@ fn protocol_v1(world: &World) -> Vec<Row> {
         &pair_dictionary,
     ));
     rows
+}
+
+/// The single-name encodings of protocol v1, rebuilt as v1 computed them (a keyed token of one
+/// name and the date; field filters salted by the DOB salt alone), to show what retiring them
+/// bought. The key is a stand-in: any keyed deterministic function gives the same groups.
+fn retired_v1(world: &World) -> Vec<Row> {
+    let schedule = KeySchedule::new(&attack_secret());
+    let tokens = TokenKeys::derive(&schedule);
+    let forename_key = schedule.key(KeyPurpose::Bloom(BloomField::Forename));
+    let surname_key = schedule.key(KeyPurpose::Bloom(BloomField::Surname));
+    let children = world.children();
+    let retired = Target::RetiredV1;
+    let two_names = |c: &Child| {
+        format!(
+            "{}|{}",
+            two_letters(&world.forename(c)),
+            two_letters(&world.surname(c))
+        )
+    };
+    // A keyed token of (value, date of birth), as v1's single-name families were.
+    let token_column = |value: &(dyn Fn(&Child) -> String + Sync)| -> Vec<([u8; 16], String)> {
+        children
+            .par_iter()
+            .map(|c| {
+                let (v, date) = (value(c), c.dob.to_string());
+                (tokens.token(KeyFamily::NameDob, &[&v, &date]), v)
+            })
+            .collect()
+    };
+    // A field filter salted by the DOB salt alone, as v1's were.
+    let filter_column = |key: &crate::encode::keys::DerivedKey,
+                         name: &(dyn Fn(&Child) -> String + Sync)|
+     -> Vec<(Vec<u64>, String)> {
+        children
+            .par_iter()
+            .map(|c| {
+                let name = name(c);
+                let filter = encode_name(key, &dob_salt(c.dob), &name);
+                (filter.0.to_vec(), name)
+            })
+            .collect()
+    };
+    let forename = |c: &Child| world.forename(c);
+    let surname = |c: &Child| world.surname(c);
+    let forename_key_column = token_column(&forename);
+    let surname_key_column = token_column(&surname);
+    let initials_column = token_column(&two_names);
+    let forename_filters = filter_column(&forename_key, &forename);
+    let surname_filters = filter_column(&surname_key, &surname);
+    let dates = world.salts(full_date);
+    let dob_salts = world.salts(dob_salt);
+    let initials = pair_table(
+        &project_table(&world.forenames, two_letters),
+        &project_table(&world.surnames, two_letters),
+    );
+    vec![
+        frequency_row(
+            retired,
+            "forename-dob key",
+            "forename",
+            &forename_key_column,
+            &world.forenames,
+            dates,
+        ),
+        frequency_row(
+            retired,
+            "surname-dob key",
+            "surname",
+            &surname_key_column,
+            &world.surnames,
+            dates,
+        ),
+        frequency_row(
+            retired,
+            "initials-dob key",
+            "initials",
+            &initials_column,
+            &initials,
+            dates,
+        ),
+        frequency_row(
+            retired,
+            "forename filter (DOB-salted)",
+            "forename",
+            &forename_filters,
+            &world.forenames,
+            dob_salts,
+        ),
+        frequency_row(
+            retired,
+            "surname filter (DOB-salted)",
+            "surname",
+            &surname_filters,
+            &world.surnames,
+            dob_salts,
+        ),
+    ]
 }
 
 #[cfg(test)]

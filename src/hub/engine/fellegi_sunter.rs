@@ -101,12 +101,12 @@ mod tests {
                     token: [token; 16],
                 },
                 MatchKey {
-                    family: KeyFamily::SurnameDob,
+                    family: KeyFamily::GroupDob,
                     flags: 0,
                     token: [token + 1; 16],
                 },
                 MatchKey {
-                    family: KeyFamily::ForenameDob,
+                    family: KeyFamily::PhoneticDob,
                     flags: 0,
                     token: [token + 2; 16],
                 },
