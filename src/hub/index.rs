@@ -8,9 +8,10 @@
 //! database at start.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use super::engine::{new_engine, MatchEngine, RecordId, Scored};
+use super::engine::{new_engine, MatchEngine, RecordId, Scope, Scored};
 use crate::encode::EncodedRecord;
 use crate::store::Role;
 
@@ -45,17 +46,20 @@ pub struct IndexMatch {
 
 type Partition = (String, u32);
 
+/// Row ids are sequential: hashed with splitmix, not SipHash.
+type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<crate::matcher::index::IdentityHasher>>;
+
 #[derive(Default)]
 struct Shard {
     engine: Option<Box<dyn MatchEngine>>,
-    meta: HashMap<RecordId, RecordMeta>,
+    meta: IdMap<RecordMeta>,
 }
 
 /// Every indexed record, partitioned by agreement and epoch.
 #[derive(Default)]
 pub struct MatchIndex {
     shards: HashMap<Partition, Shard>,
-    location: HashMap<RecordId, Partition>,
+    location: IdMap<Partition>,
     authorities: HashMap<String, Arc<str>>,
 }
 
@@ -83,10 +87,11 @@ impl MatchIndex {
         self.remove(record.id);
         let partition = (agreement_id.to_string(), epoch);
         let shard = self.shards.entry(partition.clone()).or_default();
-        shard
-            .engine
-            .get_or_insert_with(new_engine)
-            .insert(record.id, record.encoding);
+        shard.engine.get_or_insert_with(new_engine).insert(
+            record.id,
+            record.encoding,
+            record.meta.role == Role::Missing,
+        );
         shard.meta.insert(record.id, record.meta);
         self.location.insert(record.id, partition);
     }
@@ -126,7 +131,12 @@ impl MatchIndex {
                     && (own.role == Role::Missing || m.role == Role::Missing)
             })
         };
-        self.run(shard, query, &admit, min_probability, limit)
+        // A roll record can only match open cases: search those alone.
+        let scope = match own.role {
+            Role::Roll => Scope::Sought,
+            Role::Missing => Scope::All,
+        };
+        self.run(shard, query, scope, &admit, min_probability, limit)
     }
 
     /// A national search: `query` against every record of authorities other than `caller`
@@ -149,13 +159,14 @@ impl MatchIndex {
                 .get(&other)
                 .is_some_and(|m| &*m.authority != caller)
         };
-        self.run(shard, query, &admit, min_probability, limit)
+        self.run(shard, query, Scope::All, &admit, min_probability, limit)
     }
 
     fn run(
         &self,
         shard: &Shard,
         query: &EncodedRecord,
+        scope: Scope,
         admit: &dyn Fn(RecordId) -> bool,
         min_probability: f64,
         limit: usize,
@@ -164,7 +175,7 @@ impl MatchIndex {
             return Vec::new();
         };
         engine
-            .search(query, admit, min_probability, limit)
+            .search(query, scope, admit, min_probability, limit)
             .into_iter()
             .filter_map(|scored| {
                 let meta = shard.meta.get(&scored.id)?.clone();

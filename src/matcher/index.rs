@@ -380,6 +380,27 @@ impl Index {
 
     /// The candidate slots for a query, sorted and distinct, with lookup counters.
     pub fn candidates(&self, query: &Prepared, out: &mut Vec<Slot>) -> LookupStats {
+        self.candidates_counting(query, self, out)
+    }
+
+    /// [`Index::candidates`] of a sub-index (a subset of the records of `counts`, in its own
+    /// slots): the LSH bands skipped are those too common in `counts`, so the slots returned
+    /// are exactly the subset's records among what `counts.candidates` would return.
+    pub fn candidates_within(
+        &self,
+        query: &Prepared,
+        counts: &Index,
+        out: &mut Vec<Slot>,
+    ) -> LookupStats {
+        self.candidates_counting(query, counts, out)
+    }
+
+    fn candidates_counting(
+        &self,
+        query: &Prepared,
+        counts: &Index,
+        out: &mut Vec<Slot>,
+    ) -> LookupStats {
         out.clear();
         let mut stats = LookupStats::default();
         for t in &query.tokens {
@@ -388,7 +409,7 @@ impl Index {
         let mut bands = Vec::with_capacity(self.config.lsh_bands);
         self.lsh.band_keys(&query.compact, &mut bands);
         for key in bands {
-            if self.postings.count(key) > self.config.max_lsh_posting {
+            if counts.postings.count(key) > self.config.max_lsh_posting {
                 stats.skipped_bands += 1;
                 continue;
             }
