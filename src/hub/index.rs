@@ -44,7 +44,8 @@ pub struct IndexMatch {
     pub meta: RecordMeta,
 }
 
-type Partition = (String, u32);
+/// An agreement and a key epoch.
+pub type Partition = (String, u32);
 
 /// Row ids are sequential: hashed with splitmix, not SipHash.
 type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<crate::matcher::index::IdentityHasher>>;
@@ -94,6 +95,39 @@ impl MatchIndex {
         );
         shard.meta.insert(record.id, record.meta);
         self.location.insert(record.id, partition);
+    }
+
+    /// Indexes (or re-indexes) many records, as [`MatchIndex::insert`] on each in order but
+    /// in bulk per partition.
+    pub fn insert_many(&mut self, records: Vec<(Partition, IndexedRecord)>) {
+        let mut by_partition: HashMap<Partition, Vec<IndexedRecord>> = HashMap::new();
+        for (partition, record) in records {
+            // A record moving partitions leaves its old one first, as `insert` does.
+            if self
+                .location
+                .get(&record.id)
+                .is_some_and(|p| *p != partition)
+            {
+                self.remove(record.id);
+            }
+            self.location.insert(record.id, partition.clone());
+            by_partition.entry(partition).or_default().push(record);
+        }
+        let mut partitions: Vec<_> = by_partition.into_iter().collect();
+        partitions.sort_by(|a, b| a.0.cmp(&b.0));
+        for (partition, records) in partitions {
+            let shard = self.shards.entry(partition).or_default();
+            let mut batch = Vec::with_capacity(records.len());
+            for record in records {
+                let sought = record.meta.role == Role::Missing;
+                shard.meta.insert(record.id, record.meta);
+                batch.push((record.id, record.encoding, sought));
+            }
+            shard
+                .engine
+                .get_or_insert_with(new_engine)
+                .insert_many(batch);
+        }
     }
 
     /// Removes a record (withdrawn, or a case closed); unknown ids are ignored.

@@ -22,6 +22,7 @@ const PAGE: i64 = 20_000;
 /// Rebuilds the index and marks the hub ready.
 pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let started = Instant::now();
+    let unmatched_submissions = std::sync::Arc::new(state.store.unmatched_submissions().await?);
     let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
     let store = state.store.clone();
     let reader = tokio::spawn(async move {
@@ -40,6 +41,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let mut n_records = 0usize;
     while let Some(page) = received.recv().await {
         let index = state.index.clone();
+        let unmatched_submissions = unmatched_submissions.clone();
         let (n_indexed, mut page_unmatched) = blocking(move || {
             let decoded: Vec<(Pending, bool)> = page
                 .into_par_iter()
@@ -54,7 +56,9 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
                         role: stored.role,
                         encoding,
                     };
-                    Ok((pending, stored.matched))
+                    let matched =
+                        stored.matched || !unmatched_submissions.contains(&stored.submission_id);
+                    Ok((pending, matched))
                 })
                 .collect::<Result<_, ApiError>>()?;
             let unmatched: Vec<Pending> = decoded
@@ -76,7 +80,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let n_unmatched = unmatched.len();
     if !unmatched.is_empty() {
         // Already indexed above; inserting again replaces them in place.
-        index_and_match(&state, unmatched, Vec::new(), None).await?;
+        index_and_match(&state, unmatched, Vec::new(), None, None).await?;
     }
     state.metrics.ready.store(true, Ordering::Release);
     tracing::info!(

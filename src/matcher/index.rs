@@ -165,7 +165,12 @@ impl Postings {
 
     /// Folds the delta into the base and drops postings of dead slots.
     fn merge(&mut self, dead: &[bool]) {
-        let mut added: Vec<(u32, Slot)> = Vec::with_capacity(self.delta_len);
+        self.merge_with(dead, Vec::new());
+    }
+
+    /// [`Postings::merge`], with `added` postings folded in too.
+    fn merge_with(&mut self, dead: &[bool], mut added: Vec<(u32, Slot)>) {
+        added.reserve(self.delta_len);
         for (key, slots) in self.delta.drain() {
             added.extend(slots.into_iter().map(|s| (key, s)));
         }
@@ -315,6 +320,60 @@ impl Index {
         slot
     }
 
+    /// Adds many records at once and returns their slots, in order: the same index as
+    /// [`Index::insert`] one by one, but their postings are sorted and merged into the base in
+    /// one pass instead of going through the hash-map delta (a bulk load or a large batch).
+    pub fn insert_many<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a Prepared>,
+    ) -> Vec<Slot> {
+        let mut added: Vec<(u32, Slot)> = Vec::new();
+        let mut bands = Vec::with_capacity(self.config.lsh_bands);
+        let mut slots = Vec::new();
+        for record in records {
+            let slot = match self.free.pop() {
+                Some(slot) => slot,
+                None => {
+                    self.records.push(record.compact);
+                    self.spans.push((0, 0));
+                    self.dead.push(false);
+                    (self.records.len() - 1) as Slot
+                }
+            };
+            let offset = self.fingerprints.len() as u32;
+            self.fingerprints
+                .extend(record.tokens.iter().map(|t| t.fingerprint));
+            self.tags.extend(record.tokens.iter().map(|t| t.tag));
+            self.records[slot as usize] = record.compact;
+            self.spans[slot as usize] = (offset, record.tokens.len() as u32);
+            self.dead[slot as usize] = false;
+            self.live += 1;
+            added.extend(
+                record
+                    .tokens
+                    .iter()
+                    .filter(|t| posted(**t))
+                    .map(|t| (t.fingerprint, slot)),
+            );
+            bands.clear();
+            self.lsh.band_keys(&record.compact, &mut bands);
+            added.extend(bands.iter().map(|&key| (key, slot)));
+            slots.push(slot);
+        }
+        if added.len() * 8 < self.postings.base.len() {
+            // Small next to the base: the delta is cheaper than rewriting the base.
+            for (key, slot) in added {
+                self.postings.add(key, slot);
+            }
+            self.maybe_merge();
+        } else {
+            self.postings.merge_with(&self.dead, added);
+            self.free.append(&mut self.pending);
+            self.collect_garbage();
+        }
+        slots
+    }
+
     /// Removes the record in a slot; unknown or dead slots are ignored.
     pub fn remove(&mut self, slot: Slot) {
         if !self.is_live(slot) {
@@ -339,6 +398,11 @@ impl Index {
     pub fn compact(&mut self) {
         self.postings.merge(&self.dead);
         self.free.append(&mut self.pending);
+        self.collect_garbage();
+    }
+
+    /// Drops the tokens of removed records once they are half of what is held.
+    fn collect_garbage(&mut self) {
         if self.garbage_tokens * 2 > self.fingerprints.len() {
             let mut fingerprints =
                 Vec::with_capacity(self.fingerprints.len() - self.garbage_tokens);
@@ -408,7 +472,13 @@ impl Index {
         }
         let mut bands = Vec::with_capacity(self.config.lsh_bands);
         self.lsh.band_keys(&query.compact, &mut bands);
+        let sub_index = !std::ptr::eq(self, counts);
         for key in bands {
+            // A band this (small) sub-index does not hold adds nothing, whether or not it is
+            // skipped: the count in the large index is not looked up.
+            if sub_index && self.postings.count(key) == 0 {
+                continue;
+            }
             if counts.postings.count(key) > self.config.max_lsh_posting {
                 stats.skipped_bands += 1;
                 continue;

@@ -1,5 +1,7 @@
 //! Stored records: loading them for the matching index, withdrawing them and closing cases.
 
+use std::collections::HashSet;
+
 use super::audit::{append, AuditEvent};
 use super::retention::schedule_follow_ups;
 use super::workflow::retire_candidates_of;
@@ -32,11 +34,15 @@ pub struct StoredRecord {
     pub role: Role,
     /// The hub-layer encoding in its stored form (read it with [`unpack`](super::unpack)).
     pub encoding: String,
-    /// Whether matching has run for it since it was last written.
+    /// The submission that last wrote it.
+    pub submission_id: i64,
+    /// Whether the record itself is flagged matched. Matching has run for it since it was last
+    /// written when this is set *or* its submission is not among
+    /// [`Store::unmatched_submissions`].
     pub matched: bool,
 }
 
-type RecordRow = (i64, String, String, i64, String, String, i64);
+type RecordRow = (i64, String, String, i64, String, String, i64, i64);
 
 impl Store {
     /// A page of the records the index holds (active rolls and open cases) with ids above
@@ -47,7 +53,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let rows: Vec<RecordRow> = sqlx::query_as(
-            "select id, authority_code, agreement_id, epoch, role, encoding, matched from records \
+            "select id, authority_code, agreement_id, epoch, role, encoding, submission_id, matched \
+             from records \
              where id > $1 and status = 'active' and (role = 'roll' or case_status = 'open') \
              order by id limit $2",
         )
@@ -57,7 +64,16 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(
-                |(id, authority_code, agreement_id, epoch, role, encoding, matched)| {
+                |(
+                    id,
+                    authority_code,
+                    agreement_id,
+                    epoch,
+                    role,
+                    encoding,
+                    submission_id,
+                    matched,
+                )| {
                     Ok(StoredRecord {
                         id,
                         authority_code,
@@ -65,11 +81,21 @@ impl Store {
                         epoch: epoch as u32,
                         role: role.parse().map_err(StoreError::Corrupt)?,
                         encoding,
+                        submission_id,
                         matched: matched != 0,
                     })
                 },
             )
             .collect()
+    }
+
+    /// The submissions whose matching has not been recorded (crashed before it, or written
+    /// before matching was tracked per submission).
+    pub async fn unmatched_submissions(&self) -> Result<HashSet<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as("select id from submissions where matched = 0")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Withdraws the caller's active records with these references under `agreement_id`

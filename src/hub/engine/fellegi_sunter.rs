@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use rayon::prelude::*;
+
 use super::{rank, MatchEngine, RecordId, Scope, Scored};
 use crate::encode::EncodedRecord;
 use crate::matcher::compact::{Prepared, Token};
@@ -33,6 +35,18 @@ impl Slots {
         }
         self.ids[i] = id;
         self.slots.insert(id, slot);
+    }
+
+    fn insert_many(&mut self, records: &[(RecordId, &Prepared)]) {
+        let slots = self.index.insert_many(records.iter().map(|(_, r)| *r));
+        for ((id, _), slot) in records.iter().zip(slots) {
+            let i = slot as usize;
+            if self.ids.len() <= i {
+                self.ids.resize(i + 1, 0);
+            }
+            self.ids[i] = *id;
+            self.slots.insert(*id, slot);
+        }
     }
 
     fn remove(&mut self, id: RecordId) {
@@ -99,6 +113,31 @@ impl MatchEngine for FellegiSunterEngine {
         if sought {
             self.sought.insert(id, &prepared);
         }
+    }
+
+    fn insert_many(&mut self, records: Vec<(RecordId, EncodedRecord, bool)>) {
+        // A record twice in the batch: the last one wins, as with `insert` in order.
+        let mut last: IdMap<usize> = IdMap::default();
+        for (i, (id, _, _)) in records.iter().enumerate() {
+            last.insert(*id, i);
+        }
+        for (id, _, _) in &records {
+            self.remove(*id);
+        }
+        let prepared: Vec<(RecordId, Prepared, bool)> = records
+            .into_par_iter()
+            .enumerate()
+            .filter(|(i, (id, _, _))| last[id] == *i)
+            .map(|(_, (id, record, sought))| (id, Prepared::from_encoded(&record), sought))
+            .collect();
+        let all: Vec<(RecordId, &Prepared)> = prepared.iter().map(|(id, p, _)| (*id, p)).collect();
+        self.all.insert_many(&all);
+        let sought: Vec<(RecordId, &Prepared)> = prepared
+            .iter()
+            .filter(|(_, _, sought)| *sought)
+            .map(|(id, p, _)| (*id, p))
+            .collect();
+        self.sought.insert_many(&sought);
     }
 
     fn remove(&mut self, id: RecordId) {
@@ -273,11 +312,39 @@ mod sought_tests {
         for i in (1..600).step_by(7) {
             engine.remove(i);
         }
+        // Built in bulk (with a replacement inside the batch), the engine answers the same.
+        let mut bulk = FellegiSunterEngine::new(Model::default_model());
+        let mut batch: Vec<(RecordId, EncodedRecord, bool)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i as RecordId, r.clone(), sought(i as RecordId)))
+            .collect();
+        batch.push((3, records[4].clone(), sought(3)));
+        bulk.insert_many(batch);
+        bulk.insert(3, records[3].clone(), sought(3));
+        for i in (0..600).step_by(5) {
+            bulk.insert(
+                i,
+                records[(i as usize + 1) % records.len()].clone(),
+                sought(i),
+            );
+        }
+        for i in (1..600).step_by(7) {
+            bulk.remove(i);
+        }
         let (mut skipped, mut found) = (0, 0);
         for q in records.iter().step_by(97) {
             let full = engine.search(q, Scope::All, &|id| sought(id), 0.01, usize::MAX);
             let only = engine.search(q, Scope::Sought, &|_| true, 0.01, usize::MAX);
             assert_eq!(only, full);
+            assert_eq!(
+                bulk.search(q, Scope::All, &|_| true, 0.01, usize::MAX),
+                engine.search(q, Scope::All, &|_| true, 0.01, usize::MAX)
+            );
+            assert_eq!(
+                bulk.search(q, Scope::Sought, &|_| true, 0.01, usize::MAX),
+                only
+            );
             found += full.len();
             let top = engine.search(q, Scope::Sought, &|id| id % 2 == 0, 0.3, 5);
             let full_top = engine.search(q, Scope::All, &|id| sought(id) && id % 2 == 0, 0.3, 5);
