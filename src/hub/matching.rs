@@ -2,8 +2,9 @@
 //! is compared with what the rules admit (see `hub::index`); every probable pair becomes one
 //! candidate row. Runs on blocking threads (rayon for large batches), never on a tokio worker.
 //!
-//! Records are written with `matched = 0` and flipped to 1 in the same transaction that stores
-//! their candidates, so a crash between the two is repaired by the start-up rebuild.
+//! A batch's submission row is written with `matched = 0` and flipped to 1 in the same
+//! transaction that stores its candidates (records matched outside a batch flip their own
+//! `records.matched`), so a crash between the two is repaired by the start-up rebuild.
 
 use std::sync::RwLock;
 

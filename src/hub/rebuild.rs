@@ -17,7 +17,8 @@ use super::problem::ApiError;
 use super::state::{blocking, AppState};
 use crate::store::{unpack, StoredRecord};
 
-const PAGE: i64 = 20_000;
+/// Record ids per window read.
+const PAGE: i64 = 25_000;
 
 /// Rebuilds the index and marks the hub ready.
 pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
@@ -26,12 +27,13 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
     let store = state.store.clone();
     let reader = tokio::spawn(async move {
+        let last = store.max_record_id().await?;
         let mut after = 0;
-        loop {
-            let page = store.matchable_records(after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            if pages.send(page).await.is_err() {
+        while after < last {
+            let through = (after + PAGE).min(last);
+            let page = store.matchable_records(after, through).await?;
+            after = through;
+            if !page.is_empty() && pages.send(page).await.is_err() {
                 break;
             }
         }

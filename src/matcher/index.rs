@@ -10,7 +10,9 @@
 //! of the legal names are kept for swapped names. LSH bands whose posting list grows beyond
 //! `max_lsh_posting` (very common name shapes) are skipped at query time, as P-Sig does.
 //!
-//! Postings are a sorted base array plus a hash-map delta for recent inserts; removals mark
+//! Postings are a sorted base array (with a directory over the top bits of the keys, which
+//! are uniform hashes, so a lookup searches one small bucket) plus a hash-map delta for recent
+//! inserts, or merged straight into the base for a bulk insert; removals mark
 //! the slot dead and are purged when the delta is merged (geometric, so insert is amortised
 //! O(log n)). Slots are reused only after their postings are purged, so a posting never
 //! points at the wrong record.

@@ -42,28 +42,33 @@ pub struct StoredRecord {
     pub matched: bool,
 }
 
-type RecordRow = (i64, String, String, i64, String, String, i64, i64);
+type RecordRow = (i64, String, String, i64, String, Option<String>, i64, i64);
 
 impl Store {
-    /// A page of the records the index holds (active rolls and open cases) with ids above
-    /// `after`, in id order: the start-up rebuild reads them page by page.
+    /// The records the index holds (active rolls and open cases) with ids in
+    /// `after < id <= through`, in id order: the start-up rebuild reads them window by window.
+    ///
+    /// The only predicate is the id range, so both databases read the primary key's range
+    /// whatever their statistics say (a `limit` page filtered on status could be planned as a
+    /// scan of every active row per page after a bulk load); rows the index does not hold come
+    /// back without their encoding and are dropped here.
     pub async fn matchable_records(
         &self,
         after: i64,
-        limit: i64,
+        through: i64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let rows: Vec<RecordRow> = sqlx::query_as(
-            "select id, authority_code, agreement_id, epoch, role, encoding, submission_id, matched \
-             from records \
-             where id > $1 and status = 'active' and (role = 'roll' or case_status = 'open') \
-             order by id limit $2",
+            "select id, authority_code, agreement_id, epoch, role, \
+             case when status = 'active' and (role = 'roll' or case_status = 'open') \
+             then encoding end, submission_id, matched \
+             from records where id > $1 and id <= $2 order by id",
         )
         .bind(after)
-        .bind(limit)
+        .bind(through)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(
+            .filter_map(
                 |(
                     id,
                     authority_code,
@@ -74,19 +79,32 @@ impl Store {
                     submission_id,
                     matched,
                 )| {
-                    Ok(StoredRecord {
-                        id,
-                        authority_code,
-                        agreement_id,
-                        epoch: epoch as u32,
-                        role: role.parse().map_err(StoreError::Corrupt)?,
-                        encoding,
-                        submission_id,
-                        matched: matched != 0,
-                    })
+                    let encoding = encoding?;
+                    Some(
+                        role.parse()
+                            .map_err(StoreError::Corrupt)
+                            .map(|role| StoredRecord {
+                                id,
+                                authority_code,
+                                agreement_id,
+                                epoch: epoch as u32,
+                                role,
+                                encoding,
+                                submission_id,
+                                matched: matched != 0,
+                            }),
+                    )
                 },
             )
             .collect()
+    }
+
+    /// The highest record id (0 without records).
+    pub async fn max_record_id(&self) -> Result<i64, StoreError> {
+        let (max,): (Option<i64>,) = sqlx::query_as("select max(id) from records")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(max.unwrap_or(0))
     }
 
     /// The submissions whose matching has not been recorded (crashed before it, or written

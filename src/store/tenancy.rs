@@ -252,7 +252,11 @@ impl Store {
         }
         Ok(Some(Agreement {
             id: id.to_string(),
-            epochs: rows.into_iter().filter_map(|(e,)| e).map(|e| e as u32).collect(),
+            epochs: rows
+                .into_iter()
+                .filter_map(|(e,)| e)
+                .map(|e| e as u32)
+                .collect(),
         }))
     }
 
