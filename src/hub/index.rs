@@ -8,9 +8,10 @@
 //! database at start.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use super::engine::{new_engine, MatchEngine, RecordId, Scored};
+use super::engine::{new_engine, MatchEngine, RecordId, Scope, Scored};
 use crate::encode::EncodedRecord;
 use crate::store::Role;
 
@@ -43,19 +44,23 @@ pub struct IndexMatch {
     pub meta: RecordMeta,
 }
 
-type Partition = (String, u32);
+/// An agreement and a key epoch.
+pub type Partition = (String, u32);
+
+/// Row ids are sequential: hashed with splitmix, not SipHash.
+type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<crate::matcher::index::IdentityHasher>>;
 
 #[derive(Default)]
 struct Shard {
     engine: Option<Box<dyn MatchEngine>>,
-    meta: HashMap<RecordId, RecordMeta>,
+    meta: IdMap<RecordMeta>,
 }
 
 /// Every indexed record, partitioned by agreement and epoch.
 #[derive(Default)]
 pub struct MatchIndex {
     shards: HashMap<Partition, Shard>,
-    location: HashMap<RecordId, Partition>,
+    location: IdMap<Partition>,
     authorities: HashMap<String, Arc<str>>,
 }
 
@@ -83,12 +88,46 @@ impl MatchIndex {
         self.remove(record.id);
         let partition = (agreement_id.to_string(), epoch);
         let shard = self.shards.entry(partition.clone()).or_default();
-        shard
-            .engine
-            .get_or_insert_with(new_engine)
-            .insert(record.id, record.encoding);
+        shard.engine.get_or_insert_with(new_engine).insert(
+            record.id,
+            record.encoding,
+            record.meta.role == Role::Missing,
+        );
         shard.meta.insert(record.id, record.meta);
         self.location.insert(record.id, partition);
+    }
+
+    /// Indexes (or re-indexes) many records, as [`MatchIndex::insert`] on each in order but
+    /// in bulk per partition.
+    pub fn insert_many(&mut self, records: Vec<(Partition, IndexedRecord)>) {
+        let mut by_partition: HashMap<Partition, Vec<IndexedRecord>> = HashMap::new();
+        for (partition, record) in records {
+            // A record moving partitions leaves its old one first, as `insert` does.
+            if self
+                .location
+                .get(&record.id)
+                .is_some_and(|p| *p != partition)
+            {
+                self.remove(record.id);
+            }
+            self.location.insert(record.id, partition.clone());
+            by_partition.entry(partition).or_default().push(record);
+        }
+        let mut partitions: Vec<_> = by_partition.into_iter().collect();
+        partitions.sort_by(|a, b| a.0.cmp(&b.0));
+        for (partition, records) in partitions {
+            let shard = self.shards.entry(partition).or_default();
+            let mut batch = Vec::with_capacity(records.len());
+            for record in records {
+                let sought = record.meta.role == Role::Missing;
+                shard.meta.insert(record.id, record.meta);
+                batch.push((record.id, record.encoding, sought));
+            }
+            shard
+                .engine
+                .get_or_insert_with(new_engine)
+                .insert_many(batch);
+        }
     }
 
     /// Removes a record (withdrawn, or a case closed); unknown ids are ignored.
@@ -126,7 +165,12 @@ impl MatchIndex {
                     && (own.role == Role::Missing || m.role == Role::Missing)
             })
         };
-        self.run(shard, query, &admit, min_probability, limit)
+        // A roll record can only match open cases: search those alone.
+        let scope = match own.role {
+            Role::Roll => Scope::Sought,
+            Role::Missing => Scope::All,
+        };
+        self.run(shard, query, scope, &admit, min_probability, limit)
     }
 
     /// A national search: `query` against every record of authorities other than `caller`
@@ -149,13 +193,14 @@ impl MatchIndex {
                 .get(&other)
                 .is_some_and(|m| &*m.authority != caller)
         };
-        self.run(shard, query, &admit, min_probability, limit)
+        self.run(shard, query, Scope::All, &admit, min_probability, limit)
     }
 
     fn run(
         &self,
         shard: &Shard,
         query: &EncodedRecord,
+        scope: Scope,
         admit: &dyn Fn(RecordId) -> bool,
         min_probability: f64,
         limit: usize,
@@ -164,7 +209,7 @@ impl MatchIndex {
             return Vec::new();
         };
         engine
-            .search(query, admit, min_probability, limit)
+            .search(query, scope, admit, min_probability, limit)
             .into_iter()
             .filter_map(|scored| {
                 let meta = shard.meta.get(&scored.id)?.clone();

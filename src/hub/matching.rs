@@ -2,15 +2,16 @@
 //! is compared with what the rules admit (see `hub::index`); every probable pair becomes one
 //! candidate row. Runs on blocking threads (rayon for large batches), never on a tokio worker.
 //!
-//! Records are written with `matched = 0` and flipped to 1 in the same transaction that stores
-//! their candidates, so a crash between the two is repaired by the start-up rebuild.
+//! A batch's submission row is written with `matched = 0` and flipped to 1 in the same
+//! transaction that stores its candidates (records matched outside a batch flip their own
+//! `records.matched`), so a crash between the two is repaired by the start-up rebuild.
 
 use std::sync::RwLock;
 
 use rayon::prelude::*;
 
 use super::engine::RecordId;
-use super::index::{IndexedRecord, MatchIndex, RecordMeta};
+use super::index::{IndexedRecord, MatchIndex, Partition, RecordMeta};
 use super::problem::ApiError;
 use super::state::{blocking, AppState, MatchSettings};
 use crate::encode::EncodedRecord;
@@ -39,43 +40,35 @@ pub fn insert_all(index: &RwLock<MatchIndex>, records: &[Pending], removed: &[Re
     for id in removed {
         index.remove(*id);
     }
-    for r in records {
-        let authority = index.authority(&r.authority);
-        index.insert(
-            &r.agreement_id,
-            r.epoch,
-            IndexedRecord {
-                id: r.id,
-                meta: RecordMeta {
-                    authority,
-                    role: r.role,
-                },
-                encoding: r.encoding.clone(),
-            },
-        );
-    }
+    let batch = records
+        .iter()
+        .map(|r| indexed(&mut index, r.clone()))
+        .collect();
+    index.insert_many(batch);
     index.len()
 }
 
 /// Indexes records it may keep (the start-up rebuild: no copies); returns the index size.
 pub fn insert_owned(index: &RwLock<MatchIndex>, records: impl Iterator<Item = Pending>) -> usize {
     let mut index = index.write().unwrap_or_else(|e| e.into_inner());
-    for r in records {
-        let authority = index.authority(&r.authority);
-        index.insert(
-            &r.agreement_id,
-            r.epoch,
-            IndexedRecord {
-                id: r.id,
-                meta: RecordMeta {
-                    authority,
-                    role: r.role,
-                },
-                encoding: r.encoding,
-            },
-        );
-    }
+    let batch = records.map(|r| indexed(&mut index, r)).collect();
+    index.insert_many(batch);
     index.len()
+}
+
+fn indexed(index: &mut MatchIndex, r: Pending) -> (Partition, IndexedRecord) {
+    let authority = index.authority(&r.authority);
+    (
+        (r.agreement_id, r.epoch),
+        IndexedRecord {
+            id: r.id,
+            meta: RecordMeta {
+                authority,
+                role: r.role,
+            },
+            encoding: r.encoding,
+        },
+    )
 }
 
 /// The candidates of `records` (already indexed) under the continuous-matching rules.
@@ -112,28 +105,39 @@ pub fn match_all(
 }
 
 /// Indexes freshly committed records (and drops withdrawn ones), matches them and stores the
-/// candidates. `submission` names the batch when `records` are all of one submission (they
-/// are then marked matched in one statement). Returns how many candidates were new.
+/// candidates. `submission` names the batch when `records` are all of one submission (it is
+/// then marked matched, one row); `answer` is then stored as its answer in the same
+/// transaction, with `n_candidates` filled in. Returns how many candidates were new.
 pub async fn index_and_match(
     state: &AppState,
     records: Vec<Pending>,
     removed: Vec<RecordId>,
     submission: Option<i64>,
+    answer: Option<serde_json::Value>,
 ) -> Result<u64, ApiError> {
     let index = state.index.clone();
     let settings = state.settings;
-    let (candidates, n_indexed, matched) = blocking(move || {
+    let started = std::time::Instant::now();
+    let (candidates, n_indexed, matched, index_time) = blocking(move || {
         let n_indexed = insert_all(&index, &records, &removed);
+        let index_time = started.elapsed();
         let candidates = match_all(&index, &records, &settings);
         let matched = match submission {
-            Some(id) => MatchedRecords::Submission(id),
+            Some(id) => MatchedRecords::Submission { id, answer },
             None => MatchedRecords::Ids(records.iter().map(|r| r.id).collect()),
         };
-        (candidates, n_indexed, matched)
+        (candidates, n_indexed, matched, index_time)
     })
     .await?;
+    let compute_time = started.elapsed();
     state.update_index_gauge(n_indexed);
     let n_new = state.store.record_matches(&candidates, &matched).await?;
+    tracing::debug!(
+        index_ms = index_time.as_millis() as u64,
+        match_ms = (compute_time - index_time).as_millis() as u64,
+        store_ms = (started.elapsed() - compute_time).as_millis() as u64,
+        "indexed and matched"
+    );
     state
         .metrics
         .candidates_proposed

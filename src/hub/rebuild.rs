@@ -17,20 +17,23 @@ use super::problem::ApiError;
 use super::state::{blocking, AppState};
 use crate::store::{unpack, StoredRecord};
 
-const PAGE: i64 = 20_000;
+/// Record ids per window read.
+const PAGE: i64 = 25_000;
 
 /// Rebuilds the index and marks the hub ready.
 pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let started = Instant::now();
+    let unmatched_submissions = std::sync::Arc::new(state.store.unmatched_submissions().await?);
     let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
     let store = state.store.clone();
     let reader = tokio::spawn(async move {
+        let last = store.max_record_id().await?;
         let mut after = 0;
-        loop {
-            let page = store.matchable_records(after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            if pages.send(page).await.is_err() {
+        while after < last {
+            let through = (after + PAGE).min(last);
+            let page = store.matchable_records(after, through).await?;
+            after = through;
+            if !page.is_empty() && pages.send(page).await.is_err() {
                 break;
             }
         }
@@ -40,6 +43,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let mut n_records = 0usize;
     while let Some(page) = received.recv().await {
         let index = state.index.clone();
+        let unmatched_submissions = unmatched_submissions.clone();
         let (n_indexed, mut page_unmatched) = blocking(move || {
             let decoded: Vec<(Pending, bool)> = page
                 .into_par_iter()
@@ -54,7 +58,9 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
                         role: stored.role,
                         encoding,
                     };
-                    Ok((pending, stored.matched))
+                    let matched =
+                        stored.matched || !unmatched_submissions.contains(&stored.submission_id);
+                    Ok((pending, matched))
                 })
                 .collect::<Result<_, ApiError>>()?;
             let unmatched: Vec<Pending> = decoded
@@ -76,7 +82,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let n_unmatched = unmatched.len();
     if !unmatched.is_empty() {
         // Already indexed above; inserting again replaces them in place.
-        index_and_match(&state, unmatched, Vec::new(), None).await?;
+        index_and_match(&state, unmatched, Vec::new(), None, None).await?;
     }
     state.metrics.ready.store(true, Ordering::Release);
     tracing::info!(

@@ -171,8 +171,14 @@ async fn search(
                 encoding: encoding.clone(),
             })
             .collect();
-        let n_candidates =
-            index_and_match(&state, pending, Vec::new(), Some(outcome.submission_id)).await?;
+        let n_candidates = index_and_match(
+            &state,
+            pending,
+            Vec::new(),
+            Some(outcome.submission_id),
+            None,
+        )
+        .await?;
         response["case"] = json!({"ref": record_ref, "n_candidates": n_candidates});
     } else {
         let event = AuditEvent::new(

@@ -9,7 +9,9 @@
 //! shares. LSH bands whose posting list grows beyond
 //! `max_lsh_posting` (very common name shapes) are skipped at query time, as P-Sig does.
 //!
-//! Postings are a sorted base array plus a hash-map delta for recent inserts; removals mark
+//! Postings are a sorted base array (with a directory over the top bits of the keys, which
+//! are uniform hashes, so a lookup searches one small bucket) plus a hash-map delta for recent
+//! inserts, or merged straight into the base for a bulk insert; removals mark
 //! the slot dead and are purged when the delta is merged (geometric, so insert is amortised
 //! O(log n)). Slots are reused only after their postings are purged, so a posting never
 //! points at the wrong record.
@@ -132,6 +134,9 @@ impl Lsh {
 #[derive(Debug, Default, Clone)]
 struct Postings {
     base: Vec<(u32, Slot)>,
+    /// `dir[b]` is the first posting of the base whose key has top bits `b` (empty: none).
+    dir: Vec<u32>,
+    dir_shift: u32,
     delta: FastMap<u32, Vec<Slot>>,
     delta_len: usize,
 }
@@ -142,18 +147,51 @@ impl Postings {
         self.delta_len += 1;
     }
 
+    /// The postings of `key` in the base: the directory narrows the binary search to one
+    /// bucket of the top bits (keys are uniform hashes), so a lookup touches a few cache lines
+    /// instead of ~log2(n) of them across the whole base.
+    fn base_range(&self, key: u32) -> &[(u32, Slot)] {
+        let (lo, hi) = if self.dir.is_empty() {
+            (0, self.base.len())
+        } else {
+            let b = (key >> self.dir_shift) as usize;
+            (self.dir[b] as usize, self.dir[b + 1] as usize)
+        };
+        let bucket = &self.base[lo..hi];
+        let start = bucket.partition_point(|p| p.0 < key);
+        let end = start + bucket[start..].partition_point(|p| p.0 == key);
+        &bucket[start..end]
+    }
+
+    /// Rebuilds the directory after the base changed.
+    fn index_base(&mut self) {
+        let n = self.base.len();
+        if n < 1 << 12 {
+            self.dir = Vec::new();
+            return;
+        }
+        // About 8 postings per bucket, 2^8 to 2^22 buckets.
+        let bits = (usize::BITS - (n / 8).leading_zeros()).clamp(8, 22);
+        self.dir_shift = 32 - bits;
+        let buckets = 1usize << bits;
+        let mut dir = Vec::with_capacity(buckets + 1);
+        let mut i = 0;
+        for b in 0..buckets {
+            while i < n && ((self.base[i].0 >> self.dir_shift) as usize) < b {
+                i += 1;
+            }
+            dir.push(i as u32);
+        }
+        dir.push(n as u32);
+        self.dir = dir;
+    }
+
     fn count(&self, key: u32) -> usize {
-        let start = self.base.partition_point(|p| p.0 < key);
-        let end = start + self.base[start..].partition_point(|p| p.0 == key);
-        end - start + self.delta.get(&key).map_or(0, Vec::len)
+        self.base_range(key).len() + self.delta.get(&key).map_or(0, Vec::len)
     }
 
     fn for_each(&self, key: u32, mut f: impl FnMut(Slot)) {
-        let start = self.base.partition_point(|p| p.0 < key);
-        for p in &self.base[start..] {
-            if p.0 != key {
-                break;
-            }
+        for p in self.base_range(key) {
             f(p.1);
         }
         if let Some(list) = self.delta.get(&key) {
@@ -163,7 +201,12 @@ impl Postings {
 
     /// Folds the delta into the base and drops postings of dead slots.
     fn merge(&mut self, dead: &[bool]) {
-        let mut added: Vec<(u32, Slot)> = Vec::with_capacity(self.delta_len);
+        self.merge_with(dead, Vec::new());
+    }
+
+    /// [`Postings::merge`], with `added` postings folded in too.
+    fn merge_with(&mut self, dead: &[bool], mut added: Vec<(u32, Slot)>) {
+        added.reserve(self.delta_len);
         for (key, slots) in self.delta.drain() {
             added.extend(slots.into_iter().map(|s| (key, s)));
         }
@@ -189,10 +232,12 @@ impl Postings {
         }
         merged.shrink_to_fit();
         self.base = merged;
+        self.index_base();
     }
 
     fn bytes(&self) -> usize {
         self.base.capacity() * 8
+            + self.dir.capacity() * 4
             + self.delta.capacity() * (4 + 24 + 1)
             + self.delta.values().map(|v| v.capacity() * 4).sum::<usize>()
     }
@@ -303,6 +348,60 @@ impl Index {
         slot
     }
 
+    /// Adds many records at once and returns their slots, in order: the same index as
+    /// [`Index::insert`] one by one, but their postings are sorted and merged into the base in
+    /// one pass instead of going through the hash-map delta (a bulk load or a large batch).
+    pub fn insert_many<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a Prepared>,
+    ) -> Vec<Slot> {
+        let mut added: Vec<(u32, Slot)> = Vec::new();
+        let mut bands = Vec::with_capacity(self.config.lsh_bands);
+        let mut slots = Vec::new();
+        for record in records {
+            let slot = match self.free.pop() {
+                Some(slot) => slot,
+                None => {
+                    self.records.push(record.compact);
+                    self.spans.push((0, 0));
+                    self.dead.push(false);
+                    (self.records.len() - 1) as Slot
+                }
+            };
+            let offset = self.fingerprints.len() as u32;
+            self.fingerprints
+                .extend(record.tokens.iter().map(|t| t.fingerprint));
+            self.tags.extend(record.tokens.iter().map(|t| t.tag));
+            self.records[slot as usize] = record.compact;
+            self.spans[slot as usize] = (offset, record.tokens.len() as u32);
+            self.dead[slot as usize] = false;
+            self.live += 1;
+            added.extend(
+                record
+                    .tokens
+                    .iter()
+                    .filter(|t| posted(**t))
+                    .map(|t| (t.fingerprint, slot)),
+            );
+            bands.clear();
+            self.lsh.band_keys(&record.compact, &mut bands);
+            added.extend(bands.iter().map(|&key| (key, slot)));
+            slots.push(slot);
+        }
+        if added.len() * 8 < self.postings.base.len() {
+            // Small next to the base: the delta is cheaper than rewriting the base.
+            for (key, slot) in added {
+                self.postings.add(key, slot);
+            }
+            self.maybe_merge();
+        } else {
+            self.postings.merge_with(&self.dead, added);
+            self.free.append(&mut self.pending);
+            self.collect_garbage();
+        }
+        slots
+    }
+
     /// Removes the record in a slot; unknown or dead slots are ignored.
     pub fn remove(&mut self, slot: Slot) {
         if !self.is_live(slot) {
@@ -327,6 +426,11 @@ impl Index {
     pub fn compact(&mut self) {
         self.postings.merge(&self.dead);
         self.free.append(&mut self.pending);
+        self.collect_garbage();
+    }
+
+    /// Drops the tokens of removed records once they are half of what is held.
+    fn collect_garbage(&mut self) {
         if self.garbage_tokens * 2 > self.fingerprints.len() {
             let mut fingerprints =
                 Vec::with_capacity(self.fingerprints.len() - self.garbage_tokens);
@@ -368,6 +472,27 @@ impl Index {
 
     /// The candidate slots for a query, sorted and distinct, with lookup counters.
     pub fn candidates(&self, query: &Prepared, out: &mut Vec<Slot>) -> LookupStats {
+        self.candidates_counting(query, self, out)
+    }
+
+    /// [`Index::candidates`] of a sub-index (a subset of the records of `counts`, in its own
+    /// slots): the LSH bands skipped are those too common in `counts`, so the slots returned
+    /// are exactly the subset's records among what `counts.candidates` would return.
+    pub fn candidates_within(
+        &self,
+        query: &Prepared,
+        counts: &Index,
+        out: &mut Vec<Slot>,
+    ) -> LookupStats {
+        self.candidates_counting(query, counts, out)
+    }
+
+    fn candidates_counting(
+        &self,
+        query: &Prepared,
+        counts: &Index,
+        out: &mut Vec<Slot>,
+    ) -> LookupStats {
         out.clear();
         let mut stats = LookupStats::default();
         for t in &query.tokens {
@@ -375,8 +500,14 @@ impl Index {
         }
         let mut bands = Vec::with_capacity(self.config.lsh_bands);
         self.lsh.band_keys(&query.compact, &mut bands);
+        let sub_index = !std::ptr::eq(self, counts);
         for key in bands {
-            if self.postings.count(key) > self.config.max_lsh_posting {
+            // A band this (small) sub-index does not hold adds nothing, whether or not it is
+            // skipped: the count in the large index is not looked up.
+            if sub_index && self.postings.count(key) == 0 {
+                continue;
+            }
+            if counts.postings.count(key) > self.config.max_lsh_posting {
                 stats.skipped_bands += 1;
                 continue;
             }

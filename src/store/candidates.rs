@@ -7,6 +7,9 @@ use sqlx::Row;
 use super::audit::{append, AuditEvent};
 use super::{now, Jurisdiction, Role, Store, StoreError};
 
+/// Candidates per multi-row insert (8 parameters each).
+const CANDIDATE_CHUNK: usize = 500;
+
 /// A candidate proposed by the matcher.
 #[derive(Debug, Clone)]
 pub struct NewCandidate {
@@ -31,8 +34,15 @@ pub struct NewCandidate {
 pub enum MatchedRecords {
     /// These rows.
     Ids(Vec<i64>),
-    /// Every row whose latest write was this submission (one statement for any batch size).
-    Submission(i64),
+    /// Every row whose latest write was this submission: the submission is marked matched
+    /// (one row for any batch size). With an answer, it becomes the submission's stored
+    /// answer, with `n_candidates` set to the number of new candidates.
+    Submission {
+        /// The submission's id.
+        id: i64,
+        /// The answer to store for retries.
+        answer: Option<serde_json::Value>,
+    },
 }
 
 /// Filters for listing candidates.
@@ -91,34 +101,63 @@ impl Store {
         let at = now();
         let mut w = self.begin_write().await?;
         let mut n_new = 0;
-        for c in candidates {
-            let (lo, hi) = (c.record_a.min(c.record_b), c.record_a.max(c.record_b));
-            if lo == hi {
-                continue;
+        let pairs: Vec<(i64, i64, &NewCandidate)> = candidates
+            .iter()
+            .map(|c| (c.record_a.min(c.record_b), c.record_a.max(c.record_b), c))
+            .filter(|(lo, hi, _)| lo != hi)
+            .collect();
+        // Multi-row inserts; a pair met twice in one statement would make PostgreSQL refuse
+        // the statement, so duplicates go to later statements (and are then left alone).
+        let mut rest = pairs;
+        while !rest.is_empty() {
+            let mut seen = std::collections::HashSet::new();
+            let (now_pairs, later): (Vec<_>, Vec<_>) = rest
+                .into_iter()
+                .partition(|(lo, hi, _)| seen.insert((*lo, *hi)));
+            rest = later;
+            for chunk in now_pairs.chunks(CANDIDATE_CHUNK) {
+                let mut sql = String::from(
+                    "insert into candidates (agreement_id, record_lo, record_hi, probability, \
+                     match_weight, evidence, state, created_at, updated_at) values ",
+                );
+                for i in 0..chunk.len() {
+                    let n: Vec<String> = (1..=8).map(|k| self.placeholder(i * 8 + k)).collect();
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!(
+                        "({}, {}, {}, {}, {}, {}, 'proposed', {}, {})",
+                        n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]
+                    ));
+                }
+                sql.push_str(" on conflict (record_lo, record_hi) do nothing");
+                let mut query = sqlx::query(&sql);
+                for (lo, hi, c) in chunk {
+                    query = query
+                        .bind(&c.agreement_id)
+                        .bind(*lo)
+                        .bind(*hi)
+                        .bind(c.probability)
+                        .bind(c.match_weight)
+                        .bind(c.evidence.to_string())
+                        .bind(&at)
+                        .bind(&at);
+                }
+                n_new += query.execute(&mut *w.tx).await?.rows_affected();
             }
-            n_new += sqlx::query(
-                "insert into candidates (agreement_id, record_lo, record_hi, probability, \
-                 match_weight, evidence, state, created_at, updated_at) \
-                 values ($1, $2, $3, $4, $5, $6, 'proposed', $7, $7) \
-                 on conflict (record_lo, record_hi) do nothing",
-            )
-            .bind(&c.agreement_id)
-            .bind(lo)
-            .bind(hi)
-            .bind(c.probability)
-            .bind(c.match_weight)
-            .bind(c.evidence.to_string())
-            .bind(&at)
-            .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
         }
         let matched_ids: &[i64] = match matched {
             MatchedRecords::Ids(ids) => ids,
-            MatchedRecords::Submission(id) => {
+            MatchedRecords::Submission { id, answer } => {
+                let answer = answer.clone().map(|mut a| {
+                    a["n_candidates"] = serde_json::json!(n_new);
+                    a.to_string()
+                });
                 sqlx::query(
-                    "update records set matched = 1 where submission_id = $1 and matched = 0",
+                    "update submissions set matched = 1, result = coalesce($1, result) \
+                     where id = $2",
                 )
+                .bind(answer)
                 .bind(*id)
                 .execute(&mut *w.tx)
                 .await?;

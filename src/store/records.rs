@@ -1,5 +1,7 @@
 //! Stored records: loading them for the matching index, withdrawing them and closing cases.
 
+use std::collections::HashSet;
+
 use super::audit::{append, AuditEvent};
 use super::retention::schedule_follow_ups;
 use super::workflow::retire_candidates_of;
@@ -32,44 +34,86 @@ pub struct StoredRecord {
     pub role: Role,
     /// The hub-layer encoding in its stored form (read it with [`unpack`](super::unpack)).
     pub encoding: String,
-    /// Whether matching has run for it since it was last written.
+    /// The submission that last wrote it.
+    pub submission_id: i64,
+    /// Whether the record itself is flagged matched. Matching has run for it since it was last
+    /// written when this is set *or* its submission is not among
+    /// [`Store::unmatched_submissions`].
     pub matched: bool,
 }
 
-type RecordRow = (i64, String, String, i64, String, String, i64);
+type RecordRow = (i64, String, String, i64, String, Option<String>, i64, i64);
 
 impl Store {
-    /// A page of the records the index holds (active rolls and open cases) with ids above
-    /// `after`, in id order: the start-up rebuild reads them page by page.
+    /// The records the index holds (active rolls and open cases) with ids in
+    /// `after < id <= through`, in id order: the start-up rebuild reads them window by window.
+    ///
+    /// The only predicate is the id range, so both databases read the primary key's range
+    /// whatever their statistics say (a `limit` page filtered on status could be planned as a
+    /// scan of every active row per page after a bulk load); rows the index does not hold come
+    /// back without their encoding and are dropped here.
     pub async fn matchable_records(
         &self,
         after: i64,
-        limit: i64,
+        through: i64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let rows: Vec<RecordRow> = sqlx::query_as(
-            "select id, authority_code, agreement_id, epoch, role, encoding, matched from records \
-             where id > $1 and status = 'active' and (role = 'roll' or case_status = 'open') \
-             order by id limit $2",
+            "select id, authority_code, agreement_id, epoch, role, \
+             case when status = 'active' and (role = 'roll' or case_status = 'open') \
+             then encoding end, submission_id, matched \
+             from records where id > $1 and id <= $2 order by id",
         )
         .bind(after)
-        .bind(limit)
+        .bind(through)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(
-                |(id, authority_code, agreement_id, epoch, role, encoding, matched)| {
-                    Ok(StoredRecord {
-                        id,
-                        authority_code,
-                        agreement_id,
-                        epoch: epoch as u32,
-                        role: role.parse().map_err(StoreError::Corrupt)?,
-                        encoding,
-                        matched: matched != 0,
-                    })
+            .filter_map(
+                |(
+                    id,
+                    authority_code,
+                    agreement_id,
+                    epoch,
+                    role,
+                    encoding,
+                    submission_id,
+                    matched,
+                )| {
+                    let encoding = encoding?;
+                    Some(
+                        role.parse()
+                            .map_err(StoreError::Corrupt)
+                            .map(|role| StoredRecord {
+                                id,
+                                authority_code,
+                                agreement_id,
+                                epoch: epoch as u32,
+                                role,
+                                encoding,
+                                submission_id,
+                                matched: matched != 0,
+                            }),
+                    )
                 },
             )
             .collect()
+    }
+
+    /// The highest record id (0 without records).
+    pub async fn max_record_id(&self) -> Result<i64, StoreError> {
+        let (max,): (Option<i64>,) = sqlx::query_as("select max(id) from records")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(max.unwrap_or(0))
+    }
+
+    /// The submissions whose matching has not been recorded (crashed before it, or written
+    /// before matching was tracked per submission).
+    pub async fn unmatched_submissions(&self) -> Result<HashSet<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as("select id from submissions where matched = 0")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Withdraws the caller's active records with these references under `agreement_id`

@@ -235,27 +235,28 @@ impl Store {
         id: &str,
         authority: &str,
     ) -> Result<Option<Agreement>, StoreError> {
-        let member: Option<(String,)> = sqlx::query_as(
-            "select agreement_id from agreement_members where agreement_id = $1 and authority_code = $2",
+        // One round trip: no row when not a member, one row with a null epoch when a member
+        // of an agreement with no live epoch.
+        let rows: Vec<(Option<i64>,)> = sqlx::query_as(
+            "select e.epoch from agreement_members m left join agreement_epochs e \
+             on e.agreement_id = m.agreement_id and (e.retire_after is null or e.retire_after > $3) \
+             where m.agreement_id = $1 and m.authority_code = $2 order by e.epoch",
         )
         .bind(id)
         .bind(authority)
-        .fetch_optional(&self.pool)
-        .await?;
-        if member.is_none() {
-            return Ok(None);
-        }
-        let epochs: Vec<(i64,)> = sqlx::query_as(
-            "select epoch from agreement_epochs where agreement_id = $1 \
-             and (retire_after is null or retire_after > $2) order by epoch",
-        )
-        .bind(id)
         .bind(now())
         .fetch_all(&self.pool)
         .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
         Ok(Some(Agreement {
             id: id.to_string(),
-            epochs: epochs.into_iter().map(|(e,)| e as u32).collect(),
+            epochs: rows
+                .into_iter()
+                .filter_map(|(e,)| e)
+                .map(|e| e as u32)
+                .collect(),
         }))
     }
 

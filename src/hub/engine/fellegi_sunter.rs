@@ -4,38 +4,31 @@
 //! [`Explanation`]: crate::matcher::model::Explanation
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
-use super::{rank, MatchEngine, RecordId, Scored};
+use rayon::prelude::*;
+
+use super::{rank, MatchEngine, RecordId, Scope, Scored};
 use crate::encode::EncodedRecord;
-use crate::matcher::compact::Prepared;
-use crate::matcher::index::{Index, Slot};
+use crate::matcher::compact::{Prepared, Token};
+use crate::matcher::compare::{compare, ComparisonVector};
+use crate::matcher::index::{IdentityHasher, Index, Slot};
 use crate::matcher::link::search;
-use crate::matcher::model::{Model, ScoreContext};
+use crate::matcher::model::{Model, Score, ScoreContext};
 
-/// An index of one agreement's records, scored by a model.
-pub struct FellegiSunterEngine {
-    model: &'static Model,
+type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<IdentityHasher>>;
+
+/// One matcher index with the record id of each slot.
+#[derive(Default)]
+struct Slots {
     index: Index,
-    slots: HashMap<RecordId, Slot>,
+    slots: IdMap<Slot>,
     ids: Vec<RecordId>,
 }
 
-impl FellegiSunterEngine {
-    /// An empty engine scoring with `model`.
-    pub fn new(model: &'static Model) -> Self {
-        FellegiSunterEngine {
-            model,
-            index: Index::default(),
-            slots: HashMap::new(),
-            ids: Vec::new(),
-        }
-    }
-}
-
-impl MatchEngine for FellegiSunterEngine {
-    fn insert(&mut self, id: RecordId, record: EncodedRecord) {
-        self.remove(id);
-        let slot = self.index.insert(&Prepared::from_encoded(&record));
+impl Slots {
+    fn insert(&mut self, id: RecordId, record: &Prepared) {
+        let slot = self.index.insert(record);
         let i = slot as usize;
         if self.ids.len() <= i {
             self.ids.resize(i + 1, 0);
@@ -44,37 +37,154 @@ impl MatchEngine for FellegiSunterEngine {
         self.slots.insert(id, slot);
     }
 
+    fn insert_many(&mut self, records: &[(RecordId, &Prepared)]) {
+        let slots = self.index.insert_many(records.iter().map(|(_, r)| *r));
+        for ((id, _), slot) in records.iter().zip(slots) {
+            let i = slot as usize;
+            if self.ids.len() <= i {
+                self.ids.resize(i + 1, 0);
+            }
+            self.ids[i] = *id;
+            self.slots.insert(*id, slot);
+        }
+    }
+
     fn remove(&mut self, id: RecordId) {
         if let Some(slot) = self.slots.remove(&id) {
             self.index.remove(slot);
         }
     }
+}
+
+/// An index of one agreement's records, scored by a model. Sought records are held twice:
+/// in the index of every record and in a small index of their own, so that a search of the
+/// sought records alone (a roll record against the open cases) costs what the cases cost.
+pub struct FellegiSunterEngine {
+    model: &'static Model,
+    all: Slots,
+    sought: Slots,
+}
+
+impl FellegiSunterEngine {
+    /// An empty engine scoring with `model`.
+    pub fn new(model: &'static Model) -> Self {
+        FellegiSunterEngine {
+            model,
+            all: Slots::default(),
+            sought: Slots::default(),
+        }
+    }
+
+    /// The sought records matching `query`, exactly as [`search`] over the whole index would
+    /// find them (the LSH bands skipped are those too common in the whole index, and the
+    /// population of the score is the whole index).
+    fn search_sought(
+        &self,
+        query: &Prepared,
+        admit: &dyn Fn(RecordId) -> bool,
+        min_probability: f64,
+    ) -> Vec<(RecordId, Score, ComparisonVector)> {
+        let context = ScoreContext::for_population(self.model, self.all.index.len());
+        let mut slots = Vec::new();
+        self.sought
+            .index
+            .candidates_within(query, &self.all.index, &mut slots);
+        let mut tokens: Vec<Token> = Vec::new();
+        let q = query.view();
+        slots
+            .into_iter()
+            .map(|slot| self.sought.ids[slot as usize])
+            .filter(|id| admit(*id))
+            .filter_map(|id| {
+                let slot = self.sought.slots[&id];
+                let vector = compare(&q, &self.sought.index.view(slot, &mut tokens));
+                let score = self.model.score(&vector, &context);
+                (score.probability >= min_probability).then_some((id, score, vector))
+            })
+            .collect()
+    }
+}
+
+impl MatchEngine for FellegiSunterEngine {
+    fn insert(&mut self, id: RecordId, record: EncodedRecord, sought: bool) {
+        self.remove(id);
+        let prepared = Prepared::from_encoded(&record);
+        self.all.insert(id, &prepared);
+        if sought {
+            self.sought.insert(id, &prepared);
+        }
+    }
+
+    fn insert_many(&mut self, records: Vec<(RecordId, EncodedRecord, bool)>) {
+        // A record twice in the batch: the last one wins, as with `insert` in order.
+        let mut last: IdMap<usize> = IdMap::default();
+        for (i, (id, _, _)) in records.iter().enumerate() {
+            last.insert(*id, i);
+        }
+        for (id, _, _) in &records {
+            self.remove(*id);
+        }
+        let prepared: Vec<(RecordId, Prepared, bool)> = records
+            .into_par_iter()
+            .enumerate()
+            .filter(|(i, (id, _, _))| last[id] == *i)
+            .map(|(_, (id, record, sought))| (id, Prepared::from_encoded(&record), sought))
+            .collect();
+        let all: Vec<(RecordId, &Prepared)> = prepared.iter().map(|(id, p, _)| (*id, p)).collect();
+        self.all.insert_many(&all);
+        let sought: Vec<(RecordId, &Prepared)> = prepared
+            .iter()
+            .filter(|(_, _, sought)| *sought)
+            .map(|(id, p, _)| (*id, p))
+            .collect();
+        self.sought.insert_many(&sought);
+    }
+
+    fn remove(&mut self, id: RecordId) {
+        self.all.remove(id);
+        self.sought.remove(id);
+    }
 
     fn len(&self) -> usize {
-        self.index.len()
+        self.all.index.len()
     }
 
     fn search(
         &self,
         query: &EncodedRecord,
+        scope: Scope,
         admit: &dyn Fn(RecordId) -> bool,
         min_probability: f64,
         limit: usize,
     ) -> Vec<Scored> {
         let query = Prepared::from_encoded(query);
-        let context = ScoreContext::for_population(self.model, self.index.len());
-        let found = search(
-            &self.index,
-            &query,
-            self.model,
-            &|slot| admit(self.ids[slot as usize]),
-            min_probability,
-            usize::MAX,
-        );
+        let context = ScoreContext::for_population(self.model, self.all.index.len());
+        let found: Vec<(RecordId, Score, ComparisonVector)> = match scope {
+            Scope::All => search(
+                &self.all.index,
+                &query,
+                self.model,
+                &|slot| admit(self.all.ids[slot as usize]),
+                min_probability,
+                usize::MAX,
+            )
+            .into_iter()
+            .map(|(slot, score, vector)| (self.all.ids[slot as usize], score, vector))
+            .collect(),
+            Scope::Sought => self.search_sought(&query, admit, min_probability),
+        };
+        // Ranked (as `rank` does) before the explanations are built, for the kept ones only.
+        let mut found = found;
+        found.sort_by(|a, b| {
+            b.1.match_weight
+                .total_cmp(&a.1.match_weight)
+                .then(a.0.cmp(&b.0))
+        });
+        found.truncate(limit);
         let mut scored: Vec<Scored> = found
             .into_iter()
-            .map(|(slot, score, vector)| Scored {
-                id: self.ids[slot as usize],
+            .map(|(id, score, vector)| Scored {
+                id,
                 probability: score.probability,
                 match_weight: score.match_weight,
                 explanation: serde_json::to_value(self.model.explain(&vector, &context))
@@ -123,9 +233,9 @@ mod tests {
     #[test]
     fn inserted_records_are_found_replaced_and_removed() {
         let mut engine = FellegiSunterEngine::new(Model::default_model());
-        engine.insert(1, record(10));
-        engine.insert(2, record(50));
-        let found = engine.search(&record(10), &|_| true, 0.5, 10);
+        engine.insert(1, record(10), false);
+        engine.insert(2, record(50), true);
+        let found = engine.search(&record(10), Scope::All, &|_| true, 0.5, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, 1);
         assert!(found[0].explanation["summary"]
@@ -133,13 +243,127 @@ mod tests {
             .unwrap()
             .contains("dob exact"));
         assert!(engine
-            .search(&record(10), &|id| id != 1, 0.5, 10)
+            .search(&record(10), Scope::All, &|id| id != 1, 0.5, 10)
             .is_empty());
-        engine.insert(1, record(90));
+        engine.insert(1, record(90), false);
         assert_eq!(engine.len(), 2);
-        assert!(engine.search(&record(10), &|_| true, 0.5, 10).is_empty());
+        assert!(engine
+            .search(&record(10), Scope::All, &|_| true, 0.5, 10)
+            .is_empty());
         engine.remove(2);
-        assert!(engine.search(&record(50), &|_| true, 0.5, 10).is_empty());
+        assert!(engine
+            .search(&record(50), Scope::All, &|_| true, 0.5, 10)
+            .is_empty());
         assert_eq!(engine.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod sought_tests {
+    use super::*;
+    use crate::encode::{AgreementSecret, Encoder, LocalKey, PupilRecord};
+    use crate::input::RawRecord;
+
+    /// Few names and dates, so that LSH bands grow past `max_lsh_posting` and are skipped.
+    fn population(n: usize) -> Vec<EncodedRecord> {
+        let encoder = Encoder::new(
+            &AgreementSecret::from_bytes("sought-test", 1, [5; 32]).unwrap(),
+            LocalKey::from_bytes([6; 32]),
+        );
+        let forenames = ["Olivia", "Oliver", "Amelia", "Jack", "Aoife", "Oliwia"];
+        let surnames = ["Smith", "Smyth", "Jones", "Murphy", "Nowak"];
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        (0..n)
+            .map(|i| {
+                let raw = RawRecord {
+                    record_id: Some(format!("R-{i}")),
+                    // Most share one name, whose bands are then too common to be used.
+                    forename: Some(forenames[if i % 6 == 0 { i / 6 % 6 } else { 0 }].into()),
+                    surname: Some(surnames[if i % 6 == 0 { i / 7 % 5 } else { 0 }].into()),
+                    dob: Some(format!(
+                        "2015-{:02}-{:02}",
+                        1 + (i / 3) % 12,
+                        1 + (i / 11) % 28
+                    )),
+                    sex: Some(if i % 2 == 0 { "F" } else { "M" }.into()),
+                    ..RawRecord::default()
+                };
+                encoder.encode(&PupilRecord::from_raw(&raw, today).unwrap().record)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sought_search_finds_exactly_the_sought_records_of_a_full_search() {
+        let records = population(6_000);
+        let mut engine = FellegiSunterEngine::new(Model::default_model());
+        let sought = |id: RecordId| id % 9 == 0;
+        for (i, r) in records.iter().enumerate() {
+            engine.insert(i as RecordId, r.clone(), sought(i as RecordId));
+        }
+        // Replacing and removing keep both indexes in step.
+        for i in (0..600).step_by(5) {
+            engine.insert(
+                i,
+                records[(i as usize + 1) % records.len()].clone(),
+                sought(i),
+            );
+        }
+        for i in (1..600).step_by(7) {
+            engine.remove(i);
+        }
+        // Built in bulk (with a replacement inside the batch), the engine answers the same.
+        let mut bulk = FellegiSunterEngine::new(Model::default_model());
+        let mut batch: Vec<(RecordId, EncodedRecord, bool)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i as RecordId, r.clone(), sought(i as RecordId)))
+            .collect();
+        batch.push((3, records[4].clone(), sought(3)));
+        bulk.insert_many(batch);
+        bulk.insert(3, records[3].clone(), sought(3));
+        for i in (0..600).step_by(5) {
+            bulk.insert(
+                i,
+                records[(i as usize + 1) % records.len()].clone(),
+                sought(i),
+            );
+        }
+        for i in (1..600).step_by(7) {
+            bulk.remove(i);
+        }
+        let (mut skipped, mut found) = (0, 0);
+        for q in records.iter().step_by(97) {
+            let full = engine.search(q, Scope::All, &|id| sought(id), 0.01, usize::MAX);
+            let only = engine.search(q, Scope::Sought, &|_| true, 0.01, usize::MAX);
+            assert_eq!(only, full);
+            assert_eq!(
+                bulk.search(q, Scope::All, &|_| true, 0.01, usize::MAX),
+                engine.search(q, Scope::All, &|_| true, 0.01, usize::MAX)
+            );
+            assert_eq!(
+                bulk.search(q, Scope::Sought, &|_| true, 0.01, usize::MAX),
+                only
+            );
+            found += full.len();
+            let top = engine.search(q, Scope::Sought, &|id| id % 2 == 0, 0.3, 5);
+            let full_top = engine.search(q, Scope::All, &|id| sought(id) && id % 2 == 0, 0.3, 5);
+            assert_eq!(top, full_top);
+            let mut slots = Vec::new();
+            let prepared = Prepared::from_encoded(q);
+            skipped += engine
+                .all
+                .index
+                .candidates(&prepared, &mut slots)
+                .skipped_bands;
+        }
+        assert!(
+            skipped > 0,
+            "the population must exercise skipped LSH bands"
+        );
+        assert!(
+            found > 100,
+            "the queries must find sought records ({found})"
+        );
     }
 }

@@ -26,10 +26,28 @@ pub struct Scored {
     pub explanation: serde_json::Value,
 }
 
+/// Which indexed records a search looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every record.
+    All,
+    /// Only the records inserted as `sought` (the hub's open cases). The result is exactly
+    /// the sought records [`Scope::All`] would return, at a cost that depends on how many
+    /// records are sought, not on how many are indexed.
+    Sought,
+}
+
 /// An in-memory index of encoded records that can score a query against them.
 pub trait MatchEngine: Send + Sync {
-    /// Adds (or replaces) a record.
-    fn insert(&mut self, id: RecordId, record: EncodedRecord);
+    /// Adds (or replaces) a record; `sought` records are also reachable by [`Scope::Sought`].
+    fn insert(&mut self, id: RecordId, record: EncodedRecord, sought: bool);
+    /// Adds (or replaces) many records: the same as [`MatchEngine::insert`] on each in
+    /// order, faster for a large batch.
+    fn insert_many(&mut self, records: Vec<(RecordId, EncodedRecord, bool)>) {
+        for (id, record, sought) in records {
+            self.insert(id, record, sought);
+        }
+    }
     /// Removes a record; unknown ids are ignored.
     fn remove(&mut self, id: RecordId);
     /// Records held.
@@ -44,6 +62,7 @@ pub trait MatchEngine: Send + Sync {
     fn search(
         &self,
         query: &EncodedRecord,
+        scope: Scope,
         admit: &dyn Fn(RecordId) -> bool,
         min_probability: f64,
         limit: usize,

@@ -203,11 +203,14 @@ async fn complete(
         .collect();
     drop(by_ref);
     let n_withdrawn = outcome.withdrawn.len();
+    result["n_withdrawn"] = json!(n_withdrawn);
+    // The final answer is stored with the candidates, in their transaction.
     let n_candidates = index_and_match(
         state,
         pending,
         outcome.withdrawn,
         Some(outcome.submission_id),
+        Some(result.clone()),
     )
     .await?;
     tracing::info!(
@@ -220,12 +223,7 @@ async fn complete(
         match_ms = matching_started.elapsed().as_millis() as u64,
         "submission stored"
     );
-    result["n_withdrawn"] = json!(n_withdrawn);
     result["n_candidates"] = json!(n_candidates);
-    state
-        .store
-        .set_submission_result(outcome.submission_id, &result)
-        .await?;
     let m = &state.metrics;
     m.submissions.fetch_add(1, Ordering::Relaxed);
     m.records_ingested
