@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use pupilmatch::evaluate::pipeline::SyntheticRun;
-use pupilmatch::matcher::kernel::{count_at_least, dice_naive};
+use pupilmatch::matcher::kernel::{count_at_least, count_at_least_batch, dice_naive};
 use pupilmatch::matcher::link::{build_index, link_with_index, LinkConfig};
 use pupilmatch::matcher::Model;
 use pupilmatch::synth::SynthConfig;
@@ -32,6 +32,16 @@ fn kernel(c: &mut Criterion) {
     group.bench_function("popcount", |b| {
         b.iter(|| count_at_least(&query, &filters, &popcounts, 0.3))
     });
+    group.finish();
+    let queries = &filters[..64];
+    let mut group = c.benchmark_group("kernel_1024_bit_tiled_64_queries");
+    group.throughput(Throughput::Elements((queries.len() * filters.len()) as u64));
+    group.bench_function("popcount", |b| {
+        b.iter(|| count_at_least_batch(queries, &filters, &popcounts, 0.3))
+    });
+    group.finish();
+    let mut group = c.benchmark_group("kernel_1024_bit_oracle");
+    group.throughput(Throughput::Elements(filters.len() as u64));
     group.bench_function("naive_oracle", |b| {
         b.iter(|| {
             filters

@@ -376,13 +376,7 @@ impl Index {
             self.spans[slot as usize] = (offset, record.tokens.len() as u32);
             self.dead[slot as usize] = false;
             self.live += 1;
-            added.extend(
-                record
-                    .tokens
-                    .iter()
-                    .filter(|t| posted(**t))
-                    .map(|t| (t.fingerprint, slot)),
-            );
+            added.extend(record.tokens.iter().map(|t| (t.fingerprint, slot)));
             bands.clear();
             self.lsh.band_keys(&record.compact, &mut bands);
             added.extend(bands.iter().map(|&key| (key, slot)));
