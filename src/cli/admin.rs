@@ -102,6 +102,14 @@ pub enum KeyCommand {
         #[arg(long, conflicts_with = "authority")]
         operator: Option<String>,
     },
+    /// List the API keys (ids, roles, authorities, labels, revoked or not; never the keys).
+    List,
+    /// Revoke an API key by id (from `key list`): the hub refuses it from the next request.
+    Revoke {
+        /// The key's id.
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 /// Runs `admin`.
@@ -167,6 +175,27 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                 let key = store.issue_key(authority.as_deref(), &label).await?;
                 eprintln!("API key for {label} (shown once; store it securely):");
                 println!("{key}");
+            }
+            AdminCommand::Key(KeyCommand::List) => {
+                println!("id\trole\tauthority\tlabel\trevoked\tcreated_at");
+                for key in store.list_keys().await? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        key.id,
+                        key.role,
+                        key.authority.as_deref().unwrap_or("-"),
+                        key.label,
+                        if key.revoked { "yes" } else { "no" },
+                        key.created_at
+                    );
+                }
+            }
+            AdminCommand::Key(KeyCommand::Revoke { id }) => {
+                if store.revoke_key(id).await? {
+                    eprintln!("revoked API key {id}");
+                } else {
+                    eprintln!("API key {id} was already revoked");
+                }
             }
             AdminCommand::Agreement(AgreementCommand::Rotate(rotate)) => {
                 super::admin_retention::rotate(&store, &rotate).await?;

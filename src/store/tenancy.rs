@@ -71,6 +71,23 @@ impl Principal {
 }
 
 /// role, label, authority code, name and jurisdiction of an API key.
+/// What identifies an API key, for listing and revocation (the key itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeySummary {
+    /// The key's id, for `admin key revoke`.
+    pub id: i64,
+    /// `authority` or `operator`.
+    pub role: String,
+    /// The authority it acts for.
+    pub authority: Option<String>,
+    /// Its label.
+    pub label: String,
+    /// Whether it has been revoked.
+    pub revoked: bool,
+    /// When it was issued (RFC 3339).
+    pub created_at: String,
+}
+
 type KeyRow = (
     String,
     String,
@@ -200,6 +217,54 @@ impl Store {
         append(&mut w.tx, AuditEvent::new("admin", "key.issue", &subject)).await?;
         w.commit().await?;
         Ok(key)
+    }
+
+    /// Every API key (never the key itself: only what identifies it), oldest first.
+    pub async fn list_keys(&self) -> Result<Vec<KeySummary>, StoreError> {
+        let rows: Vec<(i64, String, Option<String>, String, i64, String)> = sqlx::query_as(
+            "select id, role, authority_code, label, revoked, created_at from api_keys order by id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, role, authority, label, revoked, created_at)| KeySummary {
+                    id,
+                    role,
+                    authority,
+                    label,
+                    revoked: revoked != 0,
+                    created_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Revokes API key `id`: every later request with it is refused (the hub looks keys up on
+    /// every request). Returns `false` when it was already revoked; audited either way.
+    pub async fn revoke_key(&self, id: i64) -> Result<bool, StoreError> {
+        let mut w = self.begin_write().await?;
+        let row: Option<(i64, Option<String>, String)> =
+            sqlx::query_as("select revoked, authority_code, label from api_keys where id = $1")
+                .bind(id)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        let Some((revoked, authority, label)) = row else {
+            return Err(StoreError::NotFound(format!("API key {id}")));
+        };
+        if revoked == 0 {
+            sqlx::query("update api_keys set revoked = 1 where id = $1")
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        let subject = authority.unwrap_or_else(|| format!("operator:{label}"));
+        let event = AuditEvent::new("admin", "key.revoke", &subject)
+            .with_detail(serde_json::json!({"key_id": id, "already_revoked": revoked != 0}));
+        append(&mut w.tx, event).await?;
+        w.commit().await?;
+        Ok(revoked == 0)
     }
 
     /// The principal an API key stands for, if the key is known and not revoked.

@@ -69,4 +69,26 @@ both_backends! {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["n_candidates"], 0);
     }
+
+    /// An operator revokes a key: the very next request with it is refused, the other
+    /// authority's key still works, and the revocation is listed and audited.
+    async fn a_revoked_key_is_refused_from_the_next_request(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        assert_eq!(status_and_json(leeds.get("/v1/candidates").await).await.0, StatusCode::OK);
+        let keys = hub.store.list_keys().await.unwrap();
+        let leeds_key = keys.iter().find(|k| k.authority.as_deref() == Some("383")).expect("Leeds's key");
+        assert!(!leeds_key.revoked);
+
+        assert!(hub.store.revoke_key(leeds_key.id).await.unwrap());
+        assert_problem(leeds.get("/v1/candidates").await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        assert_eq!(status_and_json(glasgow.get("/v1/candidates").await).await.0, StatusCode::OK);
+        assert!(!hub.store.revoke_key(leeds_key.id).await.unwrap(), "revoking twice reports it");
+        assert!(hub.store.list_keys().await.unwrap().iter().any(|k| k.id == leeds_key.id && k.revoked));
+        assert!(hub.store.revoke_key(9_999).await.is_err(), "an unknown key id is an error");
+
+        let operator = leeds.with_key(&hub.store.issue_key(None, "ops").await.unwrap());
+        let (_, body) = status_and_json(operator.get("/v1/audit/verify").await).await;
+        assert_eq!(body["intact"], true, "{body}");
+    }
 }
