@@ -408,6 +408,21 @@ mod tests {
     }
 
     #[test]
+    fn a_key_of_a_retired_v1_family_is_refused_on_the_wire() {
+        let token = "AAAAAAAAAAAAAAAAAAAAAA";
+        assert!(format!("0100{token}").parse::<MatchKey>().is_ok());
+        for retired in ["03", "04", "05"] {
+            assert!(
+                matches!(
+                    format!("{retired}00{token}").parse::<MatchKey>(),
+                    Err(WireError::MatchKey(_))
+                ),
+                "family {retired}"
+            );
+        }
+    }
+
+    #[test]
     fn a_field_filter_is_salted_by_the_other_names_soundex_code() {
         let e = encoder();
         let oliver_smith = e.encode(&with_names("Oliver", "Smith"));
