@@ -41,6 +41,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::Router;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -225,16 +226,33 @@ async fn shutdown_signal() {
 /// The whole API with its middleware, for `axum::serve` or `tower::ServiceExt::oneshot`.
 pub fn router(state: AppState, config: &HubConfig) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-        let id = request
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        // The path only: references in paths are opaque, and no query string is logged.
-        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(),
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<_>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            // The path only: references in paths are opaque, and no query string is logged.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(),
             request_id = %id, caller = tracing::field::Empty)
-    });
+        })
+        .on_failure(
+            |class: ServerErrorsFailureClass,
+             latency: std::time::Duration,
+             _span: &tracing::Span| {
+                let latency_ms = latency.as_millis();
+                match class {
+                    // Not ready yet (the index is being rebuilt; `/readyz` is polled): expected.
+                    ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+                        tracing::debug!(latency_ms, "service unavailable")
+                    }
+                    other => {
+                        tracing::error!(classification = %other, latency_ms, "response failed")
+                    }
+                }
+            },
+        );
     Router::new()
         .merge(ops::router())
         .merge(submissions::router())
