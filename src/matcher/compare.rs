@@ -12,7 +12,9 @@
 //! - the **field filters** are salted by the DOB salt and the other name's Soundex code, so
 //!   their Dice is meaningful only when the DOB salts agree (an exact or transposed date, or
 //!   equal DOB check bytes, a 1-in-256 hint) and the other name sounds alike; bit-identical
-//!   filters count as the same name;
+//!   filters count as the same name, a low Dice counts as a different name only when the other
+//!   name's code is known to agree, and a Dice in the weak band or above *verifies* the date
+//!   when only the check byte agreed;
 //! - the **names filter** is salted by year of birth only: when no name key is shared, a high
 //!   Dice says "same year, similar names" (with or without the DOB check byte agreeing), one
 //!   joint DOB level, the name fields then not scored again;
@@ -77,6 +79,10 @@ impl Field {
                 (
                     "one_off",
                     "one of day, month or year differs (names identical)",
+                ),
+                (
+                    "salt_verified",
+                    "no shared name key; the check byte agrees and a name's filter confirms the date (exact, or day and month transposed)",
                 ),
                 (
                     "check_names_close",
@@ -153,18 +159,20 @@ pub mod level {
     pub const DOB_TRANSPOSED: u8 = 1;
     /// DOB one component off.
     pub const DOB_ONE_OFF: u8 = 2;
+    /// Check byte agrees and a field filter confirms the DOB salt.
+    pub const DOB_SALT_VERIFIED: u8 = 3;
     /// Check byte agrees, names near-identical (same year).
-    pub const DOB_CHECK_CLOSE: u8 = 3;
+    pub const DOB_CHECK_CLOSE: u8 = 4;
     /// Same year, names near-identical.
-    pub const DOB_YEAR_CLOSE: u8 = 4;
+    pub const DOB_YEAR_CLOSE: u8 = 5;
     /// Check byte agrees, names similar (same year).
-    pub const DOB_CHECK_SIMILAR: u8 = 5;
+    pub const DOB_CHECK_SIMILAR: u8 = 6;
     /// Same year, names similar.
-    pub const DOB_YEAR_SIMILAR: u8 = 6;
+    pub const DOB_YEAR_SIMILAR: u8 = 7;
     /// Only the check byte agrees.
-    pub const DOB_CHECK: u8 = 7;
+    pub const DOB_CHECK: u8 = 8;
     /// DOB disagrees.
-    pub const DOB_DISAGREE: u8 = 8;
+    pub const DOB_DISAGREE: u8 = 9;
     /// Name exact (both name fields).
     pub const NAME_EXACT: u8 = 0;
     /// Name agrees through an alternative form.
@@ -218,6 +226,11 @@ pub struct ComparisonVector {
     pub names_dice: Option<f32>,
     /// Number of match keys the records share.
     pub shared_keys: u16,
+    /// Fields left uncomparable only because a low filter Dice could be the other name's
+    /// Soundex code differing (bit `1 << field`). Scoring ignores them; estimating `u` counts
+    /// them as disagreements, which for non-matching pairs they almost always are.
+    #[serde(skip)]
+    pub ambiguous: u8,
 }
 
 impl ComparisonVector {
@@ -231,7 +244,7 @@ impl ComparisonVector {
     /// independence of fields assumes (see `model`).
     pub fn sibling_pattern(&self) -> bool {
         let surname = matches!(self.level(Field::Surname), Some(l) if l <= level::NAME_ALT || l == level::SURNAME_CLOSE);
-        let dob = matches!(self.level(Field::Dob), Some(l) if l <= level::DOB_ONE_OFF);
+        let dob = matches!(self.level(Field::Dob), Some(l) if l <= level::DOB_SALT_VERIFIED);
         // A similar spelling (a typo) is not a different forename: only weak or no similarity.
         let forename =
             matches!(self.level(Field::Forename), Some(l) if l > level::FORENAME_CLOSE + 1);
@@ -252,6 +265,7 @@ struct Shared {
     surname_exact: bool,
     surname_alt: bool,
     swapped: bool,
+    phonetic: bool,
     id_agree: Option<Scheme>,
 }
 
@@ -298,7 +312,10 @@ impl Shared {
                 self.surname(any);
                 self.dob(x);
             }
-            KeyFamily::PhoneticDob => self.dob(x),
+            KeyFamily::PhoneticDob => {
+                self.phonetic = true;
+                self.dob(x);
+            }
             // Identical names with one date component off: one joint observation, scored
             // once as the DOB level `one_off` (whose u already includes the names agreeing),
             // never again as forename and surname agreement.
@@ -371,13 +388,28 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
     let check_agrees = both(HAS_DOB) && ca.dob_check == cb.dob_check;
     let salts_agree = shared.dob_exact || shared.dob_transposed || check_agrees;
     let key_evidence = shared.dob_exact || shared.dob_transposed || shared.dob_one_off;
+    // Field-filter Dice where the DOB salts may agree. A Dice far above that of unrelated
+    // filters (≥ the weak band) proves that this filter's salt agreed: the DOB salt and the
+    // other name's Soundex code. With only the check byte agreeing, that verifies the date.
+    let field_dice =
+        |has: u8, a: &[u64; 4], b: &[u64; 4]| (salts_agree && both(has)).then(|| dice(a, b));
+    let fd = field_dice(HAS_FORENAME, &ca.forename, &cb.forename);
+    let sd = field_dice(HAS_SURNAME, &ca.surname, &cb.surname);
+    let weak = NAME_DICE_BANDS[NAME_DICE_BANDS.len() - 1];
+    // Not when the sex checks disagree: opposite-sex twins with similar forenames (Oliver and
+    // Olivia Smith) would otherwise "verify" their shared date through the forename filter.
+    let sex_conflict = both(HAS_SEX) && ca.sex_check != cb.sex_check;
+    let verified = !key_evidence
+        && check_agrees
+        && !sex_conflict
+        && [fd, sd].into_iter().flatten().any(|d| d >= weak);
 
     // Without a shared name key, the year-salted names filter is the only evidence that
     // survives a misspelling which changes a Soundex code (and with it the other name's field
     // filter salt) or a wrong day or month. It is a joint observation of names and date, scored
     // once as a DOB level; the name fields are then not scored again.
     let mut names_dice = None;
-    let names_band = if !key_evidence && both(HAS_NAMES) {
+    let names_band = if !key_evidence && !verified && both(HAS_NAMES) {
         let d = dice(&ca.names, &cb.names);
         names_dice = Some(d as f32);
         Some(band(d, &YEAR_NAMES_BANDS))
@@ -391,6 +423,8 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         Some(level::DOB_TRANSPOSED)
     } else if shared.dob_one_off {
         Some(level::DOB_ONE_OFF)
+    } else if verified {
+        Some(level::DOB_SALT_VERIFIED)
     } else if let (true, Some(b)) = (joint, names_band) {
         Some(match (b, check_agrees) {
             (0, true) => level::DOB_CHECK_CLOSE,
@@ -405,17 +439,25 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
     } else {
         None
     };
-    // A field filter is salted by the other name's Soundex code too (protocol.md §5.2): when
-    // that code differs, the Dice is that of unrelated filters and reads as a disagreement,
-    // which the model's `m` for "disagree" absorbs (a misspelling that changes a code).
+    // A field filter is salted by the other name's Soundex code too (protocol.md §5.2): a low
+    // Dice is "a different name" only when that code is known to agree (the other name is
+    // identical, or a `phonetic-dob` key is shared); otherwise it may be a misspelling that
+    // changed the other name's code, and the field is not comparable.
     let filters_usable = salts_agree && !joint && !shared.dob_one_off;
-    let filter_level = |d: f64, close: u8| -> u8 {
-        if d >= IDENTICAL_FILTERS {
-            level::NAME_EXACT
-        } else {
-            close + band(d, &NAME_DICE_BANDS) as u8
-        }
-    };
+    let mut ambiguous = 0u8;
+    let mut filter_level =
+        |field: Field, d: f64, close: u8, other_code_agrees: bool| -> Option<u8> {
+            if d >= IDENTICAL_FILTERS {
+                Some(level::NAME_EXACT)
+            } else if d >= weak || other_code_agrees {
+                Some(close + band(d, &NAME_DICE_BANDS) as u8)
+            } else {
+                ambiguous |= 1 << field as u8;
+                None
+            }
+        };
+    let surname_identical = shared.surname_exact || sd.is_some_and(|d| d >= IDENTICAL_FILTERS);
+    let forename_identical = shared.forename_exact || fd.is_some_and(|d| d >= IDENTICAL_FILTERS);
 
     let mut forename_dice = None;
     let forename = if shared.forename_exact {
@@ -426,10 +468,14 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         Some(level::FORENAME_EQUIVALENT)
     } else if shared.swapped {
         Some(level::FORENAME_SWAPPED)
-    } else if filters_usable && both(HAS_FORENAME) {
-        let d = dice(&ca.forename, &cb.forename);
+    } else if let (true, Some(d)) = (filters_usable, fd) {
         forename_dice = Some(d as f32);
-        Some(filter_level(d, level::FORENAME_CLOSE))
+        filter_level(
+            Field::Forename,
+            d,
+            level::FORENAME_CLOSE,
+            surname_identical || shared.phonetic,
+        )
     } else {
         None
     };
@@ -441,10 +487,14 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         Some(level::NAME_ALT)
     } else if shared.swapped {
         Some(level::SURNAME_SWAPPED)
-    } else if filters_usable && both(HAS_SURNAME) {
-        let d = dice(&ca.surname, &cb.surname);
+    } else if let (true, Some(d)) = (filters_usable, sd) {
         surname_dice = Some(d as f32);
-        Some(filter_level(d, level::SURNAME_CLOSE))
+        filter_level(
+            Field::Surname,
+            d,
+            level::SURNAME_CLOSE,
+            forename_identical || shared.phonetic,
+        )
     } else {
         None
     };
@@ -464,6 +514,7 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         surname_dice,
         names_dice,
         shared_keys: shared.keys,
+        ambiguous,
     }
 }
 

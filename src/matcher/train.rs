@@ -82,7 +82,13 @@ pub fn estimate_u(left: &[Prepared], right: &[Prepared], pairs: usize, seed: u64
 pub fn u_of_vectors(vectors: impl Iterator<Item = ComparisonVector>) -> [Vec<f64>; 5] {
     let mut patterns: BTreeMap<Pattern, f64> = BTreeMap::new();
     for v in vectors {
-        *patterns.entry(v.levels).or_default() += 1.0;
+        let mut levels = v.levels;
+        for field in [Field::Forename, Field::Surname] {
+            if v.ambiguous & 1 << field as u8 != 0 {
+                levels[field as usize] = Some(field.levels().len() as u8 - 1);
+            }
+        }
+        *patterns.entry(levels).or_default() += 1.0;
     }
     let mut u = counts_per_level(&patterns).map(|c| smoothed(&c, 0.5));
     factor_check_byte(&mut u[Field::Dob as usize]);
