@@ -317,8 +317,9 @@ impl Index {
         (slot as usize) < self.dead.len() && !self.dead[slot as usize]
     }
 
-    /// Adds a record and returns its slot.
-    pub fn insert(&mut self, record: &Prepared) -> Slot {
+    /// Stores a record's compact form and tokens in a free (or new) slot and marks it live;
+    /// the caller posts its tokens and bands.
+    fn place(&mut self, record: &Prepared) -> Slot {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -336,6 +337,12 @@ impl Index {
         self.spans[slot as usize] = (offset, record.tokens.len() as u32);
         self.dead[slot as usize] = false;
         self.live += 1;
+        slot
+    }
+
+    /// Adds a record and returns its slot.
+    pub fn insert(&mut self, record: &Prepared) -> Slot {
+        let slot = self.place(record);
         for t in record.tokens.iter() {
             self.postings.add(t.fingerprint, slot);
         }
@@ -359,23 +366,7 @@ impl Index {
         let mut bands = Vec::with_capacity(self.config.lsh_bands);
         let mut slots = Vec::new();
         for record in records {
-            let slot = match self.free.pop() {
-                Some(slot) => slot,
-                None => {
-                    self.records.push(record.compact);
-                    self.spans.push((0, 0));
-                    self.dead.push(false);
-                    (self.records.len() - 1) as Slot
-                }
-            };
-            let offset = self.fingerprints.len() as u32;
-            self.fingerprints
-                .extend(record.tokens.iter().map(|t| t.fingerprint));
-            self.tags.extend(record.tokens.iter().map(|t| t.tag));
-            self.records[slot as usize] = record.compact;
-            self.spans[slot as usize] = (offset, record.tokens.len() as u32);
-            self.dead[slot as usize] = false;
-            self.live += 1;
+            let slot = self.place(record);
             added.extend(record.tokens.iter().map(|t| (t.fingerprint, slot)));
             bands.clear();
             self.lsh.band_keys(&record.compact, &mut bands);
