@@ -19,10 +19,11 @@ fn febrl4_is_linked_with_full_precision() {
     }
     let quality = febrl_quality(dir, Model::default_model()).unwrap();
     eprintln!("FEBRL4: {quality}");
-    // Plaintext Splink reaches 0.9973 and anonlink 0.9976 on the same fields; this matcher
-    // is calibrated for national-scale priors and, with protocol v2's privacy hardening (no
-    // single-name keys), reaches F1 ≈ 0.94 (precision 1.0, recall ≈ 0.88): the figure the
-    // closing note reports. Guard it against regressions.
+    // Plaintext Splink reaches 0.9973 and anonlink 0.9976 on the same fields (best F1 over
+    // thresholds). This matcher is calibrated for national-scale priors and, with protocol
+    // v2's privacy hardening (no single-name keys) and v3's comparison under a shared
+    // identifier, reaches F1 ≈ 0.98 at its default threshold (precision 1.0, recall ≈ 0.96)
+    // and ≈ 0.99 at its best threshold: the figures the closing note reports. Guard them.
     assert!(quality.precision() >= 0.999, "{quality}");
-    assert!(quality.f1() >= 0.93, "{quality}");
+    assert!(quality.f1() >= 0.975, "{quality}");
 }

@@ -54,12 +54,29 @@ struct Seed {
     same_child: bool,
 }
 
+fn with_upn(mut r: RawRecord) -> RawRecord {
+    r.upn = Some("H801200001001".into());
+    r
+}
+
 fn seeds() -> Vec<Seed> {
     let mut former = pupil("b", "Lily", "Jones", "2015-09-01", "F");
     former.former_surname = Some("Smith".into());
     let mut middle = pupil("b", "Grace", "Hughes", "2013-02-17", "F");
     middle.middle_names = Some("Eleanor".into());
     vec![
+        Seed {
+            what: "the same UPN with the names misspelt so that no date-salted encoding compares",
+            a: with_upn(pupil("a", "Katarzyna", "Wiśniewska", "2012-01-30", "F")),
+            b: with_upn(pupil("b", "Catarzyna", "Visniewska", "2012-01-30", "F")),
+            same_child: true,
+        },
+        Seed {
+            what: "a sibling's UPN typed on a different child born another year",
+            a: with_upn(pupil("a", "Dylan", "Pritchard", "2013-06-12", "M")),
+            b: with_upn(pupil("b", "Ffion", "Pritchard", "2016-02-03", "F")),
+            same_child: false,
+        },
         Seed {
             what: "Irish-language and anglicised forms with fadas",
             a: pupil("a", "Seán", "Ó Briain", "2014-03-07", "M"),
@@ -220,4 +237,20 @@ fn a_typo_that_changes_the_soundex_code_is_found_through_the_other_filter() {
         !why.contains("forename"),
         "the forename is not comparable: {why}"
     );
+}
+
+/// A DOB error other than a transposition leaves every date-salted encoding incomparable; the
+/// names are then compared under the shared UPN (protocol.md §5.4), so the pair reaches a
+/// coordinator's review band nationally instead of scoring as "UPN agrees, date differs".
+#[test]
+fn the_same_upn_with_a_mistyped_year_and_a_misspelt_surname_is_put_up_for_review() {
+    let a = with_upn(pupil("a", "Bronwen", "Pritchard", "2013-06-12", "F"));
+    let b = with_upn(pupil("b", "Bronwen", "Pritchart", "2011-06-12", "F"));
+    let model = Model::default_model();
+    let (p, why) = probability(&a, &b);
+    assert!(p >= model.thresholds.review_floor, "p = {p:.4} ({why})");
+    assert!(why.contains("identifier agree_names_close"), "{why}");
+    // In a pilot-sized index (the model's minimum population) it is suggested outright.
+    let (p, why) = probability_in(&a, &b, 1);
+    assert!(p >= model.thresholds.suggest, "p = {p:.4} ({why})");
 }

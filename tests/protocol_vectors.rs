@@ -73,6 +73,8 @@ fn compute() -> Value {
         KeyPurpose::Bloom(pupilmatch::encode::bloom::BloomField::Forename),
         KeyPurpose::Identifier(pupilmatch::encode::identifiers::Scheme::Scn),
         KeyPurpose::DobCheck,
+        KeyPurpose::Bloom(pupilmatch::encode::bloom::BloomField::IdNames),
+        KeyPurpose::IdDobCheck,
     ] {
         derived.insert(
             purpose.label(),
@@ -101,6 +103,9 @@ fn compute() -> Value {
                     &dob_salt(record.dob.unwrap()),
                     &record.forename.as_ref().unwrap().soundex(),
                 ),
+                "under_id_salt": record.identifiers.first().map(|id| {
+                    pupilmatch::encode::bloom::id_names_salt(id.scheme().as_str(), id.canonical())
+                }),
                 "forename_forms": forename_forms(&record),
                 "surname_forms": surname_forms(&record),
                 "encoded": encoded,

@@ -313,6 +313,7 @@ mod tests {
                 forename_bf: None,
                 surname_bf: None,
                 names_bf: None,
+                under_id: None,
                 dob_check: Some(n),
                 sex_check: None,
             },

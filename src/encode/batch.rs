@@ -12,6 +12,8 @@ use crate::encode::record::{Policy, PupilRecord, RecordWarning, WarningKind};
 use crate::input::{Column, InputError, RawRecord};
 
 /// What happened to one input record.
+// Nearly every outcome is `Encoded`: boxing it would cost an allocation per record for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Outcome {
     /// Encoded, possibly with warnings.

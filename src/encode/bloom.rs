@@ -12,6 +12,12 @@
 //! Because a DOB error makes the field filters incomparable, each record also carries one
 //! 512-bit *record-level* filter of both names (a CLK), salted only by the year of birth, which
 //! the matcher uses as a fallback when the DOB salts differ and for LSH blocking.
+//!
+//! A record with a national identifier also carries a 256-bit filter of both names salted by
+//! that identifier (protocol.md §5.4). It is comparable only between records holding the same
+//! identifier, so it says whether the names agree when a DOB error (or a missing DOB) leaves
+//! every DOB-salted encoding incomparable. An identifier salt is almost unique per child: the
+//! "salt-ALL" hardening under which graph-matching attacks fall below 0.5% (pprl notes §2).
 
 use crate::encode::keys::DerivedKey;
 
@@ -33,6 +39,8 @@ pub enum BloomField {
     Surname,
     /// Both names in one record-level filter, salted by year of birth.
     Names,
+    /// Both names in one filter salted by a national identifier.
+    IdNames,
 }
 
 impl BloomField {
@@ -42,6 +50,7 @@ impl BloomField {
             BloomField::Forename => "forename",
             BloomField::Surname => "surname",
             BloomField::Names => "names",
+            BloomField::IdNames => "id-names",
         }
     }
 }
@@ -188,6 +197,29 @@ pub fn encode_names(key: &DerivedKey, year: &str, forename: &str, surname: &str)
     filter
 }
 
+/// The salt of an identifier-salted names filter: the scheme's wire name, 0x1F, and the
+/// identifier's canonical form.
+///
+/// ```
+/// use pupilmatch::encode::bloom::id_names_salt;
+/// assert_eq!(id_names_salt("scn", "123456789"), "scn\u{1f}123456789");
+/// ```
+pub fn id_names_salt(scheme: &str, canonical: &str) -> String {
+    format!("{scheme}\u{1f}{canonical}")
+}
+
+/// Encodes both names into a 256-bit filter salted by an identifier (protocol.md §5.4): for
+/// each bigram `g` of the forename and of the surname (no field prefix, so names entered the
+/// wrong way round give the same filter), `h = HMAC-SHA256(K_id_names, salt ‖ 0x1F ‖ g)` and
+/// bits `h[0], …, h[7]` are set.
+pub fn encode_id_names(key: &DerivedKey, salt: &str, forename: &str, surname: &str) -> NameBloom {
+    let (forename, surname) = (bigram_pairs(forename), bigram_pairs(surname));
+    let features = forename.iter().chain(&surname).map(|g| (None, g));
+    let mut filter = NameBloom::default();
+    set_features(&mut filter, key, salt, features, |b| usize::from(b[0]));
+    filter
+}
+
 /// Sets [`BITS_PER_BIGRAM`] bits per feature (an optional one-byte prefix and a bigram), each
 /// position read from the feature's HMAC by `position` over successive chunks of the digest.
 fn set_features<'a, const W: usize>(
@@ -270,6 +302,22 @@ mod tests {
         let other_year = encode_names(&k, "2015", "oliver", "kowalski");
         assert!(a.dice(&typo) > 0.6, "{}", a.dice(&typo));
         assert!(a.dice(&other_year) < 0.4, "{}", a.dice(&other_year));
+    }
+
+    #[test]
+    fn the_id_names_filter_compares_names_only_under_the_same_identifier() {
+        let k = key(BloomField::IdNames);
+        let salt = id_names_salt("upn", "A123456789012");
+        let a = encode_id_names(&k, &salt, "sean", "obrien");
+        let typo = encode_id_names(&k, &salt, "sean", "obrian");
+        let sibling = encode_id_names(&k, &salt, "aoife", "obrien");
+        let other_id =
+            encode_id_names(&k, &id_names_salt("upn", "B123456789012"), "sean", "obrien");
+        let swapped = encode_id_names(&k, &salt, "obrien", "sean");
+        assert_eq!(a, swapped, "the filter does not care which name is which");
+        assert!(a.dice(&typo) > 0.8, "{}", a.dice(&typo));
+        assert!(a.dice(&sibling) < 0.75, "{}", a.dice(&sibling));
+        assert!(a.dice(&other_id) < 0.5, "{}", a.dice(&other_id));
     }
 
     #[test]

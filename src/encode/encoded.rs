@@ -1,7 +1,7 @@
 //! The encoded record, the [`Encoder`] that produces it, and its wire form (protocol.md §6).
 //!
 //! An [`EncodedRecord`] is all the hub ever receives about a child: an opaque reference, match
-//! keys, identifier tokens, two salted name filters and two one-byte checks.
+//! keys, identifier tokens, salted name filters and two one-byte checks.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,14 +12,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use crate::encode::bloom::{encode_name, encode_names, Bloom, BloomField, NameBloom, NamesBloom};
-use crate::encode::identifiers::Scheme;
+use crate::encode::bloom::{
+    encode_id_names, encode_name, encode_names, id_names_salt, Bloom, BloomField, NameBloom,
+    NamesBloom,
+};
+use crate::encode::identifiers::{Identifier, Scheme};
 use crate::encode::keys::{AgreementSecret, DerivedKey, KeyPurpose, KeySchedule, LocalKey};
 use crate::encode::record::{dob_salt, PupilRecord};
 use crate::encode::tokens::{flags, KeyFamily, MatchKey, TokenKeys, TOKEN_BYTES};
 
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// An identifier token: `HMAC-SHA256(K_id_scheme, canonical)[..16]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,6 +31,23 @@ pub struct IdToken {
     pub scheme: Scheme,
     /// The token.
     pub token: [u8; TOKEN_BYTES],
+}
+
+/// What a record says *under one of its identifiers* (protocol.md §5.4): a filter of both
+/// names and a date-of-birth check, each salted by that identifier, so that two records
+/// compare them only when they hold it in common. They say whether the names and the date
+/// agree when a DOB error, a missing DOB or a misspelling leaves the DOB-salted encodings
+/// incomparable; a salt almost unique to each child gives frequency attacks nothing to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnderId {
+    /// The identifier whose canonical form salts the rest (one of the record's `ids`).
+    pub id: IdToken,
+    /// Both names, salted by the identifier; absent without any name.
+    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<NameBloom>,
+    /// `u32_be(HMAC(K_id_dob_check, salt ‖ 0x1F ‖ dob_salt)[0..4])`; absent without a DOB.
+    #[serde(rename = "dc", default, skip_serializing_if = "Option::is_none")]
+    pub dob_check: Option<u32>,
 }
 
 /// Everything the hub receives about one pupil (protocol.md §6.2).
@@ -51,6 +71,10 @@ pub struct EncodedRecord {
     /// without any name.
     #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
     pub names_bf: Option<NamesBloom>,
+    /// Names and date of birth salted by the record's first identifier; absent without an
+    /// identifier, or with neither a name nor a DOB.
+    #[serde(rename = "uid", default, skip_serializing_if = "Option::is_none")]
+    pub under_id: Option<UnderId>,
     /// `HMAC(K_dob_check, dob_salt)[0]`: equal for records whose DOB salts agree; absent
     /// without a DOB.
     #[serde(rename = "dc", default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +129,8 @@ pub struct Encoder {
     forename_bloom: DerivedKey,
     surname_bloom: DerivedKey,
     names_bloom: DerivedKey,
+    id_names_bloom: DerivedKey,
+    id_dob_check: DerivedKey,
     dob_check: DerivedKey,
     sex_check: DerivedKey,
     local: LocalKey,
@@ -134,6 +160,8 @@ impl Encoder {
             forename_bloom: schedule.key(KeyPurpose::Bloom(BloomField::Forename)),
             surname_bloom: schedule.key(KeyPurpose::Bloom(BloomField::Surname)),
             names_bloom: schedule.key(KeyPurpose::Bloom(BloomField::Names)),
+            id_names_bloom: schedule.key(KeyPurpose::Bloom(BloomField::IdNames)),
+            id_dob_check: schedule.key(KeyPurpose::IdDobCheck),
             dob_check: schedule.key(KeyPurpose::DobCheck),
             sex_check: schedule.key(KeyPurpose::SexCheck),
             local,
@@ -157,24 +185,21 @@ impl Encoder {
 
     /// Encodes one validated record (protocol.md §4–§6).
     pub fn encode(&self, record: &PupilRecord) -> EncodedRecord {
-        let mut ids: Vec<IdToken> = record
-            .identifiers
-            .iter()
-            .map(|id| {
-                let key = &self
-                    .ids
-                    .iter()
-                    .find(|(s, _)| *s == id.scheme())
-                    .expect("every scheme has a key")
-                    .1;
-                IdToken {
-                    scheme: id.scheme(),
-                    token: key.mac(&[id.canonical().as_bytes()])[..TOKEN_BYTES]
-                        .try_into()
-                        .expect("16 of 32 bytes"),
-                }
-            })
-            .collect();
+        let id_token = |id: &Identifier| {
+            let key = &self
+                .ids
+                .iter()
+                .find(|(s, _)| *s == id.scheme())
+                .expect("every scheme has a key")
+                .1;
+            IdToken {
+                scheme: id.scheme(),
+                token: key.mac(&[id.canonical().as_bytes()])[..TOKEN_BYTES]
+                    .try_into()
+                    .expect("16 of 32 bytes"),
+            }
+        };
+        let mut ids: Vec<IdToken> = record.identifiers.iter().map(id_token).collect();
         ids.sort();
         ids.dedup();
         let salt = record.dob.map(dob_salt);
@@ -209,6 +234,29 @@ impl Encoder {
                     s.unwrap_or(""),
                 )),
             },
+            under_id: record.identifiers.first().and_then(|id| {
+                let id_salt = id_names_salt(id.scheme().as_str(), id.canonical());
+                let names = match (forename, surname) {
+                    (None, None) => None,
+                    (f, s) => Some(encode_id_names(
+                        &self.id_names_bloom,
+                        &id_salt,
+                        f.unwrap_or(""),
+                        s.unwrap_or(""),
+                    )),
+                };
+                let dob_check = salt.as_ref().map(|dob| {
+                    let mac = self
+                        .id_dob_check
+                        .mac(&[id_salt.as_bytes(), &[0x1F], dob.as_bytes()]);
+                    u32::from_be_bytes(mac[..4].try_into().expect("4 of 32 bytes"))
+                });
+                (names.is_some() || dob_check.is_some()).then(|| UnderId {
+                    id: id_token(id),
+                    names,
+                    dob_check,
+                })
+            }),
             dob_check: salt
                 .as_ref()
                 .map(|s| self.dob_check.mac(&[s.as_bytes()])[0]),
@@ -479,6 +527,22 @@ mod tests {
         assert!("passport:AAAAAAAAAAAAAAAAAAAAAA"
             .parse::<IdToken>()
             .is_err());
+    }
+
+    #[test]
+    fn what_is_under_the_first_identifier_names_that_identifier() {
+        let encoded = encoder().encode(&record());
+        let under = encoded
+            .under_id
+            .expect("a record with an SCN, names and a DOB");
+        assert_eq!(under.id, encoded.ids[0]);
+        assert_eq!(under.id.scheme, Scheme::Scn);
+        assert!(under.names.is_some() && under.dob_check.is_some());
+        // Without any identifier there is nothing to salt it with.
+        assert_eq!(
+            encoder().encode(&with_names("Eilidh", "MacLeod")).under_id,
+            None
+        );
     }
 
     #[test]

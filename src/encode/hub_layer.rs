@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::encode::bloom::{Bloom, FILTER_BITS, NAMES_FILTER_BITS};
-use crate::encode::encoded::{EncodedRecord, IdToken};
+use crate::encode::encoded::{EncodedRecord, IdToken, UnderId};
 use crate::encode::keys::{
     decode_secret, random_secret, read_json, write_new_secret_file, DerivedKey, KeyError,
 };
@@ -34,9 +34,11 @@ struct HubKeyFile {
 pub struct HubLayer {
     token_key: DerivedKey,
     id_key: DerivedKey,
+    id_dob_key: DerivedKey,
     forename_perm: Vec<u8>,
     surname_perm: Vec<u8>,
     names_perm: Vec<u16>,
+    id_names_perm: Vec<u8>,
     dob_check_perm: Vec<u8>,
     sex_check_perm: Vec<u8>,
 }
@@ -80,8 +82,8 @@ impl HubLayer {
     pub const FORMAT: &'static str = "pupilmatch-hub-key/1";
 
     /// Derives the layer from the hub secret: `PRK = HKDF-Extract("pupilmatch/v1/hub", secret)`,
-    /// one key per label `hub/token`, `hub/id`, `hub/perm/forename`, `hub/perm/surname`,
-    /// `hub/perm/names`, `hub/perm/dob-check`, `hub/perm/sex-check`.
+    /// one key per label `hub/token`, `hub/id`, `hub/id-dob`, `hub/perm/forename`, `hub/perm/surname`,
+    /// `hub/perm/names`, `hub/perm/id-names`, `hub/perm/dob-check`, `hub/perm/sex-check`.
     pub fn from_bytes(secret: &[u8; 32]) -> Self {
         let hk = Hkdf::<Sha256>::new(Some(b"pupilmatch/v1/hub"), secret);
         let key = |label: &str| {
@@ -93,9 +95,11 @@ impl HubLayer {
         HubLayer {
             token_key: key("hub/token"),
             id_key: key("hub/id"),
+            id_dob_key: key("hub/id-dob"),
             forename_perm: keyed_byte_permutation(&key("hub/perm/forename"), FILTER_BITS),
             surname_perm: keyed_byte_permutation(&key("hub/perm/surname"), FILTER_BITS),
             names_perm: keyed_permutation(&key("hub/perm/names"), NAMES_FILTER_BITS),
+            id_names_perm: keyed_byte_permutation(&key("hub/perm/id-names"), FILTER_BITS),
             dob_check_perm: keyed_byte_permutation(&key("hub/perm/dob-check"), 256),
             sex_check_perm: keyed_byte_permutation(&key("hub/perm/sex-check"), 256),
         }
@@ -133,6 +137,12 @@ impl HubLayer {
         Ok((Self::from_bytes(&secret), true))
     }
 
+    /// `u32_be(HMAC(K_hub_id_dob, u32_be(check))[0..4])`: equal checks stay equal.
+    fn rekey_check(&self, check: u32) -> u32 {
+        let mac = self.id_dob_key.mac(&[&check.to_be_bytes()]);
+        u32::from_be_bytes(mac[..4].try_into().expect("4 of 32 bytes"))
+    }
+
     fn rekey(&self, key: &DerivedKey, tag: &[u8], token: &[u8; TOKEN_BYTES]) -> [u8; TOKEN_BYTES] {
         key.mac(&[tag, &[0x1F], token])[..TOKEN_BYTES]
             .try_into()
@@ -164,14 +174,11 @@ impl HubLayer {
             })
             .collect();
         keys.sort_by_key(|k| (k.family, k.token));
-        let mut ids: Vec<IdToken> = record
-            .ids
-            .iter()
-            .map(|id| IdToken {
-                scheme: id.scheme,
-                token: self.rekey(&self.id_key, id.scheme.as_str().as_bytes(), &id.token),
-            })
-            .collect();
+        let rekey_id = |id: &IdToken| IdToken {
+            scheme: id.scheme,
+            token: self.rekey(&self.id_key, id.scheme.as_str().as_bytes(), &id.token),
+        };
+        let mut ids: Vec<IdToken> = record.ids.iter().map(rekey_id).collect();
         ids.sort();
         EncodedRecord {
             record_ref: record.record_ref.clone(),
@@ -184,6 +191,11 @@ impl HubLayer {
                 .surname_bf
                 .map(|f| Self::permute(&self.surname_perm, &f)),
             names_bf: record.names_bf.map(|f| Self::permute(&self.names_perm, &f)),
+            under_id: record.under_id.map(|u| UnderId {
+                id: rekey_id(&u.id),
+                names: u.names.map(|f| Self::permute(&self.id_names_perm, &f)),
+                dob_check: u.dob_check.map(|c| self.rekey_check(c)),
+            }),
             dob_check: record
                 .dob_check
                 .map(|c| self.dob_check_perm[usize::from(c)]),

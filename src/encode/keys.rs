@@ -239,6 +239,8 @@ pub enum KeyPurpose {
     DobCheck,
     /// The one-byte sex check.
     SexCheck,
+    /// The date-of-birth check under an identifier.
+    IdDobCheck,
 }
 
 impl KeyPurpose {
@@ -250,6 +252,7 @@ impl KeyPurpose {
             KeyPurpose::Bloom(field) => format!("bloom/{}", field.label()),
             KeyPurpose::DobCheck => "check/dob".to_string(),
             KeyPurpose::SexCheck => "check/sex".to_string(),
+            KeyPurpose::IdDobCheck => "check/id-dob".to_string(),
         }
     }
 }

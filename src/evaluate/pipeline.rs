@@ -36,6 +36,15 @@ pub struct EncodedSet {
 }
 
 impl EncodedSet {
+    /// Each record id's position.
+    pub fn positions(&self) -> std::collections::HashMap<&str, usize> {
+        self.ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect()
+    }
+
     /// The matcher's form of every record (in parallel, in order).
     pub fn prepare(&self) -> Vec<Prepared> {
         self.records
@@ -179,16 +188,15 @@ impl SyntheticRun {
 
     /// The comparison vectors of the true pairs (both records encoded).
     pub fn true_vectors(&self) -> Vec<crate::matcher::ComparisonVector> {
-        let position = |ids: &[String]| -> std::collections::HashMap<String, usize> {
-            ids.iter()
-                .enumerate()
-                .map(|(i, id)| (id.clone(), i))
-                .collect()
-        };
-        let (left, right) = (position(&self.missing.ids), position(&self.roll.ids));
+        let (left, right) = (self.missing.positions(), self.roll.positions());
         self.truth
             .iter()
-            .filter_map(|t| Some((*left.get(&t.missing_id)?, *right.get(&t.roll_id)?)))
+            .filter_map(|t| {
+                Some((
+                    *left.get(t.missing_id.as_str())?,
+                    *right.get(t.roll_id.as_str())?,
+                ))
+            })
             .map(|(i, j)| crate::matcher::compare(&self.left[i].view(), &self.right[j].view()))
             .collect()
     }
@@ -241,7 +249,11 @@ pub fn train_on_synthetic(
     let (candidates, _) =
         link_with_index(&run.left, &index, Model::default_model(), &config, &|_| {});
     let vectors: Vec<_> = candidates.iter().map(|l| l.vector).collect();
-    let salted_u = redated_u(&run, training.random_pairs.min(400_000), training.seed);
+    let mut salted_u = redated_u(&run, training.random_pairs.min(400_000), training.seed);
+    salted_u[crate::matcher::Field::Identifier as usize] =
+        reidentified_u(&run, training.random_pairs.min(400_000), training.seed)
+            [crate::matcher::Field::Identifier as usize]
+            .clone();
     // Synthetic data is labelled: m is measured on the true pairs (unsupervised EM is what
     // operators use on their own data, starting from this model).
     let true_vectors = run.true_vectors();
@@ -268,15 +280,50 @@ pub fn train_on_synthetic(
 /// different children born on the same day have these names and sex?"), which encodings
 /// cannot give because random pairs almost never share a DOB salt.
 pub fn redated_u(run: &SyntheticRun, pairs: usize, seed: u64) -> [Vec<f64>; 5] {
+    counterfactual_u(run, pairs, seed ^ 0xDA7E, |a, b| RawRecord {
+        dob: a.dob.clone(),
+        ..b
+    })
+}
+
+/// Level frequencies of random (missing, roll) pairs of raw records with the roll record
+/// given the missing record's identifiers (its own date of birth kept): how often two
+/// *different* children holding the same identifier — a clerk typing a sibling's UPN, say —
+/// have names that look alike under it. Only the identifier field is meaningful.
+pub fn reidentified_u(run: &SyntheticRun, pairs: usize, seed: u64) -> [Vec<f64>; 5] {
+    counterfactual_u(run, pairs, seed ^ 0x1D, |a, b| RawRecord {
+        upn: a.upn.clone(),
+        former_upn: a.former_upn.clone(),
+        scn: a.scn.clone(),
+        ppsn: a.ppsn.clone(),
+        ni_pupil_id: a.ni_pupil_id.clone(),
+        ..b
+    })
+}
+
+/// Smoothed level frequencies of `pairs` random (missing, roll) pairs of raw records, the roll
+/// record of each altered by `alter(missing, roll)` before both are encoded.
+fn counterfactual_u(
+    run: &SyntheticRun,
+    pairs: usize,
+    seed: u64,
+    alter: impl Fn(&RawRecord, RawRecord) -> RawRecord,
+) -> [Vec<f64>; 5] {
     use rand::{Rng, SeedableRng};
     let population = &run.raw;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0xDA7E);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut left = Vec::with_capacity(pairs);
     let mut right = Vec::with_capacity(pairs);
-    for _ in 0..pairs {
-        let a = population.missing[rng.gen_range(0..population.missing.len())].clone();
-        let mut b = population.roll[rng.gen_range(0..population.roll.len())].clone();
-        b.dob = a.dob.clone();
+    for pair in 0..pairs {
+        let a = RawRecord {
+            record_id: Some(pair.to_string()),
+            ..population.missing[rng.gen_range(0..population.missing.len())].clone()
+        };
+        let b = population.roll[rng.gen_range(0..population.roll.len())].clone();
+        let b = RawRecord {
+            record_id: a.record_id.clone(),
+            ..alter(&a, b)
+        };
         left.push(a);
         right.push(b);
     }
@@ -285,53 +332,137 @@ pub fn redated_u(run: &SyntheticRun, pairs: usize, seed: u64) -> [Vec<f64>; 5] {
         encode_records(&left, &encoder, synthetic_today(), Policy::Pupil),
         encode_records(&right, &encoder, synthetic_today(), Policy::Pupil),
     );
-    // Both sides validate alike (same dates), so they stay aligned.
+    // A record that fails validation drops out of its side only: pair them up again by id.
+    let right_of = r.positions();
     let (lp, rp) = (l.prepare(), r.prepare());
-    crate::matcher::train::u_of_vectors(
-        lp.iter()
-            .zip(&rp)
-            .map(|(a, b)| crate::matcher::compare(&a.view(), &b.view())),
-    )
+    crate::matcher::train::u_of_vectors(l.ids.iter().enumerate().filter_map(|(i, id)| {
+        let j = *right_of.get(id.as_str())?;
+        Some(crate::matcher::compare(&lp[i].view(), &rp[j].view()))
+    }))
 }
 
-/// FEBRL4's pairwise quality at the model's default threshold, one-to-one (FEBRL4 pairs every
-/// `a` record with exactly one `b` record), encoded under the lenient policy with
+/// FEBRL4 encoded as two authorities would encode it: under the lenient policy, with
 /// `soc_sec_id` as an opaque identifier (see [`crate::evaluate::febrl`]).
-pub fn febrl_quality(dir: &std::path::Path, model: &Model) -> Result<Quality, FebrlError> {
-    let secret =
-        AgreementSecret::from_bytes("febrl4", 1, [0x4F; 32]).expect("a valid agreement id");
-    let encoder = Encoder::new(&secret, LocalKey::from_bytes([1; 32]));
-    let today = synthetic_today();
-    let a = encode_records(
-        &read_febrl(&dir.join("a.csv"))?,
-        &encoder,
-        today,
-        Policy::Lenient,
-    );
-    let b = encode_records(
-        &read_febrl(&dir.join("b.csv"))?,
-        &encoder,
-        today,
-        Policy::Lenient,
-    );
-    let truth_pairs = read_truth(&dir.join("truth.csv"))?;
-    let (ap, bp) = (a.prepare(), b.prepare());
-    let config = LinkConfig {
-        floor: model.thresholds.suggest,
-        ..LinkConfig::default()
-    };
-    let (links, _) = crate::matcher::link(&ap, &bp, model, &config, &|_| {});
-    let links = one_to_one(links, |_| ());
-    let truth: HashSet<(&str, &str)> = truth_pairs
-        .iter()
-        .map(|(x, y)| (x.as_str(), y.as_str()))
-        .collect();
-    Ok(Quality::measure(
-        links
+pub struct FebrlRun {
+    /// `a.csv`, encoded.
+    pub a: EncodedSet,
+    /// `b.csv`, encoded.
+    pub b: EncodedSet,
+    /// `a` prepared for the matcher.
+    pub left: Vec<Prepared>,
+    /// `b` prepared for the matcher.
+    pub right: Vec<Prepared>,
+    /// The true pairs, by record id.
+    pub truth: HashSet<(String, String)>,
+}
+
+impl FebrlRun {
+    /// Reads and encodes `a.csv`, `b.csv` and `truth.csv` from `dir`.
+    pub fn new(dir: &std::path::Path) -> Result<Self, FebrlError> {
+        let secret =
+            AgreementSecret::from_bytes("febrl4", 1, [0x4F; 32]).expect("a valid agreement id");
+        let encoder = Encoder::new(&secret, LocalKey::from_bytes([1; 32]));
+        let today = synthetic_today();
+        let encode = |name: &str| -> Result<EncodedSet, FebrlError> {
+            Ok(encode_records(
+                &read_febrl(&dir.join(name))?,
+                &encoder,
+                today,
+                Policy::Lenient,
+            ))
+        };
+        let (a, b) = (encode("a.csv")?, encode("b.csv")?);
+        let truth = read_truth(&dir.join("truth.csv"))?.into_iter().collect();
+        let (left, right) = (a.prepare(), b.prepare());
+        Ok(FebrlRun {
+            a,
+            b,
+            left,
+            right,
+            truth,
+        })
+    }
+
+    /// Every candidate pair scoring at least `floor`, one-to-one (FEBRL4 pairs every `a`
+    /// record with exactly one `b` record).
+    pub fn links(&self, model: &Model, floor: f64) -> Vec<Link> {
+        let config = LinkConfig {
+            floor,
+            ..LinkConfig::default()
+        };
+        let (links, _) = crate::matcher::link(&self.left, &self.right, model, &config, &|_| {});
+        one_to_one(links, |_| ())
+    }
+
+    /// Whether a link is one of the true pairs.
+    pub fn is_true(&self, link: &Link) -> bool {
+        self.truth.contains(&(
+            self.a.ids[link.left].clone(),
+            self.b.ids[link.right].clone(),
+        ))
+    }
+
+    /// Pairwise quality of the one-to-one links at the model's default threshold.
+    pub fn quality(&self, model: &Model) -> Quality {
+        let links = self.links(model, model.thresholds.suggest);
+        let truth: HashSet<(&str, &str)> = self
+            .truth
             .iter()
-            .map(|l| (a.ids[l.left].as_str(), b.ids[l.right].as_str())),
-        &truth,
-    ))
+            .map(|(x, y)| (x.as_str(), y.as_str()))
+            .collect();
+        Quality::measure(
+            links
+                .iter()
+                .map(|l| (self.a.ids[l.left].as_str(), self.b.ids[l.right].as_str())),
+            &truth,
+        )
+    }
+}
+
+impl FebrlRun {
+    /// The best F1 over thresholds and the threshold reaching it, as the published reference
+    /// figures are reported (greedy one-to-one on descending probability, so thresholding
+    /// after the assignment is the same as before it).
+    pub fn best_f1(&self, model: &Model) -> (f64, Quality) {
+        let mut links = self.links(model, 0.0);
+        links.sort_by(|x, y| y.score.probability.total_cmp(&x.score.probability));
+        let total = self.truth.len();
+        let mut best = (
+            1.0,
+            Quality {
+                true_positives: 0,
+                false_positives: 0,
+                false_negatives: total,
+            },
+        );
+        let (mut tp, mut fp) = (0, 0);
+        for (i, link) in links.iter().enumerate() {
+            if self.is_true(link) {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            // Only a threshold between two distinct probabilities separates links.
+            let next = links.get(i + 1).map(|l| l.score.probability);
+            if next == Some(link.score.probability) {
+                continue;
+            }
+            let quality = Quality {
+                true_positives: tp,
+                false_positives: fp,
+                false_negatives: total - tp,
+            };
+            if quality.f1() > best.1.f1() {
+                best = (link.score.probability, quality);
+            }
+        }
+        best
+    }
+}
+
+/// FEBRL4's pairwise quality at the model's default threshold (see [`FebrlRun`]).
+pub fn febrl_quality(dir: &std::path::Path, model: &Model) -> Result<Quality, FebrlError> {
+    Ok(FebrlRun::new(dir)?.quality(model))
 }
 
 #[cfg(test)]

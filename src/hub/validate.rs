@@ -10,11 +10,12 @@ use serde_json::{Map, Value};
 
 use super::problem::FieldError;
 use crate::encode::bloom::{NameBloom, NamesBloom};
+use crate::encode::encoded::UnderId;
 use crate::encode::tokens::MatchKey;
 use crate::encode::{EncodedRecord, IdToken};
 use crate::store::{CaseInfo, Role};
 
-const RECORD_FIELDS: [&str; 8] = ["ref", "keys", "ids", "fbf", "sbf", "nbf", "dc", "sc"];
+const RECORD_FIELDS: [&str; 9] = ["ref", "keys", "ids", "fbf", "sbf", "nbf", "uid", "dc", "sc"];
 const CASE_FIELDS: [&str; 3] = ["referral_reason", "referral_source", "referred_on"];
 
 /// A record that passed every check.
@@ -93,6 +94,88 @@ impl<'a> Checker<'a> {
         out
     }
 
+    /// `uid`: `{"id": "<scheme>:<token>", "nbf": "<filter>", "dc": <u32>}`, whose identifier
+    /// must be one of the record's `ids`, with at least one of `nbf` and `dc`.
+    fn under_id(&mut self, field: &str, ids: &[IdToken]) -> Option<UnderId> {
+        let object = match self.object.get(field) {
+            None | Some(Value::Null) => return None,
+            Some(Value::Object(object)) => object,
+            Some(_) => {
+                self.error(
+                    field,
+                    "expected an object {\"id\": …, \"nbf\": …, \"dc\": …}",
+                );
+                return None;
+            }
+        };
+        let before = self.errors.len();
+        for key in object.keys() {
+            if !["id", "nbf", "dc"].contains(&key.as_str()) {
+                self.error(format!("{field}.{key}"), "unknown field");
+            }
+        }
+        let id = match object
+            .get("id")
+            .map(|v| v.as_str().map(str::parse::<IdToken>))
+        {
+            Some(Some(Ok(id))) if ids.contains(&id) => Some(id),
+            Some(Some(Ok(_))) => {
+                self.error(format!("{field}.id"), "not one of the record's `ids`");
+                None
+            }
+            Some(Some(Err(e))) => {
+                self.error(format!("{field}.id"), e.to_string());
+                None
+            }
+            Some(None) => {
+                self.error(format!("{field}.id"), "expected a string");
+                None
+            }
+            None => {
+                self.error(format!("{field}.id"), "required");
+                None
+            }
+        };
+        let names = match object.get("nbf") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_str().map(str::parse::<NameBloom>) {
+                Some(Ok(filter)) => Some(filter),
+                Some(Err(e)) => {
+                    self.error(format!("{field}.nbf"), e.to_string());
+                    None
+                }
+                None => {
+                    self.error(format!("{field}.nbf"), "expected a string");
+                    None
+                }
+            },
+        };
+        let dob_check = match object.get("dc") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(c) => Some(c),
+                None => {
+                    self.error(
+                        format!("{field}.dc"),
+                        "expected an integer from 0 to 4294967295",
+                    );
+                    None
+                }
+            },
+        };
+        if names.is_none() && dob_check.is_none() && self.errors.len() == before {
+            self.error(field, "needs `nbf` or `dc`");
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(UnderId {
+            id: id?,
+            names,
+            dob_check,
+        })
+    }
+
     fn byte(&mut self, field: &str) -> Option<u8> {
         match self.object.get(field) {
             None | Some(Value::Null) => None,
@@ -156,6 +239,7 @@ pub fn check_record(
     let forename_bf: Option<NameBloom> = c.parsed("fbf", false);
     let surname_bf: Option<NameBloom> = c.parsed("sbf", false);
     let names_bf: Option<NamesBloom> = c.parsed("nbf", false);
+    let under_id = c.under_id("uid", &ids);
     let dob_check = c.byte("dc");
     let sex_check = c.byte("sc");
     let case = if role == Role::Missing {
@@ -196,6 +280,7 @@ pub fn check_record(
             forename_bf,
             surname_bf,
             names_bf,
+            under_id,
             dob_check,
             sex_check,
         },
@@ -278,6 +363,35 @@ mod tests {
         );
         let errors = check_record(0, &record, Role::Roll, today()).unwrap_err();
         assert_eq!(errors[0].field, "referral_reason");
+    }
+
+    #[test]
+    fn what_is_under_an_identifier_must_name_one_of_the_records_identifiers() {
+        let id = "upn:AAAAAAAAAAAAAAAAAAAAAA";
+        let filter = "A".repeat(43);
+        let good = json!({"ref": "AAAAAAAAAAAAAAAAAAAAAA", "ids": [id],
+            "uid": {"id": id, "nbf": filter, "dc": 4_000_000_000u32}});
+        let valid = check_record(0, &good, Role::Roll, today()).unwrap();
+        let under = valid.encoding.under_id.unwrap();
+        assert_eq!(under.dob_check, Some(4_000_000_000));
+        assert!(under.names.is_some());
+        for (uid, field) in [
+            (
+                json!({"id": "scn:AAAAAAAAAAAAAAAAAAAAAA", "dc": 1}),
+                "uid.id",
+            ),
+            (json!({"id": id}), "uid"),
+            (json!({"id": id, "dc": -1}), "uid.dc"),
+            (json!({"id": id, "nbf": "short"}), "uid.nbf"),
+            (json!({"id": id, "dc": 1, "extra": 1}), "uid.extra"),
+            (json!({"dc": 1}), "uid.id"),
+            (json!("upn"), "uid"),
+        ] {
+            let mut record = good.clone();
+            record["uid"] = uid.clone();
+            let errors = check_record(0, &record, Role::Roll, today()).unwrap_err();
+            assert_eq!(errors[0].field, field, "{uid}");
+        }
     }
 
     #[test]

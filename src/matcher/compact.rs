@@ -120,12 +120,20 @@ pub struct CompactRecord {
     pub surname: [u64; 4],
     /// Names filter.
     pub names: [u64; 8],
+    /// Names filter under the record's first identifier.
+    pub under_id_names: [u64; 4],
+    /// Fingerprint of that identifier's token (see [`Token::of_id`]).
+    pub under_id_salt: u32,
+    /// Date-of-birth check under that identifier.
+    pub under_id_dob: u32,
     /// Popcount of the forename filter.
     pub forename_popcount: u16,
     /// Popcount of the surname filter.
     pub surname_popcount: u16,
     /// Popcount of the names filter (for the length filter).
     pub names_popcount: u16,
+    /// Popcount of the names filter under the identifier.
+    pub under_id_names_popcount: u16,
     /// Presence bits: see the `HAS_*` constants.
     pub present: u8,
     /// DOB check byte.
@@ -144,6 +152,10 @@ pub const HAS_NAMES: u8 = 4;
 pub const HAS_DOB: u8 = 8;
 /// The sex check is present.
 pub const HAS_SEX: u8 = 16;
+/// The names filter under the identifier is present.
+pub const HAS_UNDER_ID_NAMES: u8 = 32;
+/// The date-of-birth check under the identifier is present.
+pub const HAS_UNDER_ID_DOB: u8 = 64;
 
 fn popcount<const W: usize>(words: &[u64; W]) -> u16 {
     words.iter().map(|w| w.count_ones() as u16).sum()
@@ -159,6 +171,14 @@ impl CompactRecord {
             (record.names_bf.is_some(), HAS_NAMES),
             (record.dob_check.is_some(), HAS_DOB),
             (record.sex_check.is_some(), HAS_SEX),
+            (
+                record.under_id.is_some_and(|u| u.names.is_some()),
+                HAS_UNDER_ID_NAMES,
+            ),
+            (
+                record.under_id.is_some_and(|u| u.dob_check.is_some()),
+                HAS_UNDER_ID_DOB,
+            ),
         ] {
             if cond {
                 present |= bit;
@@ -167,13 +187,24 @@ impl CompactRecord {
         let forename = record.forename_bf.map(|b| b.0).unwrap_or_default();
         let surname = record.surname_bf.map(|b| b.0).unwrap_or_default();
         let names = record.names_bf.map(|b| b.0).unwrap_or_default();
+        let under_id_names = record
+            .under_id
+            .and_then(|u| u.names)
+            .map(|b| b.0)
+            .unwrap_or_default();
         CompactRecord {
             forename,
             surname,
             names,
+            under_id_names,
+            under_id_salt: record
+                .under_id
+                .map_or(0, |u| Token::of_id(&u.id).fingerprint),
+            under_id_dob: record.under_id.and_then(|u| u.dob_check).unwrap_or(0),
             forename_popcount: popcount(&forename),
             surname_popcount: popcount(&surname),
             names_popcount: popcount(&names),
+            under_id_names_popcount: popcount(&under_id_names),
             present,
             dob_check: record.dob_check.unwrap_or(0),
             sex_check: record.sex_check.unwrap_or(0),

@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::encode::identifiers::Scheme;
 use crate::encode::tokens::{flags, KeyFamily};
 use crate::matcher::compact::{
-    RecordView, HAS_DOB, HAS_FORENAME, HAS_NAMES, HAS_SEX, HAS_SURNAME, ID_TAG_BASE,
+    RecordView, Token, HAS_DOB, HAS_FORENAME, HAS_NAMES, HAS_SEX, HAS_SURNAME, HAS_UNDER_ID_DOB,
+    HAS_UNDER_ID_NAMES, ID_TAG_BASE,
 };
 use crate::matcher::kernel::dice;
 
@@ -71,6 +72,18 @@ impl Field {
         match self {
             Field::Identifier => &[
                 ("agree", "the same national identifier"),
+                (
+                    "agree_names_close",
+                    "the same identifier, and its names filter says near-identical names (the date of birth differs or is missing)",
+                ),
+                (
+                    "agree_names_similar",
+                    "the same identifier, and its names filter says similar names (the date of birth differs or is missing)",
+                ),
+                (
+                    "agree_names_differ",
+                    "the same identifier, but its names filter says different names (the date of birth differs or is missing)",
+                ),
                 ("disagree", "different identifiers in the same scheme"),
             ],
             Field::Dob => &[
@@ -82,7 +95,7 @@ impl Field {
                 ),
                 (
                     "salt_verified",
-                    "no shared name key; the check byte agrees and a name's filter confirms the date (exact, or day and month transposed)",
+                    "no shared name key; the date (exact, or day and month transposed) is confirmed by a name's filter or under the shared identifier",
                 ),
                 (
                     "check_names_close",
@@ -149,17 +162,24 @@ impl Field {
 
 /// Level indices, named for readability in code (they index [`Field::levels`]).
 pub mod level {
-    /// Identifier agrees.
+    /// Identifier agrees (names compared elsewhere, or not at all).
     pub const ID_AGREE: u8 = 0;
+    /// Identifier agrees; the names under it are near-identical.
+    pub const ID_AGREE_NAMES_CLOSE: u8 = 1;
+    /// Identifier agrees; the names under it are similar.
+    pub const ID_AGREE_NAMES_SIMILAR: u8 = 2;
+    /// Identifier agrees; the names under it differ.
+    pub const ID_AGREE_NAMES_DIFFER: u8 = 3;
     /// Identifier disagrees.
-    pub const ID_DISAGREE: u8 = 1;
+    pub const ID_DISAGREE: u8 = 4;
     /// DOB exact.
     pub const DOB_EXACT: u8 = 0;
     /// DOB day and month transposed.
     pub const DOB_TRANSPOSED: u8 = 1;
     /// DOB one component off.
     pub const DOB_ONE_OFF: u8 = 2;
-    /// Check byte agrees and a field filter confirms the DOB salt.
+    /// The DOB salt is confirmed: by the check byte and a field filter, or by the check
+    /// under a shared identifier.
     pub const DOB_SALT_VERIFIED: u8 = 3;
     /// Check byte agrees, names near-identical (same year).
     pub const DOB_CHECK_CLOSE: u8 = 4;
@@ -205,6 +225,8 @@ pub const NAME_DICE_BANDS: [f64; 3] = [0.85, 0.65, 0.45];
 pub const IDENTICAL_FILTERS: f64 = 1.0;
 /// Names-filter Dice for "same year, near-identical names" and "similar names".
 pub const YEAR_NAMES_BANDS: [f64; 2] = [0.8, 0.6];
+/// Identifier-salted names filter Dice for "names close" and "names similar".
+pub const ID_NAMES_BANDS: [f64; 2] = [0.8, 0.6];
 
 /// The comparison of one pair: a level (or `None`: not comparable) per field, and the raw
 /// evidence behind it for explanations.
@@ -224,6 +246,9 @@ pub struct ComparisonVector {
     /// Names filter Dice, when used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub names_dice: Option<f32>,
+    /// Identifier-salted names filter Dice, when used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_names_dice: Option<f32>,
     /// Number of match keys the records share.
     pub shared_keys: u16,
     /// Fields left uncomparable only because a low filter Dice could be the other name's
@@ -267,9 +292,23 @@ struct Shared {
     swapped: bool,
     phonetic: bool,
     id_agree: Option<Scheme>,
+    /// Fingerprints of the identifier tokens the records share (rarely more than one).
+    shared_ids: [u32; 2],
 }
 
 impl Shared {
+    fn id(&mut self, token: Token) {
+        self.id_agree = self.id_agree.or(token.scheme());
+        if let Some(free) = self.shared_ids.iter_mut().find(|f| **f == 0) {
+            *free = token.fingerprint;
+        }
+    }
+
+    /// Whether the identifier whose fingerprint salts an id-names filter is one they share.
+    fn id_salt_shared(&self, fingerprint: u32) -> bool {
+        fingerprint != 0 && self.shared_ids.contains(&fingerprint)
+    }
+
     fn dob(&mut self, x: u8) {
         if x & flags::DOB_SWAPPED != 0 {
             self.dob_transposed = true;
@@ -338,7 +377,7 @@ fn collect_shared(a: &RecordView<'_>, b: &RecordView<'_>) -> (Shared, bool) {
                 if x.identity() == y.identity() {
                     match x.family() {
                         Some(family) => shared.key(family, x.flags(), y.flags()),
-                        None => shared.id_agree = shared.id_agree.or(x.scheme()),
+                        None => shared.id(x),
                     }
                 }
                 // Equal fingerprints of different kinds: advance the smaller tag.
@@ -385,9 +424,16 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         })?
     });
 
-    let check_agrees = both(HAS_DOB) && ca.dob_check == cb.dob_check;
-    let salts_agree = shared.dob_exact || shared.dob_transposed || check_agrees;
+    // What the records say under an identifier they share (protocol.md §5.4).
+    let under_id = ca.under_id_salt == cb.under_id_salt && shared.id_salt_shared(ca.under_id_salt);
+    let under_id_dob =
+        (under_id && both(HAS_UNDER_ID_DOB)).then_some(ca.under_id_dob == cb.under_id_dob);
+    // The one-byte check agrees for 1 in 256 different dates; the check under the identifier
+    // settles it.
+    let check_agrees = both(HAS_DOB) && ca.dob_check == cb.dob_check && under_id_dob != Some(false);
     let key_evidence = shared.dob_exact || shared.dob_transposed || shared.dob_one_off;
+    let id_verified = !key_evidence && under_id_dob == Some(true);
+    let salts_agree = shared.dob_exact || shared.dob_transposed || check_agrees || id_verified;
     // Field-filter Dice where the DOB salts may agree. A Dice far above that of unrelated
     // filters (≥ the weak band) proves that this filter's salt agreed: the DOB salt and the
     // other name's Soundex code. With only the check byte agreeing, that verifies the date.
@@ -399,10 +445,11 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
     // Not when the sex checks disagree: opposite-sex twins with similar forenames (Oliver and
     // Olivia Smith) would otherwise "verify" their shared date through the forename filter.
     let sex_conflict = both(HAS_SEX) && ca.sex_check != cb.sex_check;
-    let verified = !key_evidence
+    let filter_verified = !key_evidence
         && check_agrees
         && !sex_conflict
         && [fd, sd].into_iter().flatten().any(|d| d >= weak);
+    let verified = filter_verified || id_verified;
 
     // Without a shared name key, the year-salted names filter is the only evidence that
     // survives a misspelling which changes a Soundex code (and with it the other name's field
@@ -499,6 +546,25 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         None
     };
 
+    // With the identifier agreeing but no name compared under the date of birth (it differs,
+    // or is missing), the filter salted by that identifier says whether the names agree. It is
+    // one joint observation, scored as an identifier level, and only when no other level has
+    // seen the names (a joint DOB level or `one_off` already has).
+    let names_seen = forename.is_some()
+        || surname.is_some()
+        || joint
+        || filter_verified
+        || matches!(dob, Some(l) if l < level::DOB_SALT_VERIFIED);
+    let mut id_names_dice = None;
+    let identifier = match identifier {
+        Some(level::ID_AGREE) if !names_seen && under_id && both(HAS_UNDER_ID_NAMES) => {
+            let d = dice(&ca.under_id_names, &cb.under_id_names);
+            id_names_dice = Some(d as f32);
+            Some(level::ID_AGREE_NAMES_CLOSE + band(d, &ID_NAMES_BANDS) as u8)
+        }
+        other => other,
+    };
+
     let sex = (salts_agree && both(HAS_SEX)).then_some({
         if ca.sex_check == cb.sex_check {
             level::SEX_AGREE
@@ -513,6 +579,7 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         forename_dice,
         surname_dice,
         names_dice,
+        id_names_dice,
         shared_keys: shared.keys,
         ambiguous,
     }

@@ -368,6 +368,7 @@ impl Model {
                     Field::Forename => v.forename_dice,
                     Field::Surname => v.surname_dice,
                     Field::Dob => v.names_dice,
+                    Field::Identifier => v.id_names_dice,
                     _ => None,
                 }
                 .map(|d| round3(f64::from(d)));

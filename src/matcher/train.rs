@@ -125,6 +125,36 @@ fn factor_check_byte(dob: &mut [f64]) {
     }
 }
 
+/// Puts the identifier's agreement levels on a conditional footing: plain `agree` keeps the
+/// whole probability of the identifier agreeing, and each `agree_names_*` level becomes that
+/// probability times the level's share among the `agree_names_*` levels in `shares`.
+///
+/// The `agree_names_*` levels occur only when no date-of-birth encoding let the names be
+/// compared, which the DOB level already scores; counted jointly they would charge that
+/// rarity twice. As conditional levels they score only what the identifier-salted filter
+/// adds: how alike the names are, given that the identifier agrees. For `u` the shares come
+/// from different children given the same identifier (`evaluate::pipeline::reidentified_u`)
+/// or a previous model, since random pairs almost never share one; for `m`, from the
+/// estimate itself.
+pub fn condition_identifier_agreement(probabilities: &mut [f64], shares: &[f64]) {
+    let (agree, differ) = (
+        usize::from(level::ID_AGREE),
+        usize::from(level::ID_AGREE_NAMES_DIFFER),
+    );
+    if probabilities.len() != shares.len() || probabilities.len() <= differ {
+        return;
+    }
+    let total: f64 = probabilities[agree..=differ].iter().sum();
+    let share_total: f64 = shares[agree + 1..=differ].iter().sum();
+    if share_total <= 0.0 {
+        return;
+    }
+    probabilities[agree] = total;
+    for l in agree + 1..=differ {
+        probabilities[l] = total * shares[l] / share_total;
+    }
+}
+
 /// The outcome of EM.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmResult {
@@ -142,7 +172,7 @@ pub struct EmResult {
 /// filter with different dates has no comparable name or sex field, and EM cannot tell such
 /// pairs apart (they would form a "same surname, same year" class of their own).
 fn informative(v: &ComparisonVector) -> bool {
-    v.levels[0] == Some(crate::matcher::compare::level::ID_AGREE)
+    matches!(v.levels[0], Some(l) if l < crate::matcher::compare::level::ID_DISAGREE)
         || v.levels[2..].iter().any(Option::is_some)
 }
 
@@ -285,6 +315,8 @@ pub fn train(
     for field in SALTED_FIELDS {
         u[field as usize] = salted_u[field as usize].clone();
     }
+    let id = Field::Identifier as usize;
+    condition_identifier_agreement(&mut u[id], &salted_u[id]);
     let em = match m_source {
         MSource::Labelled(true_pairs) => EmResult {
             m: m_of_true_pairs(true_pairs),
@@ -306,6 +338,9 @@ pub fn train(
             )
         }
     };
+    let mut em = em;
+    let m_shares = em.m[id].clone();
+    condition_identifier_agreement(&mut em.m[id], &m_shares);
     let fields = Field::ALL
         .iter()
         .enumerate()
@@ -355,6 +390,16 @@ fn round_sig(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifier_agreement_levels_become_shares_of_the_whole_agreement() {
+        let mut u = vec![0.004, 0.003, 0.002, 0.001, 0.99];
+        condition_identifier_agreement(&mut u, &[0.5, 0.1, 0.1, 0.3, 123.0]);
+        let expected = [0.01, 0.002, 0.002, 0.006, 0.99];
+        for (got, want) in u.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-12, "{u:?}");
+        }
+    }
 
     #[test]
     fn significant_digits_are_kept() {

@@ -4,19 +4,21 @@
 //! base64url (no padding) of
 //!
 //! ```text
-//! u8 presence (1 fbf, 2 sbf, 4 nbf, 8 dc, 16 sc) ‖ u8 len ‖ ref ‖
+//! u8 presence (1 fbf, 2 sbf, 4 nbf, 8 dc, 16 sc, 32 uid.nbf, 64 uid.dc) ‖ u8 len ‖ ref ‖
 //! u16_le n_keys ‖ n_keys × (u8 family code ‖ u8 flags ‖ 16-byte token) ‖
 //! u8 n_ids ‖ n_ids × (u8 scheme index ‖ 16-byte token) ‖
-//! [32-byte fbf] ‖ [32-byte sbf] ‖ [64-byte nbf] ‖ [u8 dc] ‖ [u8 sc]
+//! [32-byte fbf] ‖ [32-byte sbf] ‖ [64-byte nbf] ‖ [u8 dc] ‖ [u8 sc] ‖
+//! [u8 index in ids of uid.id] ‖ [32-byte uid.nbf] ‖ [u32_le uid.dc]
 //! ```
 //!
-//! with filters in their wire byte order (protocol.md §5.4). Rows written before this form
+//! with filters in their wire byte order (protocol.md §5.5). Rows written before this form
 //! existed hold the wire JSON (protocol.md §6.2); [`unpack`] reads both.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::encode::bloom::Bloom;
+use crate::encode::encoded::UnderId;
 use crate::encode::identifiers::Scheme;
 use crate::encode::tokens::{KeyFamily, MatchKey, TOKEN_BYTES};
 use crate::encode::{EncodedRecord, IdToken};
@@ -28,6 +30,8 @@ const SBF: u8 = 2;
 const NBF: u8 = 4;
 const DC: u8 = 8;
 const SC: u8 = 16;
+const UID_NBF: u8 = 32;
+const UID_DC: u8 = 64;
 
 /// The stored text of an encoding.
 pub fn pack(record: &EncodedRecord) -> String {
@@ -40,6 +44,14 @@ pub fn pack(record: &EncodedRecord) -> String {
         (record.names_bf.is_some(), NBF),
         (record.dob_check.is_some(), DC),
         (record.sex_check.is_some(), SC),
+        (
+            under_id_at(record).is_some() && has_uid(record, |u| u.names.is_some()),
+            UID_NBF,
+        ),
+        (
+            under_id_at(record).is_some() && has_uid(record, |u| u.dob_check.is_some()),
+            UID_DC,
+        ),
     ]
     .iter()
     .filter(|(present, _)| *present)
@@ -79,10 +91,32 @@ pub fn pack(record: &EncodedRecord) -> String {
     }
     bytes.extend(record.dob_check);
     bytes.extend(record.sex_check);
+    if let (Some(at), Some(under)) = (under_id_at(record), record.under_id) {
+        bytes.push(at as u8);
+        for word in under.names.map(|b| b.0).into_iter().flatten() {
+            bytes.extend_from_slice(&word.to_le_bytes());
+        }
+        if let Some(check) = under.dob_check {
+            bytes.extend_from_slice(&check.to_le_bytes());
+        }
+    }
     let mut text = String::with_capacity(PREFIX.len() + bytes.len() * 4 / 3 + 4);
     text.push_str(PREFIX);
     URL_SAFE_NO_PAD.encode_string(&bytes, &mut text);
     text
+}
+
+/// Where the identifier of `under_id` sits in the stored `ids` (validation has made sure it
+/// is one of them).
+fn under_id_at(record: &EncodedRecord) -> Option<usize> {
+    let under = record.under_id?;
+    record.ids[..record.ids.len().min(255)]
+        .iter()
+        .position(|id| *id == under.id)
+}
+
+fn has_uid(record: &EncodedRecord, part: impl Fn(&UnderId) -> bool) -> bool {
+    record.under_id.as_ref().is_some_and(part)
 }
 
 /// Reads a stored encoding: the packed form, or the wire JSON of older rows.
@@ -129,6 +163,24 @@ pub fn unpack(text: &str) -> Result<EncodedRecord, String> {
     let names_bf = (presence & NBF != 0).then(|| r.bloom::<8>()).transpose()?;
     let dob_check = (presence & DC != 0).then(|| r.u8()).transpose()?;
     let sex_check = (presence & SC != 0).then(|| r.u8()).transpose()?;
+    let under_id = if presence & (UID_NBF | UID_DC) != 0 {
+        let id = *ids
+            .get(usize::from(r.u8()?))
+            .ok_or_else(|| "packed encoding: `uid` of no identifier".to_string())?;
+        let names = (presence & UID_NBF != 0)
+            .then(|| r.bloom::<4>())
+            .transpose()?;
+        let dob_check = (presence & UID_DC != 0)
+            .then(|| Ok::<_, String>(u32::from_le_bytes(r.take(4)?.try_into().expect("4 bytes"))))
+            .transpose()?;
+        Some(UnderId {
+            id,
+            names,
+            dob_check,
+        })
+    } else {
+        None
+    };
     if r.at != bytes.len() {
         return Err("packed encoding: trailing bytes".into());
     }
@@ -139,6 +191,7 @@ pub fn unpack(text: &str) -> Result<EncodedRecord, String> {
         forename_bf,
         surname_bf,
         names_bf,
+        under_id,
         dob_check,
         sex_check,
     })
@@ -206,6 +259,16 @@ mod tests {
 
     #[test]
     fn packed_encodings_round_trip_and_are_smaller_than_json() {
+        let with_uid = encoded(Some("H801200001001"), Some("F"));
+        assert!(with_uid
+            .under_id
+            .is_some_and(|u| u.names.is_some() && u.dob_check.is_some()));
+        let mut names_only = with_uid.clone();
+        names_only.under_id = names_only.under_id.map(|u| UnderId {
+            dob_check: None,
+            ..u
+        });
+        assert_eq!(unpack(&pack(&names_only)).unwrap(), names_only);
         for record in [
             encoded(Some("H801200001001"), Some("F")),
             encoded(None, None),

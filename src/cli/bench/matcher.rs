@@ -14,8 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::encode::record::Policy;
 use crate::evaluate::pipeline::{
-    encode_records, febrl_quality, synthetic_encoder, synthetic_today, SyntheticReport,
-    SyntheticRun,
+    encode_records, synthetic_encoder, synthetic_today, FebrlRun, SyntheticReport, SyntheticRun,
 };
 use crate::matcher::compact::{splitmix, Prepared, Token};
 use crate::matcher::index::Index;
@@ -136,24 +135,13 @@ fn synthetic_quality(args: &MatcherBenchArgs, model: &Model) {
         }
         let found: std::collections::HashSet<(usize, usize)> =
             links.iter().map(|l| (l.left, l.right)).collect();
-        let left_of: std::collections::HashMap<&String, usize> = run
-            .missing
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id, i))
-            .collect();
-        let right_of: std::collections::HashMap<&String, usize> = run
-            .roll
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id, i))
-            .collect();
+        let (left_of, right_of) = (run.missing.positions(), run.roll.positions());
         let mut missed: std::collections::BTreeMap<String, usize> = Default::default();
         for t in &run.truth {
-            let (Some(&l), Some(&r)) = (left_of.get(&t.missing_id), right_of.get(&t.roll_id))
-            else {
+            let (Some(&l), Some(&r)) = (
+                left_of.get(t.missing_id.as_str()),
+                right_of.get(t.roll_id.as_str()),
+            ) else {
                 continue;
             };
             if !found.contains(&(l, r)) {
@@ -249,9 +237,73 @@ fn febrl(args: &MatcherBenchArgs, model: &Model) -> anyhow::Result<()> {
         println!("skipped: {} not found", a_path.display());
         return Ok(());
     }
-    let report = febrl_quality(&args.febrl, model)?;
-    println!("{report}  (anonlink/clkhash 0.9976, plaintext Splink 0.9973)");
+    let run = FebrlRun::new(&args.febrl)?;
+    let report = run.quality(model);
+    println!(
+        "at the default threshold {}: {report}",
+        model.thresholds.suggest
+    );
+    let (threshold, best) = run.best_f1(model);
+    println!(
+        "best F1 over thresholds (t = {threshold:.4}): {best}  (reference best F1: anonlink/clkhash 0.9976, plaintext Splink 0.9973)"
+    );
+    if args.patterns {
+        febrl_patterns(&run, model);
+    }
     Ok(())
+}
+
+/// Where FEBRL4's true pairs go: not a candidate at all, or scored below the threshold (with
+/// the comparison pattern and weight), and the false positives' patterns.
+fn febrl_patterns(run: &FebrlRun, model: &Model) {
+    let threshold = model.thresholds.suggest;
+    let all = run.links(model, 0.0);
+    let scored: std::collections::HashMap<(usize, usize), &Link> =
+        all.iter().map(|l| ((l.left, l.right), l)).collect();
+    let (left_of, right_of) = (run.a.positions(), run.b.positions());
+    let mut missed: std::collections::BTreeMap<String, (usize, f64)> = Default::default();
+    let (mut not_encoded, mut not_candidate, mut below) = (0, 0, 0);
+    for (x, y) in &run.truth {
+        let (Some(&l), Some(&r)) = (left_of.get(x.as_str()), right_of.get(y.as_str())) else {
+            not_encoded += 1;
+            continue;
+        };
+        let v = crate::matcher::compare::compare(&run.left[l].view(), &run.right[r].view());
+        let (label, weight) = match scored.get(&(l, r)) {
+            Some(link) if link.score.probability >= threshold => continue,
+            Some(link) => {
+                below += 1;
+                ("below", link.score.match_weight)
+            }
+            None => {
+                not_candidate += 1;
+                ("not kept", f64::NAN)
+            }
+        };
+        let entry = missed
+            .entry(format!("{label} {:?}", v.levels))
+            .or_insert((0, 0.0));
+        entry.0 += 1;
+        entry.1 += weight;
+    }
+    println!(
+        "-- FEBRL4 missed true pairs: {not_encoded} not encoded, {not_candidate} not kept (no candidate, or lost one-to-one), {below} below {threshold}"
+    );
+    let mut missed: Vec<_> = missed.into_iter().collect();
+    missed.sort_by_key(|(_, (n, _))| std::cmp::Reverse(*n));
+    for (p, (n, w)) in missed.iter().take(25) {
+        println!("{n:>6}  {p}  mean weight {:.1}", w / *n as f64);
+    }
+    let mut fp: std::collections::BTreeMap<String, usize> = Default::default();
+    for l in all.iter().filter(|l| l.score.probability >= threshold) {
+        if !run.is_true(l) {
+            *fp.entry(format!("{:?}", l.vector.levels)).or_default() += 1;
+        }
+    }
+    println!("-- FEBRL4 false positives by pattern:");
+    for (p, n) in fp.iter().take(10) {
+        println!("{n:>6}  {p}");
+    }
 }
 
 fn kernel() {

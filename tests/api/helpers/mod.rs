@@ -374,7 +374,7 @@ impl Actor {
 
     /// The body of a submission.
     pub fn submission(&self, batch_id: &str, role: &str, records: Vec<Value>) -> Value {
-        json!({"batch_id": batch_id, "agreement_id": self.agreement, "epoch": self.epoch, "protocol": 2,
+        json!({"batch_id": batch_id, "agreement_id": self.agreement, "epoch": self.epoch, "protocol": 3,
             "role": role, "records": records})
     }
 
@@ -400,7 +400,7 @@ impl Actor {
 
     /// A national search for one pupil.
     pub async fn search(&self, pupil: &Pupil) -> Response {
-        let body = json!({"agreement_id": self.agreement, "epoch": self.epoch, "protocol": 2,
+        let body = json!({"agreement_id": self.agreement, "epoch": self.epoch, "protocol": 3,
             "record": self.encode(pupil)});
         self.post("/v1/searches", &body).await
     }
