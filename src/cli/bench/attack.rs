@@ -51,13 +51,13 @@ pub fn run(args: AttackBenchArgs) -> anyhow::Result<ExitCode> {
         let failures = report.failures();
         if failures.is_empty() {
             println!(
-                "every protocol v2 column stays within {:.1}% above chance",
+                "every protocol v3 column stays within {:.1}% above chance",
                 100.0 * MAX_REIDENTIFICATION
             );
         } else {
             let names: Vec<&str> = failures.iter().map(|r| r.column.as_str()).collect();
             println!(
-                "protocol v2 columns above {:.1}%: {}",
+                "protocol v3 columns above {:.1}%: {}",
                 100.0 * MAX_REIDENTIFICATION,
                 names.join(", ")
             );

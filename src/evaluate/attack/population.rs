@@ -267,8 +267,23 @@ impl Population {
             surname: Some(self.surname(child).to_string()),
             dob: Some(child.dob.to_string()),
             sex: Some(if child.female { "F" } else { "M" }.to_string()),
+            scn: Some(scn_of(i)),
             ..RawRecord::default()
         }
+    }
+}
+
+/// A valid Scottish Candidate Number for child `i`, distinct per child: every child holds a
+/// national identifier, so what the hub stores under one (protocol.md §5.4) is attacked too.
+fn scn_of(i: usize) -> String {
+    // Bodies two apart: when a body has no valid check digit the next one has.
+    let mut body = 10_000_000 + 2 * i;
+    loop {
+        let text = format!("{:08}", body % 100_000_000);
+        if let Some(check) = crate::encode::identifiers::scn_check_digit(&text) {
+            return format!("{text}{check}");
+        }
+        body += 1;
     }
 }
 

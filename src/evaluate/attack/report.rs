@@ -160,7 +160,7 @@ impl fmt::Display for AttackReport {
                 "{:<17} {:<34} {:<9} {:<7} {:>9.3}% {:>7.3}% {:>11.3}% {:>6.0}% {:>8}",
                 match row.target {
                     Target::PositiveControl => "positive control",
-                    Target::Protocol => "protocol v2",
+                    Target::Protocol => "protocol v3",
                     Target::RetiredV1 => "retired (v1)",
                 },
                 row.column,
@@ -179,7 +179,7 @@ impl fmt::Display for AttackReport {
         match self.worst() {
             Some(worst) => writeln!(
                 f,
-                "worst protocol v2 column: {} ({:.3}% of records above chance; requirement ≤ {:.1}%)",
+                "worst protocol v3 column: {} ({:.3}% of records above chance; requirement ≤ {:.1}%)",
                 worst.column,
                 100.0 * worst.above_chance(),
                 100.0 * MAX_REIDENTIFICATION
@@ -361,6 +361,23 @@ fn name_dictionary(table: &[(String, f64)], prefix: &str) -> Dictionary<String> 
             .iter()
             .take(DICTIONARY)
             .map(|(name, _)| (name.clone(), features(name, prefix)))
+            .collect(),
+    )
+}
+
+/// The attacker's dictionary of the commonest (forename, surname) pairs, as filter features
+/// with the given forename and surname prefixes.
+fn pair_dictionary(pairs: &[(String, f64)], prefixes: (&str, &str)) -> Dictionary<String> {
+    Dictionary::new(
+        pairs
+            .iter()
+            .take(DICTIONARY)
+            .map(|(pair, _)| {
+                let (f, s) = pair.split_once('|').expect("pair");
+                let mut all = features(f, prefixes.0);
+                all.extend(features(s, prefixes.1));
+                (pair.clone(), all)
+            })
             .collect(),
     )
 }
@@ -718,18 +735,7 @@ fn protocol(world: &World, stored: &[EncodedRecord]) -> Vec<Row> {
         })
         .collect();
     let pairs = pair_table(&world.forenames, &world.surnames);
-    let pair_dictionary = Dictionary::new(
-        pairs
-            .iter()
-            .take(DICTIONARY)
-            .map(|(pair, _)| {
-                let (f, s) = pair.split_once('|').expect("pair");
-                let mut all = features(f, "f");
-                all.extend(features(s, "s"));
-                (pair.clone(), all)
-            })
-            .collect(),
-    );
+    let pair_dictionary = pair_dictionary(&pairs, ("f", "s"));
     let names_column = "names filter (year-salted)";
     rows.push(frequency_row(
         v1,
@@ -747,7 +753,50 @@ fn protocol(world: &World, stored: &[EncodedRecord]) -> Vec<Row> {
         NAMES_FILTER_BITS,
         &pair_dictionary,
     ));
+    rows.extend(under_identifier(world, stored, &pairs));
     rows
+}
+
+/// The names filter and the DOB check under each child's identifier (protocol.md §5.4):
+/// salted by a value almost unique to each child, so every salt group holds one encoding.
+fn under_identifier(world: &World, stored: &[EncodedRecord], pairs: &[(String, f64)]) -> Vec<Row> {
+    let v1 = Target::Protocol;
+    let children = world.children();
+    let salts = children.len() as u64;
+    let names: Vec<(Vec<u64>, String)> = stored
+        .iter()
+        .zip(children)
+        .filter_map(|(r, c)| {
+            Some((
+                r.under_id?.names?.0.to_vec(),
+                format!("{}|{}", world.forename(c), world.surname(c)),
+            ))
+        })
+        .collect();
+    // The filter's features are the bigrams of both names, unprefixed.
+    let dictionary = pair_dictionary(pairs, ("", ""));
+    let column = "names filter (identifier-salted)";
+    let dates: Vec<(u32, String)> = stored
+        .iter()
+        .zip(children)
+        .filter_map(|(r, c)| Some((r.under_id?.dob_check?, dob_salt(c.dob))))
+        .collect();
+    let mut date_counts: HashMap<String, f64> = HashMap::new();
+    for c in children {
+        *date_counts.entry(dob_salt(c.dob)).or_default() += 1.0 / children.len() as f64;
+    }
+    vec![
+        frequency_row(v1, column, "names", &names, pairs, salts),
+        bit_pattern_row(v1, column, "names", &names, FILTER_BITS, &dictionary),
+        frequency_row(
+            v1,
+            "DOB check (identifier-salted)",
+            "dob",
+            &dates,
+            &sorted(date_counts.into_iter().collect()),
+            salts,
+        ),
+    ]
 }
 
 /// The single-name encodings of protocol v1, rebuilt as v1 computed them (a keyed token of one
