@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::matcher::chunked::ChunkedVec;
 use crate::matcher::compact::{splitmix, CompactRecord, Prepared, RecordView, Token, HAS_NAMES};
 
 /// A record's position in the index.
@@ -248,7 +249,7 @@ impl Postings {
 pub struct Index {
     config: IndexConfig,
     lsh: Lsh,
-    records: Vec<CompactRecord>,
+    records: ChunkedVec<CompactRecord>,
     spans: Vec<(u32, u32)>,
     fingerprints: Vec<u32>,
     tags: Vec<u8>,
@@ -284,7 +285,7 @@ impl Index {
         Index {
             lsh: Lsh::new(&config),
             config,
-            records: Vec::new(),
+            records: ChunkedVec::new(),
             spans: Vec::new(),
             fingerprints: Vec::new(),
             tags: Vec::new(),

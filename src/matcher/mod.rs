@@ -9,6 +9,7 @@
 //!
 //! [`EncodedRecord`]: crate::encode::EncodedRecord
 
+pub mod chunked;
 pub mod compact;
 pub mod compare;
 pub mod index;
