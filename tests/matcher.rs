@@ -59,6 +59,11 @@ fn with_upn(mut r: RawRecord) -> RawRecord {
     r
 }
 
+fn with_ni(id: &str, mut r: RawRecord) -> RawRecord {
+    r.ni_pupil_id = Some(id.into());
+    r
+}
+
 fn seeds() -> Vec<Seed> {
     let mut former = pupil("b", "Lily", "Jones", "2015-09-01", "F");
     former.former_surname = Some("Smith".into());
@@ -69,6 +74,12 @@ fn seeds() -> Vec<Seed> {
             what: "the same UPN with the names misspelt so that no date-salted encoding compares",
             a: with_upn(pupil("a", "Katarzyna", "Wiśniewska", "2012-01-30", "F")),
             b: with_upn(pupil("b", "Catarzyna", "Visniewska", "2012-01-30", "F")),
+            same_child: true,
+        },
+        Seed {
+            what: "an NI pupil id with two digits exchanged, and the year of birth mistyped",
+            a: with_ni("123456789", pupil("a", "Ciara", "Quinn", "2014-05-06", "F")),
+            b: with_ni("123465789", pupil("b", "Ciara", "Quinn", "2015-05-06", "F")),
             same_child: true,
         },
         Seed {

@@ -52,7 +52,9 @@ fn inputs() -> Vec<RawRecord> {
     let mut lukasz = record("IE-77", "Łukasz", None, "Wójcik", "15/06/2013", "M");
     lukasz.ppsn = Some("1234567FA".into());
     lukasz.preferred_forename = Some("Luke".into());
-    vec![sean, aoife, lukasz]
+    let mut niamh = record("EA-5", "Niamh", None, "McAllister", "2015-01-09", "F");
+    niamh.ni_pupil_id = Some("A1234567".into());
+    vec![sean, aoife, lukasz, niamh]
 }
 
 fn compute() -> Value {
@@ -93,6 +95,7 @@ fn compute() -> Value {
                     "former_surname": raw.former_surname,
                     "preferred_forename": raw.preferred_forename, "dob": raw.dob,
                     "sex": raw.sex, "upn": raw.upn, "scn": raw.scn, "ppsn": raw.ppsn,
+                    "ni_pupil_id": raw.ni_pupil_id,
                 },
                 "dob_salt": dob_salt(record.dob.unwrap()),
                 "forename_filter_salt": filter_salt(

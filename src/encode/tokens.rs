@@ -41,17 +41,21 @@ pub enum KeyFamily {
     NameYearDay = 8,
     /// Full names + day and month of birth: survives an error in the year.
     NameMonthDay = 9,
+    /// An identifier of a scheme without a check character, whole or with one character
+    /// deleted: identifiers one keying error apart share a token.
+    IdNear = 10,
 }
 
 impl KeyFamily {
     /// Every family, in code order.
-    pub const ALL: [KeyFamily; 6] = [
+    pub const ALL: [KeyFamily; 7] = [
         KeyFamily::NameDob,
         KeyFamily::GroupDob,
         KeyFamily::PhoneticDob,
         KeyFamily::NameYearMonth,
         KeyFamily::NameYearDay,
         KeyFamily::NameMonthDay,
+        KeyFamily::IdNear,
     ];
 
     /// The one-byte wire code.
@@ -73,9 +77,14 @@ impl KeyFamily {
             KeyFamily::NameYearMonth => "name-ym",
             KeyFamily::NameYearDay => "name-yd",
             KeyFamily::NameMonthDay => "name-md",
+            KeyFamily::IdNear => "id-near",
         }
     }
 }
+
+/// Identifiers shorter than this get no `id-near` keys: deleting a character of a very short
+/// identifier leaves a string many others share.
+pub const NEAR_IDENTIFIER_MIN_LEN: usize = 5;
 
 /// Flags telling which variant of the record produced a token (protocol.md §4.2). They travel in
 /// clear beside the token so the matcher can tell *how* two records agree.
@@ -229,17 +238,55 @@ impl TokenKeys {
     /// Every match key of a record (protocol.md §4.3), sorted by family then token, each token
     /// once with the lowest flags that produced it.
     pub fn match_keys(&self, record: &PupilRecord) -> Vec<MatchKey> {
-        let Some(date) = record.dob else {
-            // Every family includes the date of birth: a record without one has no match keys
-            // and can be found only by identifier.
-            return Vec::new();
-        };
+        let mut keys = self.near_identifier_keys(record);
+        // Every name family includes the date of birth: a record without one can be found
+        // only by identifier.
+        if let Some(date) = record.dob {
+            self.name_keys(record, date, &mut keys);
+        }
+        // Lowest flags first, so deduplication keeps the most direct variant of each token.
+        keys.sort_by_key(|k| (k.family, k.token, k.flags));
+        keys.dedup_by_key(|k| (k.family, k.token));
+        keys
+    }
+
+    /// `id-near` keys (protocol.md §4.3): for each identifier of a scheme without a check
+    /// character (a keying error there goes undetected) of at least
+    /// [`NEAR_IDENTIFIER_MIN_LEN`] characters, the canonical form and each form with one
+    /// character deleted. Two identifiers one substitution, adjacent transposition, insertion
+    /// or deletion apart share one of them.
+    fn near_identifier_keys(&self, record: &PupilRecord) -> Vec<MatchKey> {
+        let mut keys = Vec::new();
+        for id in &record.identifiers {
+            let canonical = id.canonical();
+            if id.scheme().has_check_character() || canonical.len() < NEAR_IDENTIFIER_MIN_LEN {
+                continue;
+            }
+            let scheme = id.scheme().as_str();
+            let mut variants = vec![canonical.to_string()];
+            variants.extend((0..canonical.len()).map(|i| {
+                let mut v = canonical.to_string();
+                v.remove(i);
+                v
+            }));
+            for v in variants {
+                keys.push(MatchKey {
+                    family: KeyFamily::IdNear,
+                    flags: 0,
+                    token: self.token(KeyFamily::IdNear, &[scheme, &v]),
+                });
+            }
+        }
+        keys
+    }
+
+    /// The name-and-date families of §4.3, appended to `keys`.
+    fn name_keys(&self, record: &PupilRecord, date: chrono::NaiveDate, keys: &mut Vec<MatchKey>) {
         let forenames = forename_forms(record);
         let surnames = surname_forms(record);
         let dobs = dob_variants(date);
         let primary_forename = record.forename.as_ref().map(|f| f.full.as_str());
         let primary_surname = record.surname.as_ref().map(|s| s.full.as_str());
-        let mut keys: Vec<MatchKey> = Vec::new();
         let mut push = |family: KeyFamily, flags: u8, fields: &[&str]| {
             keys.push(MatchKey {
                 family,
@@ -300,11 +347,6 @@ impl TokenKeys {
                 push(family, 0, &[forename, surname, &partial]);
             }
         }
-
-        // Lowest flags first, so deduplication keeps the most direct variant of each token.
-        keys.sort_by_key(|k| (k.family, k.token, k.flags));
-        keys.dedup_by_key(|k| (k.family, k.token));
-        keys
     }
 }
 
@@ -357,6 +399,56 @@ mod tests {
         PupilRecord::from_raw(&raw, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
             .unwrap()
             .record
+    }
+
+    fn with_ids(ni: Option<&str>, upn: Option<&str>) -> PupilRecord {
+        let raw = RawRecord {
+            record_id: Some("1".into()),
+            forename: Some("Ciara".into()),
+            surname: Some("Quinn".into()),
+            dob: Some("2014-05-06".into()),
+            ni_pupil_id: ni.map(Into::into),
+            upn: upn.map(Into::into),
+            ..RawRecord::default()
+        };
+        PupilRecord::from_raw(&raw, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
+            .unwrap()
+            .record
+    }
+
+    fn near_keys(record: &PupilRecord) -> Vec<[u8; TOKEN_BYTES]> {
+        keys()
+            .match_keys(record)
+            .into_iter()
+            .filter(|k| k.family == KeyFamily::IdNear)
+            .map(|k| k.token)
+            .collect()
+    }
+
+    #[test]
+    fn ni_pupil_ids_one_keying_error_apart_share_a_near_key() {
+        let original = near_keys(&with_ids(Some("123456789"), None));
+        // The whole id and each of its 9 deletions.
+        assert_eq!(original.len(), 10);
+        for (typo, what) in [
+            ("123456780", "a digit wrong"),
+            ("123465789", "two digits exchanged"),
+            ("12345678", "a digit dropped"),
+            ("1234567890", "a digit added"),
+        ] {
+            let other = near_keys(&with_ids(Some(typo), None));
+            assert!(original.iter().any(|t| other.contains(t)), "{what}");
+        }
+        let unrelated = near_keys(&with_ids(Some("987654321"), None));
+        assert!(!original.iter().any(|t| unrelated.contains(t)));
+    }
+
+    #[test]
+    fn schemes_with_a_check_character_get_no_near_keys() {
+        // A UPN keying error fails its check letter at validation instead.
+        assert!(near_keys(&with_ids(None, Some("H801200001001"))).is_empty());
+        // Nor do very short opaque ids, whose deletions many others would share.
+        assert!(near_keys(&with_ids(Some("1234"), None)).is_empty());
     }
 
     fn keys() -> TokenKeys {

@@ -84,6 +84,10 @@ impl Field {
                     "agree_names_differ",
                     "the same identifier, but its names filter says different names (the date of birth differs or is missing)",
                 ),
+                (
+                    "near",
+                    "identifiers one keying error apart, in a scheme without a check character (NI pupil id)",
+                ),
                 ("disagree", "different identifiers in the same scheme"),
             ],
             Field::Dob => &[
@@ -170,8 +174,10 @@ pub mod level {
     pub const ID_AGREE_NAMES_SIMILAR: u8 = 2;
     /// Identifier agrees; the names under it differ.
     pub const ID_AGREE_NAMES_DIFFER: u8 = 3;
+    /// Identifiers one keying error apart.
+    pub const ID_NEAR: u8 = 4;
     /// Identifier disagrees.
-    pub const ID_DISAGREE: u8 = 4;
+    pub const ID_DISAGREE: u8 = 5;
     /// DOB exact.
     pub const DOB_EXACT: u8 = 0;
     /// DOB day and month transposed.
@@ -294,6 +300,8 @@ struct Shared {
     id_agree: Option<Scheme>,
     /// Fingerprints of the identifier tokens the records share (rarely more than one).
     shared_ids: [u32; 2],
+    /// An `id-near` key is shared: identifiers one keying error apart (or equal).
+    id_near: bool,
 }
 
 impl Shared {
@@ -334,6 +342,10 @@ impl Shared {
     }
 
     fn key(&mut self, family: KeyFamily, fa: u8, fb: u8) {
+        if family == KeyFamily::IdNear {
+            self.id_near = true;
+            return;
+        }
         self.keys += 1;
         let (x, any) = (fa ^ fb, fa | fb);
         match family {
@@ -361,6 +373,7 @@ impl Shared {
             KeyFamily::NameYearMonth | KeyFamily::NameYearDay | KeyFamily::NameMonthDay => {
                 self.dob_one_off = true;
             }
+            KeyFamily::IdNear => unreachable!("handled above"),
         }
     }
 }
@@ -412,6 +425,7 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
 
     let identifier = match shared.id_agree {
         Some(_) => Some(level::ID_AGREE),
+        None if shared.id_near => Some(level::ID_NEAR),
         None if common_scheme => Some(level::ID_DISAGREE),
         None => None,
     };

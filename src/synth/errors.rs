@@ -8,7 +8,10 @@
 //! drawn by weight among those that apply to the child (a transposed date needs a day ≤ 12,
 //! a dropped hyphen part needs a hyphenated surname, …): typos are the most common; nickname
 //! and cognate forms, dropped fadas and apostrophes, and recorded-or-not surname changes come
-//! next; swapped names and default 1 January dates (age-assessed children) are rare.
+//! next; swapped names and default 1 January dates (age-assessed children) are rare. An NI
+//! pupil identifier, which has no check character, is sometimes mistyped (one digit wrong or
+//! two exchanged); the other schemes' check characters would reject such an error at entry,
+//! which is what `identifier_missing` stands for.
 
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
@@ -57,6 +60,8 @@ pub enum ErrorKind {
     /// A new identifier issued although the old one should have followed the child (a
     /// temporary UPN, a duplicate issue).
     IdentifierReissued,
+    /// An NI pupil identifier keyed with one digit wrong or two adjacent digits exchanged.
+    IdentifierMistyped,
 }
 
 impl ErrorKind {
@@ -79,6 +84,7 @@ impl ErrorKind {
             ErrorKind::IdentifierMissing => "identifier_missing",
             ErrorKind::MiddleNameAsForename => "middle_name_as_forename",
             ErrorKind::IdentifierReissued => "identifier_reissued",
+            ErrorKind::IdentifierMistyped => "identifier_mistyped",
         }
     }
 
@@ -101,10 +107,11 @@ impl ErrorKind {
             ErrorKind::IdentifierMissing => 8,
             ErrorKind::MiddleNameAsForename => 3,
             ErrorKind::IdentifierReissued => 2,
+            ErrorKind::IdentifierMistyped => 4,
         }
     }
 
-    const ALL: [ErrorKind; 16] = [
+    const ALL: [ErrorKind; 17] = [
         ErrorKind::IdentifierReissued,
         ErrorKind::ForenameTypo,
         ErrorKind::SurnameTypo,
@@ -121,6 +128,7 @@ impl ErrorKind {
         ErrorKind::SexWrong,
         ErrorKind::IdentifierMissing,
         ErrorKind::MiddleNameAsForename,
+        ErrorKind::IdentifierMistyped,
     ];
 }
 
@@ -212,6 +220,7 @@ fn applicable(kind: ErrorKind, r: &RawRecord, child: &Child, keeps_identifier: b
         ErrorKind::DobTransposed => child.dob.day() <= 12 && child.dob.day() != child.dob.month(),
         ErrorKind::DobDefaulted => !(child.dob.day() == 1 && child.dob.month() == 1),
         ErrorKind::IdentifierMissing | ErrorKind::IdentifierReissued => keeps_identifier,
+        ErrorKind::IdentifierMistyped => keeps_identifier && r.ni_pupil_id.is_some(),
         ErrorKind::MiddleNameAsForename => child.middle.is_some(),
         _ => true,
     }
@@ -314,8 +323,34 @@ fn apply_one(rng: &mut ChaCha8Rng, kind: ErrorKind, r: &mut RawRecord, child: &C
         ErrorKind::MiddleNameAsForename => std::mem::swap(&mut r.forename, &mut r.middle_names),
         // The new identifier is issued by the generator, which knows the scheme's format.
         ErrorKind::IdentifierReissued => {}
+        ErrorKind::IdentifierMistyped => {
+            let Some(id) = r.ni_pupil_id.as_deref() else {
+                return false;
+            };
+            let mistyped = mistype(rng, id);
+            if mistyped == id {
+                return false;
+            }
+            r.ni_pupil_id = Some(mistyped);
+        }
     }
     true
+}
+
+/// One digit replaced by another, or two adjacent characters exchanged.
+fn mistype(rng: &mut ChaCha8Rng, id: &str) -> String {
+    let mut chars: Vec<char> = id.chars().collect();
+    if chars.len() < 2 {
+        return id.to_string();
+    }
+    let i = rng.gen_range(0..chars.len() - 1);
+    if rng.gen_bool(0.7) {
+        let digit = char::from_digit(rng.gen_range(0..10), 10).expect("a digit");
+        chars[i] = digit;
+    } else {
+        chars.swap(i, i + 1);
+    }
+    chars.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -521,7 +521,8 @@ pub fn generate(config: &SynthConfig) -> Population {
             }
             let shared_identifier = keeps
                 && !applied.contains(&ErrorKind::IdentifierMissing)
-                && !applied.contains(&ErrorKind::IdentifierReissued);
+                && !applied.contains(&ErrorKind::IdentifierReissued)
+                && !applied.contains(&ErrorKind::IdentifierMistyped);
             roll.push((r, Some(truth.len())));
             truth.push(TruthPair {
                 missing_id,

@@ -46,6 +46,13 @@ impl Scheme {
             Scheme::NiPupilId => "ni_pupil_id",
         }
     }
+
+    /// Whether the scheme's identifiers carry a check character, so that a single keying
+    /// error is caught at validation (UPN, SCN, PPSN) rather than passing unnoticed (the NI
+    /// pupil identifier, whose format is not published).
+    pub fn has_check_character(self) -> bool {
+        !matches!(self, Scheme::NiPupilId)
+    }
 }
 
 impl fmt::Display for Scheme {
