@@ -1,6 +1,6 @@
 //! The in-memory index: compact records in slots, postings from token fingerprints to slots
-//! for candidate generation, and MinHash LSH bands on the names filter for pairs that share
-//! no key (several errors at once).
+//! for candidate generation, and MinHash LSH bands on the names filter, and on each field
+//! filter keyed with the DOB check byte, for pairs that share no key (several errors at once).
 //!
 //! Candidate generation is linear in the data: a query looks up each of its ~20 tokens and
 //! each LSH band, and only records sharing one of them are compared. Every token is posted:
@@ -20,7 +20,10 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::matcher::chunked::ChunkedVec;
-use crate::matcher::compact::{splitmix, CompactRecord, Prepared, RecordView, Token, HAS_NAMES};
+use crate::matcher::compact::{
+    splitmix, CompactRecord, Prepared, RecordView, Token, HAS_DOB, HAS_FORENAME, HAS_NAMES,
+    HAS_SURNAME,
+};
 
 /// A record's position in the index.
 pub type Slot = u32;
@@ -32,6 +35,10 @@ pub struct IndexConfig {
     pub lsh_bands: usize,
     /// MinHash values per band.
     pub lsh_rows: usize,
+    /// LSH bands on each field filter, keyed with the DOB check byte (0 disables them).
+    pub field_lsh_bands: usize,
+    /// MinHash values per field-filter band.
+    pub field_lsh_rows: usize,
     /// LSH bands with more postings than this are not used for candidates.
     pub max_lsh_posting: usize,
     /// Seed of the MinHash functions (fixed: the hub and tests must agree).
@@ -43,6 +50,8 @@ impl Default for IndexConfig {
         IndexConfig {
             lsh_bands: 6,
             lsh_rows: 4,
+            field_lsh_bands: 3,
+            field_lsh_rows: 3,
             max_lsh_posting: 4096,
             lsh_seed: 0x5eed_0f1a_5b00,
         }
@@ -77,14 +86,19 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdentityHasher>>;
 struct Lsh {
     bands: usize,
     rows: usize,
-    /// One random value per (hash function, bit).
+    field_bands: usize,
+    field_rows: usize,
+    /// One random value per (hash function, bit): the names filter's functions, then the
+    /// field filters'.
     tables: Vec<[u32; 512]>,
 }
 
 impl Lsh {
     fn new(config: &IndexConfig) -> Lsh {
         let mut state = config.lsh_seed;
-        let tables = (0..config.lsh_bands * config.lsh_rows)
+        let functions =
+            config.lsh_bands * config.lsh_rows + config.field_lsh_bands * config.field_lsh_rows;
+        let tables = (0..functions)
             .map(|_| {
                 std::array::from_fn(|_| {
                     state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -95,40 +109,78 @@ impl Lsh {
         Lsh {
             bands: config.lsh_bands,
             rows: config.lsh_rows,
+            field_bands: config.field_lsh_bands,
+            field_rows: config.field_lsh_rows,
             tables,
         }
     }
 
-    /// The band keys of a record (empty without a names filter).
+    /// The band keys of a record: MinHash bands of the names filter, and of each field filter
+    /// keyed with the DOB check byte. The field bands find a pair whose names differ too much
+    /// for the names filter's bands but whose date and one name's filter still agree (the
+    /// `salt_verified` pairs of `compare`); the check byte keeps unrelated filters of other
+    /// dates, whose MinHash values collide often in 256 bits, out of each other's postings.
     fn band_keys(&self, record: &CompactRecord, out: &mut Vec<u32>) {
-        if !record.has(HAS_NAMES) || self.bands == 0 {
+        let mut bits = [0u16; 512];
+        if record.has(HAS_NAMES) && self.bands > 0 {
+            let n = set_bits(&record.names, &mut bits);
+            for band in 0..self.bands {
+                let seed = 0xB5AD_4ECE_DA1C_E2A9u64 ^ band as u64;
+                let functions = &self.tables[band * self.rows..(band + 1) * self.rows];
+                out.push(min_hash_band(seed, functions, &bits[..n]));
+            }
+        }
+        if !record.has(HAS_DOB) || self.field_bands == 0 {
             return;
         }
-        let mut bits = [0u16; 512];
-        let mut n = 0;
-        for (w, word) in record.names.iter().enumerate() {
-            let mut x = *word;
-            while x != 0 {
-                bits[n] = (w * 64 + x.trailing_zeros() as usize) as u16;
-                n += 1;
-                x &= x - 1;
+        let first = self.bands * self.rows;
+        for (field, filter, has) in [
+            (1u64, &record.forename, HAS_FORENAME),
+            (2, &record.surname, HAS_SURNAME),
+        ] {
+            if !record.has(has) {
+                continue;
             }
-        }
-        let bits = &bits[..n];
-        for band in 0..self.bands {
-            let mut h = 0xB5AD_4ECE_DA1C_E2A9u64 ^ band as u64;
-            for row in 0..self.rows {
-                let table = &self.tables[band * self.rows + row];
-                let min = bits
-                    .iter()
-                    .map(|&b| table[usize::from(b)])
-                    .min()
-                    .unwrap_or(0);
-                h = splitmix(h ^ u64::from(min));
+            let n = set_bits(filter, &mut bits);
+            for band in 0..self.field_bands {
+                let seed = 0x6A09_E667_F3BC_C908u64
+                    ^ field << 8
+                    ^ band as u64
+                    ^ u64::from(record.dob_check) << 16;
+                let at = first + band * self.field_rows;
+                let functions = &self.tables[at..at + self.field_rows];
+                out.push(min_hash_band(seed, functions, &bits[..n]));
             }
-            out.push((h >> 32) as u32);
         }
     }
+}
+
+/// The positions of a filter's set bits, written to `out`; returns how many.
+fn set_bits<const W: usize>(filter: &[u64; W], out: &mut [u16; 512]) -> usize {
+    let mut n = 0;
+    for (w, word) in filter.iter().enumerate() {
+        let mut x = *word;
+        while x != 0 {
+            out[n] = (w * 64 + x.trailing_zeros() as usize) as u16;
+            n += 1;
+            x &= x - 1;
+        }
+    }
+    n
+}
+
+/// One band key: the minimum of each function over the set bits, mixed into `seed`.
+fn min_hash_band(seed: u64, functions: &[[u32; 512]], bits: &[u16]) -> u32 {
+    let mut h = seed;
+    for table in functions {
+        let min = bits
+            .iter()
+            .map(|&b| table[usize::from(b)])
+            .min()
+            .unwrap_or(0);
+        h = splitmix(h ^ u64::from(min));
+    }
+    (h >> 32) as u32
 }
 
 /// Postings: a sorted base plus a hash-map delta.
