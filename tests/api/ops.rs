@@ -29,6 +29,18 @@ both_backends! {
             "/v1/candidates", "/v1/cases/{ref}/close", "/v1/records/withdraw", "/v1/audit/verify"] {
             assert!(paths.contains(&route), "{route} is documented");
         }
+        // The document speaks the protocol the hub speaks, and knows every encoded field.
+        let schemas = &openapi["components"]["schemas"];
+        for request in ["Submission", "Search"] {
+            assert_eq!(
+                schemas[request]["properties"]["protocol"]["const"],
+                pupilmatch::encode::encoded::PROTOCOL_VERSION,
+                "{request}"
+            );
+        }
+        for field in ["ref", "keys", "ids", "fbf", "sbf", "nbf", "uid", "dc", "sc"] {
+            assert!(schemas["EncodedRecord"]["properties"].get(field).is_some(), "{field}");
+        }
     }
 
     /// Every operation the OpenAPI document describes is routed by the hub (no "no such
