@@ -602,6 +602,80 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encode::{AgreementSecret, Encoder, LocalKey, PupilRecord};
+    use crate::input::RawRecord;
+    use crate::matcher::compact::Prepared;
+
+    fn prepared(forename: &str, surname: &str, dob: &str, upn: &str) -> Prepared {
+        let encoder = Encoder::new(
+            &AgreementSecret::from_bytes("compare-test", 1, [8; 32]).unwrap(),
+            LocalKey::from_bytes([9; 32]),
+        );
+        let raw = RawRecord {
+            record_id: Some("r".into()),
+            forename: Some(forename.into()),
+            surname: Some(surname.into()),
+            dob: Some(dob.into()),
+            upn: Some(upn.into()),
+            ..RawRecord::default()
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        Prepared::from_encoded(&encoder.encode(&PupilRecord::from_raw(&raw, today).unwrap().record))
+    }
+
+    const UPN: &str = "H801200001001";
+
+    #[test]
+    fn with_the_same_upn_and_an_unusable_date_the_names_are_compared_under_the_upn() {
+        let a = prepared("Bronwen", "Pritchard", "2013-06-12", UPN);
+        let typo = prepared("Bronwen", "Pritchart", "2011-06-12", UPN);
+        let sibling = prepared("Dylan", "Pritchard", "2016-02-03", UPN);
+        let v = compare(&a.view(), &typo.view());
+        assert_eq!(
+            v.level(Field::Identifier),
+            Some(level::ID_AGREE_NAMES_CLOSE)
+        );
+        assert_eq!(
+            (v.level(Field::Forename), v.level(Field::Surname)),
+            (None, None)
+        );
+        assert!(v.id_names_dice.is_some_and(|d| d >= 0.8), "{v:?}");
+        // A sibling given the child's UPN shares the surname: similar at most, never close.
+        let v = compare(&a.view(), &sibling.view());
+        assert_eq!(
+            v.level(Field::Identifier),
+            Some(level::ID_AGREE_NAMES_SIMILAR)
+        );
+        let stranger = prepared("Ffion", "Jones", "2016-02-03", UPN);
+        let v = compare(&a.view(), &stranger.view());
+        assert_eq!(
+            v.level(Field::Identifier),
+            Some(level::ID_AGREE_NAMES_DIFFER)
+        );
+    }
+
+    #[test]
+    fn the_date_check_under_the_upn_verifies_a_date_no_name_key_shows() {
+        // Both names misspelt so that no name-and-date key is shared.
+        let a = prepared("Katarzyna", "Wisniewska", "2012-01-30", UPN);
+        let b = prepared("Catarzyna", "Visniewska", "2012-01-30", UPN);
+        let v = compare(&a.view(), &b.view());
+        assert_eq!(v.level(Field::Dob), Some(level::DOB_SALT_VERIFIED), "{v:?}");
+    }
+
+    #[test]
+    fn an_unequal_date_check_under_the_upn_overrides_a_chance_agreement_of_the_check_byte() {
+        let a = prepared("Bronwen", "Pritchard", "2013-06-12", UPN);
+        let mut b = prepared("Bronwen", "Pritchart", "2011-06-12", UPN);
+        // As if the one-byte checks of the two dates collided (1 in 256).
+        b.compact.dob_check = a.compact.dob_check;
+        let v = compare(&a.view(), &b.view());
+        assert_eq!(v.level(Field::Dob), Some(level::DOB_DISAGREE), "{v:?}");
+        // Without the check under the identifier the collision would read as agreement.
+        b.compact.present &= !crate::matcher::compact::HAS_UNDER_ID_DOB;
+        let v = compare(&a.view(), &b.view());
+        assert_ne!(v.level(Field::Dob), Some(level::DOB_DISAGREE), "{v:?}");
+    }
 
     #[test]
     fn every_level_has_a_label_and_a_meaning() {
