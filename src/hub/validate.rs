@@ -31,13 +31,24 @@ struct Checker<'a> {
     index: usize,
     object: &'a Map<String, Value>,
     errors: Vec<FieldError>,
+    /// Prepended to every field name (`uid.` for the fields of the nested `uid` object).
+    prefix: &'static str,
 }
 
 impl<'a> Checker<'a> {
+    fn new(index: usize, object: &'a Map<String, Value>, prefix: &'static str) -> Self {
+        Checker {
+            index,
+            object,
+            errors: Vec::new(),
+            prefix,
+        }
+    }
+
     fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.errors.push(FieldError {
             record: self.index,
-            field: field.into(),
+            field: format!("{}{}", self.prefix, field.into()),
             message: message.into(),
         });
     }
@@ -108,65 +119,28 @@ impl<'a> Checker<'a> {
                 return None;
             }
         };
-        let before = self.errors.len();
+        let mut nested = Checker::new(self.index, object, "uid.");
         for key in object.keys() {
             if !["id", "nbf", "dc"].contains(&key.as_str()) {
-                self.error(format!("{field}.{key}"), "unknown field");
+                nested.error(key.as_str(), "unknown field");
             }
         }
-        let id = match object
-            .get("id")
-            .map(|v| v.as_str().map(str::parse::<IdToken>))
-        {
-            Some(Some(Ok(id))) if ids.contains(&id) => Some(id),
-            Some(Some(Ok(_))) => {
-                self.error(format!("{field}.id"), "not one of the record's `ids`");
-                None
+        let id: Option<IdToken> = nested.parsed("id", true);
+        let id = id.filter(|id| {
+            let known = ids.contains(id);
+            if !known {
+                nested.error("id", "not one of the record's `ids`");
             }
-            Some(Some(Err(e))) => {
-                self.error(format!("{field}.id"), e.to_string());
-                None
-            }
-            Some(None) => {
-                self.error(format!("{field}.id"), "expected a string");
-                None
-            }
-            None => {
-                self.error(format!("{field}.id"), "required");
-                None
-            }
-        };
-        let names = match object.get("nbf") {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_str().map(str::parse::<NameBloom>) {
-                Some(Ok(filter)) => Some(filter),
-                Some(Err(e)) => {
-                    self.error(format!("{field}.nbf"), e.to_string());
-                    None
-                }
-                None => {
-                    self.error(format!("{field}.nbf"), "expected a string");
-                    None
-                }
-            },
-        };
-        let dob_check = match object.get("dc") {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-                Some(c) => Some(c),
-                None => {
-                    self.error(
-                        format!("{field}.dc"),
-                        "expected an integer from 0 to 4294967295",
-                    );
-                    None
-                }
-            },
-        };
-        if names.is_none() && dob_check.is_none() && self.errors.len() == before {
+            known
+        });
+        let names: Option<NameBloom> = nested.parsed("nbf", false);
+        let dob_check: Option<u32> = nested.integer("dc");
+        if nested.errors.is_empty() && names.is_none() && dob_check.is_none() {
             self.error(field, "needs `nbf` or `dc`");
+            return None;
         }
-        if self.errors.len() != before {
+        if !nested.errors.is_empty() {
+            self.errors.append(&mut nested.errors);
             return None;
         }
         Some(UnderId {
@@ -176,17 +150,31 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn byte(&mut self, field: &str) -> Option<u8> {
+    /// An optional integer field that must fit `T` (a check byte, or a 32-bit check).
+    fn integer<T: TryFrom<u64> + num_bounds::Max>(&mut self, field: &str) -> Option<T> {
         match self.object.get(field) {
             None | Some(Value::Null) => None,
-            Some(v) => match v.as_u64().and_then(|n| u8::try_from(n).ok()) {
-                Some(b) => Some(b),
+            Some(v) => match v.as_u64().and_then(|n| T::try_from(n).ok()) {
+                Some(value) => Some(value),
                 None => {
-                    self.error(field, "expected an integer from 0 to 255");
+                    self.error(field, format!("expected an integer from 0 to {}", T::MAX));
                     None
                 }
             },
         }
+    }
+}
+
+/// The largest value of an unsigned integer type, for error messages.
+mod num_bounds {
+    pub trait Max {
+        const MAX: u64;
+    }
+    impl Max for u8 {
+        const MAX: u64 = u8::MAX as u64;
+    }
+    impl Max for u32 {
+        const MAX: u64 = u32::MAX as u64;
     }
 }
 
@@ -204,11 +192,7 @@ pub fn check_record(
             message: "expected a JSON object".into(),
         }]);
     };
-    let mut c = Checker {
-        index,
-        object,
-        errors: Vec::new(),
-    };
+    let mut c = Checker::new(index, object, "");
     for field in object.keys() {
         let known = RECORD_FIELDS.contains(&field.as_str())
             || (role == Role::Missing && CASE_FIELDS.contains(&field.as_str()));
@@ -240,8 +224,8 @@ pub fn check_record(
     let surname_bf: Option<NameBloom> = c.parsed("sbf", false);
     let names_bf: Option<NamesBloom> = c.parsed("nbf", false);
     let under_id = c.under_id("uid", &ids);
-    let dob_check = c.byte("dc");
-    let sex_check = c.byte("sc");
+    let dob_check: Option<u8> = c.integer("dc");
+    let sex_check: Option<u8> = c.integer("sc");
     let case = if role == Role::Missing {
         let referral_reason = c.parsed("referral_reason", true);
         let referral_source = c.parsed("referral_source", true);
