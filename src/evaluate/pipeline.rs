@@ -254,6 +254,8 @@ pub fn train_on_synthetic(
         reidentified_u(&run, training.random_pairs.min(400_000), training.seed)
             [crate::matcher::Field::Identifier as usize]
             .clone();
+    salted_u[crate::matcher::Field::Dob as usize] =
+        joint_dob_u(&run, training.random_pairs.max(1_000_000), training.seed);
     // Synthetic data is labelled: m is measured on the true pairs (unsupervised EM is what
     // operators use on their own data, starting from this model).
     let true_vectors = run.true_vectors();
@@ -273,6 +275,137 @@ pub fn train_on_synthetic(
         MSource::Labelled(&true_vectors),
         &training,
     )
+}
+
+/// `u` of the joint DOB levels, where the names are seen with a date that only partly agrees
+/// (`one_off`, `check/year_names_close/similar`). Among random pairs these are so rare that a
+/// direct count is nearly always zero and the pseudo-count would set `u`, capping the evidence
+/// of "same full name, one date component wrong" near 17 bits whatever the names. Each is
+/// factored instead into the chance that the date part agrees and the chance that the names
+/// agree given it:
+/// - `one_off`: P(two random children share their full name) × P(their dates agree in exactly
+///   two of year, month and day), both counted exactly on the raw records;
+/// - the names-filter levels: P(same birth year) × their frequency among random pairs born in
+///   the same year (`pairs` sampled, true pairs excluded), split by the check byte's rate.
+///
+/// Only those levels of the returned DOB vector are meaningful (see [`train`]).
+pub fn joint_dob_u(run: &SyntheticRun, pairs: usize, seed: u64) -> Vec<f64> {
+    use crate::matcher::compare::level;
+    use rand::{Rng, SeedableRng};
+    use std::collections::HashMap;
+    let dob_of = |set: &EncodedSet, raw: &[RawRecord]| -> Vec<Option<NaiveDate>> {
+        let by_id: HashMap<&str, &RawRecord> = raw
+            .iter()
+            .filter_map(|r| Some((r.record_id.as_deref()?, r)))
+            .collect();
+        set.ids
+            .iter()
+            .map(|id| {
+                let dob = by_id.get(id.as_str())?.dob.as_deref()?;
+                NaiveDate::parse_from_str(dob.trim(), "%Y-%m-%d").ok()
+            })
+            .collect()
+    };
+    let left_dob = dob_of(&run.missing, &run.raw.missing);
+    let right_dob = dob_of(&run.roll, &run.raw.roll);
+    let (n_left, n_right) = (left_dob.len() as f64, right_dob.len() as f64);
+
+    // Date parts: P(same year) and P(exactly two components agree), exactly.
+    fn histogram<K: std::hash::Hash + Eq>(
+        dates: &[Option<NaiveDate>],
+        key: impl Fn(&NaiveDate) -> K,
+    ) -> HashMap<K, f64> {
+        let mut h = HashMap::new();
+        for d in dates.iter().flatten() {
+            *h.entry(key(d)).or_insert(0.0) += 1.0;
+        }
+        h
+    }
+    use chrono::Datelike;
+    let agree = |key: &dyn Fn(&NaiveDate) -> (i32, u32, u32)| -> f64 {
+        let (l, r) = (histogram(&left_dob, key), histogram(&right_dob, key));
+        l.iter()
+            .map(|(k, a)| a * r.get(k).copied().unwrap_or(0.0))
+            .sum::<f64>()
+            / (n_left * n_right)
+    };
+    let p_year = agree(&|d| (d.year(), 0, 0));
+    let p_exact = agree(&|d| (d.year(), d.month(), d.day()));
+    let p_two = agree(&|d| (d.year(), d.month(), 0))
+        + agree(&|d| (d.year(), 0, d.day()))
+        + agree(&|d| (0, d.month(), d.day()))
+        - 3.0 * p_exact;
+
+    // Full names among the roll's different children.
+    let mut names: HashMap<(String, String), f64> = HashMap::new();
+    for r in &run.raw.roll {
+        if let (Some(f), Some(s)) = (&r.forename, &r.surname) {
+            *names
+                .entry((f.trim().to_lowercase(), s.trim().to_lowercase()))
+                .or_insert(0.0) += 1.0;
+        }
+    }
+    let n: f64 = names.values().sum();
+    let p_names = names.values().map(|c| c * (c - 1.0)).sum::<f64>() / (n * (n - 1.0)).max(1.0);
+
+    // The names-filter levels among random pairs born in the same year.
+    let mut by_year: HashMap<i32, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, d) in left_dob.iter().enumerate() {
+        if let Some(d) = d {
+            by_year.entry(d.year()).or_default().0.push(i);
+        }
+    }
+    for (j, d) in right_dob.iter().enumerate() {
+        if let Some(d) = d {
+            by_year.entry(d.year()).or_default().1.push(j);
+        }
+    }
+    let mut years: Vec<(i32, f64)> = by_year
+        .iter()
+        .map(|(y, (l, r))| (*y, l.len() as f64 * r.len() as f64))
+        .filter(|(_, w)| *w > 0.0)
+        .collect();
+    years.sort_by_key(|(y, _)| *y);
+    let total: f64 = years.iter().map(|(_, w)| w).sum();
+    let truth: HashSet<(&str, &str)> = run
+        .truth
+        .iter()
+        .map(|t| (t.missing_id.as_str(), t.roll_id.as_str()))
+        .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5A4E);
+    let mut counts = [0.0_f64; 10];
+    let mut sampled = 0.0;
+    while sampled < pairs as f64 && total > 0.0 {
+        let mut x = rng.gen::<f64>() * total;
+        let year = years
+            .iter()
+            .find(|(_, w)| {
+                x -= w;
+                x <= 0.0
+            })
+            .map_or(years[years.len() - 1].0, |(y, _)| *y);
+        let (l, r) = &by_year[&year];
+        let (i, j) = (l[rng.gen_range(0..l.len())], r[rng.gen_range(0..r.len())]);
+        if truth.contains(&(run.missing.ids[i].as_str(), run.roll.ids[j].as_str())) {
+            continue;
+        }
+        sampled += 1.0;
+        let v = crate::matcher::compare(&run.left[i].view(), &run.right[j].view());
+        if let Some(l) = v.levels[crate::matcher::Field::Dob as usize] {
+            counts[usize::from(l)] += 1.0;
+        }
+    }
+    let rate = |l: u8| (counts[usize::from(l)] + 0.5) / sampled.max(1.0);
+    let mut u = vec![0.0; crate::matcher::Field::Dob.levels().len()];
+    u[usize::from(level::DOB_ONE_OFF)] = (p_names * p_two).max(f64::MIN_POSITIVE);
+    // The names-filter levels' check-byte split is redone by `train` (`factor_check_byte`).
+    u[usize::from(level::DOB_CHECK_CLOSE)] =
+        p_year * (rate(level::DOB_CHECK_CLOSE) + rate(level::DOB_YEAR_CLOSE)) / 2.0;
+    u[usize::from(level::DOB_YEAR_CLOSE)] = u[usize::from(level::DOB_CHECK_CLOSE)];
+    u[usize::from(level::DOB_CHECK_SIMILAR)] =
+        p_year * (rate(level::DOB_CHECK_SIMILAR) + rate(level::DOB_YEAR_SIMILAR)) / 2.0;
+    u[usize::from(level::DOB_YEAR_SIMILAR)] = u[usize::from(level::DOB_CHECK_SIMILAR)];
+    u
 }
 
 /// `u` of the DOB-salted fields from random (missing, roll) pairs of raw records with the roll
@@ -386,8 +519,15 @@ impl FebrlRun {
     /// Every candidate pair scoring at least `floor`, one-to-one (FEBRL4 pairs every `a`
     /// record with exactly one `b` record).
     pub fn links(&self, model: &Model, floor: f64) -> Vec<Link> {
+        self.links_of(model, floor, false)
+    }
+
+    /// As [`FebrlRun::links`], with every pair a candidate when `exhaustive` (as anonlink,
+    /// whose reference figure compares all 25 million pairs).
+    fn links_of(&self, model: &Model, floor: f64, exhaustive: bool) -> Vec<Link> {
         let config = LinkConfig {
             floor,
+            exhaustive,
             ..LinkConfig::default()
         };
         let (links, _) = crate::matcher::link(&self.left, &self.right, model, &config, &|_| {});
@@ -424,7 +564,17 @@ impl FebrlRun {
     /// figures are reported (greedy one-to-one on descending probability, so thresholding
     /// after the assignment is the same as before it).
     pub fn best_f1(&self, model: &Model) -> (f64, Quality) {
-        let mut links = self.links(model, 0.0);
+        self.best_f1_of(model, false)
+    }
+
+    /// [`FebrlRun::best_f1`] over all pairs instead of the candidates blocking finds: what
+    /// is left to lose is then only what the encodings cannot tell apart.
+    pub fn best_f1_exhaustive(&self, model: &Model) -> (f64, Quality) {
+        self.best_f1_of(model, true)
+    }
+
+    fn best_f1_of(&self, model: &Model, exhaustive: bool) -> (f64, Quality) {
+        let mut links = self.links_of(model, 0.0, exhaustive);
         links.sort_by(|x, y| y.score.probability.total_cmp(&x.score.probability));
         let total = self.truth.len();
         let mut best = (

@@ -125,6 +125,36 @@ fn factor_check_byte(dob: &mut [f64]) {
     }
 }
 
+/// The DOB levels that see the names with a partly agreeing date: too rare among random pairs
+/// to count, so [`train`] takes their `u` from its `salted_u` (factored estimates, see
+/// `evaluate::pipeline::joint_dob_u`, or a previous model's).
+pub const JOINT_DOB_LEVELS: [u8; 5] = [
+    level::DOB_ONE_OFF,
+    level::DOB_CHECK_CLOSE,
+    level::DOB_YEAR_CLOSE,
+    level::DOB_CHECK_SIMILAR,
+    level::DOB_YEAR_SIMILAR,
+];
+
+/// Puts `given`'s [`JOINT_DOB_LEVELS`] into `dob`, split by the check byte's rate, keeping the
+/// levels a probability distribution (the difference goes to `disagree`).
+fn replace_joint_dob_levels(dob: &mut [f64], given: &[f64]) {
+    if given.len() != dob.len() {
+        return;
+    }
+    for l in JOINT_DOB_LEVELS {
+        dob[usize::from(l)] = given[usize::from(l)];
+    }
+    factor_check_byte(dob);
+    let others: f64 = dob
+        .iter()
+        .enumerate()
+        .filter(|(l, _)| *l != usize::from(level::DOB_DISAGREE))
+        .map(|(_, p)| p)
+        .sum();
+    dob[usize::from(level::DOB_DISAGREE)] = 1.0 - others;
+}
+
 /// Puts the identifier's agreement levels on a conditional footing: plain `agree` keeps the
 /// whole probability of the identifier agreeing, and each `agree_names_*` level becomes that
 /// probability times the level's share among the `agree_names_*` levels in `shares`.
@@ -293,9 +323,10 @@ pub fn m_of_true_pairs(vectors: &[ComparisonVector]) -> [Vec<f64>; 5] {
     counts_per_level(&patterns).map(|c| smoothed(&c, 0.5))
 }
 
-/// Trains a model: `u` from random left × right pairs (for [`SALTED_FIELDS`], from
-/// `salted_u`: pairs put on the same date of birth, or a previous model), `m` from `m_source`,
-/// the sibling rate within `right` (indexed in `right_index`, slot = position).
+/// Trains a model: `u` from random left × right pairs (for [`SALTED_FIELDS`] and the
+/// [`JOINT_DOB_LEVELS`], from `salted_u`: pairs put on the same date of birth, factored
+/// estimates, or a previous model), `m` from `m_source`, the sibling rate within `right`
+/// (indexed in `right_index`, slot = position).
 #[allow(clippy::too_many_arguments)]
 pub fn train(
     left: &[Prepared],
@@ -315,6 +346,7 @@ pub fn train(
     for field in SALTED_FIELDS {
         u[field as usize] = salted_u[field as usize].clone();
     }
+    replace_joint_dob_levels(&mut u[Field::Dob as usize], &salted_u[Field::Dob as usize]);
     let id = Field::Identifier as usize;
     condition_identifier_agreement(&mut u[id], &salted_u[id]);
     let em = match m_source {

@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use super::{surname_form, zipf, Child};
+use super::{draw_name, surname_form, Child, Kind};
 
 use crate::input::RawRecord;
 
@@ -277,7 +277,7 @@ fn apply_one(rng: &mut ChaCha8Rng, kind: ErrorKind, r: &mut RawRecord, child: &C
             r.surname = Some(parts[rng.gen_range(0..parts.len())].to_string());
         }
         ErrorKind::SurnameChangedRecorded | ErrorKind::SurnameChangedUnrecorded => {
-            let new = surname_form(zipf::<&str>(rng, child.pool.surnames), child.female);
+            let new = surname_form(&draw_name(rng, &child.pool, Kind::Surnames), child.female);
             if Some(&new) == r.surname.as_ref() {
                 return false;
             }

@@ -13,6 +13,7 @@
 //! Everything is a pure function of [`SynthConfig`]: the same seed gives the same population.
 
 pub mod errors;
+pub mod frequencies;
 pub mod names;
 
 use chrono::{Datelike, NaiveDate};
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::encode::identifiers::{ppsn_check_letter, scn_check_digit, upn_check_letter};
 use crate::input::RawRecord;
 pub use errors::ErrorKind;
+use frequencies::Kind;
 use names::Pool;
 
 /// The five jurisdictions.
@@ -266,22 +268,9 @@ pub(crate) struct Child {
     pub pool: Pool,
 }
 
-/// Zipf exponent of the pools: below 1 because each pool is only the head of a community's
-/// real distribution (the top name still takes ~8% of a pool: harsher than life).
-const ZIPF_EXPONENT: f64 = 0.7;
-
-pub(crate) fn zipf<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
-    // Rank-frequency (r+1)^-s: a handful of very common values and a long tail.
-    let weight = |r: usize| (r as f64 + 1.0).powf(-ZIPF_EXPONENT);
-    let total: f64 = (0..items.len()).map(weight).sum();
-    let mut x = rng.gen::<f64>() * total;
-    for (r, item) in items.iter().enumerate() {
-        x -= weight(r);
-        if x <= 0.0 {
-            return item;
-        }
-    }
-    &items[items.len() - 1]
+/// A `kind` name of the community `pool`, drawn by its frequency law.
+pub(crate) fn draw_name(rng: &mut ChaCha8Rng, pool: &Pool, kind: Kind) -> String {
+    frequencies::law(pool, kind).draw(rng).to_string()
 }
 
 fn weighted<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, u32)]) -> T {
@@ -349,11 +338,11 @@ fn household(rng: &mut ChaCha8Rng) -> Vec<Child> {
     let pool = weighted(rng, nation.pools());
     let authorities = nation.authorities();
     let authority = authorities[rng.gen_range(0..authorities.len())];
-    let family = zipf(rng, pool.surnames).to_string();
+    let family = draw_name(rng, &pool, Kind::Surnames);
     // About 8% of children have a double-barrelled surname (parents' surnames joined).
     let family = if rng.gen_bool(0.08) && !family.contains('|') {
-        let other = zipf(rng, pool.surnames);
-        if other.contains('|') || *other == family {
+        let other = draw_name(rng, &pool, Kind::Surnames);
+        if other.contains('|') || other == family {
             family
         } else {
             format!("{family}-{other}")
@@ -371,19 +360,19 @@ fn household(rng: &mut ChaCha8Rng) -> Vec<Child> {
         let twins = rng.gen_bool(0.015);
         for _ in 0..if twins { 2 } else { 1 } {
             let female = rng.gen_bool(0.49);
-            let names = if female { pool.girls } else { pool.boys };
+            let kind = if female { Kind::Girls } else { Kind::Boys };
             let forename = loop {
-                let f = zipf(rng, names).to_string();
+                let f = draw_name(rng, &pool, kind);
                 if !out.iter().any(|c| c.forename == f) {
                     break f;
                 }
-                if out.len() >= names.len() {
+                if out.len() >= frequencies::law(&pool, kind).len() {
                     break f;
                 }
             };
             let middle = rng
                 .gen_bool(0.35)
-                .then(|| zipf(rng, names).to_string())
+                .then(|| draw_name(rng, &pool, kind))
                 .filter(|m| *m != forename);
             out.push(Child {
                 preferred: None,

@@ -1,10 +1,19 @@
 //! Name pools of the communities the five jurisdictions' pupils come from, most frequent
-//! first (frequencies follow a Zipf law within each pool). They are small on purpose: a pool
-//! only needs the *shape* of a population — a few very common names, a long tail, the
-//! spellings and prefixes the matcher must survive — not a census.
+//! first. They are short on purpose: a pool holds the common names and the spellings and
+//! prefixes the matcher must survive, not a census; [`super::frequencies`] adds the long tail.
+//!
+//! Each pool also says how common its names are ([`Frequencies`]): the share of its most
+//! common name and how many names carry the community. England's figures are published
+//! (Smith ≈ 1.3% in every survey of the leading surnames of England and Wales, 1853–1996;
+//! the top boys' and girls' names of the 2008–2021 birth cohorts ≈ 1.5–2%); Wales's Jones
+//! ≈ 5.7%. The others are estimates [I] from the communities' naming practice: a few very
+//! common forenames among Muslim boys (Muhammad in its spellings), a handful of Traveller
+//! surnames (Ward, McDonagh), dispersed Polish and Romanian surnames.
 //!
 //! Surnames that change with sex are written `male|female` (Ó Briain|Ní Bhriain,
 //! Kowalski|Kowalska, Kazlauskas|Kazlauskaitė).
+
+use super::frequencies::{Frequencies, Shares};
 
 /// A community's names.
 #[derive(Debug, Clone, Copy)]
@@ -17,11 +26,35 @@ pub struct Pool {
     pub girls: &'static [&'static str],
     /// Surnames (`male|female` when gendered).
     pub surnames: &'static [&'static str],
+    /// How common the community's names are (see [`super::frequencies`]).
+    pub frequencies: Frequencies,
 }
+
+/// Every community.
+pub const ALL_POOLS: [Pool; 13] = [
+    ENGLISH,
+    WELSH,
+    SCOTTISH,
+    IRISH,
+    IRISH_LANGUAGE,
+    POLISH,
+    ROMANIAN,
+    LITHUANIAN,
+    PAKISTANI,
+    BANGLADESHI,
+    ARABIC,
+    SOMALI,
+    TRAVELLER,
+];
 
 /// English (and general British) names.
 pub const ENGLISH: Pool = Pool {
     label: "english",
+    frequencies: Frequencies {
+        boys: Shares::new(0.018, 1500),
+        girls: Shares::new(0.016, 1500),
+        surnames: Shares::new(0.013, 2500),
+    },
     boys: &[
         "Oliver",
         "George",
@@ -163,6 +196,11 @@ pub const ENGLISH: Pool = Pool {
 /// Welsh names.
 pub const WELSH: Pool = Pool {
     label: "welsh",
+    frequencies: Frequencies {
+        boys: Shares::new(0.025, 500),
+        girls: Shares::new(0.025, 500),
+        surnames: Shares::new(0.057, 300),
+    },
     boys: &[
         "Dafydd", "Rhys", "Owain", "Gethin", "Iestyn", "Cai", "Osian", "Ioan", "Tomos", "Gruffydd",
         "Llewelyn", "Emyr", "Aled", "Dewi", "Huw", "Ieuan", "Steffan", "Macsen", "Elis", "Morgan",
@@ -221,6 +259,11 @@ pub const WELSH: Pool = Pool {
 /// Scottish names, including Gaelic forms.
 pub const SCOTTISH: Pool = Pool {
     label: "scottish",
+    frequencies: Frequencies {
+        boys: Shares::new(0.02, 1000),
+        girls: Shares::new(0.02, 1000),
+        surnames: Shares::new(0.013, 2000),
+    },
     boys: &[
         "Jack", "Noah", "Leo", "Rory", "Lewis", "Harris", "Finlay", "Callum", "Hamish", "Iain",
         "Alasdair", "Euan", "Fraser", "Struan", "Angus", "Lachlan", "Ruaridh", "Murdo", "Kyle",
@@ -268,6 +311,11 @@ pub const SCOTTISH: Pool = Pool {
 /// Irish names in English spelling.
 pub const IRISH: Pool = Pool {
     label: "irish",
+    frequencies: Frequencies {
+        boys: Shares::new(0.02, 800),
+        girls: Shares::new(0.02, 800),
+        surnames: Shares::new(0.012, 1500),
+    },
     boys: &[
         "Jack", "James", "Noah", "Conor", "Cian", "Darragh", "Oisin", "Fionn", "Tadhg", "Sean",
         "Patrick", "Liam", "Ronan", "Eoin", "Cillian", "Daniel", "Michael", "Luke", "Adam", "Rian",
@@ -314,6 +362,11 @@ pub const IRISH: Pool = Pool {
 /// Irish-language names, with fadas and sex-dependent surname prefixes.
 pub const IRISH_LANGUAGE: Pool = Pool {
     label: "irish_language",
+    frequencies: Frequencies {
+        boys: Shares::new(0.04, 300),
+        girls: Shares::new(0.04, 300),
+        surnames: Shares::new(0.05, 200),
+    },
     boys: &[
         "Seán",
         "Pádraig",
@@ -380,6 +433,11 @@ pub const IRISH_LANGUAGE: Pool = Pool {
 /// Polish names.
 pub const POLISH: Pool = Pool {
     label: "polish",
+    frequencies: Frequencies {
+        boys: Shares::new(0.035, 300),
+        girls: Shares::new(0.035, 300),
+        surnames: Shares::new(0.006, 2000),
+    },
     boys: &[
         "Jakub",
         "Antoni",
@@ -436,6 +494,11 @@ pub const POLISH: Pool = Pool {
 /// Romanian names.
 pub const ROMANIAN: Pool = Pool {
     label: "romanian",
+    frequencies: Frequencies {
+        boys: Shares::new(0.04, 300),
+        girls: Shares::new(0.04, 300),
+        surnames: Shares::new(0.01, 1000),
+    },
     boys: &[
         "Andrei",
         "Ștefan",
@@ -485,6 +548,11 @@ pub const ROMANIAN: Pool = Pool {
 /// Lithuanian names.
 pub const LITHUANIAN: Pool = Pool {
     label: "lithuanian",
+    frequencies: Frequencies {
+        boys: Shares::new(0.04, 200),
+        girls: Shares::new(0.04, 200),
+        surnames: Shares::new(0.01, 500),
+    },
     boys: &[
         "Lukas",
         "Matas",
@@ -516,6 +584,11 @@ pub const LITHUANIAN: Pool = Pool {
 /// Pakistani names.
 pub const PAKISTANI: Pool = Pool {
     label: "pakistani",
+    frequencies: Frequencies {
+        boys: Shares::new(0.12, 300),
+        girls: Shares::new(0.04, 400),
+        surnames: Shares::new(0.1, 150),
+    },
     boys: &[
         "Muhammad", "Mohammed", "Ali", "Ibrahim", "Yusuf", "Hamza", "Ayaan", "Zayn", "Abdullah",
         "Umar", "Hassan", "Bilal", "Rayyan", "Zakariya", "Hussain",
@@ -533,6 +606,11 @@ pub const PAKISTANI: Pool = Pool {
 /// Bangladeshi names.
 pub const BANGLADESHI: Pool = Pool {
     label: "bangladeshi",
+    frequencies: Frequencies {
+        boys: Shares::new(0.12, 250),
+        girls: Shares::new(0.04, 300),
+        surnames: Shares::new(0.1, 120),
+    },
     boys: &[
         "Mohammed", "Abdul", "Rahim", "Tanvir", "Sami", "Ayaan", "Ishaq", "Rayhan", "Shahid",
         "Jamal", "Nabil", "Arif",
@@ -562,6 +640,11 @@ pub const BANGLADESHI: Pool = Pool {
 /// Arabic names.
 pub const ARABIC: Pool = Pool {
     label: "arabic",
+    frequencies: Frequencies {
+        boys: Shares::new(0.1, 300),
+        girls: Shares::new(0.04, 400),
+        surnames: Shares::new(0.03, 400),
+    },
     boys: &[
         "Mohamed", "Muhammad", "Ahmad", "Omar", "Youssef", "Khalid", "Karim", "Tariq", "Mustafa",
         "Hussein", "Adam", "Ibrahim",
@@ -579,6 +662,11 @@ pub const ARABIC: Pool = Pool {
 /// Somali names (the second name is the father's given name).
 pub const SOMALI: Pool = Pool {
     label: "somali",
+    frequencies: Frequencies {
+        boys: Shares::new(0.1, 200),
+        girls: Shares::new(0.06, 250),
+        surnames: Shares::new(0.08, 200),
+    },
     boys: &[
         "Abdi",
         "Mohamed",
@@ -603,6 +691,11 @@ pub const SOMALI: Pool = Pool {
 /// Gypsy, Roma and Traveller names: a small set of very common surnames.
 pub const TRAVELLER: Pool = Pool {
     label: "gypsy_roma_traveller",
+    frequencies: Frequencies {
+        boys: Shares::new(0.08, 100),
+        girls: Shares::new(0.08, 100),
+        surnames: Shares::new(0.1, 60),
+    },
     boys: &[
         "John", "Patrick", "Michael", "Thomas", "Martin", "Joseph", "Jimmy", "Levi", "Noah",
         "Tommy",
