@@ -88,31 +88,47 @@ struct Lsh {
     rows: usize,
     field_bands: usize,
     field_rows: usize,
-    /// One random value per (hash function, bit): the names filter's functions, then the
-    /// field filters'.
-    tables: Vec<[u32; 512]>,
+    /// One random value per (bit, hash function), bit-major: the values of all functions for
+    /// one bit are contiguous, so a filter's MinHash is one pass over its set bits taking
+    /// element-wise minima (which vectorises) instead of a gather per function.
+    names_table: Vec<u32>,
+    /// The same for the field filters' functions (256 bits).
+    field_table: Vec<u32>,
 }
 
 impl Lsh {
     fn new(config: &IndexConfig) -> Lsh {
         let mut state = config.lsh_seed;
-        let functions =
-            config.lsh_bands * config.lsh_rows + config.field_lsh_bands * config.field_lsh_rows;
-        let tables = (0..functions)
-            .map(|_| {
-                std::array::from_fn(|_| {
-                    state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                    (splitmix(state) >> 32) as u32
-                })
-            })
-            .collect();
+        let names_functions = config.lsh_bands * config.lsh_rows;
+        let field_functions = config.field_lsh_bands * config.field_lsh_rows;
+        // Function-major generation order (function f's 512 values, then f + 1's), kept
+        // from the original layout so band keys do not change.
+        let mut names_table = vec![0u32; 512 * names_functions];
+        let mut field_table = vec![0u32; 256 * field_functions];
+        for f in 0..names_functions + field_functions {
+            for bit in 0..512 {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let value = (splitmix(state) >> 32) as u32;
+                if f < names_functions {
+                    names_table[bit * names_functions + f] = value;
+                } else if bit < 256 {
+                    field_table[bit * field_functions + f - names_functions] = value;
+                }
+            }
+        }
         Lsh {
             bands: config.lsh_bands,
             rows: config.lsh_rows,
             field_bands: config.field_lsh_bands,
             field_rows: config.field_lsh_rows,
-            tables,
+            names_table,
+            field_table,
         }
+    }
+
+    /// Bytes the tables take.
+    fn table_bytes(&self) -> usize {
+        (self.names_table.len() + self.field_table.len()) * 4
     }
 
     /// The band keys of a record: MinHash bands of the names filter, and of each field filter
@@ -121,19 +137,26 @@ impl Lsh {
     /// `salt_verified` pairs of `compare`); the check byte keeps unrelated filters of other
     /// dates, whose MinHash values collide often in 256 bits, out of each other's postings.
     fn band_keys(&self, record: &CompactRecord, out: &mut Vec<u32>) {
-        let mut bits = [0u16; 512];
+        let most = (self.bands * self.rows).max(self.field_bands * self.field_rows);
+        let (mut stack, mut heap) = ([0u32; 64], Vec::new());
+        let mins: &mut [u32] = if most <= stack.len() {
+            &mut stack
+        } else {
+            heap.resize(most, 0);
+            &mut heap
+        };
         if record.has(HAS_NAMES) && self.bands > 0 {
-            let n = set_bits(&record.names, &mut bits);
-            for band in 0..self.bands {
-                let seed = 0xB5AD_4ECE_DA1C_E2A9u64 ^ band as u64;
-                let functions = &self.tables[band * self.rows..(band + 1) * self.rows];
-                out.push(min_hash_band(seed, functions, &bits[..n]));
+            let functions = self.bands * self.rows;
+            let mins = &mut mins[..functions];
+            min_hashes(&self.names_table, &record.names, mins);
+            for (band, rows) in mins.chunks(self.rows).enumerate() {
+                out.push(band_key(0xB5AD_4ECE_DA1C_E2A9u64 ^ band as u64, rows));
             }
         }
         if !record.has(HAS_DOB) || self.field_bands == 0 {
             return;
         }
-        let first = self.bands * self.rows;
+        let functions = self.field_bands * self.field_rows;
         for (field, filter, has) in [
             (1u64, &record.forename, HAS_FORENAME),
             (2, &record.surname, HAS_SURNAME),
@@ -141,21 +164,53 @@ impl Lsh {
             if !record.has(has) {
                 continue;
             }
-            let n = set_bits(filter, &mut bits);
-            for band in 0..self.field_bands {
+            let mins = &mut mins[..functions];
+            min_hashes(&self.field_table, filter, mins);
+            for (band, rows) in mins.chunks(self.field_rows).enumerate() {
                 let seed = 0x6A09_E667_F3BC_C908u64
                     ^ field << 8
                     ^ band as u64
                     ^ u64::from(record.dob_check) << 16;
-                let at = first + band * self.field_rows;
-                let functions = &self.tables[at..at + self.field_rows];
-                out.push(min_hash_band(seed, functions, &bits[..n]));
+                out.push(band_key(seed, rows));
             }
         }
     }
 }
 
+/// Each function's minimum over the filter's set bits (`table` bit-major with `mins.len()`
+/// functions per bit); 0 for an empty filter.
+fn min_hashes<const W: usize>(table: &[u32], filter: &[u64; W], mins: &mut [u32]) {
+    let functions = mins.len();
+    mins.fill(u32::MAX);
+    let mut any = false;
+    for (w, word) in filter.iter().enumerate() {
+        let mut x = *word;
+        while x != 0 {
+            let bit = w * 64 + x.trailing_zeros() as usize;
+            x &= x - 1;
+            any = true;
+            let values = &table[bit * functions..(bit + 1) * functions];
+            for (m, v) in mins.iter_mut().zip(values) {
+                *m = (*m).min(*v);
+            }
+        }
+    }
+    if !any {
+        mins.fill(0);
+    }
+}
+
+/// A band's key from its rows' minima.
+fn band_key(seed: u64, rows: &[u32]) -> u32 {
+    let mut h = seed;
+    for &min in rows {
+        h = splitmix(h ^ u64::from(min));
+    }
+    (h >> 32) as u32
+}
+
 /// The positions of a filter's set bits, written to `out`; returns how many.
+#[cfg(test)]
 fn set_bits<const W: usize>(filter: &[u64; W], out: &mut [u16; 512]) -> usize {
     let mut n = 0;
     for (w, word) in filter.iter().enumerate() {
@@ -169,7 +224,9 @@ fn set_bits<const W: usize>(filter: &[u64; W], out: &mut [u16; 512]) -> usize {
     n
 }
 
-/// One band key: the minimum of each function over the set bits, mixed into `seed`.
+/// One band key: the minimum of each function over the set bits, mixed into `seed` (the
+/// plain function-major form, an oracle for [`Lsh::band_keys`]).
+#[cfg(test)]
 fn min_hash_band(seed: u64, functions: &[[u32; 512]], bits: &[u16]) -> u32 {
     let mut h = seed;
     for table in functions {
@@ -415,14 +472,24 @@ impl Index {
         &mut self,
         records: impl IntoIterator<Item = &'a Prepared>,
     ) -> Vec<Slot> {
+        let records: Vec<&Prepared> = records.into_iter().collect();
+        // Band keys are pure functions of each record: compute them on all cores first.
+        let band_keys = |record: &&Prepared| {
+            let mut bands = Vec::with_capacity(self.config.lsh_bands + 6);
+            self.lsh.band_keys(&record.compact, &mut bands);
+            bands
+        };
+        let bands: Vec<Vec<u32>> = if records.len() >= 1024 {
+            use rayon::prelude::*;
+            records.par_iter().map(band_keys).collect()
+        } else {
+            records.iter().map(band_keys).collect()
+        };
         let mut added: Vec<(u32, Slot)> = Vec::new();
-        let mut bands = Vec::with_capacity(self.config.lsh_bands);
-        let mut slots = Vec::new();
-        for record in records {
+        let mut slots = Vec::with_capacity(records.len());
+        for (record, bands) in records.into_iter().zip(bands) {
             let slot = self.place(record);
             added.extend(record.tokens.iter().map(|t| (t.fingerprint, slot)));
-            bands.clear();
-            self.lsh.band_keys(&record.compact, &mut bands);
             added.extend(bands.iter().map(|&key| (key, slot)));
             slots.push(slot);
         }
@@ -572,6 +639,95 @@ impl Index {
             + self.dead.capacity()
             + (self.pending.capacity() + self.free.capacity()) * 4
             + self.postings.bytes()
-            + self.lsh.tables.len() * 512 * 4
+            + self.lsh.table_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The band keys as first specified: for each band, each row's function-major table
+    /// gathered over the set bits, minimised and mixed in.
+    fn oracle_band_keys(config: &IndexConfig, record: &CompactRecord) -> Vec<u32> {
+        let mut state = config.lsh_seed;
+        let functions = config.lsh_bands * config.lsh_rows
+            + config.field_lsh_bands * config.field_lsh_rows;
+        let tables: Vec<[u32; 512]> = (0..functions)
+            .map(|_| {
+                std::array::from_fn(|_| {
+                    state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                    (splitmix(state) >> 32) as u32
+                })
+            })
+            .collect();
+        let mut bits = [0u16; 512];
+        let mut out = Vec::new();
+        if record.has(HAS_NAMES) {
+            let n = set_bits(&record.names, &mut bits);
+            for band in 0..config.lsh_bands {
+                let seed = 0xB5AD_4ECE_DA1C_E2A9u64 ^ band as u64;
+                let rows = &tables[band * config.lsh_rows..(band + 1) * config.lsh_rows];
+                out.push(min_hash_band(seed, rows, &bits[..n]));
+            }
+        }
+        if record.has(HAS_DOB) {
+            let first = config.lsh_bands * config.lsh_rows;
+            for (field, filter, has) in [
+                (1u64, &record.forename, HAS_FORENAME),
+                (2, &record.surname, HAS_SURNAME),
+            ] {
+                if !record.has(has) {
+                    continue;
+                }
+                let n = set_bits(filter, &mut bits);
+                for band in 0..config.field_lsh_bands {
+                    let seed = 0x6A09_E667_F3BC_C908u64
+                        ^ field << 8
+                        ^ band as u64
+                        ^ u64::from(record.dob_check) << 16;
+                    let at = first + band * config.field_lsh_rows;
+                    let rows = &tables[at..at + config.field_lsh_rows];
+                    out.push(min_hash_band(seed, rows, &bits[..n]));
+                }
+            }
+        }
+        out
+    }
+
+    fn filled<const W: usize>(seed: u64, density: u32) -> [u64; W] {
+        std::array::from_fn(|i| {
+            let mut x = splitmix(seed ^ i as u64);
+            for _ in 1..density {
+                x &= splitmix(x);
+            }
+            x
+        })
+    }
+
+    #[test]
+    fn bit_major_min_hashing_gives_the_oracle_band_keys() {
+        let config = IndexConfig::default();
+        let lsh = Lsh::new(&config);
+        for seed in 0..200u64 {
+            let record = CompactRecord {
+                forename: filled(seed, 2),
+                surname: if seed % 7 == 0 { [0; 4] } else { filled(seed + 1000, 3) },
+                names: filled(seed + 2000, 2),
+                under_id_names: [0; 4],
+                under_id_salt: 0,
+                under_id_dob: 0,
+                forename_popcount: 0,
+                surname_popcount: 0,
+                names_popcount: 0,
+                under_id_names_popcount: 0,
+                present: HAS_FORENAME | HAS_SURNAME | HAS_NAMES | if seed % 3 == 0 { 0 } else { HAS_DOB },
+                dob_check: seed as u8,
+                sex_check: 0,
+            };
+            let mut keys = Vec::new();
+            lsh.band_keys(&record, &mut keys);
+            assert_eq!(keys, oracle_band_keys(&config, &record), "record {seed}");
+        }
     }
 }
