@@ -693,3 +693,35 @@ mod tests {
         assert_ne!(a.to_json(), small(6).to_json());
     }
 }
+
+#[cfg(test)]
+mod joint_dob_tests {
+    use super::*;
+    use crate::matcher::compare::level;
+
+    #[test]
+    fn joint_dob_levels_are_factored_below_what_counting_random_pairs_could_show() {
+        let run = SyntheticRun::new(&SynthConfig {
+            seed: 31,
+            pupils: 4_000,
+            movers: 300,
+            unmatched_missing: 30,
+        });
+        let pairs = 50_000;
+        let u = joint_dob_u(&run, pairs, 7);
+        let one_off = u[usize::from(level::DOB_ONE_OFF)];
+        // A count of `pairs` random pairs cannot go below its pseudo-count of half a pair.
+        let floor = 0.5 / pairs as f64;
+        assert!(
+            one_off > 0.0 && one_off < floor / 10.0,
+            "one_off u {one_off}"
+        );
+        // Names close in the same year is rarer than the same year, and rarer than merely
+        // similar names.
+        let close = u[usize::from(level::DOB_CHECK_CLOSE)];
+        let similar = u[usize::from(level::DOB_CHECK_SIMILAR)];
+        assert!(close > 0.0 && close < 1.0 / 13.0, "close {close}");
+        assert!(close <= similar, "close {close}, similar {similar}");
+        assert_eq!(u, joint_dob_u(&run, pairs, 7), "reproducible from its seed");
+    }
+}

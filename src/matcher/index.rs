@@ -651,8 +651,8 @@ mod tests {
     /// gathered over the set bits, minimised and mixed in.
     fn oracle_band_keys(config: &IndexConfig, record: &CompactRecord) -> Vec<u32> {
         let mut state = config.lsh_seed;
-        let functions = config.lsh_bands * config.lsh_rows
-            + config.field_lsh_bands * config.field_lsh_rows;
+        let functions =
+            config.lsh_bands * config.lsh_rows + config.field_lsh_bands * config.field_lsh_rows;
         let tables: Vec<[u32; 512]> = (0..functions)
             .map(|_| {
                 std::array::from_fn(|_| {
@@ -712,7 +712,11 @@ mod tests {
         for seed in 0..200u64 {
             let record = CompactRecord {
                 forename: filled(seed, 2),
-                surname: if seed % 7 == 0 { [0; 4] } else { filled(seed + 1000, 3) },
+                surname: if seed % 7 == 0 {
+                    [0; 4]
+                } else {
+                    filled(seed + 1000, 3)
+                },
                 names: filled(seed + 2000, 2),
                 under_id_names: [0; 4],
                 under_id_salt: 0,
@@ -721,7 +725,10 @@ mod tests {
                 surname_popcount: 0,
                 names_popcount: 0,
                 under_id_names_popcount: 0,
-                present: HAS_FORENAME | HAS_SURNAME | HAS_NAMES | if seed % 3 == 0 { 0 } else { HAS_DOB },
+                present: HAS_FORENAME
+                    | HAS_SURNAME
+                    | HAS_NAMES
+                    | if seed % 3 == 0 { 0 } else { HAS_DOB },
                 dob_check: seed as u8,
                 sex_check: 0,
             };

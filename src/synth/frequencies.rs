@@ -179,8 +179,17 @@ fn spliced(listed: &[&str]) -> Vec<String> {
     pairs
         .into_iter()
         .filter_map(|(i, j)| splice(listed[i], listed[j]))
-        .filter(|name| seen.insert(name.to_lowercase()))
+        .filter(|name| usable(name) && seen.insert(name.to_lowercase()))
         .collect()
+}
+
+/// Whether every form of a spliced name is a name the encoder accepts (a splice can make a
+/// placeholder: `Nóra` + `Siobhán` → `Nóne`, read as "none").
+fn usable(name: &str) -> bool {
+    name.split('|').all(|form| {
+        crate::encode::normalise::Forename::parse(form).is_ok()
+            && crate::encode::normalise::Surname::parse(form).is_ok()
+    })
 }
 
 /// The first half of `a` joined to the second half of `b`: of the last words of ungendered

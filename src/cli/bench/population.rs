@@ -1,5 +1,6 @@
 //! A seeded population of synthetic pupils for the hub benchmark: names drawn from the
-//! matcher's community name pools (`synth::names`), dates of birth over the school-age range,
+//! matcher's community name pools by their frequency laws (`synth::frequencies`, so two
+//! pupils share a name about as often as in life), dates of birth over the school-age range,
 //! sex, and a valid UPN for most pupils. Same seed, same pupils. No real person is represented.
 
 use chrono::{Duration, NaiveDate};
@@ -11,19 +12,22 @@ use rayon::prelude::*;
 use crate::client::SubmittedRecord;
 use crate::encode::{Encoder, PupilRecord};
 use crate::input::RawRecord;
+use crate::synth::frequencies::Kind;
 use crate::synth::names::{self, Pool};
+use crate::synth::{draw_name, surname_form};
 
-/// The communities the bench's pupils come from (the matcher's synthetic name pools).
-const POOLS: &[Pool] = &[
-    names::ENGLISH,
-    names::WELSH,
-    names::SCOTTISH,
-    names::IRISH,
-    names::IRISH_LANGUAGE,
-    names::POLISH,
-    names::ROMANIAN,
-    names::PAKISTANI,
-    names::ARABIC,
+/// The communities the bench's pupils come from (the matcher's synthetic name pools), with
+/// their shares in per cent (roughly the five nations' mix).
+const POOLS: &[(Pool, u32)] = &[
+    (names::ENGLISH, 55),
+    (names::WELSH, 8),
+    (names::SCOTTISH, 10),
+    (names::IRISH, 10),
+    (names::IRISH_LANGUAGE, 2),
+    (names::POLISH, 4),
+    (names::ROMANIAN, 3),
+    (names::PAKISTANI, 5),
+    (names::ARABIC, 3),
 ];
 
 /// The UPN check letters (protocol.md §1.3).
@@ -36,27 +40,22 @@ pub fn pupils(seed: u64, n: usize, prefix: &str) -> Vec<RawRecord> {
     (0..n)
         .map(|i| {
             let dob = earliest + Duration::days(rng.gen_range(0..13 * 365));
-            let pool = POOLS.choose(&mut rng).expect("pools");
+            let pool = &POOLS
+                .choose_weighted(&mut rng, |(_, share)| *share)
+                .expect("pools")
+                .0;
             let female = rng.gen_bool(0.5);
-            let forenames = if female { pool.girls } else { pool.boys };
-            let forename = forenames.choose(&mut rng).expect("forenames");
-            // Gendered surnames are written `male|female`.
-            let surname = pool.surnames.choose(&mut rng).expect("surnames");
-            let surname = match surname.split_once('|') {
-                Some((male, female_form)) => {
-                    if female {
-                        female_form
-                    } else {
-                        male
-                    }
-                }
-                None => surname,
-            };
+            let forename = draw_name(
+                &mut rng,
+                pool,
+                if female { Kind::Girls } else { Kind::Boys },
+            );
+            let surname = surname_form(&draw_name(&mut rng, pool, Kind::Surnames), female);
             let upn = rng.gen_bool(0.6).then(|| upn(&mut rng));
             RawRecord {
                 record_id: Some(format!("{prefix}-{i}")),
-                forename: Some((*forename).into()),
-                surname: Some((*surname).into()),
+                forename: Some(forename),
+                surname: Some(surname),
                 dob: Some(dob.format("%Y-%m-%d").to_string()),
                 sex: Some(if female { "F" } else { "M" }.into()),
                 upn,
