@@ -434,6 +434,41 @@ mod tests {
     }
 
     #[test]
+    fn joint_dob_levels_are_taken_from_the_given_estimates_and_the_rest_still_sums_to_one() {
+        let n = Field::Dob.levels().len();
+        // Counted: the joint levels at the pseudo-count, the check byte agreeing 1 in 256.
+        let mut dob = vec![1e-7; n];
+        dob[usize::from(level::DOB_EXACT)] = 1e-4;
+        dob[usize::from(level::DOB_CHECK)] = 1.0 / 256.0;
+        dob[usize::from(level::DOB_DISAGREE)] = 1.0 - 1.0 / 256.0 - 1e-4 - 1e-7 * (n - 3) as f64;
+        let mut given = vec![0.5; n];
+        given[usize::from(level::DOB_ONE_OFF)] = 3e-11;
+        for (check, year) in [
+            (level::DOB_CHECK_CLOSE, level::DOB_YEAR_CLOSE),
+            (level::DOB_CHECK_SIMILAR, level::DOB_YEAR_SIMILAR),
+        ] {
+            given[usize::from(check)] = 2e-9;
+            given[usize::from(year)] = 2e-9;
+        }
+        replace_joint_dob_levels(&mut dob, &given);
+        assert_eq!(dob[usize::from(level::DOB_ONE_OFF)], 3e-11);
+        // 4e-9 in all for "names close", split by the check byte's rate.
+        let check = dob[usize::from(level::DOB_CHECK_CLOSE)];
+        let year = dob[usize::from(level::DOB_YEAR_CLOSE)];
+        assert!((check + year - 4e-9).abs() < 1e-15, "{check} + {year}");
+        assert!(
+            (check / (check + year) - 1.0 / 256.0).abs() < 1e-3,
+            "{check}"
+        );
+        assert_eq!(
+            dob[usize::from(level::DOB_EXACT)],
+            1e-4,
+            "other levels untouched"
+        );
+        assert!((dob.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn significant_digits_are_kept() {
         assert_eq!(round_sig(0.000_123_456_789), 0.000_123_457);
         assert_eq!(round_sig(12.345_678_9), 12.345_7);
