@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use super::engine::{new_engine, MatchEngine, RecordId, Scope, Scored};
+use super::engine::{new_engine, Entry, MatchEngine, RecordId, Scope, Scored, Tag};
 use crate::encode::EncodedRecord;
 use crate::store::Role;
 
@@ -20,8 +20,26 @@ use crate::store::Role;
 pub struct RecordMeta {
     /// The owning authority.
     pub authority: Arc<str>,
+    /// The owning authority's number in this index (see [`MatchIndex::meta`]).
+    owner: u32,
     /// Missing or roll.
     pub role: Role,
+}
+
+impl RecordMeta {
+    /// The engine's tag: the owner's number and a bit for `missing`, so that the rules
+    /// can be applied to a candidate without looking it up.
+    fn tag(&self) -> Tag {
+        self.owner << 1 | Tag::from(self.role == Role::Missing)
+    }
+}
+
+fn tag_owner(tag: Tag) -> u32 {
+    tag >> 1
+}
+
+fn tag_is_missing(tag: Tag) -> bool {
+    tag & 1 == 1
 }
 
 /// A record to index.
@@ -61,7 +79,8 @@ struct Shard {
 pub struct MatchIndex {
     shards: HashMap<Partition, Shard>,
     location: IdMap<Partition>,
-    authorities: HashMap<String, Arc<str>>,
+    /// Interned authority codes and their numbers.
+    authorities: HashMap<String, (Arc<str>, u32)>,
 }
 
 impl MatchIndex {
@@ -75,12 +94,20 @@ impl MatchIndex {
         self.location.is_empty()
     }
 
-    /// Interns an authority code so each indexed record holds a pointer, not a string.
-    pub fn authority(&mut self, code: &str) -> Arc<str> {
-        self.authorities
-            .entry(code.to_string())
-            .or_insert_with(|| Arc::from(code))
-            .clone()
+    /// The meta of a record of `authority` (interned, so each indexed record holds a pointer
+    /// and a number, not a string).
+    pub fn meta(&mut self, authority: &str, role: Role) -> RecordMeta {
+        let next = self.authorities.len() as u32;
+        let (authority, owner) = self
+            .authorities
+            .entry(authority.to_string())
+            .or_insert_with(|| (Arc::from(authority), next))
+            .clone();
+        RecordMeta {
+            authority,
+            owner,
+            role,
+        }
     }
 
     /// Indexes (or re-indexes) a record under an agreement and epoch.
@@ -88,11 +115,12 @@ impl MatchIndex {
         self.remove(record.id);
         let partition = (agreement_id.to_string(), epoch);
         let shard = self.shards.entry(partition.clone()).or_default();
-        shard.engine.get_or_insert_with(new_engine).insert(
-            record.id,
-            record.encoding,
-            record.meta.role == Role::Missing,
-        );
+        shard.engine.get_or_insert_with(new_engine).insert(Entry {
+            id: record.id,
+            tag: record.meta.tag(),
+            encoding: record.encoding,
+            sought: record.meta.role == Role::Missing,
+        });
         shard.meta.insert(record.id, record.meta);
         self.location.insert(record.id, partition);
     }
@@ -119,9 +147,13 @@ impl MatchIndex {
             let shard = self.shards.entry(partition).or_default();
             let mut batch = Vec::with_capacity(records.len());
             for record in records {
-                let sought = record.meta.role == Role::Missing;
+                batch.push(Entry {
+                    id: record.id,
+                    tag: record.meta.tag(),
+                    encoding: record.encoding,
+                    sought: record.meta.role == Role::Missing,
+                });
                 shard.meta.insert(record.id, record.meta);
-                batch.push((record.id, record.encoding, sought));
             }
             shard
                 .engine
@@ -158,12 +190,10 @@ impl MatchIndex {
         let Some(own) = shard.meta.get(&id) else {
             return Vec::new();
         };
-        let admit = |other: RecordId| {
-            shard.meta.get(&other).is_some_and(|m| {
-                other != id
-                    && m.authority != own.authority
-                    && (own.role == Role::Missing || m.role == Role::Missing)
-            })
+        let admit = |other: RecordId, tag: Tag| {
+            other != id
+                && tag_owner(tag) != own.owner
+                && (own.role == Role::Missing || tag_is_missing(tag))
         };
         // A roll record can only match open cases: search those alone.
         let scope = match own.role {
@@ -187,12 +217,8 @@ impl MatchIndex {
         let Some(shard) = self.shards.get(&(agreement_id.to_string(), epoch)) else {
             return Vec::new();
         };
-        let admit = |other: RecordId| {
-            shard
-                .meta
-                .get(&other)
-                .is_some_and(|m| &*m.authority != caller)
-        };
+        let caller = self.authorities.get(caller).map(|(_, owner)| *owner);
+        let admit = |_: RecordId, tag: Tag| Some(tag_owner(tag)) != caller;
         self.run(shard, query, Scope::All, &admit, min_probability, limit)
     }
 
@@ -201,7 +227,7 @@ impl MatchIndex {
         shard: &Shard,
         query: &EncodedRecord,
         scope: Scope,
-        admit: &dyn Fn(RecordId) -> bool,
+        admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
         limit: usize,
     ) -> Vec<IndexMatch> {

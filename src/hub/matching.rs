@@ -11,7 +11,7 @@ use std::sync::RwLock;
 use rayon::prelude::*;
 
 use super::engine::RecordId;
-use super::index::{IndexedRecord, MatchIndex, Partition, RecordMeta};
+use super::index::{IndexedRecord, MatchIndex, Partition};
 use super::problem::ApiError;
 use super::state::{blocking, AppState, MatchSettings};
 use crate::encode::EncodedRecord;
@@ -57,15 +57,12 @@ pub fn insert_owned(index: &RwLock<MatchIndex>, records: impl Iterator<Item = Pe
 }
 
 fn indexed(index: &mut MatchIndex, r: Pending) -> (Partition, IndexedRecord) {
-    let authority = index.authority(&r.authority);
+    let meta = index.meta(&r.authority, r.role);
     (
         (r.agreement_id, r.epoch),
         IndexedRecord {
             id: r.id,
-            meta: RecordMeta {
-                authority,
-                role: r.role,
-            },
+            meta,
             encoding: r.encoding,
         },
     )

@@ -177,6 +177,32 @@ impl Lsh {
     }
 }
 
+/// Asks the CPU to start loading every cache line of `value` (a hint: it never faults and
+/// changes nothing). Candidates are scattered over an index of hundreds of megabytes, so a
+/// comparison loop that waits for each record in turn is bound by memory latency.
+#[inline(always)]
+#[allow(unsafe_code)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let start = (value as *const T).cast::<i8>();
+        let size = std::mem::size_of::<T>();
+        let mut offset = 0;
+        while offset < size {
+            // SAFETY: SSE is part of x86_64, and a prefetch reads nothing into the program:
+            // it cannot fault, even for an address it is not allowed to read (these are all
+            // inside `value` anyway).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+            offset += 64;
+        }
+        // SAFETY: as above; the last byte's line, when `value` straddles one more line.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(size.saturating_sub(1))) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// Each function's minimum over the filter's set bits (`table` bit-major with `mins.len()`
 /// functions per bit); 0 for an empty filter.
 fn min_hashes<const W: usize>(table: &[u32], filter: &[u64; W], mins: &mut [u32]) {
@@ -572,6 +598,30 @@ impl Index {
         RecordView {
             compact: &self.records[slot as usize],
             tokens: buffer,
+        }
+    }
+
+    /// A hint that the record in `slot` will be compared soon: starts loading its compact
+    /// record and its token span. Changes no result; see [`Index::prefetch_tokens`].
+    #[inline]
+    pub fn prefetch_record(&self, slot: Slot) {
+        let i = slot as usize;
+        if i < self.records.len() {
+            prefetch(&self.records[i]);
+            prefetch(&self.spans[i]);
+        }
+    }
+
+    /// A hint that the tokens of `slot` will be read soon. It reads the slot's span, so it
+    /// pays off a few slots after [`Index::prefetch_record`] of the same slot.
+    #[inline]
+    pub fn prefetch_tokens(&self, slot: Slot) {
+        if let Some(&(offset, len)) = self.spans.get(slot as usize) {
+            if len > 0 {
+                prefetch(&self.fingerprints[offset as usize]);
+                prefetch(&self.fingerprints[(offset + len - 1) as usize]);
+                prefetch(&self.tags[offset as usize]);
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::matcher::compact::{Prepared, Token};
+use crate::matcher::compact::{Prepared, RecordView, Token};
 use crate::matcher::compare::{compare, ComparisonVector};
 use crate::matcher::index::{Index, IndexConfig, Slot};
 use crate::matcher::model::{Model, Score, ScoreContext};
@@ -191,8 +191,7 @@ fn match_one(
     scratch.compared = slots.len();
     let q = query.view();
     let mut out = Vec::new();
-    for &slot in &slots {
-        let vector = compare(&q, &index.view(slot, &mut scratch.tokens));
+    compare_slots(index, &q, &slots, &mut scratch.tokens, |slot, vector| {
         let score = model.score(&vector, context);
         if score.probability >= config.floor {
             out.push(Link {
@@ -202,9 +201,37 @@ fn match_one(
                 vector,
             });
         }
-    }
+    });
     scratch.slots = slots;
     out
+}
+
+/// How many candidates ahead [`compare_slots`] starts loading tokens (records: twice as far).
+const PREFETCH_AHEAD: usize = 8;
+
+/// Compares `query` with the record in each of `slots`, in order, and hands each comparison
+/// to `visit`. Candidates are scattered over the index, so the loop asks for the records a
+/// few slots ahead to be loaded while it compares this one (the same comparisons as a plain
+/// loop, with the memory latency overlapped).
+pub fn compare_slots(
+    index: &Index,
+    query: &RecordView<'_>,
+    slots: &[Slot],
+    tokens: &mut Vec<Token>,
+    mut visit: impl FnMut(Slot, ComparisonVector),
+) {
+    for &slot in slots.iter().take(2 * PREFETCH_AHEAD) {
+        index.prefetch_record(slot);
+    }
+    for (k, &slot) in slots.iter().enumerate() {
+        if let Some(&ahead) = slots.get(k + 2 * PREFETCH_AHEAD) {
+            index.prefetch_record(ahead);
+        }
+        if let Some(&ahead) = slots.get(k + PREFETCH_AHEAD) {
+            index.prefetch_tokens(ahead);
+        }
+        visit(slot, compare(query, &index.view(slot, tokens)));
+    }
 }
 
 /// The oracle: every pair compared, sequentially, without an index.
@@ -242,17 +269,16 @@ pub fn search(
     let context = ScoreContext::for_population(model, index.len());
     let mut slots = Vec::new();
     index.candidates(query, &mut slots);
+    // Admitted first, in a loop of its own: its scattered reads then overlap each other.
+    slots.retain(|s| admit(*s));
     let mut tokens = Vec::new();
-    let q = query.view();
-    let mut found: Vec<(Slot, Score, ComparisonVector)> = slots
-        .into_iter()
-        .filter(|s| admit(*s))
-        .filter_map(|slot| {
-            let vector = compare(&q, &index.view(slot, &mut tokens));
-            let score = model.score(&vector, &context);
-            (score.probability >= min_probability).then_some((slot, score, vector))
-        })
-        .collect();
+    let mut found: Vec<(Slot, Score, ComparisonVector)> = Vec::new();
+    compare_slots(index, &query.view(), &slots, &mut tokens, |slot, vector| {
+        let score = model.score(&vector, &context);
+        if score.probability >= min_probability {
+            found.push((slot, score, vector));
+        }
+    });
     found.sort_by(|a, b| {
         b.1.match_weight
             .total_cmp(&a.1.match_weight)

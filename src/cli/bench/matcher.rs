@@ -447,6 +447,24 @@ fn index_and_query(n: usize, model: &Model) {
         times.len(),
         found
     );
+    // What a query's time is spent on: the distinct candidates compared and scored.
+    let mut slots = Vec::new();
+    let mut compared: Vec<usize> = queries
+        .iter()
+        .map(|q| {
+            index.candidates(q, &mut slots);
+            slots.len()
+        })
+        .collect();
+    compared.sort_unstable();
+    let c = |q: f64| compared[((compared.len() - 1) as f64 * q) as usize];
+    println!(
+        "candidates compared per query: p50 {}, p90 {}, p99 {}, mean {:.0}",
+        c(0.5),
+        c(0.9),
+        c(0.99),
+        compared.iter().sum::<usize>() as f64 / compared.len() as f64
+    );
 }
 
 fn bulk(args: &MatcherBenchArgs, model: &Model) {

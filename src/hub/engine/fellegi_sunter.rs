@@ -8,45 +8,53 @@ use std::hash::BuildHasherDefault;
 
 use rayon::prelude::*;
 
-use super::{rank, MatchEngine, RecordId, Scope, Scored};
+use super::{rank, Entry, MatchEngine, RecordId, Scope, Scored, Tag};
 use crate::encode::EncodedRecord;
 use crate::matcher::compact::{Prepared, Token};
-use crate::matcher::compare::{compare, ComparisonVector};
+use crate::matcher::compare::ComparisonVector;
 use crate::matcher::index::{IdentityHasher, Index, Slot};
-use crate::matcher::link::search;
+use crate::matcher::link::{compare_slots, search};
 use crate::matcher::model::{Model, Score, ScoreContext};
 
 type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<IdentityHasher>>;
 
-/// One matcher index with the record id of each slot.
+/// One matcher index with the record id and the hub's tag of each slot.
 #[derive(Default)]
 struct Slots {
     index: Index,
     slots: IdMap<Slot>,
     ids: Vec<RecordId>,
+    tags: Vec<Tag>,
 }
 
 impl Slots {
-    fn insert(&mut self, id: RecordId, record: &Prepared) {
+    fn insert(&mut self, id: RecordId, tag: Tag, record: &Prepared) {
         let slot = self.index.insert(record);
+        self.place(slot, id, tag);
+    }
+
+    fn insert_many(&mut self, records: &[(RecordId, Tag, &Prepared)]) {
+        let slots = self.index.insert_many(records.iter().map(|(_, _, r)| *r));
+        for ((id, tag, _), slot) in records.iter().zip(slots) {
+            self.place(slot, *id, *tag);
+        }
+    }
+
+    fn place(&mut self, slot: Slot, id: RecordId, tag: Tag) {
         let i = slot as usize;
         if self.ids.len() <= i {
             self.ids.resize(i + 1, 0);
+            self.tags.resize(i + 1, 0);
         }
         self.ids[i] = id;
+        self.tags[i] = tag;
         self.slots.insert(id, slot);
     }
 
-    fn insert_many(&mut self, records: &[(RecordId, &Prepared)]) {
-        let slots = self.index.insert_many(records.iter().map(|(_, r)| *r));
-        for ((id, _), slot) in records.iter().zip(slots) {
-            let i = slot as usize;
-            if self.ids.len() <= i {
-                self.ids.resize(i + 1, 0);
-            }
-            self.ids[i] = *id;
-            self.slots.insert(*id, slot);
-        }
+    /// Whether `admit` accepts the record in `slot`.
+    fn admits(&self, slot: Slot, admit: &dyn Fn(RecordId, Tag) -> bool) -> bool {
+        let i = slot as usize;
+        admit(self.ids[i], self.tags[i])
     }
 
     fn remove(&mut self, id: RecordId) {
@@ -81,7 +89,7 @@ impl FellegiSunterEngine {
     fn search_sought(
         &self,
         query: &Prepared,
-        admit: &dyn Fn(RecordId) -> bool,
+        admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
     ) -> Vec<(RecordId, Score, ComparisonVector)> {
         let context = ScoreContext::for_population(self.model, self.all.index.len());
@@ -89,53 +97,59 @@ impl FellegiSunterEngine {
         self.sought
             .index
             .candidates_within(query, &self.all.index, &mut slots);
+        slots.retain(|&slot| self.sought.admits(slot, admit));
         let mut tokens: Vec<Token> = Vec::new();
-        let q = query.view();
-        slots
-            .into_iter()
-            .map(|slot| self.sought.ids[slot as usize])
-            .filter(|id| admit(*id))
-            .filter_map(|id| {
-                let slot = self.sought.slots[&id];
-                let vector = compare(&q, &self.sought.index.view(slot, &mut tokens));
+        let mut found = Vec::new();
+        compare_slots(
+            &self.sought.index,
+            &query.view(),
+            &slots,
+            &mut tokens,
+            |slot, vector| {
                 let score = self.model.score(&vector, &context);
-                (score.probability >= min_probability).then_some((id, score, vector))
-            })
-            .collect()
+                if score.probability >= min_probability {
+                    found.push((self.sought.ids[slot as usize], score, vector));
+                }
+            },
+        );
+        found
     }
 }
 
 impl MatchEngine for FellegiSunterEngine {
-    fn insert(&mut self, id: RecordId, record: EncodedRecord, sought: bool) {
-        self.remove(id);
-        let prepared = Prepared::from_encoded(&record);
-        self.all.insert(id, &prepared);
-        if sought {
-            self.sought.insert(id, &prepared);
+    fn insert(&mut self, entry: Entry) {
+        self.remove(entry.id);
+        let prepared = Prepared::from_encoded(&entry.encoding);
+        self.all.insert(entry.id, entry.tag, &prepared);
+        if entry.sought {
+            self.sought.insert(entry.id, entry.tag, &prepared);
         }
     }
 
-    fn insert_many(&mut self, records: Vec<(RecordId, EncodedRecord, bool)>) {
+    fn insert_many(&mut self, entries: Vec<Entry>) {
         // A record twice in the batch: the last one wins, as with `insert` in order.
         let mut last: IdMap<usize> = IdMap::default();
-        for (i, (id, _, _)) in records.iter().enumerate() {
-            last.insert(*id, i);
+        for (i, entry) in entries.iter().enumerate() {
+            last.insert(entry.id, i);
         }
-        for (id, _, _) in &records {
-            self.remove(*id);
+        for entry in &entries {
+            self.remove(entry.id);
         }
-        let prepared: Vec<(RecordId, Prepared, bool)> = records
-            .into_par_iter()
+        let prepared: Vec<(&Entry, Prepared)> = entries
+            .par_iter()
             .enumerate()
-            .filter(|(i, (id, _, _))| last[id] == *i)
-            .map(|(_, (id, record, sought))| (id, Prepared::from_encoded(&record), sought))
+            .filter(|(i, entry)| last[&entry.id] == *i)
+            .map(|(_, entry)| (entry, Prepared::from_encoded(&entry.encoding)))
             .collect();
-        let all: Vec<(RecordId, &Prepared)> = prepared.iter().map(|(id, p, _)| (*id, p)).collect();
-        self.all.insert_many(&all);
-        let sought: Vec<(RecordId, &Prepared)> = prepared
+        let all: Vec<(RecordId, Tag, &Prepared)> = prepared
             .iter()
-            .filter(|(_, _, sought)| *sought)
-            .map(|(id, p, _)| (*id, p))
+            .map(|(entry, p)| (entry.id, entry.tag, p))
+            .collect();
+        self.all.insert_many(&all);
+        let sought: Vec<(RecordId, Tag, &Prepared)> = prepared
+            .iter()
+            .filter(|(entry, _)| entry.sought)
+            .map(|(entry, p)| (entry.id, entry.tag, p))
             .collect();
         self.sought.insert_many(&sought);
     }
@@ -153,7 +167,7 @@ impl MatchEngine for FellegiSunterEngine {
         &self,
         query: &EncodedRecord,
         scope: Scope,
-        admit: &dyn Fn(RecordId) -> bool,
+        admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
         limit: usize,
     ) -> Vec<Scored> {
@@ -164,7 +178,7 @@ impl MatchEngine for FellegiSunterEngine {
                 &self.all.index,
                 &query,
                 self.model,
-                &|slot| admit(self.all.ids[slot as usize]),
+                &|slot| self.all.admits(slot, admit),
                 min_probability,
                 usize::MAX,
             )
@@ -201,6 +215,16 @@ mod tests {
     use super::*;
     use crate::encode::tokens::{KeyFamily, MatchKey};
 
+    /// An entry whose tag is its id, so that tests can check what `admit` is given.
+    pub(super) fn entry(id: RecordId, encoding: EncodedRecord, sought: bool) -> Entry {
+        Entry {
+            id,
+            tag: id as Tag + 1000,
+            encoding,
+            sought,
+        }
+    }
+
     fn record(token: u8) -> EncodedRecord {
         EncodedRecord {
             record_ref: format!("r{token}"),
@@ -234,9 +258,9 @@ mod tests {
     #[test]
     fn inserted_records_are_found_replaced_and_removed() {
         let mut engine = FellegiSunterEngine::new(Model::default_model());
-        engine.insert(1, record(10), false);
-        engine.insert(2, record(50), true);
-        let found = engine.search(&record(10), Scope::All, &|_| true, 0.5, 10);
+        engine.insert(entry(1, record(10), false));
+        engine.insert(entry(2, record(50), true));
+        let found = engine.search(&record(10), Scope::All, &|_, _| true, 0.5, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, 1);
         assert!(found[0].explanation["summary"]
@@ -244,23 +268,66 @@ mod tests {
             .unwrap()
             .contains("dob exact"));
         assert!(engine
-            .search(&record(10), Scope::All, &|id| id != 1, 0.5, 10)
+            .search(&record(10), Scope::All, &|id, _| id != 1, 0.5, 10)
             .is_empty());
-        engine.insert(1, record(90), false);
+        engine.insert(entry(1, record(90), false));
         assert_eq!(engine.len(), 2);
         assert!(engine
-            .search(&record(10), Scope::All, &|_| true, 0.5, 10)
+            .search(&record(10), Scope::All, &|_, _| true, 0.5, 10)
             .is_empty());
         engine.remove(2);
         assert!(engine
-            .search(&record(50), Scope::All, &|_| true, 0.5, 10)
+            .search(&record(50), Scope::All, &|_, _| true, 0.5, 10)
             .is_empty());
         assert_eq!(engine.len(), 1);
+    }
+
+    #[test]
+    fn admit_is_given_each_records_own_tag_in_both_scopes() {
+        let mut engine = FellegiSunterEngine::new(Model::default_model());
+        engine.insert(entry(1, record(10), true));
+        engine.insert_many(vec![
+            entry(2, record(10), false),
+            entry(3, record(10), true),
+        ]);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let admit = |id: RecordId, tag: Tag| {
+            seen.lock().unwrap().push((id, tag));
+            id != 3
+        };
+        let all: Vec<RecordId> = engine
+            .search(&record(10), Scope::All, &admit, 0.5, 10)
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(all, vec![1, 2]);
+        let sought: Vec<RecordId> = engine
+            .search(&record(10), Scope::Sought, &admit, 0.5, 10)
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(sought, vec![1]);
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, vec![(1, 1001), (2, 1002), (3, 1003)]);
+        // A replaced record carries its new tag.
+        engine.insert(Entry {
+            tag: 7,
+            ..entry(2, record(10), false)
+        });
+        let tags: Vec<Tag> = engine
+            .search(&record(10), Scope::All, &|_, tag| tag == 7, 0.5, 10)
+            .iter()
+            .map(|s| s.id as Tag)
+            .collect();
+        assert_eq!(tags, vec![2]);
     }
 }
 
 #[cfg(test)]
 mod sought_tests {
+    use super::tests::entry;
     use super::*;
     use crate::encode::{AgreementSecret, Encoder, LocalKey, PupilRecord};
     use crate::input::RawRecord;
@@ -300,55 +367,55 @@ mod sought_tests {
         let mut engine = FellegiSunterEngine::new(Model::default_model());
         let sought = |id: RecordId| id % 9 == 0;
         for (i, r) in records.iter().enumerate() {
-            engine.insert(i as RecordId, r.clone(), sought(i as RecordId));
+            engine.insert(entry(i as RecordId, r.clone(), sought(i as RecordId)));
         }
         // Replacing and removing keep both indexes in step.
         for i in (0..600).step_by(5) {
-            engine.insert(
+            engine.insert(entry(
                 i,
                 records[(i as usize + 1) % records.len()].clone(),
                 sought(i),
-            );
+            ));
         }
         for i in (1..600).step_by(7) {
             engine.remove(i);
         }
         // Built in bulk (with a replacement inside the batch), the engine answers the same.
         let mut bulk = FellegiSunterEngine::new(Model::default_model());
-        let mut batch: Vec<(RecordId, EncodedRecord, bool)> = records
+        let mut batch: Vec<Entry> = records
             .iter()
             .enumerate()
-            .map(|(i, r)| (i as RecordId, r.clone(), sought(i as RecordId)))
+            .map(|(i, r)| entry(i as RecordId, r.clone(), sought(i as RecordId)))
             .collect();
-        batch.push((3, records[4].clone(), sought(3)));
+        batch.push(entry(3, records[4].clone(), sought(3)));
         bulk.insert_many(batch);
-        bulk.insert(3, records[3].clone(), sought(3));
+        bulk.insert(entry(3, records[3].clone(), sought(3)));
         for i in (0..600).step_by(5) {
-            bulk.insert(
+            bulk.insert(entry(
                 i,
                 records[(i as usize + 1) % records.len()].clone(),
                 sought(i),
-            );
+            ));
         }
         for i in (1..600).step_by(7) {
             bulk.remove(i);
         }
         let (mut skipped, mut found) = (0, 0);
         for q in records.iter().step_by(97) {
-            let full = engine.search(q, Scope::All, &|id| sought(id), 0.01, usize::MAX);
-            let only = engine.search(q, Scope::Sought, &|_| true, 0.01, usize::MAX);
+            let full = engine.search(q, Scope::All, &|id, _| sought(id), 0.01, usize::MAX);
+            let only = engine.search(q, Scope::Sought, &|_, _| true, 0.01, usize::MAX);
             assert_eq!(only, full);
             assert_eq!(
-                bulk.search(q, Scope::All, &|_| true, 0.01, usize::MAX),
-                engine.search(q, Scope::All, &|_| true, 0.01, usize::MAX)
+                bulk.search(q, Scope::All, &|_, _| true, 0.01, usize::MAX),
+                engine.search(q, Scope::All, &|_, _| true, 0.01, usize::MAX)
             );
             assert_eq!(
-                bulk.search(q, Scope::Sought, &|_| true, 0.01, usize::MAX),
+                bulk.search(q, Scope::Sought, &|_, _| true, 0.01, usize::MAX),
                 only
             );
             found += full.len();
-            let top = engine.search(q, Scope::Sought, &|id| id % 2 == 0, 0.3, 5);
-            let full_top = engine.search(q, Scope::All, &|id| sought(id) && id % 2 == 0, 0.3, 5);
+            let top = engine.search(q, Scope::Sought, &|id, _| id % 2 == 0, 0.3, 5);
+            let full_top = engine.search(q, Scope::All, &|id, _| sought(id) && id % 2 == 0, 0.3, 5);
             assert_eq!(top, full_top);
             let mut slots = Vec::new();
             let prepared = Prepared::from_encoded(q);

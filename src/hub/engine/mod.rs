@@ -13,6 +13,24 @@ use crate::encode::EncodedRecord;
 /// An indexed record id (the store's row id).
 pub type RecordId = i64;
 
+/// A small number the hub attaches to each record (its owner and role, see `hub::index`). The
+/// engine keeps it beside the record and hands it to `admit`, so that deciding whether a
+/// candidate may be compared reads an array instead of looking the record up in a map.
+pub type Tag = u32;
+
+/// One record to index.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The store's row id.
+    pub id: RecordId,
+    /// The hub's tag, given back to `admit`.
+    pub tag: Tag,
+    /// The hub-layer encoding.
+    pub encoding: EncodedRecord,
+    /// Also reachable by [`Scope::Sought`].
+    pub sought: bool,
+}
+
 /// One scored comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
@@ -40,12 +58,12 @@ pub enum Scope {
 /// An in-memory index of encoded records that can score a query against them.
 pub trait MatchEngine: Send + Sync {
     /// Adds (or replaces) a record; `sought` records are also reachable by [`Scope::Sought`].
-    fn insert(&mut self, id: RecordId, record: EncodedRecord, sought: bool);
+    fn insert(&mut self, entry: Entry);
     /// Adds (or replaces) many records: the same as [`MatchEngine::insert`] on each in
     /// order, faster for a large batch.
-    fn insert_many(&mut self, records: Vec<(RecordId, EncodedRecord, bool)>) {
-        for (id, record, sought) in records {
-            self.insert(id, record, sought);
+    fn insert_many(&mut self, entries: Vec<Entry>) {
+        for entry in entries {
+            self.insert(entry);
         }
     }
     /// Removes a record; unknown ids are ignored.
@@ -57,13 +75,13 @@ pub trait MatchEngine: Send + Sync {
         self.len() == 0
     }
     /// Scores `query` against the indexed records that share blocking evidence with it and
-    /// that `admit` accepts; returns those with at least `min_probability`, best first, at most
+    /// that `admit` accepts (given each record's id and tag); returns those with at least `min_probability`, best first, at most
     /// `limit`.
     fn search(
         &self,
         query: &EncodedRecord,
         scope: Scope,
-        admit: &dyn Fn(RecordId) -> bool,
+        admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
         limit: usize,
     ) -> Vec<Scored>;
