@@ -177,17 +177,17 @@ impl Lsh {
     }
 }
 
-/// Asks the CPU to start loading every cache line of `value` (a hint: it never faults and
-/// changes nothing). Candidates are scattered over an index of hundreds of megabytes, so a
+/// Asks the CPU to start loading the cache lines of the first `bytes` bytes of `value` (a
+/// hint: it never faults and changes nothing). Candidates are scattered over an index of hundreds of megabytes, so a
 /// comparison loop that waits for each record in turn is bound by memory latency.
 #[inline(always)]
 #[allow(unsafe_code)]
-fn prefetch<T>(value: &T) {
+fn prefetch<T>(value: &T, bytes: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         let start = (value as *const T).cast::<i8>();
-        let size = std::mem::size_of::<T>();
+        let size = bytes.min(std::mem::size_of::<T>());
         let mut offset = 0;
         while offset < size {
             // SAFETY: SSE is part of x86_64, and a prefetch reads nothing into the program:
@@ -200,7 +200,7 @@ fn prefetch<T>(value: &T) {
         unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(size.saturating_sub(1))) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
+    let _ = (value, bytes);
 }
 
 /// Each function's minimum over the filter's set bits (`table` bit-major with `mins.len()`
@@ -607,8 +607,8 @@ impl Index {
     pub fn prefetch_record(&self, slot: Slot) {
         let i = slot as usize;
         if i < self.records.len() {
-            prefetch(&self.records[i]);
-            prefetch(&self.spans[i]);
+            prefetch(&self.records[i], std::mem::size_of::<CompactRecord>());
+            prefetch(&self.spans[i], 8);
         }
     }
 
@@ -618,9 +618,9 @@ impl Index {
     pub fn prefetch_tokens(&self, slot: Slot) {
         if let Some(&(offset, len)) = self.spans.get(slot as usize) {
             if len > 0 {
-                prefetch(&self.fingerprints[offset as usize]);
-                prefetch(&self.fingerprints[(offset + len - 1) as usize]);
-                prefetch(&self.tags[offset as usize]);
+                prefetch(&self.fingerprints[offset as usize], 4);
+                prefetch(&self.fingerprints[(offset + len - 1) as usize], 4);
+                prefetch(&self.tags[offset as usize], 1);
             }
         }
     }

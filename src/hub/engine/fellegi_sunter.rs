@@ -23,8 +23,8 @@ type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<IdentityHasher>>;
 struct Slots {
     index: Index,
     slots: IdMap<Slot>,
-    ids: Vec<RecordId>,
-    tags: Vec<Tag>,
+    /// Per slot, the record id and tag: side by side, one cache line for `admit` to read.
+    held: Vec<(RecordId, Tag)>,
 }
 
 impl Slots {
@@ -42,19 +42,21 @@ impl Slots {
 
     fn place(&mut self, slot: Slot, id: RecordId, tag: Tag) {
         let i = slot as usize;
-        if self.ids.len() <= i {
-            self.ids.resize(i + 1, 0);
-            self.tags.resize(i + 1, 0);
+        if self.held.len() <= i {
+            self.held.resize(i + 1, (0, 0));
         }
-        self.ids[i] = id;
-        self.tags[i] = tag;
+        self.held[i] = (id, tag);
         self.slots.insert(id, slot);
     }
 
     /// Whether `admit` accepts the record in `slot`.
     fn admits(&self, slot: Slot, admit: &dyn Fn(RecordId, Tag) -> bool) -> bool {
-        let i = slot as usize;
-        admit(self.ids[i], self.tags[i])
+        let (id, tag) = self.held[slot as usize];
+        admit(id, tag)
+    }
+
+    fn id(&self, slot: Slot) -> RecordId {
+        self.held[slot as usize].0
     }
 
     fn remove(&mut self, id: RecordId) {
@@ -108,7 +110,7 @@ impl FellegiSunterEngine {
             |slot, vector| {
                 let score = self.model.score(&vector, &context);
                 if score.probability >= min_probability {
-                    found.push((self.sought.ids[slot as usize], score, vector));
+                    found.push((self.sought.id(slot), score, vector));
                 }
             },
         );
@@ -183,7 +185,7 @@ impl MatchEngine for FellegiSunterEngine {
                 usize::MAX,
             )
             .into_iter()
-            .map(|(slot, score, vector)| (self.all.ids[slot as usize], score, vector))
+            .map(|(slot, score, vector)| (self.all.id(slot), score, vector))
             .collect(),
             Scope::Sought => self.search_sought(&query, admit, min_probability),
         };
