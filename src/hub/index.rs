@@ -244,3 +244,100 @@ impl MatchIndex {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::engine::fellegi_sunter::tests::record;
+
+    /// Leeds (one case, one roll record), Glasgow (one case, one roll record) and Cardiff (one
+    /// roll record), all the same child, under one agreement; and Belfast under another.
+    fn index() -> MatchIndex {
+        let mut index = MatchIndex::default();
+        let partition = || ("a1".to_string(), 1);
+        let records = [
+            (1, "383", Role::Missing),
+            (2, "383", Role::Roll),
+            (3, "S12000049", Role::Missing),
+            (4, "S12000049", Role::Roll),
+            (5, "W06000015", Role::Roll),
+        ];
+        let batch = records
+            .iter()
+            .map(|&(id, authority, role)| {
+                let meta = index.meta(authority, role);
+                (
+                    partition(),
+                    IndexedRecord {
+                        id,
+                        meta,
+                        encoding: record(10),
+                    },
+                )
+            })
+            .collect();
+        index.insert_many(batch);
+        let meta = index.meta("NI-EA", Role::Roll);
+        index.insert(
+            "a2",
+            1,
+            IndexedRecord {
+                id: 6,
+                meta,
+                encoding: record(10),
+            },
+        );
+        index
+    }
+
+    fn ids(matches: &[IndexMatch]) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = matches.iter().map(|m| m.scored.id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn a_case_matches_other_authorities_rolls_and_cases_only_under_its_agreement() {
+        let index = index();
+        assert_eq!(
+            ids(&index.matches_of(1, &record(10), 0.5, 10)),
+            vec![3, 4, 5]
+        );
+        assert_eq!(
+            ids(&index.matches_of(3, &record(10), 0.5, 10)),
+            vec![1, 2, 5]
+        );
+    }
+
+    #[test]
+    fn a_roll_record_matches_other_authorities_open_cases_only() {
+        let index = index();
+        assert_eq!(ids(&index.matches_of(2, &record(10), 0.5, 10)), vec![3]);
+        assert_eq!(ids(&index.matches_of(5, &record(10), 0.5, 10)), vec![1, 3]);
+        assert!(index.matches_of(6, &record(10), 0.5, 10).is_empty());
+    }
+
+    #[test]
+    fn a_national_search_sees_every_other_member_authority_and_never_the_caller() {
+        let index = index();
+        let found = index.search("a1", 1, "383", &record(10), 0.5, 10);
+        assert_eq!(ids(&found), vec![3, 4, 5]);
+        assert!(found.iter().all(|m| &*m.meta.authority != "383"));
+        // An authority with nothing indexed sees everything of the agreement.
+        assert_eq!(
+            ids(&index.search("a1", 1, "E10000002", &record(10), 0.5, 10)),
+            vec![1, 2, 3, 4, 5]
+        );
+        assert!(index
+            .search("a1", 2, "383", &record(10), 0.5, 10)
+            .is_empty());
+    }
+
+    #[test]
+    fn a_removed_record_is_no_longer_matched() {
+        let mut index = index();
+        index.remove(3);
+        assert_eq!(ids(&index.matches_of(5, &record(10), 0.5, 10)), vec![1]);
+        assert_eq!(index.len(), 5);
+    }
+}

@@ -213,7 +213,7 @@ impl MatchEngine for FellegiSunterEngine {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::encode::tokens::{KeyFamily, MatchKey};
 
@@ -227,7 +227,9 @@ mod tests {
         }
     }
 
-    fn record(token: u8) -> EncodedRecord {
+    /// A record sharing its three match keys (and date check) with every `record(token)` of
+    /// the same token: a certain match.
+    pub(crate) fn record(token: u8) -> EncodedRecord {
         EncodedRecord {
             record_ref: format!("r{token}"),
             keys: vec![
