@@ -178,8 +178,9 @@ impl Lsh {
 }
 
 /// Asks the CPU to start loading the cache lines of the first `bytes` bytes of `value` (a
-/// hint: it never faults and changes nothing). Candidates are scattered over an index of hundreds of megabytes, so a
-/// comparison loop that waits for each record in turn is bound by memory latency.
+/// hint: it never faults and changes nothing). Candidates are scattered over an index of
+/// hundreds of megabytes, so a comparison loop that waits for each record in turn is bound by
+/// memory latency.
 #[inline(always)]
 #[allow(unsafe_code)]
 fn prefetch<T>(value: &T, bytes: usize) {
@@ -616,12 +617,21 @@ impl Index {
     /// pays off a few slots after [`Index::prefetch_record`] of the same slot.
     #[inline]
     pub fn prefetch_tokens(&self, slot: Slot) {
-        if let Some(&(offset, len)) = self.spans.get(slot as usize) {
-            if len > 0 {
-                prefetch(&self.fingerprints[offset as usize], 4);
-                prefetch(&self.fingerprints[(offset + len - 1) as usize], 4);
-                prefetch(&self.tags[offset as usize], 1);
-            }
+        let Some(&(offset, len)) = self.spans.get(slot as usize) else {
+            return;
+        };
+        if len == 0 {
+            return;
+        }
+        let (first, last) = (offset as usize, (offset + len - 1) as usize);
+        if let (Some(start), Some(end)) =
+            (self.fingerprints.get(first), self.fingerprints.get(last))
+        {
+            prefetch(start, 4);
+            prefetch(end, 4);
+        }
+        if let Some(tag) = self.tags.get(first) {
+            prefetch(tag, 1);
         }
     }
 
