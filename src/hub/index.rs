@@ -20,7 +20,8 @@ use crate::store::Role;
 pub struct RecordMeta {
     /// The owning authority.
     pub authority: Arc<str>,
-    /// The owning authority's number in this index (see [`MatchIndex::meta`]).
+    /// The owning authority's number in this index (see [`MatchIndex::meta`]): given in the
+    /// order authorities are first indexed, so it lives as long as the process, never stored.
     owner: u32,
     /// Missing or roll.
     pub role: Role,

@@ -217,7 +217,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::encode::tokens::{KeyFamily, MatchKey};
 
-    /// An entry whose tag is its id, so that tests can check what `admit` is given.
+    /// An entry whose tag is its id + 1000, so that tests can tell what `admit` is given.
     pub(super) fn entry(id: RecordId, encoding: EncodedRecord, sought: bool) -> Entry {
         Entry {
             id,

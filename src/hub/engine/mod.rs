@@ -75,8 +75,8 @@ pub trait MatchEngine: Send + Sync {
         self.len() == 0
     }
     /// Scores `query` against the indexed records that share blocking evidence with it and
-    /// that `admit` accepts (given each record's id and tag); returns those with at least `min_probability`, best first, at most
-    /// `limit`.
+    /// that `admit` accepts (given each record's id and tag); returns those with at least
+    /// `min_probability`, best first, at most `limit`.
     fn search(
         &self,
         query: &EncodedRecord,
