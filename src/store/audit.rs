@@ -115,40 +115,22 @@ pub(crate) async fn append(
 }
 
 async fn append_on(conn: &mut AnyConnection, event: AuditEvent) -> Result<(), StoreError> {
-    let prev: Option<(String,)> =
-        sqlx::query_as("select hash from audit_events order by id desc limit 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-    let prev = prev.map_or_else(|| GENESIS.to_string(), |(h,)| h);
-    let at = now();
-    let detail = event.detail.to_string();
-    let hash = chain_hash(
-        &prev,
-        &at,
-        &event.actor,
-        &event.action,
-        &event.subject,
-        &detail,
-    );
+    let prev = last_hash(conn).await?;
+    let parties = parties_of(&event);
+    let row = ChainedEvent::after(&prev, event);
     let (id,): (i64,) = sqlx::query_as(
         "insert into audit_events (at, actor, action, subject, detail, prev_hash, hash) \
          values ($1, $2, $3, $4, $5, $6, $7) returning id",
     )
-    .bind(at)
-    .bind(&event.actor)
-    .bind(event.action)
-    .bind(event.subject)
-    .bind(detail)
-    .bind(prev)
-    .bind(hash)
+    .bind(row.at)
+    .bind(row.actor)
+    .bind(row.action)
+    .bind(row.subject)
+    .bind(row.detail)
+    .bind(row.prev_hash)
+    .bind(row.hash)
     .fetch_one(&mut *conn)
     .await?;
-    let mut parties = event.parties;
-    if let Some(code) = event.actor.strip_prefix("authority:") {
-        parties.push(code.to_string());
-    }
-    parties.sort();
-    parties.dedup();
     for party in parties {
         sqlx::query("insert into audit_parties (event_id, authority_code) values ($1, $2)")
             .bind(id)
@@ -157,6 +139,81 @@ async fn append_on(conn: &mut AnyConnection, event: AuditEvent) -> Result<(), St
             .await?;
     }
     Ok(())
+}
+
+/// The hash of the chain's last event, or the genesis hash.
+async fn last_hash(conn: &mut AnyConnection) -> Result<String, StoreError> {
+    let prev: Option<(String,)> =
+        sqlx::query_as("select hash from audit_events order by id desc limit 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(prev.map_or_else(|| GENESIS.to_string(), |(h,)| h))
+}
+
+/// The authorities an event is filed under: its parties and an authority actor, once each.
+fn parties_of(event: &AuditEvent) -> Vec<String> {
+    let mut parties = event.parties.clone();
+    if let Some(code) = event.actor.strip_prefix("authority:") {
+        parties.push(code.to_string());
+    }
+    parties.sort();
+    parties.dedup();
+    parties
+}
+
+/// An event's row, chained after `prev_hash`.
+struct ChainedEvent {
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl ChainedEvent {
+    fn after(prev_hash: &str, event: AuditEvent) -> Self {
+        let at = now();
+        let detail = event.detail.to_string();
+        let hash = chain_hash(
+            prev_hash,
+            &at,
+            &event.actor,
+            &event.action,
+            &event.subject,
+            &detail,
+        );
+        ChainedEvent {
+            at,
+            actor: event.actor,
+            action: event.action,
+            subject: event.subject,
+            detail,
+            prev_hash: prev_hash.to_string(),
+            hash,
+        }
+    }
+}
+
+/// Appends `rows` parenthesised groups of `columns` placeholders (numbered from 1 across
+/// the rows) to a multi-row `values` list.
+fn push_value_rows(
+    sql: &mut String,
+    rows: usize,
+    columns: usize,
+    placeholder: impl Fn(usize) -> String,
+) {
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&placeholder(row * columns + column + 1));
+        }
+        sql.push(')');
+    }
 }
 
 impl Store {
@@ -169,9 +226,60 @@ impl Store {
 
     /// Appends several events, in order, in one transaction (group commit for hot paths).
     pub async fn audit_all(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
         let mut w = self.begin_write().await?;
-        for event in events {
-            append(&mut w.tx, event).await?;
+        // At most three statements whatever the group's size: the chain's last hash, every
+        // event in one insert, every party in another.
+        let mut prev = last_hash(&mut w.tx).await?;
+        let chained: Vec<(ChainedEvent, Vec<String>)> = events
+            .into_iter()
+            .map(|event| {
+                let parties = parties_of(&event);
+                let row = ChainedEvent::after(&prev, event);
+                prev.clone_from(&row.hash);
+                (row, parties)
+            })
+            .collect();
+        let mut insert = String::from(
+            "insert into audit_events (at, actor, action, subject, detail, prev_hash, hash) values ",
+        );
+        push_value_rows(&mut insert, chained.len(), 7, |n| self.placeholder(n));
+        insert.push_str(" returning id, hash");
+        let mut query = sqlx::query_as::<_, (i64, String)>(&insert);
+        for (row, _) in &chained {
+            query = query
+                .bind(&row.at)
+                .bind(&row.actor)
+                .bind(&row.action)
+                .bind(&row.subject)
+                .bind(&row.detail)
+                .bind(&row.prev_hash)
+                .bind(&row.hash);
+        }
+        let ids: std::collections::HashMap<String, i64> = query
+            .fetch_all(&mut *w.tx)
+            .await?
+            .into_iter()
+            .map(|(id, hash)| (hash, id))
+            .collect();
+        let mut parties = Vec::new();
+        for (row, of_row) in &chained {
+            let id = *ids.get(&row.hash).ok_or_else(|| {
+                StoreError::Corrupt("an appended audit event returned no id".into())
+            })?;
+            parties.extend(of_row.iter().map(|party| (id, party)));
+        }
+        if !parties.is_empty() {
+            let mut insert =
+                String::from("insert into audit_parties (event_id, authority_code) values ");
+            push_value_rows(&mut insert, parties.len(), 2, |n| self.placeholder(n));
+            let mut query = sqlx::query(&insert);
+            for (id, party) in parties {
+                query = query.bind(id).bind(party);
+            }
+            query.execute(&mut *w.tx).await?;
         }
         w.commit().await
     }

@@ -138,6 +138,27 @@ both_backends! {
         assert_problem(glasgow.get("/v1/audit/authorities/383/events").await, StatusCode::FORBIDDEN, "forbidden").await;
     }
 
+    /// Searches arriving together are audited in one group commit: every one is in the
+    /// chain, the chain verifies, and each authority's export holds its own searches only.
+    async fn concurrent_searches_are_each_audited_in_an_intact_chain(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let operator = hub.store.issue_key(None, "ops").await.unwrap();
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let searches = (0..24).map(|i| {
+            let (actor, pupil) = if i % 3 == 0 { (&glasgow, &Pupil::EILIDH) } else { (&leeds, &Pupil::KACPER) };
+            async move { status_and_json(actor.search(pupil).await).await.0 }
+        });
+        let statuses = futures_util::future::join_all(searches).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+
+        let report = verify(&hub, &operator).await;
+        assert_eq!(report["intact"], true, "{report}");
+        let searches_of = |body: &Value| body["events"].as_array().unwrap().iter().filter(|e| e["action"] == "search.perform").count();
+        let (_, leeds_events) = status_and_json(leeds.get("/v1/audit/events").await).await;
+        let (_, glasgow_events) = status_and_json(glasgow.get("/v1/audit/events").await).await;
+        assert_eq!((searches_of(&leeds_events), searches_of(&glasgow_events)), (16, 8));
+    }
+
     /// Searches beyond an authority's rate limit are refused with Retry-After, and both the
     /// searches and the refusal are audited.
     async fn searches_are_rate_limited_per_authority_and_audited(backend: Backend) {
