@@ -92,6 +92,10 @@ impl Store {
         let mut pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
+            // By default sqlx pings a connection before handing it out: one more round trip
+            // (to SQLite's worker thread, or to the server) per query. A broken connection is
+            // still caught, since sqlx pings each connection it takes back and closes one that
+            // fails; what is lost is only the hiding of a connection that broke while idle.
             .test_before_acquire(false);
         if backend == Backend::Sqlite {
             pool = pool.after_connect(|conn, _| {

@@ -54,6 +54,30 @@ both_backends! {
         assert_eq!(body["intact"], true, "{body}");
     }
 
+    /// A national search answers a member; an epoch the agreement does not accept is named;
+    /// a revoked, operator or unknown key is refused as on any route.
+    async fn a_national_search_checks_the_key_membership_and_epoch(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        let (status, body) = status_and_json(leeds.search(&Pupil::EILIDH).await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["results"].as_array().unwrap().len(), 1, "{body}");
+
+        let problem = assert_problem(leeds.at_epoch(2, [7; 32]).search(&Pupil::EILIDH).await, StatusCode::UNPROCESSABLE_ENTITY, "epoch-not-accepted").await;
+        assert_eq!(problem["detail"], "agreement eng-scot-cme does not accept key epoch 2 (accepted: 1)");
+
+        let keys = hub.store.list_keys().await.unwrap();
+        let leeds_key = keys.iter().find(|k| k.authority.as_deref() == Some("383")).expect("Leeds's key");
+        assert!(hub.store.revoke_key(leeds_key.id).await.unwrap());
+        assert_problem(leeds.search(&Pupil::EILIDH).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        let operator_key = hub.store.issue_key(None, "ops").await.unwrap();
+        let operator = leeds.with_key(&operator_key);
+        assert_problem(operator.search(&Pupil::EILIDH).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let unknown = operator.with_key("pm_not-a-key");
+        assert_problem(unknown.search(&Pupil::EILIDH).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    }
+
     /// Records uploaded under another agreement are never compared, even with equal tokens.
     async fn matching_happens_only_within_a_shared_agreement(backend: Backend) {
         let hub = spawn_hub(backend).await;
