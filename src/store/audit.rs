@@ -196,26 +196,6 @@ impl ChainedEvent {
     }
 }
 
-/// Appends `rows` parenthesised groups of `columns` placeholders (numbered from 1 across
-/// the rows) to a multi-row `values` list.
-fn push_value_rows(
-    sql: &mut String,
-    rows: usize,
-    columns: usize,
-    placeholder: impl Fn(usize) -> String,
-) {
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..columns {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&placeholder(row * columns + column + 1));
-        }
-        sql.push(')');
-    }
-}
-
 impl Store {
     /// Appends one event in its own transaction.
     pub async fn audit(&self, event: AuditEvent) -> Result<(), StoreError> {
@@ -245,7 +225,9 @@ impl Store {
         let mut insert = String::from(
             "insert into audit_events (at, actor, action, subject, detail, prev_hash, hash) values ",
         );
-        push_value_rows(&mut insert, chained.len(), 7, |n| self.placeholder(n));
+        insert.push_str(&self.value_rows(chained.len(), 7));
+        // Both backends number a multi-row insert's rows in `values` order, which is the
+        // chain's order; verification walks the chain by id, so any other order would show.
         insert.push_str(" returning id, hash");
         let mut query = sqlx::query_as::<_, (i64, String)>(&insert);
         for (row, _) in &chained {
@@ -274,7 +256,7 @@ impl Store {
         if !parties.is_empty() {
             let mut insert =
                 String::from("insert into audit_parties (event_id, authority_code) values ");
-            push_value_rows(&mut insert, parties.len(), 2, |n| self.placeholder(n));
+            insert.push_str(&self.value_rows(parties.len(), 2));
             let mut query = sqlx::query(&insert);
             for (id, party) in parties {
                 query = query.bind(id).bind(party);

@@ -140,6 +140,18 @@ impl Store {
         }
     }
 
+    /// A multi-row `values` list: `rows` parenthesised groups of `columns` placeholders,
+    /// numbered from 1 across the rows.
+    pub(crate) fn value_rows(&self, rows: usize, columns: usize) -> String {
+        let row = |r: usize| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| self.placeholder(r * columns + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        };
+        (0..rows).map(row).collect::<Vec<_>>().join(", ")
+    }
+
     /// Answers whether the database responds.
     pub async fn ping(&self) -> bool {
         sqlx::query("select 1").execute(&self.pool).await.is_ok()
