@@ -54,6 +54,21 @@ pub struct IndexedRecord {
     pub encoding: EncodedRecord,
 }
 
+/// A record to be matched under the continuous-matching rules (see [`MatchIndex::matches_of`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// The store's row id.
+    pub id: RecordId,
+    /// The agreement it was encoded under.
+    pub agreement_id: &'a str,
+    /// The key epoch.
+    pub epoch: u32,
+    /// The owning authority.
+    pub authority: &'a str,
+    /// Missing or roll.
+    pub role: Role,
+}
+
 /// A scored match with the matched record's owner and role.
 #[derive(Debug, Clone)]
 pub struct IndexMatch {
@@ -69,19 +84,20 @@ pub type Partition = (String, u32);
 /// Row ids are sequential: hashed with splitmix, not SipHash.
 type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<crate::matcher::index::IdentityHasher>>;
 
-#[derive(Default)]
-struct Shard {
-    engine: Option<Box<dyn MatchEngine>>,
-    meta: IdMap<RecordMeta>,
-}
-
 /// Every indexed record, partitioned by agreement and epoch.
+///
+/// Each record costs one entry of `location`: its partition's number and its tag, from
+/// which its owner and role are read back ([`MatchIndex::meta_of`]), so a batch of a million
+/// records is indexed without a million strings or maps of metadata.
 #[derive(Default)]
 pub struct MatchIndex {
-    shards: HashMap<Partition, Shard>,
-    location: IdMap<Partition>,
-    /// Interned authority codes and their numbers.
-    authorities: HashMap<String, (Arc<str>, u32)>,
+    /// One engine per partition, by partition number.
+    engines: Vec<Option<Box<dyn MatchEngine>>>,
+    partitions: HashMap<Partition, u32>,
+    location: IdMap<(u32, Tag)>,
+    /// Interned authority codes by owner number, and the numbers by code.
+    owners: Vec<Arc<str>>,
+    authorities: HashMap<String, u32>,
 }
 
 impl MatchIndex {
@@ -98,110 +114,157 @@ impl MatchIndex {
     /// The meta of a record of `authority` (interned, so each indexed record holds a pointer
     /// and a number, not a string).
     pub fn meta(&mut self, authority: &str, role: Role) -> RecordMeta {
-        let next = self.authorities.len() as u32;
-        let (authority, owner) = self
-            .authorities
-            .entry(authority.to_string())
-            .or_insert_with(|| (Arc::from(authority), next))
-            .clone();
+        let owner = match self.authorities.get(authority) {
+            Some(&owner) => owner,
+            None => {
+                let owner = self.owners.len() as u32;
+                self.owners.push(Arc::from(authority));
+                self.authorities.insert(authority.to_string(), owner);
+                owner
+            }
+        };
         RecordMeta {
-            authority,
+            authority: self.owners[owner as usize].clone(),
             owner,
             role,
         }
     }
 
+    /// The meta behind an indexed record's tag.
+    fn meta_of(&self, tag: Tag) -> RecordMeta {
+        let owner = tag_owner(tag);
+        RecordMeta {
+            authority: self.owners[owner as usize].clone(),
+            owner,
+            role: if tag_is_missing(tag) {
+                Role::Missing
+            } else {
+                Role::Roll
+            },
+        }
+    }
+
+    /// The number of a partition, given on first use.
+    fn partition_number(&mut self, partition: &Partition) -> u32 {
+        if let Some(&number) = self.partitions.get(partition) {
+            return number;
+        }
+        let number = self.engines.len() as u32;
+        self.engines.push(None);
+        self.partitions.insert(partition.clone(), number);
+        number
+    }
+
+    /// The number of a partition in use (agreements and epochs are few: a scan, no key to
+    /// build).
+    fn partition_of(&self, agreement_id: &str, epoch: u32) -> Option<u32> {
+        self.partitions
+            .iter()
+            .find(|((a, e), _)| a == agreement_id && *e == epoch)
+            .map(|(_, &number)| number)
+    }
+
+    fn engine_mut(&mut self, number: u32) -> &mut Box<dyn MatchEngine> {
+        self.engines[number as usize].get_or_insert_with(new_engine)
+    }
+
     /// Indexes (or re-indexes) a record under an agreement and epoch.
     pub fn insert(&mut self, agreement_id: &str, epoch: u32, record: IndexedRecord) {
         self.remove(record.id);
-        let partition = (agreement_id.to_string(), epoch);
-        let shard = self.shards.entry(partition.clone()).or_default();
-        shard.engine.get_or_insert_with(new_engine).insert(Entry {
+        let number = self.partition_number(&(agreement_id.to_string(), epoch));
+        let tag = record.meta.tag();
+        self.engine_mut(number).insert(Entry {
             id: record.id,
-            tag: record.meta.tag(),
+            tag,
             encoding: record.encoding,
             sought: record.meta.role == Role::Missing,
         });
-        shard.meta.insert(record.id, record.meta);
-        self.location.insert(record.id, partition);
+        self.location.insert(record.id, (number, tag));
     }
 
     /// Indexes (or re-indexes) many records, as [`MatchIndex::insert`] on each in order but
     /// in bulk per partition.
     pub fn insert_many(&mut self, records: Vec<(Partition, IndexedRecord)>) {
-        let mut by_partition: HashMap<Partition, Vec<IndexedRecord>> = HashMap::new();
+        self.location.reserve(records.len());
+        let mut groups: Vec<(u32, Vec<Entry>)> = Vec::new();
+        let mut moved: Vec<(u32, RecordId)> = Vec::new();
+        let mut last: Option<(Partition, u32)> = None;
         for (partition, record) in records {
-            // A record moving partitions leaves its old one first, as `insert` does.
-            if self
-                .location
-                .get(&record.id)
-                .is_some_and(|p| *p != partition)
-            {
-                self.remove(record.id);
+            // A batch is almost always of one partition: look it up once.
+            let number = match &last {
+                Some((p, number)) if *p == partition => *number,
+                _ => {
+                    let number = self.partition_number(&partition);
+                    last = Some((partition, number));
+                    number
+                }
+            };
+            let tag = record.meta.tag();
+            if let Some((old, _)) = self.location.insert(record.id, (number, tag)) {
+                // A record moving partitions leaves its old one first, as `insert` does.
+                if old != number {
+                    moved.push((old, record.id));
+                }
             }
-            self.location.insert(record.id, partition.clone());
-            by_partition.entry(partition).or_default().push(record);
+            let entry = Entry {
+                id: record.id,
+                tag,
+                encoding: record.encoding,
+                sought: record.meta.role == Role::Missing,
+            };
+            match groups.iter_mut().find(|(n, _)| *n == number) {
+                Some((_, entries)) => entries.push(entry),
+                None => groups.push((number, vec![entry])),
+            }
         }
-        let mut partitions: Vec<_> = by_partition.into_iter().collect();
-        partitions.sort_by(|a, b| a.0.cmp(&b.0));
-        for (partition, records) in partitions {
-            let shard = self.shards.entry(partition).or_default();
-            let mut batch = Vec::with_capacity(records.len());
-            for record in records {
-                batch.push(Entry {
-                    id: record.id,
-                    tag: record.meta.tag(),
-                    encoding: record.encoding,
-                    sought: record.meta.role == Role::Missing,
-                });
-                shard.meta.insert(record.id, record.meta);
+        for (old, id) in moved {
+            if let Some(engine) = self.engines[old as usize].as_mut() {
+                engine.remove(id);
             }
-            shard
-                .engine
-                .get_or_insert_with(new_engine)
-                .insert_many(batch);
+        }
+        groups.sort_by_key(|(number, _)| *number);
+        for (number, entries) in groups {
+            self.engine_mut(number).insert_many(entries);
         }
     }
 
     /// Removes a record (withdrawn, or a case closed); unknown ids are ignored.
     pub fn remove(&mut self, id: RecordId) {
-        let Some(partition) = self.location.remove(&id) else {
+        let Some((number, _)) = self.location.remove(&id) else {
             return;
         };
-        if let Some(shard) = self.shards.get_mut(&partition) {
-            if let Some(engine) = shard.engine.as_mut() {
-                engine.remove(id);
-            }
-            shard.meta.remove(&id);
+        if let Some(engine) = self.engines[number as usize].as_mut() {
+            engine.remove(id);
         }
     }
 
-    /// The matches of an indexed record under the continuous-matching rules.
+    /// The matches of a record under the continuous-matching rules, whether or not it is
+    /// indexed yet: a record is never matched with its own authority's records, so a batch
+    /// (always of one authority) finds the same matches before it is indexed as after.
     pub fn matches_of(
         &self,
-        id: RecordId,
+        subject: &Subject<'_>,
         query: &EncodedRecord,
         min_probability: f64,
         limit: usize,
     ) -> Vec<IndexMatch> {
-        let Some(partition) = self.location.get(&id) else {
+        let Some(number) = self.partition_of(subject.agreement_id, subject.epoch) else {
             return Vec::new();
         };
-        let shard = &self.shards[partition];
-        let Some(own) = shard.meta.get(&id) else {
-            return Vec::new();
-        };
+        let id = subject.id;
+        // An authority not yet indexed has no number, and no indexed record is its own.
+        let own_owner = self.authorities.get(subject.authority).copied();
+        let own_missing = subject.role == Role::Missing;
         let admit = |other: RecordId, tag: Tag| {
-            other != id
-                && tag_owner(tag) != own.owner
-                && (own.role == Role::Missing || tag_is_missing(tag))
+            other != id && Some(tag_owner(tag)) != own_owner && (own_missing || tag_is_missing(tag))
         };
         // A roll record can only match open cases: search those alone.
-        let scope = match own.role {
-            Role::Roll => Scope::Sought,
-            Role::Missing => Scope::All,
+        let scope = if own_missing {
+            Scope::All
+        } else {
+            Scope::Sought
         };
-        self.run(shard, query, scope, &admit, min_probability, limit)
+        self.run(number, query, scope, &admit, min_probability, limit)
     }
 
     /// A national search: `query` against every record of authorities other than `caller`
@@ -215,32 +278,32 @@ impl MatchIndex {
         min_probability: f64,
         limit: usize,
     ) -> Vec<IndexMatch> {
-        let Some(shard) = self.shards.get(&(agreement_id.to_string(), epoch)) else {
+        let Some(number) = self.partition_of(agreement_id, epoch) else {
             return Vec::new();
         };
-        let caller = self.authorities.get(caller).map(|(_, owner)| *owner);
+        let caller = self.authorities.get(caller).copied();
         let admit = |_: RecordId, tag: Tag| Some(tag_owner(tag)) != caller;
-        self.run(shard, query, Scope::All, &admit, min_probability, limit)
+        self.run(number, query, Scope::All, &admit, min_probability, limit)
     }
 
     fn run(
         &self,
-        shard: &Shard,
+        partition: u32,
         query: &EncodedRecord,
         scope: Scope,
         admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
         limit: usize,
     ) -> Vec<IndexMatch> {
-        let Some(engine) = shard.engine.as_ref() else {
+        let Some(engine) = self.engines[partition as usize].as_ref() else {
             return Vec::new();
         };
         engine
             .search(query, scope, admit, min_probability, limit)
             .into_iter()
-            .filter_map(|scored| {
-                let meta = shard.meta.get(&scored.id)?.clone();
-                Some(IndexMatch { scored, meta })
+            .map(|scored| IndexMatch {
+                meta: self.meta_of(scored.tag),
+                scored,
             })
             .collect()
     }
@@ -291,6 +354,25 @@ mod tests {
         index
     }
 
+    /// Record `id` of the fixture as a subject of continuous matching.
+    fn subject(id: RecordId) -> Subject<'static> {
+        let (agreement_id, authority, role) = match id {
+            1 => ("a1", "383", Role::Missing),
+            2 => ("a1", "383", Role::Roll),
+            3 => ("a1", "S12000049", Role::Missing),
+            4 => ("a1", "S12000049", Role::Roll),
+            5 => ("a1", "W06000015", Role::Roll),
+            _ => ("a2", "NI-EA", Role::Roll),
+        };
+        Subject {
+            id,
+            agreement_id,
+            epoch: 1,
+            authority,
+            role,
+        }
+    }
+
     fn ids(matches: &[IndexMatch]) -> Vec<RecordId> {
         let mut ids: Vec<RecordId> = matches.iter().map(|m| m.scored.id).collect();
         ids.sort_unstable();
@@ -301,11 +383,11 @@ mod tests {
     fn a_case_matches_other_authorities_rolls_and_cases_only_under_its_agreement() {
         let index = index();
         assert_eq!(
-            ids(&index.matches_of(1, &record(10), 0.5, 10)),
+            ids(&index.matches_of(&subject(1), &record(10), 0.5, 10)),
             vec![3, 4, 5]
         );
         assert_eq!(
-            ids(&index.matches_of(3, &record(10), 0.5, 10)),
+            ids(&index.matches_of(&subject(3), &record(10), 0.5, 10)),
             vec![1, 2, 5]
         );
     }
@@ -313,9 +395,17 @@ mod tests {
     #[test]
     fn a_roll_record_matches_other_authorities_open_cases_only() {
         let index = index();
-        assert_eq!(ids(&index.matches_of(2, &record(10), 0.5, 10)), vec![3]);
-        assert_eq!(ids(&index.matches_of(5, &record(10), 0.5, 10)), vec![1, 3]);
-        assert!(index.matches_of(6, &record(10), 0.5, 10).is_empty());
+        assert_eq!(
+            ids(&index.matches_of(&subject(2), &record(10), 0.5, 10)),
+            vec![3]
+        );
+        assert_eq!(
+            ids(&index.matches_of(&subject(5), &record(10), 0.5, 10)),
+            vec![1, 3]
+        );
+        assert!(index
+            .matches_of(&subject(6), &record(10), 0.5, 10)
+            .is_empty());
     }
 
     #[test]
@@ -335,10 +425,55 @@ mod tests {
     }
 
     #[test]
+    fn a_record_not_yet_indexed_is_matched_by_the_same_rules() {
+        let mut index = index();
+        let newcomer = |id, authority, role| Subject {
+            id,
+            agreement_id: "a1",
+            epoch: 1,
+            authority,
+            role,
+        };
+        // A roll record of Leeds (383), and a case of an authority the index has never seen.
+        let leeds_roll = newcomer(7, "383", Role::Roll);
+        let first_case = newcomer(8, "E10000002", Role::Missing);
+        assert_eq!(
+            ids(&index.matches_of(&leeds_roll, &record(10), 0.5, 10)),
+            vec![3]
+        );
+        assert_eq!(
+            ids(&index.matches_of(&first_case, &record(10), 0.5, 10)),
+            vec![1, 2, 3, 4, 5]
+        );
+        for (subject, meta) in [
+            (leeds_roll, index.meta("383", Role::Roll)),
+            (first_case, index.meta("E10000002", Role::Missing)),
+        ] {
+            let record = IndexedRecord {
+                id: subject.id,
+                meta,
+                encoding: record(10),
+            };
+            index.insert("a1", 1, record);
+        }
+        assert_eq!(
+            ids(&index.matches_of(&leeds_roll, &record(10), 0.5, 10)),
+            vec![3, 8]
+        );
+        assert_eq!(
+            ids(&index.matches_of(&first_case, &record(10), 0.5, 10)),
+            vec![1, 2, 3, 4, 5, 7]
+        );
+    }
+
+    #[test]
     fn a_removed_record_is_no_longer_matched() {
         let mut index = index();
         index.remove(3);
-        assert_eq!(ids(&index.matches_of(5, &record(10), 0.5, 10)), vec![1]);
+        assert_eq!(
+            ids(&index.matches_of(&subject(5), &record(10), 0.5, 10)),
+            vec![1]
+        );
         assert_eq!(index.len(), 5);
     }
 }

@@ -9,9 +9,10 @@
 use std::sync::RwLock;
 
 use rayon::prelude::*;
+use tokio::sync::OwnedMutexGuard;
 
 use super::engine::RecordId;
-use super::index::{IndexedRecord, MatchIndex, Partition};
+use super::index::{IndexedRecord, MatchIndex, Subject};
 use super::problem::ApiError;
 use super::state::{blocking, AppState, MatchSettings};
 use crate::encode::EncodedRecord;
@@ -35,40 +36,35 @@ pub struct Pending {
 }
 
 /// Removes `removed`, then indexes `records`; returns the index size.
-pub fn insert_all(index: &RwLock<MatchIndex>, records: &[Pending], removed: &[RecordId]) -> usize {
+pub fn insert_all(
+    index: &RwLock<MatchIndex>,
+    records: Vec<Pending>,
+    removed: &[RecordId],
+) -> usize {
     let mut index = index.write().unwrap_or_else(|e| e.into_inner());
     for id in removed {
         index.remove(*id);
     }
     let batch = records
-        .iter()
-        .map(|r| indexed(&mut index, r.clone()))
+        .into_iter()
+        .map(|r| {
+            let meta = index.meta(&r.authority, r.role);
+            (
+                (r.agreement_id, r.epoch),
+                IndexedRecord {
+                    id: r.id,
+                    meta,
+                    encoding: r.encoding,
+                },
+            )
+        })
         .collect();
     index.insert_many(batch);
     index.len()
 }
 
-/// Indexes records it may keep (the start-up rebuild: no copies); returns the index size.
-pub fn insert_owned(index: &RwLock<MatchIndex>, records: impl Iterator<Item = Pending>) -> usize {
-    let mut index = index.write().unwrap_or_else(|e| e.into_inner());
-    let batch = records.map(|r| indexed(&mut index, r)).collect();
-    index.insert_many(batch);
-    index.len()
-}
-
-fn indexed(index: &mut MatchIndex, r: Pending) -> (Partition, IndexedRecord) {
-    let meta = index.meta(&r.authority, r.role);
-    (
-        (r.agreement_id, r.epoch),
-        IndexedRecord {
-            id: r.id,
-            meta,
-            encoding: r.encoding,
-        },
-    )
-}
-
-/// The candidates of `records` (already indexed) under the continuous-matching rules.
+/// The candidates of `records` under the continuous-matching rules, whether or not they are
+/// indexed yet (see [`MatchIndex::matches_of`]).
 pub fn match_all(
     index: &RwLock<MatchIndex>,
     records: &[Pending],
@@ -76,9 +72,16 @@ pub fn match_all(
 ) -> Vec<NewCandidate> {
     let index = index.read().unwrap_or_else(|e| e.into_inner());
     let per_record = |r: &Pending| -> Vec<NewCandidate> {
+        let subject = Subject {
+            id: r.id,
+            agreement_id: &r.agreement_id,
+            epoch: r.epoch,
+            authority: &r.authority,
+            role: r.role,
+        };
         index
             .matches_of(
-                r.id,
+                &subject,
                 &r.encoding,
                 settings.candidate_probability,
                 settings.candidates_per_record,
@@ -101,37 +104,69 @@ pub fn match_all(
     }
 }
 
-/// Indexes freshly committed records (and drops withdrawn ones), matches them and stores the
-/// candidates. `submission` names the batch when `records` are all of one submission (it is
-/// then marked matched, one row); `answer` is then stored as its answer in the same
-/// transaction, with `n_candidates` filled in. Returns how many candidates were new.
+/// The turn to match against the index and then change it. Whoever matches records and
+/// indexes them holds it from the first comparison until they are indexed, so that of any
+/// two batches the later one sees the earlier: a batch matched while it is being stored
+/// (before it is indexed) cannot miss one indexed in between. Taken after the store's writer
+/// lock, never while waiting for it.
+pub struct MatchTurn(#[allow(dead_code)] OwnedMutexGuard<()>);
+
+impl MatchTurn {
+    /// Waits for the turn.
+    pub async fn take(state: &AppState) -> MatchTurn {
+        MatchTurn(state.match_turn.clone().lock_owned().await)
+    }
+}
+
+/// The candidates of a batch found while it was being stored, and the turn held since.
+pub struct Found {
+    /// Held until the batch is indexed.
+    pub turn: MatchTurn,
+    /// Every candidate of the batch's records.
+    pub candidates: Vec<NewCandidate>,
+}
+
+/// Matches freshly committed records (unless their candidates were `found` while they were
+/// stored), indexes them (and drops withdrawn ones) and stores the candidates. `submission`
+/// names the batch when `records` are all of one submission (it is then marked matched, one
+/// row); `answer` is then stored as its answer in the same transaction, with `n_candidates`
+/// filled in. Returns how many candidates were new.
 pub async fn index_and_match(
     state: &AppState,
     records: Vec<Pending>,
     removed: Vec<RecordId>,
     submission: Option<i64>,
     answer: Option<serde_json::Value>,
+    found: Option<Found>,
 ) -> Result<u64, ApiError> {
     let index = state.index.clone();
     let settings = state.settings;
     let started = std::time::Instant::now();
-    let (candidates, n_indexed, matched, index_time) = blocking(move || {
-        let n_indexed = insert_all(&index, &records, &removed);
-        let index_time = started.elapsed();
-        let candidates = match_all(&index, &records, &settings);
+    let (turn, found) = match found {
+        Some(Found { turn, candidates }) => (turn, Some(candidates)),
+        None => (MatchTurn::take(state).await, None),
+    };
+    let (candidates, n_indexed, matched, match_time) = blocking(move || {
+        // Matching first lets the records move into the index, uncopied: they are not
+        // compared with their own authority's records, so indexing them first changes nothing.
+        let candidates = found.unwrap_or_else(|| match_all(&index, &records, &settings));
+        let match_time = started.elapsed();
         let matched = match submission {
             Some(id) => MatchedRecords::Submission { id, answer },
             None => MatchedRecords::Ids(records.iter().map(|r| r.id).collect()),
         };
-        (candidates, n_indexed, matched, index_time)
+        let n_indexed = insert_all(&index, records, &removed);
+        (candidates, n_indexed, matched, match_time)
     })
     .await?;
+    // Storing the candidates takes the writer lock, which is never awaited holding the turn.
+    drop(turn);
     let compute_time = started.elapsed();
     state.update_index_gauge(n_indexed);
     let n_new = state.store.record_matches(&candidates, &matched).await?;
     tracing::debug!(
-        index_ms = index_time.as_millis() as u64,
-        match_ms = (compute_time - index_time).as_millis() as u64,
+        match_ms = match_time.as_millis() as u64,
+        index_ms = (compute_time - match_time).as_millis() as u64,
         store_ms = (started.elapsed() - compute_time).as_millis() as u64,
         "indexed and matched"
     );
@@ -145,7 +180,7 @@ pub async fn index_and_match(
 /// Drops records from the index (withdrawn, or cases closed).
 pub async fn unindex(state: &AppState, removed: Vec<RecordId>) -> Result<(), ApiError> {
     let index = state.index.clone();
-    let n = blocking(move || insert_all(&index, &[], &removed)).await?;
+    let n = blocking(move || insert_all(&index, Vec::new(), &removed)).await?;
     state.update_index_gauge(n);
     Ok(())
 }

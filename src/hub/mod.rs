@@ -140,6 +140,7 @@ impl Hub {
             search_limiter: Arc::new(rate_limit::SearchLimiter::new(
                 config.policy.searches_per_minute,
             )),
+            match_turn: Arc::default(),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

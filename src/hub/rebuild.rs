@@ -12,7 +12,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use tokio::sync::mpsc;
 
-use super::matching::{index_and_match, insert_owned, Pending};
+use super::matching::{index_and_match, insert_all, Pending};
 use super::problem::ApiError;
 use super::state::{blocking, AppState};
 use crate::store::{unpack, StoredRecord};
@@ -68,7 +68,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
                 .filter(|(_, matched)| !matched)
                 .map(|(p, _)| p.clone())
                 .collect();
-            let n = insert_owned(&index, decoded.into_iter().map(|(p, _)| p));
+            let n = insert_all(&index, decoded.into_iter().map(|(p, _)| p).collect(), &[]);
             Ok::<_, ApiError>((n, unmatched))
         })
         .await??;
@@ -82,7 +82,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let n_unmatched = unmatched.len();
     if !unmatched.is_empty() {
         // Already indexed above; inserting again replaces them in place.
-        index_and_match(&state, unmatched, Vec::new(), None, None).await?;
+        index_and_match(&state, unmatched, Vec::new(), None, None, None).await?;
     }
     state.metrics.ready.store(true, Ordering::Release);
     tracing::info!(

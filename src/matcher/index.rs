@@ -307,19 +307,31 @@ impl Postings {
             self.dir = Vec::new();
             return;
         }
+        use rayon::prelude::*;
         // About 8 postings per bucket, 2^8 to 2^22 buckets.
         let bits = (usize::BITS - (n / 8).leading_zeros()).clamp(8, 22);
-        self.dir_shift = 32 - bits;
+        let shift = 32 - bits;
+        self.dir_shift = shift;
         let buckets = 1usize << bits;
-        let mut dir = Vec::with_capacity(buckets + 1);
-        let mut i = 0;
-        for b in 0..buckets {
-            while i < n && ((self.base[i].0 >> self.dir_shift) as usize) < b {
-                i += 1;
-            }
-            dir.push(i as u32);
-        }
-        dir.push(n as u32);
+        let base = &self.base;
+        let mut dir = vec![0u32; buckets + 1];
+        // Each stretch of buckets finds its first posting by binary search, then walks.
+        const STRETCH: usize = 1 << 14;
+        dir[..buckets]
+            .par_chunks_mut(STRETCH)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let first = c * STRETCH;
+                let mut i = base.partition_point(|p| ((p.0 >> shift) as usize) < first);
+                for (k, slot) in out.iter_mut().enumerate() {
+                    let b = first + k;
+                    while i < n && ((base[i].0 >> shift) as usize) < b {
+                        i += 1;
+                    }
+                    *slot = i as u32;
+                }
+            });
+        dir[buckets] = n as u32;
         self.dir = dir;
     }
 
@@ -342,31 +354,79 @@ impl Postings {
     }
 
     /// [`Postings::merge`], with `added` postings folded in too.
+    ///
+    /// The key space is cut into pieces of about equal share of the base, merged on all
+    /// cores into their own stretch of the output; the pieces are then closed up over the
+    /// postings of dead slots they dropped. The result is the one sorted, live list a
+    /// sequential merge gives.
     fn merge_with(&mut self, dead: &[bool], mut added: Vec<(u32, Slot)>) {
+        use rayon::prelude::*;
         added.reserve(self.delta_len);
         for (key, slots) in self.delta.drain() {
             added.extend(slots.into_iter().map(|s| (key, s)));
         }
         self.delta_len = 0;
         self.delta.shrink_to_fit();
-        added.sort_unstable();
+        added.par_sort_unstable();
         let old = std::mem::take(&mut self.base);
-        let mut merged = Vec::with_capacity(old.len() + added.len());
-        let (mut i, mut j) = (0, 0);
-        let live = |p: &(u32, Slot)| !dead[p.1 as usize];
-        while i < old.len() || j < added.len() {
-            let take_old = j >= added.len() || (i < old.len() && old[i] <= added[j]);
-            let p = if take_old {
-                i += 1;
-                old[i - 1]
+        let total = old.len() + added.len();
+        let n_pieces = if total < 1 << 16 {
+            1
+        } else {
+            rayon::current_num_threads() * 4
+        };
+        // Piece i covers keys in [bounds[i], bounds[i + 1]); cuts fall between keys, so each
+        // key's postings stay in one piece.
+        let mut bounds: Vec<(usize, usize)> = vec![(0, 0)];
+        for i in 1..n_pieces {
+            let probe = if old.is_empty() {
+                added[i * added.len() / n_pieces].0
             } else {
-                j += 1;
-                added[j - 1]
+                old[i * old.len() / n_pieces].0
             };
-            if live(&p) {
-                merged.push(p);
+            let cut = (
+                old.partition_point(|p| p.0 < probe),
+                added.partition_point(|p| p.0 < probe),
+            );
+            if cut > *bounds.last().expect("starts with zero") {
+                bounds.push(cut);
             }
         }
+        bounds.push((old.len(), added.len()));
+        let mut merged = vec![(0u32, 0 as Slot); total];
+        let mut outputs: Vec<&mut [(u32, Slot)]> = Vec::with_capacity(bounds.len() - 1);
+        let mut rest = merged.as_mut_slice();
+        for pair in bounds.windows(2) {
+            let len = (pair[1].0 - pair[0].0) + (pair[1].1 - pair[0].1);
+            let (piece, tail) = rest.split_at_mut(len);
+            outputs.push(piece);
+            rest = tail;
+        }
+        let kept: Vec<usize> = outputs
+            .into_par_iter()
+            .zip(bounds.par_windows(2))
+            .map(|(out, pair)| {
+                merge_live(
+                    &old[pair[0].0..pair[1].0],
+                    &added[pair[0].1..pair[1].1],
+                    dead,
+                    out,
+                )
+            })
+            .collect();
+        drop(old);
+        drop(added);
+        let mut write = 0;
+        let mut read = 0;
+        for (pair, kept) in bounds.windows(2).zip(kept) {
+            let len = (pair[1].0 - pair[0].0) + (pair[1].1 - pair[0].1);
+            if read != write {
+                merged.copy_within(read..read + kept, write);
+            }
+            write += kept;
+            read += len;
+        }
+        merged.truncate(write);
         merged.shrink_to_fit();
         self.base = merged;
         self.index_base();
@@ -378,6 +438,32 @@ impl Postings {
             + self.delta.capacity() * (4 + 24 + 1)
             + self.delta.values().map(|v| v.capacity() * 4).sum::<usize>()
     }
+}
+
+/// Merges two sorted posting lists into `out`, dropping postings of dead slots; returns how
+/// many were written.
+fn merge_live(
+    old: &[(u32, Slot)],
+    added: &[(u32, Slot)],
+    dead: &[bool],
+    out: &mut [(u32, Slot)],
+) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < old.len() || j < added.len() {
+        let take_old = j >= added.len() || (i < old.len() && old[i] <= added[j]);
+        let p = if take_old {
+            i += 1;
+            old[i - 1]
+        } else {
+            j += 1;
+            added[j - 1]
+        };
+        if !dead[p.1 as usize] {
+            out[n] = p;
+            n += 1;
+        }
+    }
+    n
 }
 
 /// The in-memory index.
@@ -512,7 +598,9 @@ impl Index {
         } else {
             records.iter().map(band_keys).collect()
         };
-        let mut added: Vec<(u32, Slot)> = Vec::new();
+        let n_added = records.iter().map(|r| r.tokens.len()).sum::<usize>()
+            + bands.iter().map(Vec::len).sum::<usize>();
+        let mut added: Vec<(u32, Slot)> = Vec::with_capacity(n_added);
         let mut slots = Vec::with_capacity(records.len());
         for (record, bands) in records.into_iter().zip(bands) {
             let slot = self.place(record);
@@ -795,6 +883,63 @@ mod tests {
             let mut keys = Vec::new();
             lsh.band_keys(&record, &mut keys);
             assert_eq!(keys, oracle_band_keys(&config, &record), "record {seed}");
+        }
+    }
+
+    /// The naive merge: everything sorted, dead slots dropped.
+    fn oracle_merge(
+        base: &[(u32, Slot)],
+        added: &[(u32, Slot)],
+        delta: &[(u32, Slot)],
+        dead: &[bool],
+    ) -> Vec<(u32, Slot)> {
+        let mut all: Vec<(u32, Slot)> = base.iter().chain(added).chain(delta).copied().collect();
+        all.retain(|p| !dead[p.1 as usize]);
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn the_parallel_merge_gives_the_sorted_live_postings() {
+        // Large enough to be cut into pieces; few distinct keys in one case, so that a key's
+        // postings straddle where a cut would fall without the key boundary rule.
+        for (n_base, n_added, distinct_keys) in [
+            (0, 100, 1000),
+            (200_000, 50_000, 1 << 30),
+            (150_000, 90_000, 7),
+            (300, 0, 50),
+        ] {
+            let slots = 40_000u32;
+            let dead: Vec<bool> = (0..slots)
+                .map(|s| splitmix(u64::from(s)) % 5 == 0)
+                .collect();
+            let posting = |i: u64| {
+                let x = splitmix(i);
+                ((x >> 32) as u32 % distinct_keys, (x as u32) % slots)
+            };
+            let mut base: Vec<(u32, Slot)> = (0..n_base).map(posting).collect();
+            base.sort_unstable();
+            let added: Vec<(u32, Slot)> = (0..n_added).map(|i| posting(i + (1 << 40))).collect();
+            let delta: Vec<(u32, Slot)> = (0..500).map(|i| posting(i + (1 << 50))).collect();
+            let mut postings = Postings {
+                base: base.clone(),
+                ..Postings::default()
+            };
+            for &(key, slot) in &delta {
+                postings.add(key, slot);
+            }
+            postings.merge_with(&dead, added.clone());
+            let expected = oracle_merge(&base, &added, &delta, &dead);
+            assert_eq!(
+                postings.base, expected,
+                "{n_base} + {n_added}, {distinct_keys} keys"
+            );
+            assert_eq!(postings.delta_len, 0);
+            let key = expected.get(expected.len() / 2).map_or(0, |p| p.0);
+            let from_range: Vec<(u32, Slot)> = postings.base_range(key).to_vec();
+            let from_scan: Vec<(u32, Slot)> =
+                expected.iter().filter(|p| p.0 == key).copied().collect();
+            assert_eq!(from_range, from_scan);
         }
     }
 }

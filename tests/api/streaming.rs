@@ -71,4 +71,44 @@ both_backends! {
         let (status, _) = status_and_json(glasgow.post_ndjson("/v1/submissions", format!("{header}\n{good}")).await).await;
         assert_eq!(status, StatusCode::CREATED, "a last line without a newline counts");
     }
+
+    /// A case reported while another authority's roll is still streaming in, for the same
+    /// child, becomes exactly one candidate: whichever batch is matched second sees the
+    /// other one indexed, although the roll is matched chunk by chunk before it commits.
+    async fn a_case_reported_during_a_streamed_roll_is_matched_with_it_once(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let (lines, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|line| (line, receiver))
+        });
+        let header = json!({"batch_id": "gla-roll-slow", "agreement_id": AGREEMENT, "epoch": 1, "protocol": 3, "role": "roll"});
+        let roll = reqwest::Client::new()
+            .post(hub.url("/v1/submissions"))
+            .bearer_auth(&glasgow.key)
+            .header("content-type", "application/x-ndjson")
+            .body(reqwest::Body::wrap_stream(stream))
+            .send();
+        let roll = tokio::spawn(roll);
+        lines.send(Ok(format!("{header}\n"))).await.unwrap();
+        lines.send(Ok(format!("{}\n", glasgow.encode(&Pupil::KACPER)))).await.unwrap();
+        lines.send(Ok(format!("{}\n", glasgow.encode(&Pupil::EILIDH_IN_GLASGOW)))).await.unwrap();
+        // The roll's transaction is open; the case waits for it, then is matched.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let case = tokio::spawn(async move {
+            let response = leeds.report_missing("leeds-cme-during", &[&Pupil::EILIDH]).await;
+            (status_and_json(response).await, leeds)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        drop(lines);
+        let (status, roll) = status_and_json(roll.await.unwrap().unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{roll}");
+        let ((status, case), leeds) = case.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        assert_eq!(roll["n_records"], 2);
+        let found = roll["n_candidates"].as_u64().unwrap() + case["n_candidates"].as_u64().unwrap();
+        assert_eq!(found, 1, "roll {roll}, case {case}");
+        assert_eq!(leeds.candidates("").await.len(), 1);
+        assert_eq!(glasgow.candidates("").await.len(), 1);
+    }
 }

@@ -55,8 +55,8 @@ impl Slots {
         admit(id, tag)
     }
 
-    fn id(&self, slot: Slot) -> RecordId {
-        self.held[slot as usize].0
+    fn held(&self, slot: Slot) -> (RecordId, Tag) {
+        self.held[slot as usize]
     }
 
     fn remove(&mut self, id: RecordId) {
@@ -93,7 +93,7 @@ impl FellegiSunterEngine {
         query: &Prepared,
         admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
-    ) -> Vec<(RecordId, Score, ComparisonVector)> {
+    ) -> Vec<((RecordId, Tag), Score, ComparisonVector)> {
         let context = ScoreContext::for_population(self.model, self.all.index.len());
         let mut slots = Vec::new();
         self.sought
@@ -110,7 +110,7 @@ impl FellegiSunterEngine {
             |slot, vector| {
                 let score = self.model.score(&vector, &context);
                 if score.probability >= min_probability {
-                    found.push((self.sought.id(slot), score, vector));
+                    found.push((self.sought.held(slot), score, vector));
                 }
             },
         );
@@ -175,7 +175,7 @@ impl MatchEngine for FellegiSunterEngine {
     ) -> Vec<Scored> {
         let query = Prepared::from_encoded(query);
         let context = ScoreContext::for_population(self.model, self.all.index.len());
-        let found: Vec<(RecordId, Score, ComparisonVector)> = match scope {
+        let found: Vec<((RecordId, Tag), Score, ComparisonVector)> = match scope {
             Scope::All => search(
                 &self.all.index,
                 &query,
@@ -185,7 +185,7 @@ impl MatchEngine for FellegiSunterEngine {
                 usize::MAX,
             )
             .into_iter()
-            .map(|(slot, score, vector)| (self.all.id(slot), score, vector))
+            .map(|(slot, score, vector)| (self.all.held(slot), score, vector))
             .collect(),
             Scope::Sought => self.search_sought(&query, admit, min_probability),
         };
@@ -194,13 +194,14 @@ impl MatchEngine for FellegiSunterEngine {
         found.sort_by(|a, b| {
             b.1.match_weight
                 .total_cmp(&a.1.match_weight)
-                .then(a.0.cmp(&b.0))
+                .then(a.0 .0.cmp(&b.0 .0))
         });
         found.truncate(limit);
         let mut scored: Vec<Scored> = found
             .into_iter()
-            .map(|(id, score, vector)| Scored {
+            .map(|((id, tag), score, vector)| Scored {
                 id,
+                tag,
                 probability: score.probability,
                 match_weight: score.match_weight,
                 explanation: serde_json::to_value(self.model.explain(&vector, &context))

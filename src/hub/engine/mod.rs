@@ -36,6 +36,8 @@ pub struct Entry {
 pub struct Scored {
     /// The indexed record.
     pub id: RecordId,
+    /// The hub's tag of the indexed record, as inserted.
+    pub tag: Tag,
     /// Match probability in `[0, 1]`.
     pub probability: f64,
     /// Match weight (log2 likelihood ratio).

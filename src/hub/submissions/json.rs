@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{check_batch_id, complete, replay, BatchHeader, Timings};
+use super::{check_batch_id, complete, replay, BatchHeader, Stored, Timings};
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
 use crate::hub::problem::{ApiError, AppJson, MAX_LISTED_ERRORS};
@@ -102,7 +102,13 @@ pub(super) async fn submit(
         store: started.elapsed() - check,
     };
     complete(
-        &state, &me.code, &header, result, outcome, encodings, timings,
+        &state,
+        &me.code,
+        &header,
+        result,
+        outcome,
+        Stored::Encodings(encodings),
+        timings,
     )
     .await
 }

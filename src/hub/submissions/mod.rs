@@ -25,7 +25,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
-use super::matching::{index_and_match, Pending};
+use super::matching::{index_and_match, Found, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::AppState;
 use crate::encode::encoded::PROTOCOL_VERSION;
@@ -170,25 +170,24 @@ struct Timings {
     store: Duration,
 }
 
-/// After the commit: indexes and matches the stored records, completes the stored answer and
-/// the metrics, and answers 201.
-async fn complete(
-    state: &AppState,
-    me: &str,
+/// A committed batch's records, as [`complete`] receives them.
+enum Stored {
+    /// The encodings, to be paired with the row ids of [`IngestOutcome::records`], indexed
+    /// and matched.
+    Encodings(Vec<EncodedRecord>),
+    /// The records with their row ids, already matched while they were being stored.
+    Matched { records: Vec<Pending>, found: Found },
+}
+
+/// Pairs encodings with the row ids their references were stored under.
+fn with_row_ids(
     header: &BatchHeader,
-    mut result: Value,
-    outcome: IngestOutcome,
+    me: &str,
+    written: &[(i64, String)],
     encodings: Vec<EncodedRecord>,
-    timings: Timings,
-) -> Result<(StatusCode, AppJson<Value>), ApiError> {
-    let matching_started = std::time::Instant::now();
-    let n_records = encodings.len();
-    let by_ref: HashMap<&str, i64> = outcome
-        .records
-        .iter()
-        .map(|(id, r)| (r.as_str(), *id))
-        .collect();
-    let pending: Vec<Pending> = encodings
+) -> Vec<Pending> {
+    let by_ref: HashMap<&str, i64> = written.iter().map(|(id, r)| (r.as_str(), *id)).collect();
+    encodings
         .into_iter()
         .filter_map(|encoding| {
             Some(Pending {
@@ -200,8 +199,28 @@ async fn complete(
                 encoding,
             })
         })
-        .collect();
-    drop(by_ref);
+        .collect()
+}
+
+/// After the commit: indexes (and, unless done, matches) the stored records, completes the
+/// stored answer and the metrics, and answers 201.
+async fn complete(
+    state: &AppState,
+    me: &str,
+    header: &BatchHeader,
+    mut result: Value,
+    outcome: IngestOutcome,
+    stored: Stored,
+    timings: Timings,
+) -> Result<(StatusCode, AppJson<Value>), ApiError> {
+    let matching_started = std::time::Instant::now();
+    let (pending, found) = match stored {
+        Stored::Encodings(encodings) => {
+            (with_row_ids(header, me, &outcome.records, encodings), None)
+        }
+        Stored::Matched { records, found } => (records, Some(found)),
+    };
+    let n_records = pending.len();
     let n_withdrawn = outcome.withdrawn.len();
     result["n_withdrawn"] = json!(n_withdrawn);
     // The final answer is stored with the candidates, in their transaction.
@@ -211,6 +230,7 @@ async fn complete(
         outcome.withdrawn,
         Some(outcome.submission_id),
         Some(result.clone()),
+        found,
     )
     .await?;
     tracing::info!(

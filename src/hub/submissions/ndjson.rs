@@ -17,16 +17,18 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::lines::{LineError, Lines};
-use super::{check_batch_id, complete, replay, BatchHeader, Timings};
+use super::{check_batch_id, complete, replay, with_row_ids, BatchHeader, Stored, Timings};
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
+use crate::hub::matching::{match_all, Found, MatchTurn, Pending};
 use crate::hub::problem::{ApiError, AppJson, FieldError, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
 use crate::hub::validate::check_record;
-use crate::store::{NewRecord, Role, StoreError};
+use crate::store::{NewCandidate, NewRecord, Role, StoreError};
 
 /// The media type of a streamed submission.
 pub const MEDIA_TYPE: &str = "application/x-ndjson";
@@ -98,16 +100,20 @@ pub(super) async fn submit(
         today: chrono::Utc::now().date_naive(),
         layer: state.layer.clone(),
     };
+    // Taken after the writer lock (which `begin_ingest` holds): from here until the batch is
+    // indexed, no other batch changes the index, so each stored chunk can be matched at once,
+    // on the blocking pool, while the next one is being stored.
+    let turn = MatchTurn::take(&state).await;
     let (sender, mut receiver) = mpsc::channel::<Vec<Checked>>(2);
     let producer = tokio::spawn(run_producer(lines, hasher, Some((check, sender)), limit));
     let mut errors: Vec<FieldError> = Vec::new();
     let mut n_invalid = 0usize;
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    let mut encodings: Vec<EncodedRecord> = Vec::new();
-    let mut written = Vec::new();
+    let mut matching: Vec<JoinHandle<(Vec<Pending>, Vec<NewCandidate>)>> = Vec::new();
     let mut store_time = std::time::Duration::ZERO;
     while let Some(chunk) = receiver.recv().await {
         let mut rows = Vec::with_capacity(chunk.len());
+        let mut encodings = Vec::with_capacity(chunk.len());
         for (index, outcome) in chunk {
             match outcome {
                 Ok((encoding, row)) => {
@@ -134,12 +140,18 @@ pub(super) async fn submit(
         }
         if errors.is_empty() {
             let writing = std::time::Instant::now();
-            written.extend(ingest.write(&rows).await?);
+            let written = ingest.write(&rows).await?;
             store_time += writing.elapsed();
+            let records = with_row_ids(&header, &me.code, &written, encodings);
+            let index = state.index.clone();
+            let settings = state.settings;
+            matching.push(tokio::task::spawn_blocking(move || {
+                let candidates = match_all(&index, &records, &settings);
+                (records, candidates)
+            }));
         } else {
-            // Nothing will be stored: free what was kept, but go on listing problems.
-            encodings = Vec::new();
-            written = Vec::new();
+            // Nothing will be stored: drop what was matched, but go on listing problems.
+            matching.clear();
             errors.truncate(MAX_LISTED_ERRORS);
         }
     }
@@ -156,15 +168,30 @@ pub(super) async fn submit(
     }
     let result = header.result(mode, n_records);
     let committing = std::time::Instant::now();
-    let mut outcome = ingest.finish(&request_hash, &result).await?;
+    let outcome = ingest.finish(&request_hash, &result).await?;
     store_time += committing.elapsed();
-    outcome.records = written;
     let timings = Timings {
         check: started.elapsed().saturating_sub(store_time),
         store: store_time,
     };
+    let mut records = Vec::with_capacity(n_records);
+    let mut candidates = Vec::new();
+    for chunk in matching {
+        let (mut chunk_records, mut chunk_candidates) = chunk
+            .await
+            .map_err(|e| ApiError::Internal(format!("matching a stored chunk failed: {e}")))?;
+        records.append(&mut chunk_records);
+        candidates.append(&mut chunk_candidates);
+    }
+    let found = Found { turn, candidates };
     complete(
-        &state, &me.code, &header, result, outcome, encodings, timings,
+        &state,
+        &me.code,
+        &header,
+        result,
+        outcome,
+        Stored::Matched { records, found },
+        timings,
     )
     .await
 }
