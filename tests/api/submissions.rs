@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil};
+use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil, AGREEMENT};
 
 both_backends! {
     /// A child reported missing in Leeds who appears on a Glasgow roll becomes one candidate,
@@ -94,5 +94,41 @@ both_backends! {
         let (status, body) = status_and_json(response).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(hub.count("records").await, 1);
+    }
+
+    /// The database itself refuses a record whose authority, agreement or submission does not
+    /// exist, and the deletion of an authority or agreement that records refer to.
+    async fn the_database_refuses_records_without_their_parents(backend: Backend) {
+        use sqlx::Executor;
+        let hub = spawn_hub(backend).await;
+        let (_, glasgow) = hub.leeds_and_glasgow().await;
+        let response = glasgow.submit_roll("gla-roll-1", &[&Pupil::KACPER]).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let mut conn = hub.raw_connection().await;
+        let (submission,): (i64,) = sqlx::query_as("select max(id) from submissions")
+            .fetch_one(&mut conn).await.unwrap();
+        let insert = |authority: &str, agreement: &str, submission: i64| format!(
+            "insert into records (authority_code, agreement_id, epoch, ref, role, status, encoding, \
+             submission_id, created_at, updated_at) values ('{authority}', '{agreement}', 1, \
+             'raw-{authority}-{agreement}-{submission}', 'roll', 'active', 'x', {submission}, 't', 't')");
+        for (authority, agreement, submission) in [
+            ("E99999999", AGREEMENT, submission),
+            ("S12000049", "no-such-agreement", submission),
+            ("S12000049", AGREEMENT, submission + 1000),
+        ] {
+            let refused = conn.execute(insert(authority, agreement, submission).as_str()).await;
+            let message = refused.expect_err("stored without its parents").to_string();
+            assert!(message.contains("FOREIGN KEY") || message.contains("does not exist"), "{message}");
+        }
+        conn.execute(insert("S12000049", AGREEMENT, submission).as_str()).await
+            .expect("a record with its parents is stored");
+        for delete in [
+            "delete from authorities where code = 'S12000049'",
+            "delete from agreements where id = 'eng-scot-cme'",
+        ] {
+            let message = conn.execute(delete).await.expect_err(delete).to_string();
+            assert!(message.contains("FOREIGN KEY") || message.contains("never deleted"), "{message}");
+        }
+        assert_eq!(hub.count("authorities").await, 2);
     }
 }

@@ -224,6 +224,21 @@ impl TestHub {
         ]
     }
 
+    /// A connection of the test's own to the hub's database, with foreign keys enforced as on
+    /// the hub's connections: for what only the database itself can be asked to refuse.
+    pub async fn raw_connection(&self) -> sqlx::AnyConnection {
+        use sqlx::{Connection, Executor};
+        let mut conn = sqlx::AnyConnection::connect(&self.database.url)
+            .await
+            .expect("connect");
+        if self.database.url.starts_with("sqlite:") {
+            conn.execute("pragma foreign_keys = on")
+                .await
+                .expect("pragma");
+        }
+        conn
+    }
+
     /// Everything the database holds, as text (the SQLite files, or every PostgreSQL row).
     pub async fn database_contents(&self) -> String {
         self.database.contents().await
