@@ -8,10 +8,9 @@
 //! database at start.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use super::engine::{new_engine, Entry, MatchEngine, RecordId, Scope, Scored, Tag};
+use super::engine::{new_engine, Entry, MatchEngine, RecordId, RowMap, Scope, Scored, Tag};
 use crate::encode::EncodedRecord;
 use crate::store::Role;
 
@@ -81,9 +80,6 @@ pub struct IndexMatch {
 /// An agreement and a key epoch.
 pub type Partition = (String, u32);
 
-/// Row ids are sequential: hashed with splitmix, not SipHash.
-type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<crate::matcher::index::IdentityHasher>>;
-
 /// Every indexed record, partitioned by agreement and epoch.
 ///
 /// Each record costs one entry of `location`: its partition's number and its tag, from
@@ -94,7 +90,7 @@ pub struct MatchIndex {
     /// One engine per partition, by partition number.
     engines: Vec<Option<Box<dyn MatchEngine>>>,
     partitions: HashMap<Partition, u32>,
-    location: IdMap<(u32, Tag)>,
+    location: RowMap<(u32, Tag)>,
     /// Interned authority codes by owner number, and the numbers by code.
     owners: Vec<Arc<str>>,
     authorities: HashMap<String, u32>,
@@ -185,7 +181,6 @@ impl MatchIndex {
     /// Indexes (or re-indexes) many records, as [`MatchIndex::insert`] on each in order but
     /// in bulk per partition.
     pub fn insert_many(&mut self, records: Vec<(Partition, IndexedRecord)>) {
-        self.location.reserve(records.len());
         let mut groups: Vec<(u32, Vec<Entry>)> = Vec::new();
         let mut moved: Vec<(u32, RecordId)> = Vec::new();
         let mut last: Option<(Partition, u32)> = None;
@@ -230,7 +225,7 @@ impl MatchIndex {
 
     /// Removes a record (withdrawn, or a case closed); unknown ids are ignored.
     pub fn remove(&mut self, id: RecordId) {
-        let Some((number, _)) = self.location.remove(&id) else {
+        let Some((number, _)) = self.location.remove(id) else {
             return;
         };
         if let Some(engine) = self.engines[number as usize].as_mut() {

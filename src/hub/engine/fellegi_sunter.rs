@@ -3,26 +3,21 @@
 //!
 //! [`Explanation`]: crate::matcher::model::Explanation
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
 use rayon::prelude::*;
 
-use super::{rank, Entry, MatchEngine, RecordId, Scope, Scored, Tag};
+use super::{rank, Entry, MatchEngine, RecordId, RowMap, Scope, Scored, Tag};
 use crate::encode::EncodedRecord;
 use crate::matcher::compact::{Prepared, Token};
 use crate::matcher::compare::ComparisonVector;
-use crate::matcher::index::{IdentityHasher, Index, Slot};
+use crate::matcher::index::{Index, Slot};
 use crate::matcher::link::{compare_slots, search};
 use crate::matcher::model::{Model, Score, ScoreContext};
-
-type IdMap<V> = HashMap<RecordId, V, BuildHasherDefault<IdentityHasher>>;
 
 /// One matcher index with the record id and the hub's tag of each slot.
 #[derive(Default)]
 struct Slots {
     index: Index,
-    slots: IdMap<Slot>,
+    slots: RowMap<Slot>,
     /// Per slot, the record id and tag: side by side, one cache line for `admit` to read.
     held: Vec<(RecordId, Tag)>,
 }
@@ -60,7 +55,7 @@ impl Slots {
     }
 
     fn remove(&mut self, id: RecordId) {
-        if let Some(slot) = self.slots.remove(&id) {
+        if let Some(slot) = self.slots.remove(id) {
             self.index.remove(slot);
         }
     }
@@ -130,7 +125,7 @@ impl MatchEngine for FellegiSunterEngine {
 
     fn insert_many(&mut self, entries: Vec<Entry>) {
         // A record twice in the batch: the last one wins, as with `insert` in order.
-        let mut last: IdMap<usize> = IdMap::default();
+        let mut last: RowMap<usize> = RowMap::default();
         for (i, entry) in entries.iter().enumerate() {
             last.insert(entry.id, i);
         }
@@ -140,7 +135,7 @@ impl MatchEngine for FellegiSunterEngine {
         let prepared: Vec<(&Entry, Prepared)> = entries
             .par_iter()
             .enumerate()
-            .filter(|(i, entry)| last[&entry.id] == *i)
+            .filter(|(i, entry)| last.get(entry.id) == Some(*i))
             .map(|(_, entry)| (entry, Prepared::from_encoded(&entry.encoding)))
             .collect();
         let all: Vec<(RecordId, Tag, &Prepared)> = prepared

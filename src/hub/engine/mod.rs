@@ -7,6 +7,9 @@
 //! pure and synchronous: the hub calls them on blocking threads.
 
 pub mod fellegi_sunter;
+mod row_map;
+
+pub use row_map::RowMap;
 
 use crate::encode::EncodedRecord;
 
