@@ -9,8 +9,10 @@ use super::audit::{append, AuditEvent};
 use super::records::CaseInfo;
 use super::{now, Backend, Role, Store, StoreError, SubmitMode, WriteTx};
 
-/// Rows per insert statement (one JSON parameter holds them).
-const CHUNK: usize = 2048;
+/// Rows per insert statement (on SQLite one JSON parameter holds them; on PostgreSQL six
+/// parameters a row, 24,582 in all, under its limit of 65,535). 4096 rather than 2048 measured
+/// ×1.08 on SQLite ingest: half the statements for SQLite's writer thread to run.
+const CHUNK: usize = 4096;
 
 /// `ref, encoding, referral_reason, referral_source, referred_on, case_status` of one row.
 type RowColumns<'a> = (

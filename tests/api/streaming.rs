@@ -111,4 +111,32 @@ both_backends! {
         assert_eq!(leeds.candidates("").await.len(), 1);
         assert_eq!(glasgow.candidates("").await.len(), 1);
     }
+
+    /// A streamed roll of several chunks is stored whole and matched whole: each chunk is
+    /// matched while the next is stored, and a match in a later chunk is found like one in
+    /// the first.
+    async fn a_roll_streamed_in_several_chunks_is_stored_and_matched_whole(backend: Backend) {
+        use base64::Engine;
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let response = leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH, &Pupil::AOIFE]).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        // 20,000 copies of one child under their own references: more than two chunks of
+        // lines; Eilidh in the second chunk, and Aoife, whom Leeds also reported, last.
+        let kacper = glasgow.encoded(&Pupil::KACPER);
+        let mut roll: Vec<SubmittedRecord> = (0..20_000u128)
+            .map(|i| {
+                let mut encoding = kacper.clone();
+                encoding.record_ref = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(i.to_be_bytes());
+                SubmittedRecord { encoding, case: None }
+            })
+            .collect();
+        roll.insert(12_000, SubmittedRecord { encoding: glasgow.encoded(&Pupil::EILIDH_IN_GLASGOW), case: None });
+        roll.push(SubmittedRecord { encoding: glasgow.encoded(&Pupil::AOIFE), case: None });
+        let header = SubmissionHeader::new("gla-roll-big", AGREEMENT, 1, Role::Roll, SubmitMode::Incremental);
+        let result = glasgow.hub_client().submit_stream(&header, roll.into_iter().map(Ok), UploadOptions::default()).await.unwrap();
+        assert_eq!((result.n_records, result.n_candidates), (20_002, 2));
+        assert_eq!(hub.count("records").await, 20_004);
+        assert_eq!(glasgow.candidates("").await.len(), 2);
+    }
 }
