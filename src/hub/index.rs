@@ -83,7 +83,7 @@ pub type Partition = (String, u32);
 /// Every indexed record, partitioned by agreement and epoch.
 ///
 /// Each record costs one entry of `location`: its partition's number and its tag, from
-/// which its owner and role are read back ([`MatchIndex::meta_of`]), so a batch of a million
+/// which its owner and role are read back (`MatchIndex::meta_of`), so a batch of a million
 /// records is indexed without a million strings or maps of metadata.
 #[derive(Default)]
 pub struct MatchIndex {
@@ -142,7 +142,7 @@ impl MatchIndex {
 
     /// The number of a partition, given on first use.
     fn partition_number(&mut self, partition: &Partition) -> u32 {
-        if let Some(&number) = self.partitions.get(partition) {
+        if let Some(number) = self.partition_of(&partition.0, partition.1) {
             return number;
         }
         let number = self.engines.len() as u32;

@@ -1,6 +1,9 @@
-//! Continuous matching: after records are committed they enter the index, and each new record
-//! is compared with what the rules admit (see `hub::index`); every probable pair becomes one
-//! candidate row. Runs on blocking threads (rayon for large batches), never on a tokio worker.
+//! Continuous matching: each new record is compared with what the rules admit (see
+//! `hub::index`), then enters the index; every probable pair becomes one candidate row. A
+//! streamed batch is compared chunk by chunk while it is being stored, and indexed once it
+//! has committed; other writes are compared and indexed after their commit. The
+//! [`MatchTurn`] orders both against each other. Runs on blocking threads (rayon for large
+//! batches), never on a tokio worker.
 //!
 //! A batch's submission row is written with `matched = 0` and flipped to 1 in the same
 //! transaction that stores its candidates (records matched outside a batch flip their own
@@ -109,12 +112,16 @@ pub fn match_all(
 /// two batches the later one sees the earlier: a batch matched while it is being stored
 /// (before it is indexed) cannot miss one indexed in between. Taken after the store's writer
 /// lock, never while waiting for it.
-pub struct MatchTurn(#[allow(dead_code)] OwnedMutexGuard<()>);
+pub struct MatchTurn {
+    _held: OwnedMutexGuard<()>,
+}
 
 impl MatchTurn {
     /// Waits for the turn.
     pub async fn take(state: &AppState) -> MatchTurn {
-        MatchTurn(state.match_turn.clone().lock_owned().await)
+        MatchTurn {
+            _held: state.match_turn.clone().lock_owned().await,
+        }
     }
 }
 

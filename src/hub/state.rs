@@ -103,7 +103,7 @@ pub struct AppState {
     pub policy: Policy,
     /// Per-authority search rate limits.
     pub search_limiter: Arc<SearchLimiter>,
-    /// The turn to match and index ([`super::matching::MatchTurn`]).
+    /// The turn to match and index (`hub::matching::MatchTurn`).
     pub match_turn: Arc<tokio::sync::Mutex<()>>,
 }
 

@@ -6,7 +6,8 @@
 //! Order of work: idempotency (same batch id and content → the first answer, 200; different
 //! content → 409), protocol version, agreement membership (404 when not a member), key epoch,
 //! every record checked (422 listing each bad record and field), the hub key layer applied,
-//! then one transaction, then continuous matching.
+//! then one transaction, then continuous matching (for a streamed batch, chunk by chunk while
+//! it is stored; see [`ndjson`]).
 
 mod json;
 mod lines;

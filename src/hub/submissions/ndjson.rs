@@ -2,7 +2,9 @@
 //! (the JSON submission without `records`), every further line one record. Lines are checked
 //! in parallel chunks while later ones are still arriving, and each valid chunk is written
 //! into the batch's open transaction, so memory holds one chunk of text at a time whatever the
-//! batch size. All or nothing still holds: an invalid record anywhere rolls the transaction
+//! batch size. Each written chunk is matched on the blocking pool while the next is stored
+//! (under the [`MatchTurn`], taken with the transaction), and the batch is indexed once it
+//! has committed. All or nothing still holds: an invalid record anywhere rolls the transaction
 //! back, and the answer lists every bad record and field (up to the cap). The idempotency
 //! hash is the SHA-256 of the canonical header line, a newline, then each record line as sent
 //! followed by a newline.
