@@ -12,9 +12,7 @@ use clap::Args;
 use crate::cli::encoded_file::read_encoded;
 use crate::evaluate::pipeline::train_on_synthetic;
 use crate::matcher::compact::Prepared;
-use crate::matcher::link::{build_index, link_with_index, LinkConfig};
-use crate::matcher::model::Model;
-use crate::matcher::train::{parameters, train, MSource, TrainingConfig};
+use crate::matcher::train::{train_on_encodings, TrainingConfig};
 use crate::synth::SynthConfig;
 
 /// Arguments of `pupilmatch train`.
@@ -72,29 +70,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         }
         let lp: Vec<Prepared> = l.iter().map(Prepared::from_encoded).collect();
         let rp: Vec<Prepared> = r.iter().map(Prepared::from_encoded).collect();
-        let index = build_index(&rp, Default::default());
-        let link_config = LinkConfig {
-            floor: 0.0,
-            ..LinkConfig::default()
-        };
-        let (candidates, _) =
-            link_with_index(&lp, &index, Model::default_model(), &link_config, &|_| {});
-        let vectors: Vec<_> = candidates.iter().map(|c| c.vector).collect();
         let config = TrainingConfig {
             source: format!("{} × {}", left.display(), right.display()),
             ..config
         };
-        // u of the DOB-salted fields cannot be estimated from encodings: keep the shipped ones.
-        let (_, shipped_u) = parameters(Model::default_model());
-        train(
-            &lp,
-            &rp,
-            &index,
-            &vectors,
-            &shipped_u,
-            MSource::Em(Model::default_model()),
-            &config,
-        )?
+        train_on_encodings(&lp, &rp, &config)?
     };
     model.save(&args.output)?;
     eprintln!(

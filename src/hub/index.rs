@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::engine::{new_engine, Entry, MatchEngine, RecordId, RowMap, Scope, Scored, Tag};
-use crate::encode::EncodedRecord;
+use super::engine::{
+    new_engine, Entry, MatchEngine, Prepared, RecordId, RowMap, Scope, Scored, Tag,
+};
 use crate::store::Role;
 
 /// Who owns an indexed record and what it stands for.
@@ -49,8 +50,8 @@ pub struct IndexedRecord {
     pub id: RecordId,
     /// Owner and role.
     pub meta: RecordMeta,
-    /// The hub-layer encoding.
-    pub encoding: EncodedRecord,
+    /// The hub-layer encoding, prepared ([`super::engine::prepare`]).
+    pub record: Prepared,
 }
 
 /// A record to be matched under the continuous-matching rules (see [`MatchIndex::matches_of`]).
@@ -172,7 +173,7 @@ impl MatchIndex {
         self.engine_mut(number).insert(Entry {
             id: record.id,
             tag,
-            encoding: record.encoding,
+            record: record.record,
             sought: record.meta.role == Role::Missing,
         });
         self.location.insert(record.id, (number, tag));
@@ -204,7 +205,7 @@ impl MatchIndex {
             let entry = Entry {
                 id: record.id,
                 tag,
-                encoding: record.encoding,
+                record: record.record,
                 sought: record.meta.role == Role::Missing,
             };
             match groups.iter_mut().find(|(n, _)| *n == number) {
@@ -239,7 +240,7 @@ impl MatchIndex {
     pub fn matches_of(
         &self,
         subject: &Subject<'_>,
-        query: &EncodedRecord,
+        query: &Prepared,
         min_probability: f64,
         limit: usize,
     ) -> Vec<IndexMatch> {
@@ -269,7 +270,7 @@ impl MatchIndex {
         agreement_id: &str,
         epoch: u32,
         caller: &str,
-        query: &EncodedRecord,
+        query: &Prepared,
         min_probability: f64,
         limit: usize,
     ) -> Vec<IndexMatch> {
@@ -284,7 +285,7 @@ impl MatchIndex {
     fn run(
         &self,
         partition: u32,
-        query: &EncodedRecord,
+        query: &Prepared,
         scope: Scope,
         admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
@@ -307,7 +308,7 @@ impl MatchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::engine::fellegi_sunter::tests::record;
+    use crate::hub::engine::fellegi_sunter::tests::prepared;
 
     /// Leeds (one case, one roll record), Glasgow (one case, one roll record) and Cardiff (one
     /// roll record), all the same child, under one agreement; and Belfast under another.
@@ -330,7 +331,7 @@ mod tests {
                     IndexedRecord {
                         id,
                         meta,
-                        encoding: record(10),
+                        record: prepared(10),
                     },
                 )
             })
@@ -343,7 +344,7 @@ mod tests {
             IndexedRecord {
                 id: 6,
                 meta,
-                encoding: record(10),
+                record: prepared(10),
             },
         );
         index
@@ -378,11 +379,11 @@ mod tests {
     fn a_case_matches_other_authorities_rolls_and_cases_only_under_its_agreement() {
         let index = index();
         assert_eq!(
-            ids(&index.matches_of(&subject(1), &record(10), 0.5, 10)),
+            ids(&index.matches_of(&subject(1), &prepared(10), 0.5, 10)),
             vec![3, 4, 5]
         );
         assert_eq!(
-            ids(&index.matches_of(&subject(3), &record(10), 0.5, 10)),
+            ids(&index.matches_of(&subject(3), &prepared(10), 0.5, 10)),
             vec![1, 2, 5]
         );
     }
@@ -391,31 +392,31 @@ mod tests {
     fn a_roll_record_matches_other_authorities_open_cases_only() {
         let index = index();
         assert_eq!(
-            ids(&index.matches_of(&subject(2), &record(10), 0.5, 10)),
+            ids(&index.matches_of(&subject(2), &prepared(10), 0.5, 10)),
             vec![3]
         );
         assert_eq!(
-            ids(&index.matches_of(&subject(5), &record(10), 0.5, 10)),
+            ids(&index.matches_of(&subject(5), &prepared(10), 0.5, 10)),
             vec![1, 3]
         );
         assert!(index
-            .matches_of(&subject(6), &record(10), 0.5, 10)
+            .matches_of(&subject(6), &prepared(10), 0.5, 10)
             .is_empty());
     }
 
     #[test]
     fn a_national_search_sees_every_other_member_authority_and_never_the_caller() {
         let index = index();
-        let found = index.search("a1", 1, "383", &record(10), 0.5, 10);
+        let found = index.search("a1", 1, "383", &prepared(10), 0.5, 10);
         assert_eq!(ids(&found), vec![3, 4, 5]);
         assert!(found.iter().all(|m| &*m.meta.authority != "383"));
         // An authority with nothing indexed sees everything of the agreement.
         assert_eq!(
-            ids(&index.search("a1", 1, "E10000002", &record(10), 0.5, 10)),
+            ids(&index.search("a1", 1, "E10000002", &prepared(10), 0.5, 10)),
             vec![1, 2, 3, 4, 5]
         );
         assert!(index
-            .search("a1", 2, "383", &record(10), 0.5, 10)
+            .search("a1", 2, "383", &prepared(10), 0.5, 10)
             .is_empty());
     }
 
@@ -433,11 +434,11 @@ mod tests {
         let leeds_roll = newcomer(7, "383", Role::Roll);
         let first_case = newcomer(8, "E10000002", Role::Missing);
         assert_eq!(
-            ids(&index.matches_of(&leeds_roll, &record(10), 0.5, 10)),
+            ids(&index.matches_of(&leeds_roll, &prepared(10), 0.5, 10)),
             vec![3]
         );
         assert_eq!(
-            ids(&index.matches_of(&first_case, &record(10), 0.5, 10)),
+            ids(&index.matches_of(&first_case, &prepared(10), 0.5, 10)),
             vec![1, 2, 3, 4, 5]
         );
         for (subject, meta) in [
@@ -447,16 +448,16 @@ mod tests {
             let record = IndexedRecord {
                 id: subject.id,
                 meta,
-                encoding: record(10),
+                record: prepared(10),
             };
             index.insert("a1", 1, record);
         }
         assert_eq!(
-            ids(&index.matches_of(&leeds_roll, &record(10), 0.5, 10)),
+            ids(&index.matches_of(&leeds_roll, &prepared(10), 0.5, 10)),
             vec![3, 8]
         );
         assert_eq!(
-            ids(&index.matches_of(&first_case, &record(10), 0.5, 10)),
+            ids(&index.matches_of(&first_case, &prepared(10), 0.5, 10)),
             vec![1, 2, 3, 4, 5, 7]
         );
     }
@@ -466,7 +467,7 @@ mod tests {
         let mut index = index();
         index.remove(3);
         assert_eq!(
-            ids(&index.matches_of(&subject(5), &record(10), 0.5, 10)),
+            ids(&index.matches_of(&subject(5), &prepared(10), 0.5, 10)),
             vec![1]
         );
         assert_eq!(index.len(), 5);

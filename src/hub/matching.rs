@@ -14,11 +14,10 @@ use std::sync::RwLock;
 use rayon::prelude::*;
 use tokio::sync::OwnedMutexGuard;
 
-use super::engine::RecordId;
+use super::engine::{Prepared, RecordId};
 use super::index::{IndexedRecord, MatchIndex, Subject};
 use super::problem::ApiError;
 use super::state::{blocking, AppState, MatchSettings};
-use crate::encode::EncodedRecord;
 use crate::store::{MatchedRecords, NewCandidate, Role};
 
 /// A stored record about to enter the index.
@@ -34,8 +33,8 @@ pub struct Pending {
     pub authority: String,
     /// Missing or roll.
     pub role: Role,
-    /// Hub-layer encoding.
-    pub encoding: EncodedRecord,
+    /// Hub-layer encoding, prepared for matching and indexing ([`super::engine::prepare`]).
+    pub record: Prepared,
 }
 
 /// Removes `removed`, then indexes `records`; returns the index size.
@@ -57,7 +56,7 @@ pub fn insert_all(
                 IndexedRecord {
                     id: r.id,
                     meta,
-                    encoding: r.encoding,
+                    record: r.record,
                 },
             )
         })
@@ -85,7 +84,7 @@ pub fn match_all(
         index
             .matches_of(
                 &subject,
-                &r.encoding,
+                &r.record,
                 settings.candidate_probability,
                 settings.candidates_per_record,
             )

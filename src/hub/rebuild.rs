@@ -12,6 +12,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use tokio::sync::mpsc;
 
+use super::engine::prepare;
 use super::matching::{index_and_match, insert_all, Pending};
 use super::problem::ApiError;
 use super::state::{blocking, AppState};
@@ -56,7 +57,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
                         epoch: stored.epoch,
                         authority: stored.authority_code,
                         role: stored.role,
-                        encoding,
+                        record: prepare(&encoding),
                     };
                     let matched =
                         stored.matched || !unmatched_submissions.contains(&stored.submission_id);

@@ -14,13 +14,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
+use super::engine::{prepare, Prepared};
 use super::index::{IndexMatch, MatchIndex};
 use super::matching::{index_and_match, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::{blocking, AppState};
 use super::submissions::check_agreement;
 use super::validate::check_record;
-use crate::encode::EncodedRecord;
 use crate::store::{AuditEvent, Jurisdiction, NewRecord, NewSubmission, Role, SubmitMode};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -99,6 +99,7 @@ async fn search(
     })?;
     let started = Instant::now();
     let encoding = state.layer.apply(&valid.encoding);
+    let prepared = prepare(&encoding);
     let query = SearchArgs {
         agreement_id: request.agreement_id.clone(),
         epoch: request.epoch,
@@ -111,18 +112,18 @@ async fn search(
     // worker. While a batch is being indexed (the write lock is held for seconds) it waits on
     // the blocking pool instead, never stalling the worker.
     let inline = match state.index.try_read() {
-        Ok(index) => Some(query.run(&index, &encoding)),
-        Err(TryLockError::Poisoned(index)) => Some(query.run(&index.into_inner(), &encoding)),
+        Ok(index) => Some(query.run(&index, &prepared)),
+        Err(TryLockError::Poisoned(index)) => Some(query.run(&index.into_inner(), &prepared)),
         Err(TryLockError::WouldBlock) => None,
     };
-    let (encoding, matches) = match inline {
-        Some(matches) => (encoding, matches),
+    let (prepared, matches) = match inline {
+        Some(matches) => (prepared, matches),
         None => {
             let index = state.index.clone();
             blocking(move || {
                 let matches =
-                    query.run(&index.read().unwrap_or_else(|e| e.into_inner()), &encoding);
-                (encoding, matches)
+                    query.run(&index.read().unwrap_or_else(|e| e.into_inner()), &prepared);
+                (prepared, matches)
             })
             .await?
         }
@@ -182,7 +183,7 @@ async fn search(
                 epoch: request.epoch,
                 authority: me.code.clone(),
                 role: Role::Missing,
-                encoding: encoding.clone(),
+                record: prepared.clone(),
             })
             .collect();
         let n_candidates = index_and_match(
@@ -217,7 +218,7 @@ struct SearchArgs {
 }
 
 impl SearchArgs {
-    fn run(&self, index: &MatchIndex, query: &EncodedRecord) -> Vec<IndexMatch> {
+    fn run(&self, index: &MatchIndex, query: &Prepared) -> Vec<IndexMatch> {
         index.search(
             &self.agreement_id,
             self.epoch,

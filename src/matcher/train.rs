@@ -409,6 +409,36 @@ pub fn train(
     )
 }
 
+/// Trains a model on an operator's own encoded records, without labels: the candidate pairs
+/// the shipped model's blocking finds, `u` from random pairs (the DOB-salted fields keep the
+/// shipped model's `u`, which encodings cannot show), `m` by EM starting from the shipped model.
+/// `pupilmatch train --left --right` runs this; so does the FEBRL4 figure of `bench matcher`.
+pub fn train_on_encodings(
+    left: &[Prepared],
+    right: &[Prepared],
+    config: &TrainingConfig,
+) -> Result<Model, ModelError> {
+    use crate::matcher::link::{build_index, link_with_index, LinkConfig};
+    let shipped = Model::default_model();
+    let index = build_index(right, Default::default());
+    let link_config = LinkConfig {
+        floor: 0.0,
+        ..LinkConfig::default()
+    };
+    let (candidates, _) = link_with_index(left, &index, shipped, &link_config, &|_| {});
+    let vectors: Vec<ComparisonVector> = candidates.iter().map(|c| c.vector).collect();
+    let (_, shipped_u) = parameters(shipped);
+    train(
+        left,
+        right,
+        &index,
+        &vectors,
+        &shipped_u,
+        MSource::Em(shipped),
+        config,
+    )
+}
+
 /// Six significant digits: model files stay readable and diff well.
 fn round_sig(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {

@@ -3,10 +3,7 @@
 //!
 //! [`Explanation`]: crate::matcher::model::Explanation
 
-use rayon::prelude::*;
-
 use super::{rank, Entry, MatchEngine, RecordId, RowMap, Scope, Scored, Tag};
-use crate::encode::EncodedRecord;
 use crate::matcher::compact::{Prepared, Token};
 use crate::matcher::compare::ComparisonVector;
 use crate::matcher::index::{Index, Slot};
@@ -116,10 +113,9 @@ impl FellegiSunterEngine {
 impl MatchEngine for FellegiSunterEngine {
     fn insert(&mut self, entry: Entry) {
         self.remove(entry.id);
-        let prepared = Prepared::from_encoded(&entry.encoding);
-        self.all.insert(entry.id, entry.tag, &prepared);
+        self.all.insert(entry.id, entry.tag, &entry.record);
         if entry.sought {
-            self.sought.insert(entry.id, entry.tag, &prepared);
+            self.sought.insert(entry.id, entry.tag, &entry.record);
         }
     }
 
@@ -132,21 +128,21 @@ impl MatchEngine for FellegiSunterEngine {
         for entry in &entries {
             self.remove(entry.id);
         }
-        let prepared: Vec<(&Entry, Prepared)> = entries
-            .par_iter()
+        let kept: Vec<&Entry> = entries
+            .iter()
             .enumerate()
             .filter(|(i, entry)| last.get(entry.id) == Some(*i))
-            .map(|(_, entry)| (entry, Prepared::from_encoded(&entry.encoding)))
+            .map(|(_, entry)| entry)
             .collect();
-        let all: Vec<(RecordId, Tag, &Prepared)> = prepared
+        let all: Vec<(RecordId, Tag, &Prepared)> = kept
             .iter()
-            .map(|(entry, p)| (entry.id, entry.tag, p))
+            .map(|entry| (entry.id, entry.tag, &entry.record))
             .collect();
         self.all.insert_many(&all);
-        let sought: Vec<(RecordId, Tag, &Prepared)> = prepared
+        let sought: Vec<(RecordId, Tag, &Prepared)> = kept
             .iter()
-            .filter(|(entry, _)| entry.sought)
-            .map(|(entry, p)| (entry.id, entry.tag, p))
+            .filter(|entry| entry.sought)
+            .map(|entry| (entry.id, entry.tag, &entry.record))
             .collect();
         self.sought.insert_many(&sought);
     }
@@ -162,18 +158,17 @@ impl MatchEngine for FellegiSunterEngine {
 
     fn search(
         &self,
-        query: &EncodedRecord,
+        query: &Prepared,
         scope: Scope,
         admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
         limit: usize,
     ) -> Vec<Scored> {
-        let query = Prepared::from_encoded(query);
         let context = ScoreContext::for_population(self.model, self.all.index.len());
         let found: Vec<((RecordId, Tag), Score, ComparisonVector)> = match scope {
             Scope::All => search(
                 &self.all.index,
-                &query,
+                query,
                 self.model,
                 &|slot| self.all.admits(slot, admit),
                 min_probability,
@@ -182,7 +177,7 @@ impl MatchEngine for FellegiSunterEngine {
             .into_iter()
             .map(|(slot, score, vector)| (self.all.held(slot), score, vector))
             .collect(),
-            Scope::Sought => self.search_sought(&query, admit, min_probability),
+            Scope::Sought => self.search_sought(query, admit, min_probability),
         };
         // Ranked (as `rank` does) before the explanations are built, for the kept ones only.
         let mut found = found;
@@ -212,15 +207,21 @@ impl MatchEngine for FellegiSunterEngine {
 pub(crate) mod tests {
     use super::*;
     use crate::encode::tokens::{KeyFamily, MatchKey};
+    use crate::encode::EncodedRecord;
 
     /// An entry whose tag is its id + 1000, so that tests can tell what `admit` is given.
     pub(super) fn entry(id: RecordId, encoding: EncodedRecord, sought: bool) -> Entry {
         Entry {
             id,
             tag: id as Tag + 1000,
-            encoding,
+            record: Prepared::from_encoded(&encoding),
             sought,
         }
+    }
+
+    /// [`record`], prepared.
+    pub(crate) fn prepared(token: u8) -> Prepared {
+        Prepared::from_encoded(&record(token))
     }
 
     /// A record sharing its three match keys (and date check) with every `record(token)` of
@@ -260,7 +261,7 @@ pub(crate) mod tests {
         let mut engine = FellegiSunterEngine::new(Model::default_model());
         engine.insert(entry(1, record(10), false));
         engine.insert(entry(2, record(50), true));
-        let found = engine.search(&record(10), Scope::All, &|_, _| true, 0.5, 10);
+        let found = engine.search(&prepared(10), Scope::All, &|_, _| true, 0.5, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].id, 1);
         assert!(found[0].explanation["summary"]
@@ -268,16 +269,16 @@ pub(crate) mod tests {
             .unwrap()
             .contains("dob exact"));
         assert!(engine
-            .search(&record(10), Scope::All, &|id, _| id != 1, 0.5, 10)
+            .search(&prepared(10), Scope::All, &|id, _| id != 1, 0.5, 10)
             .is_empty());
         engine.insert(entry(1, record(90), false));
         assert_eq!(engine.len(), 2);
         assert!(engine
-            .search(&record(10), Scope::All, &|_, _| true, 0.5, 10)
+            .search(&prepared(10), Scope::All, &|_, _| true, 0.5, 10)
             .is_empty());
         engine.remove(2);
         assert!(engine
-            .search(&record(50), Scope::All, &|_, _| true, 0.5, 10)
+            .search(&prepared(50), Scope::All, &|_, _| true, 0.5, 10)
             .is_empty());
         assert_eq!(engine.len(), 1);
     }
@@ -296,13 +297,13 @@ pub(crate) mod tests {
             id != 3
         };
         let all: Vec<RecordId> = engine
-            .search(&record(10), Scope::All, &admit, 0.5, 10)
+            .search(&prepared(10), Scope::All, &admit, 0.5, 10)
             .iter()
             .map(|s| s.id)
             .collect();
         assert_eq!(all, vec![1, 2]);
         let sought: Vec<RecordId> = engine
-            .search(&record(10), Scope::Sought, &admit, 0.5, 10)
+            .search(&prepared(10), Scope::Sought, &admit, 0.5, 10)
             .iter()
             .map(|s| s.id)
             .collect();
@@ -317,7 +318,7 @@ pub(crate) mod tests {
             ..entry(2, record(10), false)
         });
         let tags: Vec<Tag> = engine
-            .search(&record(10), Scope::All, &|_, tag| tag == 7, 0.5, 10)
+            .search(&prepared(10), Scope::All, &|_, tag| tag == 7, 0.5, 10)
             .iter()
             .map(|s| s.id as Tag)
             .collect();
@@ -329,7 +330,7 @@ pub(crate) mod tests {
 mod sought_tests {
     use super::tests::entry;
     use super::*;
-    use crate::encode::{AgreementSecret, Encoder, LocalKey, PupilRecord};
+    use crate::encode::{AgreementSecret, EncodedRecord, Encoder, LocalKey, PupilRecord};
     use crate::input::RawRecord;
 
     /// Few names and dates, so that LSH bands grow past `max_lsh_posting` and are skipped.
@@ -401,7 +402,8 @@ mod sought_tests {
             bulk.remove(i);
         }
         let (mut skipped, mut found) = (0, 0);
-        for q in records.iter().step_by(97) {
+        for encoded in records.iter().step_by(97) {
+            let q = &Prepared::from_encoded(encoded);
             let full = engine.search(q, Scope::All, &|id, _| sought(id), 0.01, usize::MAX);
             let only = engine.search(q, Scope::Sought, &|_, _| true, 0.01, usize::MAX);
             assert_eq!(only, full);
@@ -418,12 +420,7 @@ mod sought_tests {
             let full_top = engine.search(q, Scope::All, &|id, _| sought(id) && id % 2 == 0, 0.3, 5);
             assert_eq!(top, full_top);
             let mut slots = Vec::new();
-            let prepared = Prepared::from_encoded(q);
-            skipped += engine
-                .all
-                .index
-                .candidates(&prepared, &mut slots)
-                .skipped_bands;
+            skipped += engine.all.index.candidates(q, &mut slots).skipped_bands;
         }
         assert!(
             skipped > 0,

@@ -12,6 +12,7 @@ mod row_map;
 pub use row_map::RowMap;
 
 use crate::encode::EncodedRecord;
+pub use crate::matcher::compact::Prepared;
 
 /// An indexed record id (the store's row id).
 pub type RecordId = i64;
@@ -28,8 +29,8 @@ pub struct Entry {
     pub id: RecordId,
     /// The hub's tag, given back to `admit`.
     pub tag: Tag,
-    /// The hub-layer encoding.
-    pub encoding: EncodedRecord,
+    /// The hub-layer encoding, prepared for the matcher ([`prepare`]).
+    pub record: Prepared,
     /// Also reachable by [`Scope::Sought`].
     pub sought: bool,
 }
@@ -84,12 +85,19 @@ pub trait MatchEngine: Send + Sync {
     /// `min_probability`, best first, at most `limit`.
     fn search(
         &self,
-        query: &EncodedRecord,
+        query: &Prepared,
         scope: Scope,
         admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
         limit: usize,
     ) -> Vec<Scored>;
+}
+
+/// A hub-layer encoding in the form the engine indexes and queries. The hub prepares each
+/// record once, where it arrives (for a streamed batch, on the blocking pool while the batch
+/// is being stored), and uses the result both to match the record and to index it.
+pub fn prepare(encoding: &EncodedRecord) -> Prepared {
+    Prepared::from_encoded(encoding)
 }
 
 /// A new, empty engine of the kind the hub uses.

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
+use super::engine::prepare;
 use super::matching::{index_and_match, Found, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::AppState;
@@ -197,7 +198,7 @@ fn with_row_ids(
                 epoch: header.epoch,
                 authority: me.to_string(),
                 role: header.role,
-                encoding,
+                record: prepare(&encoding),
             })
         })
         .collect()

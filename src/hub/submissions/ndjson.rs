@@ -145,10 +145,13 @@ pub(super) async fn submit(
             let writing = std::time::Instant::now();
             let written = ingest.write(&rows).await?;
             store_time += writing.elapsed();
-            let records = with_row_ids(&header, &me.code, &written, encodings);
             let index = state.index.clone();
             let settings = state.settings;
+            let (header, me) = (header.clone(), me.code.clone());
             matching.push(tokio::task::spawn_blocking(move || {
+                // Prepared here, hidden behind the next chunk's store, for matching now and
+                // indexing after the commit.
+                let records = with_row_ids(&header, &me, &written, encodings);
                 let candidates = match_all(&index, &records, &settings);
                 (records, candidates)
             }));
