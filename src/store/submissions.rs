@@ -33,32 +33,63 @@ macro_rules! upsert_tail {
          referral_source = excluded.referral_source, referred_on = excluded.referred_on, \
          case_status = excluded.case_status, outcome = null, closed_at = null, \
          submission_id = excluded.submission_id, matched = 0, \
-         updated_at = excluded.updated_at returning id, ref"
+         updated_at = excluded.updated_at"
     };
 }
 
-/// The chunk insert on SQLite: parameters authority, agreement, epoch, role, submission, time,
-/// rows (`where true` lets the upsert clause follow a `select`).
-const SQLITE_INSERT: &str = concat!(
-    "insert into records (authority_code, agreement_id, epoch, ref, role, status, \
-     encoding, referral_reason, referral_source, referred_on, case_status, \
-     submission_id, matched, created_at, updated_at) \
-     select ?1, ?2, ?3, j.value ->> 0, ?4, 'active', j.value ->> 1, j.value ->> 2, \
-     j.value ->> 3, j.value ->> 4, j.value ->> 5, ?5, 0, ?6, ?6 \
-     from json_each(?7) j where true",
-    upsert_tail!()
-);
+/// The columns every chunk insert writes, in order.
+const INSERT_HEAD: &str = "insert into records (authority_code, agreement_id, epoch, ref, role, \
+     status, encoding, referral_reason, referral_source, referred_on, case_status, \
+     submission_id, matched, created_at, updated_at) ";
 
-/// The chunk insert on PostgreSQL, with the same parameters.
-const POSTGRES_INSERT: &str = concat!(
-    "insert into records (authority_code, agreement_id, epoch, ref, role, status, \
-     encoding, referral_reason, referral_source, referred_on, case_status, \
-     submission_id, matched, created_at, updated_at) \
-     select $1, $2, $3, j.value ->> 0, $4, 'active', j.value ->> 1, j.value ->> 2, \
-     j.value ->> 3, j.value ->> 4, j.value ->> 5, $5, 0, $6, $6 \
-     from json_array_elements($7::json) j",
-    upsert_tail!()
-);
+/// The rows of a chunk on SQLite: parameters authority, agreement, epoch, role, submission,
+/// time, rows (`where true` lets the upsert clause follow a `select`).
+const SQLITE_ROWS: &str = "select ?1, ?2, ?3, j.value ->> 0, ?4, 'active', j.value ->> 1, \
+     j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, ?5, 0, ?6, ?6 \
+     from json_each(?7) j where true";
+
+/// How a chunk's rows are inserted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InsertKind {
+    /// A plain insert: fails on a row that already exists.
+    Plain,
+    /// An upsert that overwrites an existing row of the same key.
+    Upsert,
+}
+
+/// The chunk statement of `rows` rows on `backend`.
+fn insert_sql(backend: Backend, kind: InsertKind, rows: usize) -> String {
+    let mut sql = String::with_capacity(64 * rows + 1024);
+    sql.push_str(INSERT_HEAD);
+    match backend {
+        Backend::Sqlite => sql.push_str(SQLITE_ROWS),
+        Backend::Postgres => {
+            use std::fmt::Write;
+            sql.push_str("values ");
+            for i in 0..rows {
+                let p = 6 + i * 6;
+                if i > 0 {
+                    sql.push(',');
+                }
+                let _ = write!(
+                    sql,
+                    "($1, $2, $3, ${}, $4, 'active', ${}, ${}, ${}, ${}, ${}, $5, 0, $6, $6)",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                );
+            }
+        }
+    }
+    if kind == InsertKind::Upsert {
+        sql.push_str(upsert_tail!());
+    }
+    sql.push_str(" returning id, ref");
+    sql
+}
 
 /// The batch being submitted.
 #[derive(Debug, Clone)]
@@ -178,11 +209,14 @@ impl Store {
         .await
         .map_err(|e| StoreError::from(e).on_unique(format!("batch {}", submission.batch_id)))?;
         Ok(IngestTx {
-            store: self,
             w,
-            submission: submission.clone(),
-            submission_id,
-            at,
+            rows: ChunkInsert {
+                backend: self.backend,
+                submission: submission.clone(),
+                submission_id,
+                at,
+            },
+            upserting: false,
             n_records: 0,
         })
     }
@@ -203,69 +237,33 @@ impl Store {
     }
 }
 
-/// A batch being written chunk by chunk inside one transaction (see [`Store::begin_ingest`]).
-pub struct IngestTx<'a> {
-    store: &'a Store,
-    w: WriteTx<'a>,
+/// What every row of a batch shares, and the statements that insert its chunks.
+struct ChunkInsert {
+    backend: Backend,
     submission: NewSubmission,
     submission_id: i64,
     at: String,
-    n_records: usize,
 }
 
-impl IngestTx<'_> {
-    /// The submission's row id.
-    pub fn submission_id(&self) -> i64 {
-        self.submission_id
-    }
-
-    /// Upserts a chunk of records, returning `(row id, ref)` of each. References must be
-    /// unique across the whole batch (the caller checks).
-    ///
-    /// The varying columns of up to [`CHUNK`] rows travel as one JSON array bound as a single
-    /// parameter and expanded by the database (`json_each` in SQLite, `json_to_recordset` in
-    /// PostgreSQL); the columns every row shares are bound once. One statement per chunk,
-    /// without the per-parameter cost of a multi-row `values` list.
-    pub async fn write(&mut self, records: &[NewRecord]) -> Result<Vec<(i64, String)>, StoreError> {
+impl ChunkInsert {
+    /// Inserts one chunk (at most [`CHUNK`] rows) through `conn`.
+    async fn insert(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        kind: InsertKind,
+        chunk: &[NewRecord],
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let sql = insert_sql(self.backend, kind, chunk.len());
         let submission = &self.submission;
-        let mut written = Vec::with_capacity(records.len());
-        let sql = match self.store.backend {
-            Backend::Sqlite => SQLITE_INSERT,
-            Backend::Postgres => POSTGRES_INSERT,
-        };
-        if self.store.backend == Backend::Postgres {
-            for chunk in records.chunks(CHUNK) {
-                let mut sql = String::with_capacity(64 * chunk.len() + 1024);
-                sql.push_str(
-                    "insert into records (authority_code, agreement_id, epoch, ref, role, status, \
-                     encoding, referral_reason, referral_source, referred_on, case_status, \
-                     submission_id, matched, created_at, updated_at) values ",
-                );
-                for i in 0..chunk.len() {
-                    let p = 6 + i * 6;
-                    if i > 0 {
-                        sql.push(',');
-                    }
-                    use std::fmt::Write;
-                    let _ = write!(
-                        sql,
-                        "($1, $2, $3, ${}, $4, 'active', ${}, ${}, ${}, ${}, ${}, $5, 0, $6, $6)",
-                        p + 1,
-                        p + 2,
-                        p + 3,
-                        p + 4,
-                        p + 5,
-                        p + 6
-                    );
-                }
-                sql.push_str(upsert_tail!());
-                let mut query = sqlx::query_as::<_, (i64, String)>(&sql)
-                    .bind(&submission.authority)
-                    .bind(&submission.agreement_id)
-                    .bind(i64::from(submission.epoch))
-                    .bind(submission.role.as_str())
-                    .bind(self.submission_id)
-                    .bind(&self.at);
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql)
+            .bind(&submission.authority)
+            .bind(&submission.agreement_id)
+            .bind(i64::from(submission.epoch))
+            .bind(submission.role.as_str())
+            .bind(self.submission_id)
+            .bind(&self.at);
+        match self.backend {
+            Backend::Postgres => {
                 for record in chunk {
                     let case = record.case.as_ref();
                     query = query
@@ -276,37 +274,83 @@ impl IngestTx<'_> {
                         .bind(case.map(|c| c.referred_on.clone()))
                         .bind(case.map(|_| "open"));
                 }
-                written.extend(query.fetch_all(&mut *self.w.tx).await?);
             }
-            self.n_records += records.len();
-            return Ok(written);
+            Backend::Sqlite => {
+                let rows: Vec<RowColumns<'_>> = chunk
+                    .iter()
+                    .map(|record| {
+                        let case = record.case.as_ref();
+                        (
+                            record.record_ref.as_str(),
+                            record.encoding.as_str(),
+                            case.map(|c| c.referral_reason.as_str()),
+                            case.map(|c| c.referral_source.as_str()),
+                            case.map(|c| c.referred_on.as_str()),
+                            case.map(|_| "open"),
+                        )
+                    })
+                    .collect();
+                let rows = serde_json::to_string(&rows)
+                    .map_err(|e| StoreError::Corrupt(format!("records to JSON: {e}")))?;
+                query = query.bind(rows);
+            }
         }
+        Ok(query.fetch_all(conn).await?)
+    }
+}
+
+/// A batch being written chunk by chunk inside one transaction (see [`Store::begin_ingest`]).
+pub struct IngestTx<'a> {
+    w: WriteTx<'a>,
+    rows: ChunkInsert,
+    /// Set once a plain insert met an existing row: the rest of the batch is upserted.
+    upserting: bool,
+    n_records: usize,
+}
+
+impl IngestTx<'_> {
+    /// The submission's row id.
+    pub fn submission_id(&self) -> i64 {
+        self.rows.submission_id
+    }
+
+    /// Upserts a chunk of records, returning `(row id, ref)` of each. References must be
+    /// unique across the whole batch (the caller checks).
+    ///
+    /// Rows go in statements of up to [`CHUNK`]: on PostgreSQL a multi-row `values` list; on
+    /// SQLite one JSON array bound as a single parameter and expanded by `json_each` (a
+    /// `values` list measured 4× slower there). The columns every row shares are bound once.
+    ///
+    /// Each statement is first tried as a plain insert inside a savepoint, and only if a row
+    /// already exists is it rolled back and run as an upsert; after that the batch upserts
+    /// throughout (it is a re-upload). On PostgreSQL an upsert probes the unique index before
+    /// inserting each row as well as while inserting it: 250,000 new rows took 5.4–5.8 s as an
+    /// upsert and 3.3–3.5 s as a plain insert, and new rows are what rolls and cases mostly
+    /// bring.
+    pub async fn write(&mut self, records: &[NewRecord]) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut written = Vec::with_capacity(records.len());
         for chunk in records.chunks(CHUNK) {
-            let rows: Vec<RowColumns<'_>> = chunk
-                .iter()
-                .map(|record| {
-                    let case = record.case.as_ref();
-                    (
-                        record.record_ref.as_str(),
-                        record.encoding.as_str(),
-                        case.map(|c| c.referral_reason.as_str()),
-                        case.map(|c| c.referral_source.as_str()),
-                        case.map(|c| c.referred_on.as_str()),
-                        case.map(|_| "open"),
-                    )
-                })
-                .collect();
-            let rows = serde_json::to_string(&rows)
-                .map_err(|e| StoreError::Corrupt(format!("records to JSON: {e}")))?;
-            let query = sqlx::query_as::<_, (i64, String)>(sql)
-                .bind(&submission.authority)
-                .bind(&submission.agreement_id)
-                .bind(i64::from(submission.epoch))
-                .bind(submission.role.as_str())
-                .bind(self.submission_id)
-                .bind(&self.at)
-                .bind(rows);
-            written.extend(query.fetch_all(&mut *self.w.tx).await?);
+            if !self.upserting {
+                let mut savepoint = sqlx::Acquire::begin(&mut self.w.tx).await?;
+                match self
+                    .rows
+                    .insert(&mut savepoint, InsertKind::Plain, chunk)
+                    .await
+                {
+                    Ok(rows) => {
+                        savepoint.commit().await?;
+                        written.extend(rows);
+                        continue;
+                    }
+                    Err(e) if e.is_unique_violation() => {
+                        savepoint.rollback().await?;
+                        self.upserting = true;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let rows = self.rows.insert(&mut self.w.tx, InsertKind::Upsert, chunk);
+            written.extend(rows.await?);
         }
         self.n_records += records.len();
         Ok(written)
@@ -319,19 +363,24 @@ impl IngestTx<'_> {
         request_hash: &str,
         result: &serde_json::Value,
     ) -> Result<IngestOutcome, StoreError> {
-        let submission = &self.submission;
+        let ChunkInsert {
+            submission,
+            submission_id,
+            at,
+            ..
+        } = &self.rows;
         let withdrawn: Vec<i64> = if submission.mode == SubmitMode::Snapshot {
             sqlx::query_as::<_, (i64,)>(
                 "update records set status = 'withdrawn', updated_at = $1 \
                  where authority_code = $2 and agreement_id = $3 and epoch = $4 and role = $5 \
                  and status = 'active' and submission_id <> $6 returning id",
             )
-            .bind(&self.at)
+            .bind(at)
             .bind(&submission.authority)
             .bind(&submission.agreement_id)
             .bind(i64::from(submission.epoch))
             .bind(submission.role.as_str())
-            .bind(self.submission_id)
+            .bind(submission_id)
             .fetch_all(&mut *self.w.tx)
             .await?
             .into_iter()
@@ -346,7 +395,7 @@ impl IngestTx<'_> {
         .bind(self.n_records as i64)
         .bind(request_hash)
         .bind(result.to_string())
-        .bind(self.submission_id)
+        .bind(submission_id)
         .execute(&mut *self.w.tx)
         .await?;
         let event = AuditEvent::new(
@@ -362,7 +411,7 @@ impl IngestTx<'_> {
         append(&mut self.w.tx, event).await?;
         self.w.commit().await?;
         Ok(IngestOutcome {
-            submission_id: self.submission_id,
+            submission_id: *submission_id,
             records: Vec::new(),
             withdrawn,
         })

@@ -139,4 +139,35 @@ both_backends! {
         assert_eq!(hub.count("records").await, 20_004);
         assert_eq!(glasgow.candidates("").await.len(), 2);
     }
+
+    /// A streamed incremental roll whose first chunk is all new and whose later chunks bring
+    /// stored records again: every record is stored once, the stored ones in their own rows.
+    async fn a_streamed_roll_that_brings_stored_records_in_a_later_chunk_updates_them(backend: Backend) {
+        use base64::Engine;
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let response = leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let kacper = glasgow.encoded(&Pupil::KACPER);
+        let copy = |i: u128| {
+            let mut encoding = kacper.clone();
+            encoding.record_ref = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(i.to_be_bytes());
+            SubmittedRecord { encoding, case: None }
+        };
+        let stream = |batch: &str, roll: Vec<SubmittedRecord>| {
+            let header = SubmissionHeader::new(batch, AGREEMENT, 1, Role::Roll, SubmitMode::Incremental);
+            let client = glasgow.hub_client();
+            async move { client.submit_stream(&header, roll.into_iter().map(Ok), UploadOptions::default()).await.unwrap() }
+        };
+        let first = stream("gla-roll-1", (0..5_000).map(copy).collect()).await;
+        assert_eq!(first.n_records, 5_000);
+
+        // 10,000 new copies first (more than one chunk), then the 5,000 stored ones and Eilidh.
+        let mut roll: Vec<SubmittedRecord> = (5_000..15_000).chain(0..5_000).map(copy).collect();
+        roll.push(SubmittedRecord { encoding: glasgow.encoded(&Pupil::EILIDH_IN_GLASGOW), case: None });
+        let second = stream("gla-roll-2", roll).await;
+        assert_eq!((second.n_records, second.n_candidates), (15_001, 1));
+        assert_eq!(hub.count("records").await, 1 + 15_001);
+        assert_eq!(glasgow.candidates("").await.len(), 1);
+    }
 }

@@ -65,6 +65,39 @@ both_backends! {
         assert_eq!(hub.count("records").await, 2);
     }
 
+    /// An incremental roll that brings stored records again alongside new ones keeps each
+    /// stored record's row (so its candidates stay its own) and adds the new ones.
+    async fn an_incremental_roll_updates_stored_records_in_place_and_adds_new_ones(backend: Backend) {
+        use sqlx::Row;
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        let first = glasgow.submit_roll("gla-roll-1", &[&Pupil::KACPER, &Pupil::EILIDH_IN_GLASGOW]).await;
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let row_ids = |hub_conn: sqlx::AnyConnection| async move {
+            let mut conn = hub_conn;
+            sqlx::query("select id, ref from records where authority_code = 'S12000049' order by id")
+                .fetch_all(&mut conn).await.unwrap()
+                .into_iter()
+                .map(|row| (row.get::<i64, _>(0), row.get::<String, _>(1)))
+                .collect::<Vec<_>>()
+        };
+        let before = row_ids(hub.raw_connection().await).await;
+        assert_eq!(before.len(), 2);
+
+        let roll = [&Pupil::AOIFE, &Pupil::EILIDH_IN_GLASGOW, &Pupil::TOMASZ, &Pupil::KACPER];
+        let (status, body) = status_and_json(glasgow.submit_roll("gla-roll-2", &roll).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["n_records"], 4);
+        assert_eq!(body["n_candidates"], 0, "Eilidh's candidate exists already: {body}");
+
+        let after = row_ids(hub.raw_connection().await).await;
+        assert_eq!(after.len(), 4);
+        assert_eq!(&after[..2], &before[..], "stored records keep their rows");
+        assert_eq!(hub.count("candidates").await, 1);
+        assert_eq!(leeds.candidates("").await.len(), 1);
+    }
+
     /// A roll sent as a snapshot replaces the authority's previous roll.
     async fn a_snapshot_roll_withdraws_the_records_it_no_longer_contains(backend: Backend) {
         let hub = spawn_hub(backend).await;
