@@ -314,8 +314,9 @@ impl IngestTx<'_> {
         self.rows.submission_id
     }
 
-    /// Upserts a chunk of records, returning `(row id, ref)` of each. References must be
-    /// unique across the whole batch (the caller checks).
+    /// Stores records, new ones inserted and stored ones (same ref) updated in their rows,
+    /// returning `(row id, ref)` of each. References must be unique across the whole batch
+    /// (the caller checks).
     ///
     /// Rows go in statements of up to [`CHUNK`]: on PostgreSQL a multi-row `values` list; on
     /// SQLite one JSON array bound as a single parameter and expanded by `json_each` (a

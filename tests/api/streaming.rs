@@ -161,6 +161,10 @@ both_backends! {
         };
         let first = stream("gla-roll-1", (0..5_000).map(copy).collect()).await;
         assert_eq!(first.n_records, 5_000);
+        let stored_rows = "select count(*), max(id) from records where authority_code = 'S12000049'";
+        let (n_before, last_before): (i64, i64) =
+            sqlx::query_as(stored_rows).fetch_one(&mut hub.raw_connection().await).await.unwrap();
+        assert_eq!(n_before, 5_000);
 
         // 10,000 new copies first (more than one chunk), then the 5,000 stored ones and Eilidh.
         let mut roll: Vec<SubmittedRecord> = (5_000..15_000).chain(0..5_000).map(copy).collect();
@@ -168,6 +172,12 @@ both_backends! {
         let second = stream("gla-roll-2", roll).await;
         assert_eq!((second.n_records, second.n_candidates), (15_001, 1));
         assert_eq!(hub.count("records").await, 1 + 15_001);
+        let (kept,): (i64,) = sqlx::query_as(
+            "select count(*) from records where authority_code = 'S12000049' and id <= $1",
+        )
+        .bind(last_before)
+        .fetch_one(&mut hub.raw_connection().await).await.unwrap();
+        assert_eq!(kept, 5_000, "the stored records keep their rows");
         assert_eq!(glasgow.candidates("").await.len(), 1);
     }
 }
