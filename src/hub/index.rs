@@ -182,19 +182,33 @@ impl MatchIndex {
     /// Indexes (or re-indexes) many records, as [`MatchIndex::insert`] on each in order but
     /// in bulk per partition.
     pub fn insert_many(&mut self, records: Vec<(Partition, IndexedRecord)>) {
-        let mut groups: Vec<(u32, Vec<Entry>)> = Vec::new();
-        let mut moved: Vec<(u32, RecordId)> = Vec::new();
-        let mut last: Option<(Partition, u32)> = None;
-        for (partition, record) in records {
+        let mut numbers: Vec<u32> = Vec::with_capacity(records.len());
+        let mut last: Option<(&Partition, u32)> = None;
+        for (partition, _) in &records {
             // A batch is almost always of one partition: look it up once.
-            let number = match &last {
-                Some((p, number)) if *p == partition => *number,
-                _ => {
-                    let number = self.partition_number(&partition);
-                    last = Some((partition, number));
-                    number
-                }
+            let number = match last {
+                Some((p, number)) if p == partition => number,
+                _ => self.partition_number(partition),
             };
+            last = Some((partition, number));
+            numbers.push(number);
+        }
+        // Each partition's entries are gathered in a vector of their exact size: growing one
+        // of a quarter of a million entries by doubling had the kernel zero fresh pages for
+        // every copy (about 6% of the hub's CPU time during a bulk ingest).
+        let mut sizes: Vec<(u32, usize)> = Vec::new();
+        for &number in &numbers {
+            match sizes.iter_mut().find(|(n, _)| *n == number) {
+                Some((_, size)) => *size += 1,
+                None => sizes.push((number, 1)),
+            }
+        }
+        let mut groups: Vec<(u32, Vec<Entry>)> = sizes
+            .into_iter()
+            .map(|(number, size)| (number, Vec::with_capacity(size)))
+            .collect();
+        let mut moved: Vec<(u32, RecordId)> = Vec::new();
+        for ((_, record), number) in records.into_iter().zip(numbers) {
             let tag = record.meta.tag();
             if let Some((old, _)) = self.location.insert(record.id, (number, tag)) {
                 // A record moving partitions leaves its old one first, as `insert` does.
@@ -208,9 +222,8 @@ impl MatchIndex {
                 record: record.record,
                 sought: record.meta.role == Role::Missing,
             };
-            match groups.iter_mut().find(|(n, _)| *n == number) {
-                Some((_, entries)) => entries.push(entry),
-                None => groups.push((number, vec![entry])),
+            if let Some((_, entries)) = groups.iter_mut().find(|(n, _)| *n == number) {
+                entries.push(entry);
             }
         }
         for (old, id) in moved {

@@ -227,9 +227,10 @@ impl Store {
         let mut w = self.begin_write().await?;
         let mut ids = Vec::new();
         for record_ref in refs {
-            let rows: Vec<(i64,)> = sqlx::query_as(
-                "select id from records where authority_code = $1 and ref = $2 and purged_at is null",
-            )
+            let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+                "select id from records where id in ({}) and purged_at is null",
+                super::records::ids_by_ref("$1", "$2")
+            ))
             .bind(authority)
             .bind(record_ref)
             .fetch_all(&mut *w.tx)

@@ -370,11 +370,17 @@ impl IngestTx<'_> {
             at,
             ..
         } = &self.rows;
+        // A record's authority, agreement, epoch and role are those of the submission that
+        // last wrote it, so the records to withdraw are found through the earlier submissions'
+        // ids (indexed on PostgreSQL); the key columns are checked as well, so a record
+        // outside the key is never withdrawn whatever its submission.
         let withdrawn: Vec<i64> = if submission.mode == SubmitMode::Snapshot {
             sqlx::query_as::<_, (i64,)>(
                 "update records set status = 'withdrawn', updated_at = $1 \
-                 where authority_code = $2 and agreement_id = $3 and epoch = $4 and role = $5 \
-                 and status = 'active' and submission_id <> $6 returning id",
+                 where submission_id in (select id from submissions where authority_code = $2 \
+                 and agreement_id = $3 and epoch = $4 and role = $5 and id <> $6) \
+                 and authority_code = $2 and agreement_id = $3 and epoch = $4 and role = $5 \
+                 and status = 'active' returning id",
             )
             .bind(at)
             .bind(&submission.authority)

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil};
+use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil, SECRET};
 
 both_backends! {
     /// Closing a case records the outcome, retires its candidates and stops it matching.
@@ -46,5 +46,28 @@ both_backends! {
 
         let (_, body) = status_and_json(leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await).await;
         assert_eq!(body["n_candidates"], 0);
+    }
+
+    /// A withdrawal reaches the caller's record with that reference in every agreement (or
+    /// in the one named), and never another authority's.
+    async fn a_withdrawal_reaches_the_reference_in_each_agreement_of_the_caller_only(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        hub.agreement("second-cme", &[&leeds, &glasgow]).await;
+        let glasgow_second = glasgow.at_epoch(1, SECRET).with_agreement("second-cme");
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::KACPER]).await;
+        glasgow_second.submit_roll("gla-roll-2", &[&Pupil::KACPER]).await;
+        let kacper = glasgow.record_ref(&Pupil::KACPER);
+        let withdraw = |response: reqwest::Response| async move {
+            let (status, body) = status_and_json(response).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["n_withdrawn"].clone()
+        };
+
+        assert_eq!(withdraw(leeds.post("/v1/records/withdraw", &json!({"refs": [kacper]})).await).await, 0);
+        let in_second = json!({"refs": [kacper], "agreement_id": "second-cme"});
+        assert_eq!(withdraw(glasgow.post("/v1/records/withdraw", &in_second).await).await, 1);
+        assert_eq!(withdraw(glasgow.post("/v1/records/withdraw", &json!({"refs": [kacper]})).await).await, 1);
+        assert_eq!(withdraw(glasgow.post("/v1/records/withdraw", &json!({"refs": [kacper]})).await).await, 0);
     }
 }

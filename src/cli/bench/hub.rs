@@ -38,6 +38,9 @@ use crate::store::{
 
 const AGREEMENT: &str = "bench-cme";
 
+/// References the withdrawal figure sends in one request.
+const WITHDRAWN: usize = 1000;
+
 /// Which databases to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchBackend {
@@ -243,6 +246,8 @@ struct Report {
     search: Option<Latencies>,
     restart_seconds: Option<f64>,
     index_records: u64,
+    /// References withdrawn in one request, and how long it took.
+    withdraw: Option<(u64, Duration)>,
 }
 
 #[derive(Debug)]
@@ -293,6 +298,13 @@ impl Report {
                 ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), s.n, args.clients, s.per_second, s.errors,
                 self.index_records,
                 verdict(s.errors == 0 && s.p50 <= Duration::from_millis(20) && s.p99 <= Duration::from_millis(100))
+            );
+        }
+        if let Some((n, took)) = self.withdraw {
+            println!(
+                "withdraw {n} records of a {}-record roll in one request: {:.0} ms",
+                args.records / ROLL_AUTHORITIES.len(),
+                ms(took)
             );
         }
         if let Some(seconds) = self.restart_seconds {
@@ -496,6 +508,26 @@ async fn measure(
 
     report.index_records = leeds.ready().await?.index_records;
     report.search = Some(search_load(&leeds, &fixture.queries, args.clients).await);
+
+    // An authority takes a thousand children off its roll (after the searches, which
+    // would otherwise miss them).
+    let last = ROLL_AUTHORITIES.len();
+    let refs: Vec<String> = fixture.rolls[last - 1]
+        .iter()
+        .flatten()
+        .take(WITHDRAWN)
+        .map(|r| r.encoding.record_ref.clone())
+        .collect();
+    let withdrawing = Instant::now();
+    let withdrawal = clients[last]
+        .withdraw(&refs, Some(AGREEMENT))
+        .await
+        .context("withdrawing records")?;
+    report.withdraw = Some((withdrawal.n_withdrawn, withdrawing.elapsed()));
+    anyhow::ensure!(
+        withdrawal.n_withdrawn == refs.len() as u64,
+        "every reference sent was withdrawn"
+    );
 
     if !args.no_restart {
         let _ = running.stop.send(());
