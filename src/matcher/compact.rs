@@ -5,9 +5,13 @@
 //! Fingerprints are only ever compared between the ~20 tokens of two given records, so a
 //! false agreement needs a 32-bit collision *and* the same family: about 1 in 10⁸ pairs.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use crate::encode::identifiers::Scheme;
 use crate::encode::tokens::{KeyFamily, MatchKey, TOKEN_BYTES};
 use crate::encode::{EncodedRecord, IdToken};
+use crate::matcher::index::IndexConfig;
 
 /// Tag values at or above this are identifier schemes (`ID_TAG_BASE + scheme index`).
 pub const ID_TAG_BASE: u8 = 0xF0;
@@ -233,20 +237,55 @@ pub fn tokens_of(record: &EncodedRecord) -> Vec<Token> {
 }
 
 /// A record ready for the matcher: the fixed part and its tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The first index that looks the record up or inserts it keeps the record's LSH band keys
+/// here, so the hub, which matches each new record and then indexes it, computes them once.
+/// `compact` and `tokens` must therefore not change once the record has met an index.
+#[derive(Debug, Clone)]
 pub struct Prepared {
     /// Filters and checks.
     pub compact: CompactRecord,
     /// Tokens, sorted by fingerprint.
     pub tokens: Vec<Token>,
+    /// The band keys, with the configuration they were computed under.
+    bands: OnceLock<(IndexConfig, Vec<u32>)>,
 }
 
+impl PartialEq for Prepared {
+    fn eq(&self, other: &Self) -> bool {
+        self.compact == other.compact && self.tokens == other.tokens
+    }
+}
+
+impl Eq for Prepared {}
+
 impl Prepared {
+    /// A record of these parts.
+    pub fn new(compact: CompactRecord, tokens: Vec<Token>) -> Self {
+        Prepared {
+            compact,
+            tokens,
+            bands: OnceLock::new(),
+        }
+    }
+
     /// Prepares an encoded record.
     pub fn from_encoded(record: &EncodedRecord) -> Self {
-        Prepared {
-            compact: CompactRecord::from_encoded(record),
-            tokens: tokens_of(record),
+        Prepared::new(CompactRecord::from_encoded(record), tokens_of(record))
+    }
+
+    /// The band keys under `config`: those kept from the first index that asked, if it had the
+    /// same configuration, else computed by `compute`.
+    pub(crate) fn bands_under(
+        &self,
+        config: &IndexConfig,
+        compute: impl Fn(&CompactRecord) -> Vec<u32>,
+    ) -> Cow<'_, [u32]> {
+        let (kept_under, bands) = self.bands.get_or_init(|| (*config, compute(&self.compact)));
+        if kept_under == config {
+            Cow::Borrowed(bands)
+        } else {
+            Cow::Owned(compute(&self.compact))
         }
     }
 

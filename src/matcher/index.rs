@@ -16,6 +16,7 @@
 //! O(log n)). Slots are reused only after their postings are purged, so a posting never
 //! points at the wrong record.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -569,13 +570,20 @@ impl Index {
         for t in record.tokens.iter() {
             self.postings.add(t.fingerprint, slot);
         }
-        let mut bands = Vec::with_capacity(self.config.lsh_bands);
-        self.lsh.band_keys(&record.compact, &mut bands);
-        for key in bands {
+        for &key in self.bands_of(record).iter() {
             self.postings.add(key, slot);
         }
         self.maybe_merge();
         slot
+    }
+
+    /// A record's band keys under this index's configuration (kept in the record).
+    fn bands_of<'a>(&self, record: &'a Prepared) -> Cow<'a, [u32]> {
+        record.bands_under(&self.config, |compact| {
+            let mut bands = Vec::with_capacity(self.config.lsh_bands + 6);
+            self.lsh.band_keys(compact, &mut bands);
+            bands
+        })
     }
 
     /// Adds many records at once and returns their slots, in order: the same index as
@@ -587,19 +595,15 @@ impl Index {
     ) -> Vec<Slot> {
         let records: Vec<&Prepared> = records.into_iter().collect();
         // Band keys are pure functions of each record: compute them on all cores first.
-        let band_keys = |record: &&Prepared| {
-            let mut bands = Vec::with_capacity(self.config.lsh_bands + 6);
-            self.lsh.band_keys(&record.compact, &mut bands);
-            bands
-        };
-        let bands: Vec<Vec<u32>> = if records.len() >= 1024 {
+        let band_keys = |record: &&'a Prepared| self.bands_of(record);
+        let bands: Vec<Cow<'a, [u32]>> = if records.len() >= 1024 {
             use rayon::prelude::*;
             records.par_iter().map(band_keys).collect()
         } else {
             records.iter().map(band_keys).collect()
         };
         let n_added = records.iter().map(|r| r.tokens.len()).sum::<usize>()
-            + bands.iter().map(Vec::len).sum::<usize>();
+            + bands.iter().map(|b| b.len()).sum::<usize>();
         let mut added: Vec<(u32, Slot)> = Vec::with_capacity(n_added);
         let mut slots = Vec::with_capacity(records.len());
         for (record, bands) in records.into_iter().zip(bands) {
@@ -751,10 +755,8 @@ impl Index {
         for t in &query.tokens {
             self.postings.for_each(t.fingerprint, |s| out.push(s));
         }
-        let mut bands = Vec::with_capacity(self.config.lsh_bands);
-        self.lsh.band_keys(&query.compact, &mut bands);
         let sub_index = !std::ptr::eq(self, counts);
-        for key in bands {
+        for &key in self.bands_of(query).iter() {
             // A band this (small) sub-index does not hold adds nothing, whether or not it is
             // skipped: the count in the large index is not looked up.
             if sub_index && self.postings.count(key) == 0 {
@@ -853,37 +855,84 @@ mod tests {
         })
     }
 
+    /// A record of name filters and a DOB check byte, nothing else.
+    fn filters_only(
+        forename: [u64; 4],
+        surname: [u64; 4],
+        names: [u64; 8],
+        present: u8,
+        dob_check: u8,
+    ) -> CompactRecord {
+        CompactRecord {
+            forename,
+            surname,
+            names,
+            under_id_names: [0; 4],
+            under_id_salt: 0,
+            under_id_dob: 0,
+            forename_popcount: 0,
+            surname_popcount: 0,
+            names_popcount: 0,
+            under_id_names_popcount: 0,
+            present,
+            dob_check,
+            sex_check: 0,
+        }
+    }
+
     #[test]
     fn bit_major_min_hashing_gives_the_oracle_band_keys() {
         let config = IndexConfig::default();
         let lsh = Lsh::new(&config);
         for seed in 0..200u64 {
-            let record = CompactRecord {
-                forename: filled(seed, 2),
-                surname: if seed % 7 == 0 {
-                    [0; 4]
-                } else {
-                    filled(seed + 1000, 3)
-                },
-                names: filled(seed + 2000, 2),
-                under_id_names: [0; 4],
-                under_id_salt: 0,
-                under_id_dob: 0,
-                forename_popcount: 0,
-                surname_popcount: 0,
-                names_popcount: 0,
-                under_id_names_popcount: 0,
-                present: HAS_FORENAME
-                    | HAS_SURNAME
-                    | HAS_NAMES
-                    | if seed % 3 == 0 { 0 } else { HAS_DOB },
-                dob_check: seed as u8,
-                sex_check: 0,
+            let surname = if seed % 7 == 0 {
+                [0; 4]
+            } else {
+                filled(seed + 1000, 3)
             };
+            let dob = if seed % 3 == 0 { 0 } else { HAS_DOB };
+            let record = filters_only(
+                filled(seed, 2),
+                surname,
+                filled(seed + 2000, 2),
+                HAS_FORENAME | HAS_SURNAME | HAS_NAMES | dob,
+                seed as u8,
+            );
             let mut keys = Vec::new();
             lsh.band_keys(&record, &mut keys);
             assert_eq!(keys, oracle_band_keys(&config, &record), "record {seed}");
         }
+    }
+
+    #[test]
+    fn band_keys_kept_in_a_record_serve_only_indexes_of_the_same_configuration() {
+        let compact = filters_only(
+            filled(1, 2),
+            filled(2, 3),
+            filled(3, 2),
+            HAS_FORENAME | HAS_SURNAME | HAS_NAMES | HAS_DOB,
+            9,
+        );
+        let fresh = || Prepared::new(compact, Vec::new());
+        let ours = Index::default();
+        let theirs = Index::new(IndexConfig {
+            lsh_seed: 1,
+            ..IndexConfig::default()
+        });
+        let record = fresh();
+        // Asked by one index, then by one with other hash functions, then by the first again.
+        let first = ours.bands_of(&record).into_owned();
+        let other = theirs.bands_of(&record).into_owned();
+        assert_eq!(first, ours.bands_of(&fresh()).into_owned());
+        assert_eq!(other, theirs.bands_of(&fresh()).into_owned());
+        assert_ne!(first, other);
+        assert!(
+            matches!(ours.bands_of(&record), Cow::Borrowed(_)),
+            "kept, not recomputed"
+        );
+        let mut keys = Vec::new();
+        ours.lsh.band_keys(&compact, &mut keys);
+        assert_eq!(first, keys);
     }
 
     /// The naive merge: everything sorted, dead slots dropped.

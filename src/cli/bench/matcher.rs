@@ -418,7 +418,7 @@ fn variant(record: &Prepared, k: u64) -> Prepared {
     rot(&mut compact.surname);
     rot(&mut compact.names);
     compact.dob_check = compact.dob_check.wrapping_add(k as u8);
-    Prepared { compact, tokens }
+    Prepared::new(compact, tokens)
 }
 
 fn index_and_query(n: usize, model: &Model) {
