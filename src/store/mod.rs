@@ -40,7 +40,9 @@ pub use model::{
 };
 pub use packed::{pack, unpack};
 pub use records::{CaseInfo, StoredRecord};
-pub use submissions::{IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission};
+pub use submissions::{
+    BoundChunk, IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission, RowBinder,
+};
 pub use tenancy::{Agreement, Authority, NewAgreement, Principal};
 
 /// Which database engine a [`Store`] talks to.

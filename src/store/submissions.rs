@@ -5,6 +5,11 @@
 //! id is refused. Records are upserted on `(authority, agreement, epoch, role, ref)`, so a
 //! resubmitted record keeps its row id (and therefore never duplicates a candidate).
 
+use std::sync::Arc;
+
+use sqlx::any::AnyArguments;
+use sqlx::Arguments;
+
 use super::audit::{append, AuditEvent};
 use super::records::CaseInfo;
 use super::{now, Backend, Role, Store, StoreError, SubmitMode, WriteTx};
@@ -210,11 +215,11 @@ impl Store {
         .map_err(|e| StoreError::from(e).on_unique(format!("batch {}", submission.batch_id)))?;
         Ok(IngestTx {
             w,
-            rows: ChunkInsert {
+            rows: RowBinder {
                 backend: self.backend,
-                submission: submission.clone(),
+                submission: Arc::new(submission.clone()),
                 submission_id,
-                at,
+                at: at.into(),
             },
             upserting: false,
             n_records: 0,
@@ -237,47 +242,59 @@ impl Store {
     }
 }
 
-/// What every row of a batch shares, and the statements that insert its chunks.
-struct ChunkInsert {
+/// What every row of a batch shares, and how a chunk's statement arguments are built. Cheap
+/// to clone and `Send`: a streamed upload builds the arguments of its next chunks on the
+/// blocking pool ([`IngestTx::binder`]) while the writer is sending the current one.
+#[derive(Debug, Clone)]
+pub struct RowBinder {
     backend: Backend,
-    submission: NewSubmission,
+    submission: Arc<NewSubmission>,
     submission_id: i64,
-    at: String,
+    at: Arc<str>,
 }
 
-impl ChunkInsert {
-    /// Inserts one chunk (at most [`CHUNK`] rows) through `conn`.
-    async fn insert(
+/// The arguments of one chunk statement, built by [`RowBinder::bind`] for the rows of one
+/// [`CHUNK`] of a batch, in order.
+pub struct BoundChunk {
+    n_rows: usize,
+    arguments: AnyArguments<'static>,
+}
+
+impl RowBinder {
+    /// Rows per statement: [`RowBinder::bind`] takes at most this many.
+    pub const CHUNK: usize = CHUNK;
+
+    /// The arguments of the statement inserting `chunk` (at most [`CHUNK`] rows).
+    pub fn bind<'r>(
         &self,
-        conn: &mut sqlx::AnyConnection,
-        kind: InsertKind,
-        chunk: &[NewRecord],
-    ) -> Result<Vec<(i64, String)>, StoreError> {
-        let sql = insert_sql(self.backend, kind, chunk.len());
+        chunk: impl IntoIterator<Item = &'r NewRecord>,
+    ) -> Result<BoundChunk, StoreError> {
+        let mut n_rows = 0;
         let submission = &self.submission;
-        let mut query = sqlx::query_as::<_, (i64, String)>(&sql)
-            .bind(&submission.authority)
-            .bind(&submission.agreement_id)
-            .bind(i64::from(submission.epoch))
-            .bind(submission.role.as_str())
-            .bind(self.submission_id)
-            .bind(&self.at);
+        let mut arguments = AnyArguments::default();
+        let args = &mut arguments;
+        add(args, submission.authority.clone())?;
+        add(args, submission.agreement_id.clone())?;
+        add(args, i64::from(submission.epoch))?;
+        add(args, submission.role.as_str().to_string())?;
+        add(args, self.submission_id)?;
+        add(args, self.at.to_string())?;
         match self.backend {
             Backend::Postgres => {
                 for record in chunk {
+                    n_rows += 1;
                     let case = record.case.as_ref();
-                    query = query
-                        .bind(&record.record_ref)
-                        .bind(&record.encoding)
-                        .bind(case.map(|c| c.referral_reason.as_str()))
-                        .bind(case.map(|c| c.referral_source.as_str()))
-                        .bind(case.map(|c| c.referred_on.clone()))
-                        .bind(case.map(|_| "open"));
+                    add(args, record.record_ref.clone())?;
+                    add(args, record.encoding.clone())?;
+                    add(args, case.map(|c| c.referral_reason.as_str().to_string()))?;
+                    add(args, case.map(|c| c.referral_source.as_str().to_string()))?;
+                    add(args, case.map(|c| c.referred_on.clone()))?;
+                    add(args, case.map(|_| "open".to_string()))?;
                 }
             }
             Backend::Sqlite => {
                 let rows: Vec<RowColumns<'_>> = chunk
-                    .iter()
+                    .into_iter()
                     .map(|record| {
                         let case = record.case.as_ref();
                         (
@@ -290,19 +307,45 @@ impl ChunkInsert {
                         )
                     })
                     .collect();
+                n_rows = rows.len();
                 let rows = serde_json::to_string(&rows)
                     .map_err(|e| StoreError::Corrupt(format!("records to JSON: {e}")))?;
-                query = query.bind(rows);
+                add(args, rows)?;
             }
         }
-        Ok(query.fetch_all(conn).await?)
+        Ok(BoundChunk { n_rows, arguments })
     }
+}
+
+/// Appends one owned value to a chunk statement's arguments.
+fn add<T>(arguments: &mut AnyArguments<'static>, value: T) -> Result<(), StoreError>
+where
+    T: 'static + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    arguments
+        .add(value)
+        .map_err(|e| StoreError::Corrupt(format!("binding a record: {e}")))
+}
+
+/// Runs one bound chunk statement of `kind` through `conn`.
+async fn run_chunk(
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
+    kind: InsertKind,
+    bound: BoundChunk,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let sql = insert_sql(backend, kind, bound.n_rows);
+    Ok(
+        sqlx::query_as_with::<_, (i64, String), _>(&sql, bound.arguments)
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 /// A batch being written chunk by chunk inside one transaction (see [`Store::begin_ingest`]).
 pub struct IngestTx<'a> {
     w: WriteTx<'a>,
-    rows: ChunkInsert,
+    rows: RowBinder,
     /// Set once a plain insert met an existing row: the rest of the batch is upserted.
     upserting: bool,
     n_records: usize,
@@ -312,6 +355,12 @@ impl IngestTx<'_> {
     /// The submission's row id.
     pub fn submission_id(&self) -> i64 {
         self.rows.submission_id
+    }
+
+    /// What the statements of this batch's chunks are built from, to build them elsewhere
+    /// (see [`IngestTx::write_bound`]).
+    pub fn binder(&self) -> RowBinder {
+        self.rows.clone()
     }
 
     /// Stores records, new ones inserted and stored ones (same ref) updated in their rows,
@@ -329,15 +378,31 @@ impl IngestTx<'_> {
     /// upsert and 3.3–3.5 s as a plain insert, and new rows are what rolls and cases mostly
     /// bring.
     pub async fn write(&mut self, records: &[NewRecord]) -> Result<Vec<(i64, String)>, StoreError> {
+        self.write_bound(records, Vec::new()).await
+    }
+
+    /// [`IngestTx::write`], with the plain-insert arguments of `records`' chunks already
+    /// built by this batch's [`RowBinder`] (one per [`CHUNK`] of `records`, in order; chunks
+    /// without one are bound here). Building them takes the writer a few milliseconds per
+    /// chunk, which a streamed upload spends on the blocking pool instead, while the previous
+    /// chunk is being written.
+    pub async fn write_bound(
+        &mut self,
+        records: &[NewRecord],
+        bound: Vec<BoundChunk>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let backend = self.rows.backend;
+        let mut bound = bound.into_iter();
         let mut written = Vec::with_capacity(records.len());
         for chunk in records.chunks(CHUNK) {
+            let prebound = bound.next().filter(|b| b.n_rows == chunk.len());
             if !self.upserting {
+                let arguments = match prebound {
+                    Some(arguments) => arguments,
+                    None => self.rows.bind(chunk)?,
+                };
                 let mut savepoint = sqlx::Acquire::begin(&mut self.w.tx).await?;
-                match self
-                    .rows
-                    .insert(&mut savepoint, InsertKind::Plain, chunk)
-                    .await
-                {
+                match run_chunk(backend, &mut savepoint, InsertKind::Plain, arguments).await {
                     Ok(rows) => {
                         savepoint.commit().await?;
                         written.extend(rows);
@@ -350,7 +415,8 @@ impl IngestTx<'_> {
                     Err(e) => return Err(e),
                 }
             }
-            let rows = self.rows.insert(&mut self.w.tx, InsertKind::Upsert, chunk);
+            let arguments = self.rows.bind(chunk)?;
+            let rows = run_chunk(backend, &mut self.w.tx, InsertKind::Upsert, arguments);
             written.extend(rows.await?);
         }
         self.n_records += records.len();
@@ -364,12 +430,13 @@ impl IngestTx<'_> {
         request_hash: &str,
         result: &serde_json::Value,
     ) -> Result<IngestOutcome, StoreError> {
-        let ChunkInsert {
+        let RowBinder {
             submission,
             submission_id,
             at,
             ..
         } = &self.rows;
+        let at: &str = at;
         // A record's authority, agreement, epoch and role are those of the submission that
         // last wrote it, so the records to withdraw are found through the earlier submissions'
         // ids (indexed on PostgreSQL); the key columns are checked as well, so a record

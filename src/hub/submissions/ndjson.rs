@@ -1,10 +1,11 @@
 //! A streamed submission (`Content-Type: application/x-ndjson`): line 1 is the batch header
 //! (the JSON submission without `records`), every further line one record. Lines are checked
-//! in parallel chunks while later ones are still arriving, and each valid chunk is written
-//! into the batch's open transaction, so memory holds one chunk of text at a time whatever the
-//! batch size. Each written chunk is matched on the blocking pool while the next is stored
-//! (under the [`MatchTurn`], taken with the transaction), and the batch is indexed once it
-//! has committed. All or nothing still holds: an invalid record anywhere rolls the transaction
+//! in parallel chunks while later ones are still arriving (with, for a chunk all valid, its
+//! insert statements' arguments, so the writer only sends them), and each valid chunk is
+//! written into the batch's open transaction, so memory holds one chunk of text at a time
+//! whatever the batch size. Each written chunk is matched on the blocking pool while the next
+//! is stored (under the [`MatchTurn`], taken with the transaction), and the batch is indexed
+//! once it has committed. All or nothing still holds: an invalid record anywhere rolls the transaction
 //! back, and the answer lists every bad record and field (up to the cap). The idempotency
 //! hash is the SHA-256 of the canonical header line, a newline, then each record line as sent
 //! followed by a newline.
@@ -30,7 +31,7 @@ use crate::hub::matching::{match_all, Found, MatchTurn, Pending};
 use crate::hub::problem::{ApiError, AppJson, FieldError, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
 use crate::hub::validate::check_record;
-use crate::store::{NewCandidate, NewRecord, Role, StoreError};
+use crate::store::{BoundChunk, NewCandidate, NewRecord, Role, RowBinder, StoreError};
 
 /// The media type of a streamed submission.
 pub const MEDIA_TYPE: &str = "application/x-ndjson";
@@ -46,6 +47,10 @@ type BodyLines = Lines<axum::body::BodyDataStream>;
 
 /// One record's outcome: its index and either its stored form or its errors.
 type Checked = (usize, Result<(EncodedRecord, NewRecord), Vec<FieldError>>);
+
+/// A checked chunk of lines, and when all of them are valid, its insert statements' arguments
+/// (one per [`RowBinder::CHUNK`] records), built beside the check.
+type CheckedChunk = (Vec<Checked>, Vec<BoundChunk>);
 
 pub(super) async fn submit(
     state: AppState,
@@ -102,19 +107,20 @@ pub(super) async fn submit(
         role: header.role,
         today: chrono::Utc::now().date_naive(),
         layer: state.layer.clone(),
+        binder: ingest.binder(),
     };
     // Taken after the writer lock (which `begin_ingest` holds): from here until the batch is
     // indexed, no other batch changes the index, so each stored chunk can be matched at once,
     // on the blocking pool, while the next one is being stored.
     let turn = MatchTurn::take(&state).await;
-    let (sender, mut receiver) = mpsc::channel::<Vec<Checked>>(2);
+    let (sender, mut receiver) = mpsc::channel::<CheckedChunk>(2);
     let producer = tokio::spawn(run_producer(lines, hasher, Some((check, sender)), limit));
     let mut errors: Vec<FieldError> = Vec::new();
     let mut n_invalid = 0usize;
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut matching: Vec<JoinHandle<(Vec<Pending>, Vec<NewCandidate>)>> = Vec::new();
     let mut store_time = std::time::Duration::ZERO;
-    while let Some(chunk) = receiver.recv().await {
+    while let Some((chunk, bound)) = receiver.recv().await {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut encodings = Vec::with_capacity(chunk.len());
         for (index, outcome) in chunk {
@@ -143,7 +149,7 @@ pub(super) async fn submit(
         }
         if errors.is_empty() {
             let writing = std::time::Instant::now();
-            let written = ingest.write(&rows).await?;
+            let written = ingest.write_bound(&rows, bound).await?;
             store_time += writing.elapsed();
             let index = state.index.clone();
             let settings = state.settings;
@@ -209,11 +215,12 @@ fn line_error(error: LineError) -> ApiError {
     }
 }
 
-/// What the record checks need.
+/// What the record checks need, and the batch's statement builder.
 struct CheckContext {
     role: Role,
     today: chrono::NaiveDate,
     layer: Arc<HubLayer>,
+    binder: RowBinder,
 }
 
 /// Reads the record lines to the end, hashing each; with a context, checks each chunk on the
@@ -221,7 +228,7 @@ struct CheckContext {
 async fn run_producer(
     mut lines: BodyLines,
     mut hasher: Sha256,
-    check: Option<(CheckContext, mpsc::Sender<Vec<Checked>>)>,
+    check: Option<(CheckContext, mpsc::Sender<CheckedChunk>)>,
     max_records: usize,
 ) -> Result<(String, usize), ApiError> {
     let mut n_records = 0usize;
@@ -245,14 +252,17 @@ async fn run_producer(
         }
         let context = check
             .as_ref()
-            .map(|(c, _)| (c.role, c.today, c.layer.clone()));
+            .map(|(c, _)| (c.role, c.today, c.layer.clone(), c.binder.clone()));
         let (returned, checked) = blocking(move || {
             for line in &chunk {
                 hasher.update(line);
                 hasher.update(b"\n");
             }
-            let checked =
-                context.map(|(role, today, layer)| check_chunk(first, &chunk, role, today, &layer));
+            let checked = context.map(|(role, today, layer, binder)| {
+                let checked = check_chunk(first, &chunk, role, today, &layer);
+                let bound = bind_chunk(&checked, &binder);
+                (checked, bound)
+            });
             (hasher, checked)
         })
         .await?;
@@ -265,6 +275,24 @@ async fn run_producer(
         }
     }
     Ok((crate::encode::keys::hex(&hasher.finalize()), n_records))
+}
+
+/// The insert arguments of a checked chunk whose records are all valid, in statements of
+/// [`RowBinder::CHUNK`] (none otherwise: nothing of the batch will be stored, or the writer
+/// binds what it writes itself). A reference repeated within the batch is the writer's to
+/// find; if it finds one, nothing is written either.
+fn bind_chunk(checked: &[Checked], binder: &RowBinder) -> Vec<BoundChunk> {
+    let rows: Option<Vec<&NewRecord>> = checked
+        .iter()
+        .map(|(_, outcome)| outcome.as_ref().ok().map(|(_, row)| row))
+        .collect();
+    let Some(rows) = rows else {
+        return Vec::new();
+    };
+    rows.chunks(RowBinder::CHUNK)
+        .map(|chunk| binder.bind(chunk.iter().copied()))
+        .collect::<Result<_, _>>()
+        .unwrap_or_default()
 }
 
 /// Checks one chunk of record lines in parallel, applying the hub layer to the valid ones.
