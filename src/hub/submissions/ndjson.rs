@@ -39,9 +39,9 @@ pub const MEDIA_TYPE: &str = "application/x-ndjson";
 /// Longest accepted line (a record is a few kilobytes).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// Record lines checked together on the blocking pool, then written as two statements
-/// (a few megabytes of text held at a time).
-const CHUNK_LINES: usize = 8192;
+/// Record lines checked together on the blocking pool, then written as one statement
+/// ([`RowBinder::CHUNK`] rows; a few megabytes of text held at a time).
+const CHUNK_LINES: usize = RowBinder::CHUNK;
 
 type BodyLines = Lines<axum::body::BodyDataStream>;
 
