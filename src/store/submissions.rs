@@ -256,7 +256,7 @@ pub struct RowBinder {
 }
 
 /// The arguments of one chunk statement, built by [`RowBinder::bind`] for the rows of one
-/// [`CHUNK`] of a batch, in order.
+/// [`RowBinder::CHUNK`] of a batch, in order.
 pub struct BoundChunk {
     n_rows: usize,
     arguments: AnyArguments<'static>,
@@ -266,7 +266,7 @@ impl RowBinder {
     /// Rows per statement: [`RowBinder::bind`] takes at most this many.
     pub const CHUNK: usize = CHUNK;
 
-    /// The arguments of the statement inserting `chunk` (at most [`CHUNK`] rows).
+    /// The arguments of the statement inserting `chunk` (at most [`RowBinder::CHUNK`] rows).
     pub fn bind<'r>(
         &self,
         chunk: impl IntoIterator<Item = &'r NewRecord>,
@@ -336,12 +336,30 @@ async fn run_chunk(
     kind: InsertKind,
     bound: BoundChunk,
 ) -> Result<Vec<(i64, String)>, StoreError> {
-    let sql = insert_sql(backend, kind, bound.n_rows);
+    let sql = chunk_sql(backend, kind, bound.n_rows);
     Ok(
         sqlx::query_as_with::<_, (i64, String), _>(&sql, bound.arguments)
             .fetch_all(conn)
             .await?,
     )
+}
+
+/// [`insert_sql`], kept for full chunks: on PostgreSQL the text of a full chunk is 49,152
+/// placeholders, which the writer would otherwise format again for every chunk.
+fn chunk_sql(backend: Backend, kind: InsertKind, rows: usize) -> std::borrow::Cow<'static, str> {
+    use std::sync::OnceLock;
+    static FULL: [[OnceLock<String>; 2]; 2] = [
+        [OnceLock::new(), OnceLock::new()],
+        [OnceLock::new(), OnceLock::new()],
+    ];
+    if rows != CHUNK {
+        return insert_sql(backend, kind, rows).into();
+    }
+    let slot =
+        &FULL[usize::from(backend == Backend::Postgres)][usize::from(kind == InsertKind::Upsert)];
+    slot.get_or_init(|| insert_sql(backend, kind, rows))
+        .as_str()
+        .into()
 }
 
 /// A batch being written chunk by chunk inside one transaction (see [`Store::begin_ingest`]).
@@ -384,7 +402,7 @@ impl IngestTx<'_> {
     }
 
     /// [`IngestTx::write`], with the plain-insert arguments of `records`' chunks already
-    /// built by this batch's [`RowBinder`] (one per [`CHUNK`] of `records`, in order; chunks
+    /// built by this batch's [`RowBinder`] (one per [`RowBinder::CHUNK`] of `records`, in order; chunks
     /// without one are bound here). Building them takes the writer a few milliseconds per
     /// chunk, which a streamed upload spends on the blocking pool instead, while the previous
     /// chunk is being written.
