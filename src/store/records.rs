@@ -145,19 +145,20 @@ impl Store {
         let at = now();
         let mut w = self.begin_write().await?;
         let mut ids = Vec::new();
+        let sql = format!(
+            "update records set status = 'withdrawn', updated_at = $1 \
+             where id in ({}) and status = 'active' \
+             and ($4 = '' or agreement_id = $4) returning id",
+            ids_by_ref("$2", "$3")
+        );
         for record_ref in refs {
-            let rows: Vec<(i64,)> = sqlx::query_as(&format!(
-                "update records set status = 'withdrawn', updated_at = $1 \
-                 where id in ({}) and status = 'active' \
-                 and ($4 = '' or agreement_id = $4) returning id",
-                ids_by_ref("$2", "$3")
-            ))
-            .bind(&at)
-            .bind(authority)
-            .bind(record_ref)
-            .bind(agreement_id.unwrap_or(""))
-            .fetch_all(&mut *w.tx)
-            .await?;
+            let rows: Vec<(i64,)> = sqlx::query_as(&sql)
+                .bind(&at)
+                .bind(authority)
+                .bind(record_ref)
+                .bind(agreement_id.unwrap_or(""))
+                .fetch_all(&mut *w.tx)
+                .await?;
             ids.extend(rows.into_iter().map(|(id,)| id));
         }
         let n_candidates = retire_candidates_of(&mut w.tx, &ids, Action::Withdraw, &at).await?;

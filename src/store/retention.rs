@@ -226,15 +226,16 @@ impl Store {
         let at = now();
         let mut w = self.begin_write().await?;
         let mut ids = Vec::new();
+        let sql = format!(
+            "select id from records where id in ({}) and purged_at is null",
+            super::records::ids_by_ref("$1", "$2")
+        );
         for record_ref in refs {
-            let rows: Vec<(i64,)> = sqlx::query_as(&format!(
-                "select id from records where id in ({}) and purged_at is null",
-                super::records::ids_by_ref("$1", "$2")
-            ))
-            .bind(authority)
-            .bind(record_ref)
-            .fetch_all(&mut *w.tx)
-            .await?;
+            let rows: Vec<(i64,)> = sqlx::query_as(&sql)
+                .bind(authority)
+                .bind(record_ref)
+                .fetch_all(&mut *w.tx)
+                .await?;
             ids.extend(rows.into_iter().map(|(id,)| id));
         }
         let n = purge_records(&mut w.tx, &ids, &at).await?;

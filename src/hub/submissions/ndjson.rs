@@ -5,10 +5,10 @@
 //! written into the batch's open transaction, so memory holds one chunk of text at a time
 //! whatever the batch size. Each written chunk is matched on the blocking pool while the next
 //! is stored (under the [`MatchTurn`], taken with the transaction), and the batch is indexed
-//! once it has committed. All or nothing still holds: an invalid record anywhere rolls the transaction
-//! back, and the answer lists every bad record and field (up to the cap). The idempotency
-//! hash is the SHA-256 of the canonical header line, a newline, then each record line as sent
-//! followed by a newline.
+//! once it has committed. All or nothing still holds: an invalid record anywhere rolls the
+//! transaction back, and the answer lists every bad record and field (up to the cap). The
+//! idempotency hash is the SHA-256 of the canonical header line, a newline, then each record
+//! line as sent followed by a newline.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -278,9 +278,9 @@ async fn run_producer(
 }
 
 /// The insert arguments of a checked chunk whose records are all valid, in statements of
-/// [`RowBinder::CHUNK`] (none otherwise: nothing of the batch will be stored, or the writer
-/// binds what it writes itself). A reference repeated within the batch is the writer's to
-/// find; if it finds one, nothing is written either.
+/// [`RowBinder::CHUNK`] (none otherwise: nothing of the batch will be stored; and none if
+/// binding fails, for the writer to bind again and answer the error). A reference repeated
+/// within the batch is the writer's to find; if it finds one, nothing is written either.
 fn bind_chunk(checked: &[Checked], binder: &RowBinder) -> Vec<BoundChunk> {
     let rows: Option<Vec<&NewRecord>> = checked
         .iter()
