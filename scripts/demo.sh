@@ -43,7 +43,7 @@ leeds_key="$("$bin" admin key issue --authority 383 2>/dev/null)"
 glasgow_key="$("$bin" admin key issue --authority S12000049 2>/dev/null)"
 
 echo "== 5. The hub starts (embedded SQLite, a free port on loopback)"
-"$bin" serve --listen 127.0.0.1:0 --hub-key "$out/hub/hub.key" 2>"$out/hub/serve.log" &
+"$bin" serve --listen 127.0.0.1:0 --hub-key "$out/hub-key/hub.key" 2>"$out/hub/serve.log" &
 hub_pid=$!
 trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

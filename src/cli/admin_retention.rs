@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use crate::encode::hub_layer::HubLayer;
 use crate::hub::Policy;
 use crate::store::retention::PurgePolicy;
 use crate::store::Store;
@@ -45,6 +46,9 @@ pub struct LabelsArgs {
     /// Where to write the JSON lines (default: standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// The hub key file that opens the stored encodings (default as for `serve`).
+    #[arg(long, env = "PUPILMATCH_HUB_KEY")]
+    pub hub_key: Option<PathBuf>,
 }
 
 /// Runs the purge now and prints the counts.
@@ -84,7 +88,12 @@ pub async fn labels(store: &Store, args: &LabelsArgs) -> anyhow::Result<()> {
         )),
         None => Box::new(std::io::stdout().lock()),
     };
-    let labels = store.labelled_pairs().await?;
+    let hub_key = match &args.hub_key {
+        Some(path) => path.clone(),
+        None => crate::hub::key_custody::default_hub_key_path()?,
+    };
+    let layer = HubLayer::load(&hub_key)?;
+    let labels = store.labelled_pairs(layer.at_rest()).await?;
     for label in &labels {
         serde_json::to_writer(&mut out, label)?;
         out.write_all(b"\n")?;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
+use crate::hub::key_custody::default_hub_key_path;
 use crate::hub::{Hub, HubConfig, MatchSettings, Policy, UploadLimits};
 
 /// Arguments of `pupilmatch serve`.
@@ -25,9 +26,12 @@ pub struct ServeArgs {
         default_value = "sqlite://pupilmatch.db?mode=rwc"
     )]
     pub database: String,
-    /// The hub key file (created if absent). Keep it outside the database.
-    #[arg(long, env = "PUPILMATCH_HUB_KEY", default_value = "hub.key")]
-    pub hub_key: PathBuf,
+    /// The hub key file, created (mode 0600) if absent. Default:
+    /// `$XDG_CONFIG_HOME/pupilmatch/hub.key` (or `~/.config/pupilmatch/hub.key`). Never in the
+    /// directory of the SQLite database: the hub refuses that, since a copy of the directory
+    /// would carry both.
+    #[arg(long, env = "PUPILMATCH_HUB_KEY")]
+    pub hub_key: Option<PathBuf>,
     /// Largest request body accepted, in MiB, after gzip decompression.
     #[arg(long, env = "PUPILMATCH_MAX_BODY_MIB", default_value_t = 256)]
     pub max_body_mib: usize,
@@ -66,11 +70,15 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     /// The hub configuration these arguments describe.
-    pub fn config(&self) -> HubConfig {
-        HubConfig {
+    pub fn config(&self) -> anyhow::Result<HubConfig> {
+        let hub_key = match &self.hub_key {
+            Some(path) => path.clone(),
+            None => default_hub_key_path()?,
+        };
+        Ok(HubConfig {
             listen: self.listen,
             database_url: self.database.clone(),
-            hub_key: self.hub_key.clone(),
+            hub_key,
             max_body_bytes: self.max_body_mib.saturating_mul(1024 * 1024),
             limits: UploadLimits {
                 max_batch_records: self.max_batch_records,
@@ -88,7 +96,7 @@ impl ServeArgs {
                 purge_interval: (self.purge_interval_minutes > 0)
                     .then(|| Duration::from_secs(self.purge_interval_minutes * 60)),
             },
-        }
+        })
     }
 }
 
@@ -106,8 +114,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let config = args.config()?;
+    eprintln!("hub key: {}", config.hub_key.display());
     runtime.block_on(async {
-        let hub = Hub::build(args.config())
+        let hub = Hub::build(config)
             .await
             .with_context(|| format!("starting the hub on {}", args.listen))?;
         eprintln!("pupilmatch hub listening on http://{}", hub.local_addr());

@@ -23,6 +23,7 @@ use crate::encode::keys::{
     decode_secret, random_secret, read_json, write_new_secret_file, DerivedKey, KeyError,
 };
 use crate::encode::tokens::{MatchKey, TOKEN_BYTES};
+use crate::store::sealed::AtRestKey;
 
 #[derive(Serialize, Deserialize)]
 struct HubKeyFile {
@@ -44,6 +45,7 @@ pub struct HubLayer {
     id_names_perm: Vec<u8>,
     dob_check_perm: Vec<u8>,
     sex_check_perm: Vec<u8>,
+    at_rest: AtRestKey,
 }
 
 impl fmt::Debug for HubLayer {
@@ -86,7 +88,8 @@ impl HubLayer {
 
     /// Derives the layer from the hub secret: `PRK = HKDF-Extract("pupilmatch/v1/hub", secret)`,
     /// one key per label `hub/token`, `hub/id`, `hub/id-dob`, `hub/perm/forename`, `hub/perm/surname`,
-    /// `hub/perm/names`, `hub/perm/id-names`, `hub/perm/dob-check`, `hub/perm/sex-check`.
+    /// `hub/perm/names`, `hub/perm/id-names`, `hub/perm/dob-check`, `hub/perm/sex-check`,
+    /// `hub/at-rest`.
     pub fn from_bytes(secret: &[u8; 32]) -> Self {
         let hk = Hkdf::<Sha256>::new(Some(b"pupilmatch/v1/hub"), secret);
         let key = |label: &str| {
@@ -105,6 +108,7 @@ impl HubLayer {
             id_names_perm: keyed_byte_permutation(&key("hub/perm/id-names"), FILTER_BITS),
             dob_check_perm: keyed_byte_permutation(&key("hub/perm/dob-check"), 256),
             sex_check_perm: keyed_byte_permutation(&key("hub/perm/sex-check"), 256),
+            at_rest: AtRestKey::from_bytes(&key("hub/at-rest").0),
         }
     }
 
@@ -138,6 +142,11 @@ impl HubLayer {
         let json = serde_json::to_string_pretty(&file).expect("serialising a key file") + "\n";
         write_new_secret_file(path, &json)?;
         Ok((Self::from_bytes(&secret), true))
+    }
+
+    /// The key that seals stored encodings (protocol.md §7.2).
+    pub fn at_rest(&self) -> &AtRestKey {
+        &self.at_rest
     }
 
     /// `u32_be(HMAC(K_hub_id_dob, u32_be(check))[0..4])`: equal checks stay equal.

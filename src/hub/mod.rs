@@ -19,6 +19,7 @@ mod cases;
 mod disclosure_keys;
 pub mod engine;
 pub mod index;
+pub mod key_custody;
 mod matching;
 mod metrics;
 mod ops;
@@ -62,7 +63,8 @@ pub struct HubConfig {
     pub listen: SocketAddr,
     /// `sqlite://file.db?mode=rwc` or `postgres://…`.
     pub database_url: String,
-    /// The hub key file, created if absent; keep it outside the database.
+    /// The hub key file, created if absent; never in the directory of an SQLite database
+    /// ([`key_custody`]).
     pub hub_key: PathBuf,
     /// Largest JSON request body accepted, after gzip decompression (streamed NDJSON
     /// submissions are bounded by [`UploadLimits`] instead).
@@ -82,7 +84,8 @@ impl Default for HubConfig {
         HubConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://pupilmatch.db?mode=rwc".into(),
-            hub_key: PathBuf::from("hub.key"),
+            hub_key: key_custody::default_hub_key_path()
+                .unwrap_or_else(|_| PathBuf::from("hub.key")),
             max_body_bytes: 256 * 1024 * 1024,
             limits: UploadLimits::default(),
             request_timeout: Duration::from_secs(120),
@@ -101,6 +104,9 @@ pub enum HubError {
     /// The hub key could not be read or created.
     #[error("hub key: {0}")]
     Key(#[from] KeyError),
+    /// The hub key is kept where it must not be.
+    #[error(transparent)]
+    Custody(#[from] key_custody::CustodyError),
     /// The listener could not be bound or the server failed.
     #[error("{context}: {source}")]
     Io {
@@ -122,10 +128,19 @@ pub struct Hub {
 impl Hub {
     /// Opens the store, loads the hub key, binds the listener and starts the index rebuild.
     pub async fn build(config: HubConfig) -> Result<Hub, HubError> {
+        key_custody::check_custody(&config.hub_key, &config.database_url)?;
         let store = Store::connect(&config.database_url).await?;
+        key_custody::prepare_directory(&config.hub_key).map_err(|source| HubError::Io {
+            context: format!("creating the directory of {}", config.hub_key.display()),
+            source,
+        })?;
         let (layer, created) = HubLayer::load_or_create(&config.hub_key)?;
         if created {
-            tracing::info!(path = %config.hub_key.display(), "created a new hub key");
+            tracing::warn!(
+                path = %config.hub_key.display(),
+                "created a new hub key (mode 0600): back it up apart from the database; \
+                 without it the stored records cannot be opened"
+            );
         }
         let state = AppState {
             store: store.clone(),

@@ -1,4 +1,5 @@
-//! The start-up rebuild: reads every active roll record and open case from the database into
+//! The start-up rebuild: seals any stored encoding an older hub left unsealed, reads every
+//! active roll record and open case from the database, opening each sealed encoding, into
 //! the matching index, then matches the records whose matching had not finished when the hub
 //! last stopped. `/readyz` answers 200 only afterwards.
 //!
@@ -16,14 +17,55 @@ use super::engine::prepare;
 use super::matching::{index_and_match, insert_all, Pending};
 use super::problem::ApiError;
 use super::state::{blocking, AppState};
-use crate::store::{unpack, StoredRecord};
+use crate::store::sealed::open_or_legacy;
+use crate::store::StoredRecord;
 
 /// Record ids per window read.
 const PAGE: i64 = 25_000;
 
+/// Rows re-sealed per transaction.
+const RESEAL_PAGE: i64 = 10_000;
+
+/// Seals every stored encoding written before encodings were sealed at rest (protocol.md
+/// §7.2), so that a database carried over from an older hub holds no unsealed encoding once
+/// the hub is ready. Returns how many rows were sealed.
+pub async fn seal_legacy_rows(state: &AppState) -> Result<usize, ApiError> {
+    let mut after = 0;
+    let mut n_sealed = 0;
+    loop {
+        let rows = state.store.unsealed_records(after, RESEAL_PAGE).await?;
+        let Some(last) = rows.last() else {
+            return Ok(n_sealed);
+        };
+        after = last.id;
+        let layer = state.layer.clone();
+        let sealed = blocking(move || {
+            rows.into_par_iter()
+                .map(|row| {
+                    let identity = row.identity();
+                    let (encoding, _) =
+                        open_or_legacy(layer.at_rest(), &identity, &row.encoding)
+                            .map_err(|e| ApiError::Internal(format!("record {}: {e}", row.id)))?;
+                    Ok((row.id, layer.at_rest().seal(&identity, &encoding)))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await??;
+        n_sealed += sealed.len();
+        state.store.reseal(&sealed).await?;
+    }
+}
+
 /// Rebuilds the index and marks the hub ready.
 pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let started = Instant::now();
+    let n_sealed = seal_legacy_rows(&state).await?;
+    if n_sealed > 0 {
+        tracing::info!(
+            n_sealed,
+            "stored encodings written before sealing are now sealed"
+        );
+    }
     let unmatched_submissions = std::sync::Arc::new(state.store.unmatched_submissions().await?);
     let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
     let store = state.store.clone();
@@ -44,12 +86,16 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     let mut n_records = 0usize;
     while let Some(page) = received.recv().await {
         let index = state.index.clone();
+        let layer = state.layer.clone();
         let unmatched_submissions = unmatched_submissions.clone();
         let (n_indexed, mut page_unmatched) = blocking(move || {
             let decoded: Vec<(Pending, bool)> = page
                 .into_par_iter()
                 .map(|stored| {
-                    let encoding = unpack(&stored.encoding)
+                    let identity = stored.identity();
+                    let encoding = layer
+                        .at_rest()
+                        .open(&identity, &stored.encoding)
                         .map_err(|e| ApiError::Internal(format!("record {}: {e}", stored.id)))?;
                     let pending = Pending {
                         id: stored.id,

@@ -21,7 +21,9 @@ use super::problem::{ApiError, AppJson};
 use super::state::{blocking, AppState};
 use super::submissions::check_agreement;
 use super::validate::check_record;
-use crate::store::{AuditEvent, Jurisdiction, NewRecord, NewSubmission, Role, SubmitMode};
+use crate::store::{
+    AuditEvent, Jurisdiction, NewRecord, NewSubmission, Role, RowIdentity, SubmitMode,
+};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/v1/searches", post(search))
@@ -167,9 +169,16 @@ async fn search(
             mode: SubmitMode::Incremental,
             request_hash: String::new(),
         };
+        let identity = RowIdentity {
+            authority: &me.code,
+            agreement: &request.agreement_id,
+            epoch: request.epoch,
+            role: Role::Missing,
+            record_ref: &record_ref,
+        };
         let row = NewRecord {
             record_ref: record_ref.clone(),
-            encoding: crate::store::pack(&encoding),
+            encoding: state.layer.at_rest().seal(&identity, &encoding),
             case: Some(case),
         };
         let result = json!({"n_records": 1, "opened_by": "search"});

@@ -19,6 +19,7 @@ mod model;
 mod packed;
 mod records;
 pub mod retention;
+pub mod sealed;
 mod submissions;
 mod tenancy;
 pub mod workflow;
@@ -40,6 +41,7 @@ pub use model::{
 };
 pub use packed::{pack, unpack};
 pub use records::{CaseInfo, StoredRecord};
+pub use sealed::{AtRestKey, RowIdentity, SealError};
 pub use submissions::{
     BoundChunk, IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission, RowBinder,
 };

@@ -33,8 +33,18 @@ const SC: u8 = 16;
 const UID_NBF: u8 = 32;
 const UID_DC: u8 = 64;
 
-/// The stored text of an encoding.
+/// The stored text of an encoding in the unsealed packed form (rows written before encodings
+/// were sealed, and the tests that read them).
 pub fn pack(record: &EncodedRecord) -> String {
+    let bytes = pack_bytes(record);
+    let mut text = String::with_capacity(PREFIX.len() + bytes.len() * 4 / 3 + 4);
+    text.push_str(PREFIX);
+    URL_SAFE_NO_PAD.encode_string(&bytes, &mut text);
+    text
+}
+
+/// The packed bytes of an encoding (what [`super::sealed`] encrypts).
+pub fn pack_bytes(record: &EncodedRecord) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(
         4 + record.record_ref.len() + record.keys.len() * 18 + record.ids.len() * 17 + 130,
     );
@@ -100,10 +110,7 @@ pub fn pack(record: &EncodedRecord) -> String {
             bytes.extend_from_slice(&check.to_le_bytes());
         }
     }
-    let mut text = String::with_capacity(PREFIX.len() + bytes.len() * 4 / 3 + 4);
-    text.push_str(PREFIX);
-    URL_SAFE_NO_PAD.encode_string(&bytes, &mut text);
-    text
+    bytes
 }
 
 /// Where the identifier of `under_id` sits in the stored `ids` (validation has made sure it
@@ -127,10 +134,12 @@ pub fn unpack(text: &str) -> Result<EncodedRecord, String> {
     let bytes = URL_SAFE_NO_PAD
         .decode(packed)
         .map_err(|e| format!("packed encoding: {e}"))?;
-    let mut r = Reader {
-        bytes: &bytes,
-        at: 0,
-    };
+    unpack_bytes(&bytes)
+}
+
+/// Reads packed bytes ([`pack_bytes`]).
+pub fn unpack_bytes(bytes: &[u8]) -> Result<EncodedRecord, String> {
+    let mut r = Reader { bytes, at: 0 };
     let presence = r.u8()?;
     let ref_len = usize::from(r.u8()?);
     let record_ref = String::from_utf8(r.take(ref_len)?.to_vec())

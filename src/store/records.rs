@@ -32,7 +32,10 @@ pub struct StoredRecord {
     pub epoch: u32,
     /// Missing or roll.
     pub role: Role,
-    /// The hub-layer encoding in its stored form (read it with [`unpack`](super::unpack)).
+    /// The opaque reference.
+    pub record_ref: String,
+    /// The hub-layer encoding in its stored form, sealed (open it with
+    /// [`AtRestKey::open`](super::AtRestKey::open)).
     pub encoding: String,
     /// The submission that last wrote it.
     pub submission_id: i64,
@@ -40,6 +43,19 @@ pub struct StoredRecord {
     /// written when this is set *or* its submission is not among
     /// [`Store::unmatched_submissions`].
     pub matched: bool,
+}
+
+impl StoredRecord {
+    /// The row its sealed encoding is bound to.
+    pub fn identity(&self) -> super::RowIdentity<'_> {
+        super::RowIdentity {
+            authority: &self.authority_code,
+            agreement: &self.agreement_id,
+            epoch: self.epoch,
+            role: self.role,
+            record_ref: &self.record_ref,
+        }
+    }
 }
 
 /// A subquery giving the ids of the records of authority `authority` with reference
@@ -59,7 +75,44 @@ pub(crate) fn ids_by_ref(authority: &str, reference: &str) -> String {
     )
 }
 
-type RecordRow = (i64, String, String, i64, String, Option<String>, i64, i64);
+type RecordRow = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
+type SealedRow = (i64, String, String, i64, String, String, String, i64, i64);
+
+/// `id, authority_code, agreement_id, epoch, role, ref, encoding, submission_id, matched`.
+fn stored_record(row: SealedRow) -> Result<StoredRecord, StoreError> {
+    let (
+        id,
+        authority_code,
+        agreement_id,
+        epoch,
+        role,
+        record_ref,
+        encoding,
+        submission_id,
+        matched,
+    ) = row;
+    Ok(StoredRecord {
+        id,
+        authority_code,
+        agreement_id,
+        epoch: epoch as u32,
+        role: role.parse().map_err(StoreError::Corrupt)?,
+        record_ref,
+        encoding,
+        submission_id,
+        matched: matched != 0,
+    })
+}
 
 impl Store {
     /// The records the index holds (active rolls and open cases) with ids in
@@ -75,7 +128,7 @@ impl Store {
         through: i64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let rows: Vec<RecordRow> = sqlx::query_as(
-            "select id, authority_code, agreement_id, epoch, role, \
+            "select id, authority_code, agreement_id, epoch, role, ref, \
              case when status = 'active' and (role = 'roll' or case_status = 'open') \
              then encoding end, submission_id, matched \
              from records where id > $1 and id <= $2 order by id",
@@ -86,34 +139,51 @@ impl Store {
         .await?;
         rows.into_iter()
             .filter_map(
-                |(
-                    id,
-                    authority_code,
-                    agreement_id,
-                    epoch,
-                    role,
-                    encoding,
-                    submission_id,
-                    matched,
-                )| {
+                |(id, authority, agreement, epoch, role, r, encoding, submission, matched)| {
                     let encoding = encoding?;
-                    Some(
-                        role.parse()
-                            .map_err(StoreError::Corrupt)
-                            .map(|role| StoredRecord {
-                                id,
-                                authority_code,
-                                agreement_id,
-                                epoch: epoch as u32,
-                                role,
-                                encoding,
-                                submission_id,
-                                matched: matched != 0,
-                            }),
-                    )
+                    Some(stored_record((
+                        id, authority, agreement, epoch, role, r, encoding, submission, matched,
+                    )))
                 },
             )
             .collect()
+    }
+
+    /// Up to `limit` rows with an id above `after` whose encoding is still in a form written
+    /// before encodings were sealed at rest (protocol.md §7.2), in id order: the hub seals
+    /// them at start ([`Store::reseal`]). Purged rows (empty encodings) are not listed.
+    pub async fn unsealed_records(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let rows: Vec<SealedRow> = sqlx::query_as(
+            "select id, authority_code, agreement_id, epoch, role, ref, encoding, submission_id, \
+             matched from records \
+             where id > $1 and encoding <> '' and encoding not like 's1:%' order by id limit $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(stored_record).collect()
+    }
+
+    /// Replaces the encodings of rows listed by [`Store::unsealed_records`] with their sealed
+    /// texts, in one transaction. A row sealed or purged meanwhile is left as it is.
+    pub async fn reseal(&self, sealed: &[(i64, String)]) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        for (id, text) in sealed {
+            sqlx::query(
+                "update records set encoding = $1 \
+                 where id = $2 and encoding <> '' and encoding not like 's1:%'",
+            )
+            .bind(text)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        w.commit().await
     }
 
     /// The highest record id (0 without records).

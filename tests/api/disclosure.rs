@@ -83,7 +83,8 @@ both_backends! {
         assert_eq!(hub.count("disclosures").await, 2);
 
         // The verdicts are training labels for the match model.
-        let labels = hub.store.labelled_pairs().await.unwrap();
+        let (layer, _) = pupilmatch::encode::hub_layer::HubLayer::load_or_create(&hub.config.hub_key).unwrap();
+        let labels = hub.store.labelled_pairs(layer.at_rest()).await.unwrap();
         assert_eq!(labels.len(), 1);
         assert_eq!((labels[0]["label"].as_str(), labels[0]["candidate_id"].as_i64()), (Some("match"), Some(id)));
         assert_eq!(labels[0]["outcomes"].as_array().unwrap().len(), 2);

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod at_rest;
 mod audit;
 mod bad_input;
 mod candidates;

@@ -87,12 +87,13 @@ both_backends! {
     /// hub starts again: the start-up rebuild finishes the matching, without duplicates.
     async fn records_stored_but_not_matched_before_a_crash_are_matched_at_start(backend: Backend) {
         use pupilmatch::encode::hub_layer::HubLayer;
-        use pupilmatch::store::{NewRecord, NewSubmission, Role, SubmitMode};
+        use pupilmatch::store::{NewRecord, NewSubmission, Role, RowIdentity, SubmitMode};
         let mut hub = spawn_hub(backend).await;
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;
         leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
 
-        // What the hub had committed when it died: the row, hub layer applied, matched = 0.
+        // What the hub had committed when it died: the row, hub layer applied and sealed,
+        // matched = 0.
         let (layer, _) = HubLayer::load_or_create(&hub.config.hub_key).unwrap();
         let encoding = layer.apply(&glasgow.encoded(&Pupil::EILIDH_IN_GLASGOW));
         let submission = NewSubmission {
@@ -100,7 +101,11 @@ both_backends! {
             agreement_id: crate::helpers::AGREEMENT.into(), epoch: 1, role: Role::Roll,
             mode: SubmitMode::Incremental, request_hash: "h".into(),
         };
-        let row = NewRecord { record_ref: encoding.record_ref.clone(), encoding: serde_json::to_string(&encoding).unwrap(), case: None };
+        let identity = RowIdentity {
+            authority: &glasgow.code, agreement: crate::helpers::AGREEMENT, epoch: 1,
+            role: Role::Roll, record_ref: &encoding.record_ref,
+        };
+        let row = NewRecord { record_ref: encoding.record_ref.clone(), encoding: layer.at_rest().seal(&identity, &encoding), case: None };
         hub.store.ingest(&submission, &[row], &serde_json::json!({})).await.unwrap();
         assert_eq!(hub.count("candidates").await, 0);
 

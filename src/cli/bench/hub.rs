@@ -419,7 +419,7 @@ async fn run_backend(
     let config = HubConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: database.url.clone(),
-        hub_key: dir.path().join("hub.key"),
+        hub_key: dir.path().join("keys").join("hub.key"),
         request_timeout: Duration::from_secs(3600),
         // Capacity, not policy, is measured: no per-authority search rate limit.
         policy: Policy {

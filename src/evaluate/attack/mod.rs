@@ -12,6 +12,7 @@
 //!   the tests.
 
 pub mod bit_pattern;
+pub mod insider;
 pub mod population;
 pub mod report;
 

@@ -7,7 +7,10 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{check_batch_id, complete, replay, BatchHeader, Stored, Timings};
+use super::{
+    check_batch_id, complete, replay, shuffle_rows, stored_form, BatchHeader, RowContext, Stored,
+    Timings,
+};
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
 use crate::hub::problem::{ApiError, AppJson, MAX_LISTED_ERRORS};
@@ -44,27 +47,18 @@ pub(super) async fn submit(
     }
     let mode = header.check(&state, &me.code).await?;
     let n_records = records.len();
-    let (role, layer) = (header.role, state.layer.clone());
+    let (rows, layer) = (RowContext::new(&me.code, &header), state.layer.clone());
     let today = chrono::Utc::now().date_naive();
     let started = std::time::Instant::now();
     let checked = blocking(move || {
-        check_batch(&records, role, today).map(|valid| {
+        check_batch(&records, rows.role, today).map(|valid| {
             // The hub layer is an HMAC per token: spread large batches over the cores.
-            valid
+            let mut stored = valid
                 .into_par_iter()
-                .map(|v| {
-                    let encoding = layer.apply(&v.encoding);
-                    let json = crate::store::pack(&encoding);
-                    (
-                        encoding,
-                        NewRecord {
-                            record_ref: v.encoding.record_ref,
-                            encoding: json,
-                            case: v.case,
-                        },
-                    )
-                })
-                .collect::<Vec<(EncodedRecord, NewRecord)>>()
+                .map(|v| stored_form(&layer, &rows, v))
+                .collect::<Vec<(EncodedRecord, NewRecord)>>();
+            shuffle_rows(&mut stored);
+            stored
         })
     })
     .await?;

@@ -15,6 +15,7 @@ mod ndjson;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRequest, Request, State};
@@ -30,9 +31,14 @@ use super::engine::prepare;
 use super::matching::{index_and_match, Found, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::AppState;
+use super::validate::ValidRecord;
 use crate::encode::encoded::PROTOCOL_VERSION;
+use crate::encode::hub_layer::HubLayer;
 use crate::encode::EncodedRecord;
-use crate::store::{Agreement, IngestOutcome, NewSubmission, PriorSubmission, Role, SubmitMode};
+use crate::store::{
+    Agreement, IngestOutcome, NewRecord, NewSubmission, PriorSubmission, Role, RowIdentity,
+    SubmitMode,
+};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/v1/submissions", post(submit))
@@ -163,6 +169,60 @@ fn replay(
     } else {
         Err(ApiError::BatchConflict(batch_id.to_string()))
     }
+}
+
+/// Who stores a batch's rows, under which agreement, epoch and role: what every sealed
+/// encoding of the batch is bound to (protocol.md §7.2).
+#[derive(Debug, Clone)]
+struct RowContext {
+    authority: String,
+    agreement: String,
+    epoch: u32,
+    role: Role,
+}
+
+impl RowContext {
+    fn new(authority: &str, header: &BatchHeader) -> Arc<Self> {
+        Arc::new(RowContext {
+            authority: authority.to_string(),
+            agreement: header.agreement_id.clone(),
+            epoch: header.epoch,
+            role: header.role,
+        })
+    }
+}
+
+/// A checked record's hub-layer form (kept in memory for matching) and its row, with the
+/// encoding sealed at rest under the hub key.
+fn stored_form(
+    layer: &HubLayer,
+    rows: &RowContext,
+    valid: ValidRecord,
+) -> (EncodedRecord, NewRecord) {
+    let encoding = layer.apply(&valid.encoding);
+    let identity = RowIdentity {
+        authority: &rows.authority,
+        agreement: &rows.agreement,
+        epoch: rows.epoch,
+        role: rows.role,
+        record_ref: &valid.encoding.record_ref,
+    };
+    let sealed = layer.at_rest().seal(&identity, &encoding);
+    let row = NewRecord {
+        record_ref: valid.encoding.record_ref,
+        encoding: sealed,
+        case: valid.case,
+    };
+    (encoding, row)
+}
+
+/// Puts a batch's rows in random order before they are written, so that row ids (which
+/// follow insertion) say nothing about the order of the authority's file — a roll sorted by
+/// surname would otherwise give away where in the alphabet each stored row sits
+/// (protocol.md §7.2).
+fn shuffle_rows<T>(rows: &mut [T]) {
+    use rand::seq::SliceRandom;
+    rows.shuffle(&mut rand::thread_rng());
 }
 
 /// How long each stage of a submission took, for the log line.

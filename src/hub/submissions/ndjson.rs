@@ -23,7 +23,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::lines::{LineError, Lines};
-use super::{check_batch_id, complete, replay, with_row_ids, BatchHeader, Stored, Timings};
+use super::{
+    check_batch_id, complete, replay, shuffle_rows, stored_form, with_row_ids, BatchHeader,
+    RowContext, Stored, Timings,
+};
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
@@ -31,7 +34,7 @@ use crate::hub::matching::{match_all, Found, MatchTurn, Pending};
 use crate::hub::problem::{ApiError, AppJson, FieldError, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
 use crate::hub::validate::check_record;
-use crate::store::{BoundChunk, NewCandidate, NewRecord, Role, RowBinder, StoreError};
+use crate::store::{BoundChunk, NewCandidate, NewRecord, RowBinder, StoreError};
 
 /// The media type of a streamed submission.
 pub const MEDIA_TYPE: &str = "application/x-ndjson";
@@ -104,7 +107,7 @@ pub(super) async fn submit(
     };
 
     let check = CheckContext {
-        role: header.role,
+        rows: RowContext::new(&me.code, &header),
         today: chrono::Utc::now().date_naive(),
         layer: state.layer.clone(),
         binder: ingest.binder(),
@@ -217,7 +220,7 @@ fn line_error(error: LineError) -> ApiError {
 
 /// What the record checks need, and the batch's statement builder.
 struct CheckContext {
-    role: Role,
+    rows: Arc<RowContext>,
     today: chrono::NaiveDate,
     layer: Arc<HubLayer>,
     binder: RowBinder,
@@ -252,14 +255,17 @@ async fn run_producer(
         }
         let context = check
             .as_ref()
-            .map(|(c, _)| (c.role, c.today, c.layer.clone(), c.binder.clone()));
+            .map(|(c, _)| (c.rows.clone(), c.today, c.layer.clone(), c.binder.clone()));
         let (returned, checked) = blocking(move || {
             for line in &chunk {
                 hasher.update(line);
                 hasher.update(b"\n");
             }
-            let checked = context.map(|(role, today, layer, binder)| {
-                let checked = check_chunk(first, &chunk, role, today, &layer);
+            let checked = context.map(|(rows, today, layer, binder)| {
+                let mut checked = check_chunk(first, &chunk, &rows, today, &layer);
+                if checked.iter().all(|(_, outcome)| outcome.is_ok()) {
+                    shuffle_rows(&mut checked);
+                }
                 let bound = bind_chunk(&checked, &binder);
                 (checked, bound)
             });
@@ -299,7 +305,7 @@ fn bind_chunk(checked: &[Checked], binder: &RowBinder) -> Vec<BoundChunk> {
 fn check_chunk(
     first: usize,
     lines: &[Bytes],
-    role: Role,
+    rows: &RowContext,
     today: chrono::NaiveDate,
     layer: &HubLayer,
 ) -> Vec<Checked> {
@@ -316,17 +322,8 @@ fn check_chunk(
                         message: format!("not valid JSON: {e}"),
                     }]
                 })
-                .and_then(|value| check_record(index, &value, role, today))
-                .map(|valid| {
-                    let encoding = layer.apply(&valid.encoding);
-                    let json = crate::store::pack(&encoding);
-                    let row = NewRecord {
-                        record_ref: valid.encoding.record_ref,
-                        encoding: json,
-                        case: valid.case,
-                    };
-                    (encoding, row)
-                });
+                .and_then(|value| check_record(index, &value, rows.role, today))
+                .map(|valid| stored_form(layer, rows, valid));
             (index, outcome)
         })
         .collect()

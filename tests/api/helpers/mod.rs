@@ -77,7 +77,7 @@ pub async fn spawn_hub_with(backend: Backend, configure: impl FnOnce(&mut HubCon
     let mut config = HubConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: database.url.clone(),
-        hub_key: dir.path().join("hub.key"),
+        hub_key: dir.path().join("keys").join("hub.key"),
         ..HubConfig::default()
     };
     configure(&mut config);
