@@ -14,6 +14,7 @@
 
 use std::sync::OnceLock;
 
+use pupilmatch::evaluate::attack::insider::{Attacker, InsiderReport};
 use pupilmatch::evaluate::attack::population::PopulationConfig;
 use pupilmatch::evaluate::attack::report::{
     AttackReport, Harness, Row, Target, MAX_REIDENTIFICATION,
@@ -176,4 +177,47 @@ fn the_retired_single_name_encodings_of_v1_leak_at_the_national_density() {
             "the harness no longer sees the v1 leak: {frequency:?}"
         );
     }
+}
+
+fn insiders() -> &'static InsiderReport {
+    static REPORT: OnceLock<InsiderReport> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let report = InsiderReport::run(PopulationConfig::national_density(INSIDER_RECORDS, 1));
+        eprintln!("{report}");
+        report
+    })
+}
+
+/// Children in the stolen database of the insider attacks (at the nation's density of births).
+const INSIDER_RECORDS: usize = 40_000;
+
+/// Positive controls: on protocol v3's stored form, a member authority (its own 49 records as
+/// known plaintext) and a thief with a leaked agreement secret (anchored on the largest groups
+/// of identical names filters) both undo the hub layer's permutation and decode most names.
+#[test]
+fn insiders_decode_the_v3_database() {
+    let report = insiders();
+    let member = report.row(Attacker::Member);
+    assert!(member.v3 >= 0.5, "member on v3: {member:?}");
+    let out_of_scope = report.row(Attacker::HubKeyAndSecret);
+    assert!(
+        out_of_scope.v3 >= 0.5,
+        "hub key + secret on v3: {out_of_scope:?}"
+    );
+}
+
+/// On protocol v4's sealed database no attacker in scope — a member authority, a thief with a
+/// leaked agreement secret, the database alone — re-identifies more than 0.1% of children.
+#[test]
+fn no_insider_without_the_hub_key_decodes_the_v4_database() {
+    let report = insiders();
+    assert!(report.failures().is_empty(), "{report}");
+    for attacker in [Attacker::Member, Attacker::Thief, Attacker::DatabaseAlone] {
+        assert!(
+            report.row(attacker).v4 <= MAX_REIDENTIFICATION,
+            "{attacker:?}"
+        );
+    }
+    // The threat model says plainly what the hub key and an agreement secret together expose.
+    assert!(report.row(Attacker::HubKeyAndSecret).v4 >= 0.5);
 }

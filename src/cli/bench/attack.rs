@@ -1,11 +1,14 @@
-//! `pupilmatch bench attack`: the privacy attack harness (pprl notes §2.3) against protocol
-//! v1's stored columns and against the naive encodings of the positive controls.
+//! `pupilmatch bench attack`: the privacy attack harness (pprl notes §2.3) against the
+//! protocol's stored columns and against the naive encodings of the positive controls, then
+//! the insiders (a member authority, a thief with a leaked agreement secret) against a stolen
+//! hub database in protocol v3's form (positive control) and v4's.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
+use crate::evaluate::attack::insider::InsiderReport;
 use crate::evaluate::attack::population::PopulationConfig;
 use crate::evaluate::attack::report::{AttackReport, MAX_REIDENTIFICATION};
 
@@ -64,5 +67,24 @@ pub fn run(args: AttackBenchArgs) -> anyhow::Result<ExitCode> {
         }
         println!("({:.1} s)\n", started.elapsed().as_secs_f64());
     }
+    let started = Instant::now();
+    let insiders = InsiderReport::run(PopulationConfig::national_density(args.records, args.seed));
+    println!("{insiders}");
+    let failures = insiders.failures();
+    if failures.is_empty() {
+        println!(
+            "every in-scope attacker stays within {:.1}% on protocol v4",
+            100.0 * MAX_REIDENTIFICATION
+        );
+    } else {
+        for row in failures {
+            println!(
+                "above {:.1}% on protocol v4: {}",
+                100.0 * MAX_REIDENTIFICATION,
+                row.attacker.holds()
+            );
+        }
+    }
+    println!("({:.1} s)", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -50,6 +50,10 @@ const ANCHORS: usize = 400;
 const ANCHOR_NAMES: usize = 60;
 
 const NAMES_WORDS: usize = NAMES_FILTER_BITS / 64;
+/// Known bits a feature needs before its presence counts (of its 8).
+const MIN_KNOWN_BITS: u32 = 6;
+/// More features present than this and the filter is noise to the attacker.
+const MAX_PRESENT_FEATURES: usize = 120;
 const AGREEMENT: &str = "insider-harness";
 const MEMBER: &str = "member";
 const OTHER: &str = "other";
@@ -336,7 +340,7 @@ impl InsiderWorld {
             })
             .collect();
         let permutation = Permutation::from_known_pairs(&pairs);
-        self.decode_all(&readable, &permutation)
+        self.decode_all(rows, &readable, &permutation)
     }
 
     /// The thief: anchors from the largest groups of identical stored names filters.
@@ -375,7 +379,7 @@ impl InsiderWorld {
             }
         }
         let permutation = Permutation::by_vote(&anchors);
-        self.decode_all(&readable, &permutation)
+        self.decode_all(rows, &readable, &permutation)
     }
 
     /// Out of scope: with the hub key the attacker opens every row and re-keys records it
@@ -385,12 +389,18 @@ impl InsiderWorld {
         let readable = read_all(rows, &[&self.hub_key]);
         let encoder = Encoder::new(&self.secret, LocalKey::from_bytes([0x99; 32]));
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid date");
+        let mut rng = ChaCha8Rng::seed_from_u64(0x4B);
+        let mut made_up = |len: usize| -> String {
+            (0..len)
+                .map(|_| char::from(b'a' + rand::Rng::gen_range(&mut rng, 0..26u8)))
+                .collect()
+        };
         let pairs: Vec<(Names, Names)> = (0..64)
             .filter_map(|i| {
                 let raw = RawRecord {
                     record_id: Some(format!("made-up-{i}")),
-                    forename: Some(format!("madeupname{}", i * 7919 % 1000)),
-                    surname: Some(format!("inventedsurname{}", i * 104_729 % 1000)),
+                    forename: Some(made_up(7)),
+                    surname: Some(made_up(9)),
                     dob: Some("2015-06-01".into()),
                     ..RawRecord::default()
                 };
@@ -400,7 +410,7 @@ impl InsiderWorld {
             })
             .collect();
         let permutation = Permutation::from_known_pairs(&pairs);
-        self.decode_all(&readable, &permutation)
+        self.decode_all(rows, &readable, &permutation)
     }
 
     /// Frequency alignment of the most exposed column that can be read: the names filter on
@@ -471,8 +481,10 @@ impl InsiderWorld {
         Dictionary::new(key, &self.population, &self.year_shares())
     }
 
+    /// Decodes the names filter of every readable row of the other authority.
     fn decode_all(
         &self,
+        rows: &[StolenRow],
         readable: &[(usize, EncodedRecord)],
         permutation: &Permutation,
     ) -> Vec<(usize, Guess)> {
@@ -482,6 +494,7 @@ impl InsiderWorld {
         let dictionary = self.dictionary();
         readable
             .par_iter()
+            .filter(|(at, _)| rows[*at].authority == OTHER)
             .filter_map(|(at, e)| {
                 let stored = e.names_bf?.0;
                 let (filter, known) = permutation.undo(&stored);
@@ -614,56 +627,139 @@ struct Guess {
     surname: String,
 }
 
-/// The public name tables as names-filter masks, per year of birth (protocol.md §5.3,
+/// One public name table as names-filter features: each name's bigram features, and the
+/// names indexed by their first and last bigram (every name has both, so a filter only
+/// needs checking against the names whose two end features it holds).
+struct NameTable {
+    names: Vec<String>,
+    bigrams: Vec<String>,
+    features_of: Vec<Vec<u16>>,
+    by_ends: HashMap<(u16, u16), Vec<u32>>,
+}
+
+impl NameTable {
+    fn new(names: Vec<String>) -> NameTable {
+        let mut ids: HashMap<String, u16> = HashMap::new();
+        let mut bigrams_seen: Vec<String> = Vec::new();
+        let mut by_ends: HashMap<(u16, u16), Vec<u32>> = HashMap::new();
+        let features_of: Vec<Vec<u16>> = names
+            .iter()
+            .enumerate()
+            .map(|(n, name)| {
+                let features: Vec<u16> = bigrams(name)
+                    .into_iter()
+                    .map(|gram| {
+                        *ids.entry(gram.clone()).or_insert_with(|| {
+                            bigrams_seen.push(gram);
+                            (bigrams_seen.len() - 1) as u16
+                        })
+                    })
+                    .collect();
+                let ends = (
+                    features[0],
+                    *features.last().expect("a padded name has bigrams"),
+                );
+                by_ends.entry(ends).or_default().push(n as u32);
+                features
+            })
+            .collect();
+        NameTable {
+            names,
+            bigrams: bigrams_seen,
+            features_of,
+            by_ends,
+        }
+    }
+
+    /// The masks of every feature of this table in `year`.
+    fn masks(&self, key: &DerivedKey, year: i32, prefix: u8) -> Vec<Names> {
+        self.bigrams
+            .iter()
+            .map(|gram| feature_mask(key, year, prefix, gram.as_bytes()))
+            .collect()
+    }
+
+    /// The name all of whose features `present` holds that sets the most known bits (the
+    /// most frequent among equals), with that number of bits.
+    fn best(&self, masks: &[Names], present: &[bool], known: &Names) -> Option<(usize, u32)> {
+        let ends: Vec<u16> = (0..present.len() as u16)
+            .filter(|&f| present[usize::from(f)])
+            .collect();
+        if ends.len() > MAX_PRESENT_FEATURES {
+            // Not a names filter this attacker can read: random bits set half the features.
+            return None;
+        }
+        let mut best: Option<(usize, u32)> = None;
+        for &first in &ends {
+            for &last in &ends {
+                for &n in self.by_ends.get(&(first, last)).into_iter().flatten() {
+                    let n = n as usize;
+                    let features = &self.features_of[n];
+                    if !features.iter().all(|&f| present[usize::from(f)]) {
+                        continue;
+                    }
+                    let mut mask = [0u64; NAMES_WORDS];
+                    for &f in features {
+                        for (m, b) in mask.iter_mut().zip(masks[usize::from(f)].iter()) {
+                            *m |= b;
+                        }
+                    }
+                    let bits: u32 = mask
+                        .iter()
+                        .zip(known)
+                        .map(|(m, k)| (m & k).count_ones())
+                        .sum();
+                    if best.is_none_or(|(b, bb)| bits > bb || (bits == bb && n < b)) {
+                        best = Some((n, bits));
+                    }
+                }
+            }
+        }
+        best
+    }
+}
+
+/// The public name tables as names-filter features, per year of birth (protocol.md §5.3,
 /// computed with the agreement secret).
 struct Dictionary {
     key: DerivedKey,
+    forenames: NameTable,
+    surnames: NameTable,
+    /// Per year: the masks of the forename and of the surname features.
     years: Vec<(i32, Vec<Names>, Vec<Names>)>,
-    forenames: Vec<String>,
-    surnames: Vec<String>,
 }
 
 impl Dictionary {
     fn new(key: DerivedKey, population: &Population, years: &[(i32, f64)]) -> Dictionary {
-        let forenames: Vec<String> = population
-            .forenames
-            .iter()
-            .map(|f| f.value.clone())
-            .collect();
-        let surnames: Vec<String> = population
-            .surnames
-            .iter()
-            .map(|f| f.value.clone())
-            .collect();
+        let forenames = NameTable::new(
+            population
+                .forenames
+                .iter()
+                .map(|f| f.value.clone())
+                .collect(),
+        );
+        let surnames = NameTable::new(
+            population
+                .surnames
+                .iter()
+                .map(|f| f.value.clone())
+                .collect(),
+        );
         let years = years
             .iter()
             .map(|&(year, _)| {
-                let masks = |names: &[String], prefix: u8| -> Vec<Names> {
-                    let mut cache: HashMap<String, Names> = HashMap::new();
-                    names
-                        .iter()
-                        .map(|name| {
-                            let mut mask = [0u64; NAMES_WORDS];
-                            for gram in bigrams(name) {
-                                let bits = cache.entry(gram.clone()).or_insert_with(|| {
-                                    feature_mask(&key, year, prefix, gram.as_bytes())
-                                });
-                                for (m, b) in mask.iter_mut().zip(bits.iter()) {
-                                    *m |= b;
-                                }
-                            }
-                            mask
-                        })
-                        .collect()
-                };
-                (year, masks(&forenames, b'f'), masks(&surnames, b's'))
+                (
+                    year,
+                    forenames.masks(&key, year, b'f'),
+                    surnames.masks(&key, year, b's'),
+                )
             })
             .collect();
         Dictionary {
             key,
-            years,
             forenames,
             surnames,
+            years,
         }
     }
 
@@ -681,39 +777,44 @@ impl Dictionary {
         filter
     }
 
-    /// The names whose every known bit is set in `filter`, the most specific (most bits) of
-    /// each kind, in the year where they explain the most bits.
+    /// The most specific forename and surname whose every feature the filter holds (as far
+    /// as its bits are known), in the year where they explain the most bits.
     fn decode(&self, filter: &Names, known: &Names) -> Option<Guess> {
-        let consistent = |mask: &Names| -> Option<u32> {
-            let mut bits = 0;
-            for ((m, f), k) in mask.iter().zip(filter).zip(known) {
-                let m = m & k;
-                if m & f != m {
-                    return None;
-                }
-                bits += m.count_ones();
-            }
-            Some(bits)
-        };
-        let best = |masks: &[Names]| -> Option<(usize, u32)> {
+        // A feature is present when enough of its bits are known and all of those are set.
+        let present = |masks: &[Names]| -> Vec<bool> {
             masks
                 .iter()
-                .enumerate()
-                .filter_map(|(i, m)| consistent(m).map(|bits| (i, bits)))
-                .max_by_key(|&(i, bits)| (bits, std::cmp::Reverse(i)))
+                .map(|mask| {
+                    let known_bits: u32 = mask
+                        .iter()
+                        .zip(known)
+                        .map(|(m, k)| (m & k).count_ones())
+                        .sum();
+                    known_bits >= MIN_KNOWN_BITS
+                        && mask
+                            .iter()
+                            .zip(filter)
+                            .zip(known)
+                            .all(|((m, f), k)| m & k & !f == 0)
+                })
+                .collect()
         };
         self.years
             .iter()
-            .filter_map(|(_, forenames, surnames)| {
-                let (f, fb) = best(forenames)?;
-                let (s, sb) = best(surnames)?;
+            .filter_map(|(_, forename_masks, surname_masks)| {
+                let (f, fb) =
+                    self.forenames
+                        .best(forename_masks, &present(forename_masks), known)?;
+                let (s, sb) = self
+                    .surnames
+                    .best(surname_masks, &present(surname_masks), known)?;
                 Some((fb + sb, f, s))
             })
             .max_by_key(|&(bits, _, _)| bits)
             .filter(|&(bits, _, _)| bits >= 24)
             .map(|(_, f, s)| Guess {
-                forename: self.forenames[f].clone(),
-                surname: self.surnames[s].clone(),
+                forename: self.forenames.names[f].clone(),
+                surname: self.surnames.names[s].clone(),
             })
     }
 }
