@@ -265,3 +265,19 @@ fn the_same_upn_with_a_mistyped_year_and_a_misspelt_surname_is_put_up_for_review
     let (p, why) = probability_in(&a, &b, 1);
     assert!(p >= model.thresholds.suggest, "p = {p:.4} ({why})");
 }
+
+/// Two spellings of one surname (`McDonald`, `MacDonald`: both `macdonald`) with a misspelt
+/// forename that keeps its Soundex code (Catriona, Catrina: C365). Protocol v3 coded the first
+/// surname's core (D543) and the second's whole (M235), so the forename filters, salted by that
+/// code, were unrelated and scored as a disagreement; v4 codes `full` (protocol.md §3.3), so
+/// the filters compare and the misspelling is a close forename.
+#[test]
+fn a_mc_and_a_mac_spelling_of_one_surname_compare_their_forenames() {
+    let threshold = Model::default_model().thresholds.suggest;
+    let a = pupil("a", "Catriona", "McDonald", "2012-10-03", "F");
+    let b = pupil("b", "Catrina", "MacDonald", "2012-10-03", "F");
+    let (p, why) = probability(&a, &b);
+    assert!(p >= threshold, "p = {p:.4} ({why})");
+    assert!(why.contains("forename"), "the forename is compared: {why}");
+    assert!(!why.contains("forename disagree"), "{why}");
+}

@@ -3,9 +3,11 @@
 //! versioned protocol change (never to make a failing test pass).
 
 use chrono::NaiveDate;
+use pupilmatch::encode::batch::{encode_one, problems, Outcome};
 use pupilmatch::encode::encoded::filter_salt;
 use pupilmatch::encode::hub_layer::HubLayer;
 use pupilmatch::encode::keys::{hex, KeyPurpose, KeySchedule};
+use pupilmatch::encode::record::Policy;
 use pupilmatch::encode::record::{dob_salt, PupilRecord};
 use pupilmatch::encode::tokens::{forename_forms, surname_forms, KeyFamily};
 use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
@@ -54,7 +56,54 @@ fn inputs() -> Vec<RawRecord> {
     lukasz.preferred_forename = Some("Luke".into());
     let mut niamh = record("EA-5", "Niamh", None, "McAllister", "2015-01-09", "F");
     niamh.ni_pupil_id = Some("A1234567".into());
-    vec![sean, aoife, lukasz, niamh]
+    // A title, a record id with white space round it, unknown sex, and a temporary UPN kept
+    // as the former UPN; the surname spelt `Mc`, with a core.
+    let mut james = record(
+        " ENG-0042 ",
+        "Mr. James",
+        None,
+        "McDonald",
+        "2016-04-02",
+        "U",
+    );
+    james.upn = Some("B801200005001".into());
+    james.former_upn = Some("J80120000700A".into());
+    // The same child's name as one word `MacDonald` (no core) in another date shape, with
+    // several identifiers: the forename filter and the `phonetic-dob` keys equal James's.
+    let mut jamie = record("SCO-0042", "James", None, "MacDonald", "02/04/2016", "M");
+    jamie.scn = Some("201604028".into());
+    jamie.ppsn = Some("7654321G".into());
+    jamie.ni_pupil_id = Some("EA20160402".into());
+    // A preferred surname, the YYYYMMDD shape, and an identifier that fails its check
+    // (reported as a warning, left out of the encoding).
+    let mut zofia = record("CDF-9", "Zofia", None, "Nowak", "20150918", "female");
+    zofia.preferred_surname = Some("Bennett".into());
+    zofia.ppsn = Some("1234567XX".into());
+    // A placeholder forename: skipped, and reported as an error.
+    let baby = record("ENG-0043", "Baby", None, "Smith", "2026-11-01", "F");
+    vec![sean, aoife, lukasz, niamh, james, jamie, zofia, baby]
+}
+
+/// The input fields a vector shows (every field the vectors use).
+fn input_json(raw: &RawRecord) -> Value {
+    json!({
+        "record_id": raw.record_id, "forename": raw.forename,
+        "middle_names": raw.middle_names, "surname": raw.surname,
+        "former_surname": raw.former_surname,
+        "preferred_forename": raw.preferred_forename,
+        "preferred_surname": raw.preferred_surname, "dob": raw.dob,
+        "sex": raw.sex, "upn": raw.upn, "former_upn": raw.former_upn, "scn": raw.scn,
+        "ppsn": raw.ppsn, "ni_pupil_id": raw.ni_pupil_id,
+    })
+}
+
+/// The problem report lines of one outcome (protocol.md §6.3), without the free-text
+/// `message` and the file `position`, which are not part of the contract's bytes.
+fn report_json(outcome: &Outcome) -> Value {
+    problems(outcome)
+        .iter()
+        .map(|p| json!({"severity": p.severity, "record_id": p.record_id, "field": p.field, "code": p.code}))
+        .collect()
 }
 
 fn compute() -> Value {
@@ -86,17 +135,18 @@ fn compute() -> Value {
     let records: Vec<Value> = inputs()
         .iter()
         .map(|raw| {
+            let outcome = encode_one(&encoder, &Ok(raw.clone()), today, Policy::Pupil);
+            let Outcome::Encoded { encoded, .. } = &outcome else {
+                return json!({
+                    "input": input_json(raw),
+                    "skipped": true,
+                    "report": report_json(&outcome),
+                });
+            };
             let record = PupilRecord::from_raw(raw, today).unwrap().record;
-            let encoded = encoder.encode(&record);
             json!({
-                "input": {
-                    "record_id": raw.record_id, "forename": raw.forename,
-                    "middle_names": raw.middle_names, "surname": raw.surname,
-                    "former_surname": raw.former_surname,
-                    "preferred_forename": raw.preferred_forename, "dob": raw.dob,
-                    "sex": raw.sex, "upn": raw.upn, "scn": raw.scn, "ppsn": raw.ppsn,
-                    "ni_pupil_id": raw.ni_pupil_id,
-                },
+                "input": input_json(raw),
+                "report": report_json(&outcome),
                 "dob_salt": dob_salt(record.dob.unwrap()),
                 "forename_filter_salt": filter_salt(
                     &dob_salt(record.dob.unwrap()),
@@ -112,7 +162,7 @@ fn compute() -> Value {
                 "forename_forms": forename_forms(&record),
                 "surname_forms": surname_forms(&record),
                 "encoded": encoded,
-                "stored_by_hub": hub.apply(&encoded),
+                "stored_by_hub": hub.apply(encoded),
             })
         })
         .collect();
@@ -162,5 +212,54 @@ fn protocol_md_test_vectors_match_the_implementation() {
     assert_eq!(
         documented, computed,
         "protocol.md §10 disagrees with the implementation"
+    );
+}
+
+/// The bundled forename tables (protocol.md §3.5, Appendix A): the file, and its line count.
+const TABLES: [(&str, usize); 3] = [
+    ("nicknames.csv", 96),
+    ("cognates.csv", 53),
+    ("transliterations.csv", 56),
+];
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
+#[test]
+fn protocol_md_publishes_the_forename_tables_byte_for_byte_with_their_digests() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/protocol.md")).unwrap();
+    let mut combined = Vec::new();
+    for (i, (name, lines)) in TABLES.into_iter().enumerate() {
+        let file = std::fs::read(format!("{root}/src/encode/names/data/{name}")).unwrap();
+        // §3.5's table: name, line count and SHA-256 of the shipped file.
+        let row = format!("| `{name}` | {lines} | `{}` |", sha256_hex(&file));
+        assert!(text.contains(&row), "protocol.md §3.5 lacks the row {row}");
+        // Appendix A: the file's content verbatim.
+        let begin = format!("<!-- table:{name}:begin -->\n```text\n");
+        let end = format!("```\n<!-- table:{name}:end -->");
+        let start = text.find(&begin).expect("an Appendix A block") + begin.len();
+        let stop = start + text[start..].find(&end).expect("the block's end marker");
+        assert!(
+            &text.as_bytes()[start..stop] == file.as_slice(),
+            "Appendix A's {name} differs from the shipped file"
+        );
+        assert_eq!(
+            file.iter().filter(|&&b| b == b'\n').count(),
+            lines,
+            "{name}"
+        );
+        if i > 0 {
+            combined.push(0);
+        }
+        combined.extend_from_slice(&file);
+    }
+    let digest = sha256_hex(&combined);
+    assert_eq!(digest, pupilmatch::encode::names::tables_digest());
+    assert!(
+        text.contains(&format!("one 0x00 byte:\n`{digest}`")),
+        "protocol.md §3.5 states another combined digest than {digest}"
     );
 }

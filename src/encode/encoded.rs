@@ -22,7 +22,7 @@ use crate::encode::record::{dob_salt, PupilRecord};
 use crate::encode::tokens::{flags, KeyFamily, MatchKey, TokenKeys, TOKEN_BYTES};
 
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// An identifier token: `HMAC-SHA256(K_id_scheme, canonical)[..16]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -492,6 +492,34 @@ mod tests {
             .unwrap()
             .dice(&olivr_smith.forename_bf.unwrap());
         assert!(typo > 0.7, "{typo}");
+    }
+
+    #[test]
+    fn spellings_of_one_surname_give_identical_soundex_derived_encodings() {
+        // v3 took Soundex of the prefix's core when the prefix was written apart or as `Mc`
+        // (D543 for McDonald) but of the whole name otherwise (M235 for MacDonald), so the
+        // commonest spelling pair of a Scottish surname had incomparable forename filters and
+        // no shared `phonetic-dob` key.
+        let e = encoder();
+        let phonetic = |r: &EncodedRecord| -> Vec<MatchKey> {
+            r.keys
+                .iter()
+                .filter(|k| k.family == KeyFamily::PhoneticDob)
+                .copied()
+                .collect()
+        };
+        for spellings in [
+            ["McDonald", "MacDonald", "Mac Donald", "M'Donald"],
+            ["McKenzie", "Mackenzie", "Mc Kenzie", "MACKENZIE"],
+            ["O'Brien", "OBrien", "O Brien", "Ó Brien"],
+        ] {
+            let first = e.encode(&with_names("Ava", spellings[0]));
+            for other in &spellings[1..] {
+                let encoded = e.encode(&with_names("Ava", other));
+                assert_eq!(encoded.forename_bf, first.forename_bf, "{other}");
+                assert_eq!(phonetic(&encoded), phonetic(&first), "{other}");
+            }
+        }
     }
 
     #[test]

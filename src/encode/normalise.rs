@@ -331,11 +331,22 @@ impl Surname {
         })
     }
 
-    /// The Soundex code of the core, or of the whole surname when it has no prefix
-    /// (protocol.md §4.3): the `phonetic-dob` key's surname field and the forename filter's
-    /// cross salt.
+    /// The Soundex code of [`Surname::full`] (protocol.md §3.3, §4.3): the `phonetic-dob` key's
+    /// surname field and the forename filter's cross salt.
+    ///
+    /// Never of the core: whether a surname has one depends on how its prefix was written
+    /// (`McDonald` has the core `donald`, the one word `MacDonald` none, since nothing tells it
+    /// apart from `Mace` or `Machin`), and every spelling that normalises to one `full` must get
+    /// one code, or the commonest spelling pairs get incomparable filters.
+    ///
+    /// ```
+    /// use pupilmatch::encode::normalise::Surname;
+    /// let code = |raw: &str| Surname::parse(raw).unwrap().soundex();
+    /// assert_eq!(code("McDonald"), "M235");
+    /// assert_eq!(code("MacDonald"), "M235");
+    /// ```
     pub fn soundex(&self) -> String {
-        crate::encode::phonetic::soundex(self.core.as_deref().unwrap_or(&self.full))
+        crate::encode::phonetic::soundex(&self.full)
     }
 
     /// Every form under which this surname may appear elsewhere: the whole, the core without
@@ -452,6 +463,56 @@ mod tests {
         assert_eq!(full_surname("Nic Lochlainn"), full_surname("Mac Lochlainn"));
         assert_eq!(full_surname("Bean Uí Bhriain"), full_surname("Ó Briain"));
         assert_eq!(full_surname("Mhic Dhonncha"), full_surname("Mac Donncha"));
+    }
+
+    #[test]
+    fn every_spelling_of_one_full_surname_has_one_soundex_code() {
+        // (spellings, full, code): protocol.md §3.3's table.
+        let table: &[(&[&str], &str, &str)] = &[
+            (
+                &[
+                    "McDonald",
+                    "MacDonald",
+                    "Mac Donald",
+                    "M'Donald",
+                    "MACDONALD",
+                    "mc donald",
+                ],
+                "macdonald",
+                "M235",
+            ),
+            (
+                &["McKenzie", "MacKenzie", "Mackenzie", "Mc Kenzie"],
+                "mackenzie",
+                "M252",
+            ),
+            (
+                &["O'Brien", "OBrien", "O Brien", "Ó Brien"],
+                "obrien",
+                "O165",
+            ),
+            (
+                &["Ó Braonáin", "Ní Bhraonáin", "Uí Bhraonáin", "O'Braonain"],
+                "obraonain",
+                "O165",
+            ),
+            (
+                &["Nic Lochlainn", "Mac Lochlainn", "McLochlainn"],
+                "maclochlainn",
+                "M242",
+            ),
+            // Names that merely start with "mac" are coded like any other.
+            (&["Mace", "Mac E"], "mace", "M200"),
+            (&["Machin"], "machin", "M250"),
+            (&["Mack", "Mc K"], "mack", "M200"),
+        ];
+        for (spellings, full, code) in table {
+            for raw in *spellings {
+                let surname = Surname::parse(raw).unwrap();
+                assert_eq!(surname.full, *full, "{raw}");
+                assert_eq!(surname.soundex(), *code, "{raw}");
+            }
+        }
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! respellings such as `Reece`/`Rhys`/`Rees` or `Smyth`/`Smith` still meet.
 
 /// The Soundex code of a folded (lower-case ASCII) word: first letter upper-cased plus three
-/// digits, padded with `0`. Letters `h` and `w` do not separate equal codes; vowels do.
-/// Returns an empty string for an empty word.
+/// digits, padded with `0` (protocol.md §4.3 states every rule). The first letter's own code
+/// counts as the last one (`pfister` → P236); letters `h` and `w` do not separate equal codes;
+/// vowels and `y` do. Characters outside `a–z` are skipped. Returns an empty string when no
+/// letter is left.
 ///
 /// ```
 /// use pupilmatch::encode::phonetic::soundex;
@@ -81,5 +83,53 @@ mod tests {
     #[test]
     fn an_empty_word_has_no_code() {
         assert_eq!(soundex(""), "");
+    }
+
+    #[test]
+    fn a_second_letter_coded_like_the_first_is_dropped() {
+        // The first letter is written as a letter but its code still counts as the last one.
+        assert_eq!(soundex("pfister"), "P236");
+        assert_eq!(soundex("lloyd"), "L300");
+        assert_eq!(soundex("schmidt"), "S530");
+    }
+
+    #[test]
+    fn h_and_w_do_not_separate_equal_codes() {
+        assert_eq!(soundex("ashcraft"), "A261");
+        assert_eq!(soundex("schwartz"), "S632");
+        // Nor after the first letter: `c` then `k` across `w` count once.
+        assert_eq!(soundex("cwk"), "C000");
+        // A leading h or w is written, and codes as nothing.
+        assert_eq!(soundex("hwang"), "H520");
+        assert_eq!(soundex("whyte"), "W300");
+    }
+
+    #[test]
+    fn vowels_and_y_separate_equal_codes() {
+        assert_eq!(soundex("lyle"), "L400");
+        assert_eq!(soundex("tymczak"), "T522");
+        assert_eq!(soundex("bab"), "B100");
+        assert_eq!(soundex("byb"), "B100");
+    }
+
+    #[test]
+    fn a_name_of_one_letter_is_that_letter_and_zeros() {
+        assert_eq!(soundex("o"), "O000");
+        assert_eq!(soundex("a"), "A000");
+        assert_eq!(soundex("y"), "Y000");
+    }
+
+    #[test]
+    fn only_three_digits_are_kept() {
+        assert_eq!(soundex("wojciechowski"), "W222");
+        assert_eq!(soundex("macdonald"), "M235");
+    }
+
+    #[test]
+    fn characters_outside_a_to_z_are_skipped() {
+        // Folded names hold only a–z; anything else never reaches a code.
+        assert_eq!(soundex("o'brien"), soundex("obrien"));
+        assert_eq!(soundex("smith-2"), soundex("smith"));
+        assert_eq!(soundex("7"), "");
     }
 }

@@ -229,6 +229,24 @@ pub const EARLIEST_DOB: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     None => panic!("valid constant date"),
 };
 
+/// The accepted date-of-birth shapes (protocol.md §1.2), each with its `chrono` format: in a
+/// shape, `9` stands for one ASCII digit and any other character for itself, so every part is
+/// zero-padded and nothing else (a space, a sign) can slip into a part.
+const DOB_SHAPES: [(&str, &str); 3] = [
+    ("9999-99-99", "%Y-%m-%d"),
+    ("99/99/9999", "%d/%m/%Y"),
+    ("99999999", "%Y%m%d"),
+];
+
+/// True when `value` has exactly the shape (see [`DOB_SHAPES`]).
+fn fits_shape(value: &str, shape: &str) -> bool {
+    value.len() == shape.len()
+        && value.bytes().zip(shape.bytes()).all(|(v, s)| match s {
+            b'9' => v.is_ascii_digit(),
+            _ => v == s,
+        })
+}
+
 /// Parses a date of birth in `YYYY-MM-DD`, `DD/MM/YYYY` or `YYYYMMDD` (protocol.md §1.2),
 /// rejecting dates before 1900 or after `today`.
 ///
@@ -244,16 +262,14 @@ pub const EARLIEST_DOB: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
 /// ```
 pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let value = raw.trim();
-    let parsed = if value.len() == 10 && value.as_bytes()[4] == b'-' {
-        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-    } else if value.len() == 10 && value.as_bytes()[2] == b'/' {
-        NaiveDate::parse_from_str(value, "%d/%m/%Y")
-    } else if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
-        NaiveDate::parse_from_str(value, "%Y%m%d")
-    } else {
+    let Some((_, format)) = DOB_SHAPES
+        .iter()
+        .find(|(shape, _)| fits_shape(value, shape))
+    else {
         return Err("expected YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD".to_string());
     };
-    let date = parsed.map_err(|_| "no such calendar date".to_string())?;
+    let date = NaiveDate::parse_from_str(value, format)
+        .map_err(|_| "no such calendar date".to_string())?;
     if date < EARLIEST_DOB {
         return Err("before 1900".to_string());
     }
@@ -578,6 +594,38 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_date_must_have_every_part_zero_padded_in_one_of_three_shapes() {
+        let d = NaiveDate::from_ymd_opt(2014, 3, 7).unwrap();
+        for good in ["2014-03-07", "07/03/2014", "20140307", " 2014-03-07 "] {
+            assert_eq!(parse_dob(good, today()), Ok(d), "{good}");
+        }
+        for bad in [
+            "2014-3-7",
+            "2014-3-07",
+            "7/3/2014",
+            "07/3/2014",
+            "7/03/2014",
+            "07/03/14",
+            "2014- 3-07",
+            "2014-03- 7",
+            "+2014-03-07",
+            "2014/03/07",
+            "07-03-2014",
+            "2014.03.07",
+        ] {
+            assert!(parse_dob(bad, today()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn record_ids_are_trimmed_before_anything_uses_them() {
+        let mut r = raw();
+        r.record_id = Some("  LEEDS-000123\t".into());
+        let v = PupilRecord::from_raw(&r, today()).unwrap();
+        assert_eq!(v.record.record_id, "LEEDS-000123");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! National searches.
 
+use pupilmatch::encode::encoded::PROTOCOL_VERSION;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -36,7 +37,7 @@ both_backends! {
         let hub = spawn_hub(backend).await;
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;
         let child = Pupil::DAFYDD.with_id("LDS-0415");
-        let body = json!({"agreement_id": "eng-scot-cme", "epoch": 1, "protocol": 3,
+        let body = json!({"agreement_id": "eng-scot-cme", "epoch": 1, "protocol": PROTOCOL_VERSION,
             "record": leeds.encode(&child),
             "open_case": {"referral_reason": "FTT", "referral_source": "OLA", "referred_on": "2026-10-01"}});
         let (status, body) = status_and_json(leeds.post("/v1/searches", &body).await).await;

@@ -2,6 +2,7 @@
 //! own client as well as raw HTTP.
 
 use pupilmatch::client::{CaseFields, SubmissionHeader, SubmittedRecord, UploadOptions};
+use pupilmatch::encode::encoded::PROTOCOL_VERSION;
 use pupilmatch::store::{ReferralReason, ReferralSource, Role, SubmitMode};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -47,7 +48,7 @@ both_backends! {
         let hub = spawn_hub(backend).await;
         let (_, glasgow) = hub.leeds_and_glasgow().await;
         let rows = hub.written_rows().await;
-        let header = json!({"batch_id": "gla-bad", "agreement_id": AGREEMENT, "epoch": 1, "protocol": 3, "role": "roll"});
+        let header = json!({"batch_id": "gla-bad", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll"});
         let good = glasgow.encode(&Pupil::KACPER);
         let mut bad_check = glasgow.encode(&Pupil::AOIFE);
         bad_check["dc"] = json!(256);
@@ -64,7 +65,7 @@ both_backends! {
 
         let response = glasgow.post_ndjson("/v1/submissions", String::new()).await;
         assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
-        let with_records = json!({"batch_id": "x", "agreement_id": AGREEMENT, "epoch": 1, "protocol": 3, "role": "roll", "records": []});
+        let with_records = json!({"batch_id": "x", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll", "records": []});
         let response = glasgow.post_ndjson("/v1/submissions", format!("{with_records}\n")).await;
         let p = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
         assert!(p["detail"].as_str().unwrap().contains("lines after the header"), "{p}");
@@ -82,7 +83,7 @@ both_backends! {
         let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
             receiver.recv().await.map(|line| (line, receiver))
         });
-        let header = json!({"batch_id": "gla-roll-slow", "agreement_id": AGREEMENT, "epoch": 1, "protocol": 3, "role": "roll"});
+        let header = json!({"batch_id": "gla-roll-slow", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll"});
         let roll = reqwest::Client::new()
             .post(hub.url("/v1/submissions"))
             .bearer_auth(&glasgow.key)

@@ -8,6 +8,7 @@ mod pupils;
 use std::net::SocketAddr;
 
 use pupilmatch::disclosure::DisclosureKeyPair;
+use pupilmatch::encode::encoded::PROTOCOL_VERSION;
 use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
 use pupilmatch::hub::{Hub, HubConfig};
 use pupilmatch::store::{Authority, Jurisdiction, NewAgreement, Store};
@@ -389,7 +390,7 @@ impl Actor {
 
     /// The body of a submission.
     pub fn submission(&self, batch_id: &str, role: &str, records: Vec<Value>) -> Value {
-        json!({"batch_id": batch_id, "agreement_id": self.agreement, "epoch": self.epoch, "protocol": 3,
+        json!({"batch_id": batch_id, "agreement_id": self.agreement, "epoch": self.epoch, "protocol": PROTOCOL_VERSION,
             "role": role, "records": records})
     }
 
@@ -415,7 +416,7 @@ impl Actor {
 
     /// A national search for one pupil.
     pub async fn search(&self, pupil: &Pupil) -> Response {
-        let body = json!({"agreement_id": self.agreement, "epoch": self.epoch, "protocol": 3,
+        let body = json!({"agreement_id": self.agreement, "epoch": self.epoch, "protocol": PROTOCOL_VERSION,
             "record": self.encode(pupil)});
         self.post("/v1/searches", &body).await
     }
