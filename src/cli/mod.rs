@@ -17,6 +17,7 @@ pub mod disclosure;
 pub mod encode;
 pub mod encoded_file;
 mod hub_args;
+mod input_report;
 pub mod keygen;
 pub mod link;
 pub mod search;
