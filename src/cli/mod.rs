@@ -16,6 +16,7 @@ pub mod case;
 pub mod disclosure;
 pub mod encode;
 pub mod encoded_file;
+mod error_report;
 mod hub_args;
 mod input_report;
 pub mod keygen;
@@ -94,7 +95,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_report::describe(&error));
             ExitCode::FAILURE
         }
     }
