@@ -1,0 +1,91 @@
+//! The coordinators' commands, run as the real binary against a real hub: what a person at the
+//! console types and reads.
+
+use std::process::Output;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+/// Runs `pupilmatch ARGS` as `actor` against `hub` in `dir`, off the hub's runtime.
+async fn cli(hub: &TestHub, actor: &Actor, dir: &std::path::Path, args: &[&str]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pupilmatch"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("PUPILMATCH_LOG", "warn")
+        .env("PUPILMATCH_HUB", hub.url(""))
+        .env("PUPILMATCH_API_KEY", &actor.key);
+    tokio::task::spawn_blocking(move || command.output().expect("pupilmatch runs"))
+        .await
+        .expect("the command finishes")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `disclosure confirm` for candidate `id` with `fingerprint`, without a local key or pupil
+/// file: it gets as far as the fingerprint check and, if that passes, stops at the local key.
+fn confirm_args(id: &str, fingerprint: &str) -> Vec<String> {
+    [
+        "disclosure",
+        "confirm",
+        "--candidate",
+        id,
+        "--reason",
+        "names_and_dob_agree",
+        "--fingerprint",
+        fingerprint,
+        "--input",
+        "pupils.csv",
+        "--coordinator-name",
+        "A Coordinator",
+        "--coordinator-email",
+        "cme@leeds.example",
+        "--decided-by",
+        "cme@leeds.example",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+both_backends! {
+    /// A fingerprint read over the phone in capitals and groups of four is the same fingerprint;
+    /// a wrong one is refused without printing the hub's, which would invite copying it.
+    async fn a_fingerprint_read_over_the_phone_is_accepted_and_a_wrong_one_is_not_echoed(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        glasgow.register_disclosure_key().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        let id = leeds.only_candidate().await.to_string();
+        let theirs = glasgow.disclosure_key.public().fingerprint();
+        let dir = tempfile::tempdir().unwrap();
+
+        let spoken = theirs.to_uppercase().replace('-', " ");
+        let args = confirm_args(&id, &spoken);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = cli(&hub, &leeds, dir.path(), &args).await;
+        let message = stderr(&output);
+        assert!(!message.contains("fingerprint"), "{message}");
+        assert!(message.contains("local key"), "it went on to the record: {message}");
+
+        let last = theirs.chars().last().unwrap();
+        let wrong = format!("{}{}", &theirs[..theirs.len() - 1], if last == '0' { '1' } else { '0' });
+        let args = confirm_args(&id, &wrong);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = cli(&hub, &leeds, dir.path(), &args).await;
+        let message = stderr(&output);
+        assert!(!output.status.success());
+        assert!(message.contains("do not confirm"), "{message}");
+        assert!(!message.contains(&theirs), "the hub's fingerprint was shown: {message}");
+        assert!(!message.contains(&theirs.replace('-', "")), "{message}");
+
+        let args = confirm_args(&id, "f0ff ed5c");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = cli(&hub, &leeds, dir.path(), &args).await;
+        let message = stderr(&output);
+        assert!(!output.status.success());
+        assert!(message.contains("32 hexadecimal digits"), "{message}");
+    }
+}
