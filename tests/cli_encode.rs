@@ -434,3 +434,49 @@ fn submit_refuses_a_file_with_nothing_to_send_before_contacting_the_hub() {
         "{message}"
     );
 }
+
+#[test]
+fn excel_dates_with_single_digit_days_are_read_two_digit_years_refused_and_unlikely_ages_warned() {
+    let ws = Workspace::new();
+    let yesterday = (chrono::Local::now().date_naive() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let csv = format!(
+        "record_id,forename,surname,dob\n\
+         D1,Amelia,Smith,7/3/2014\n\
+         D2,Noah,Jones,07/03/14\n\
+         D3,Isla,Brown,1901-05-05\n\
+         D4,Oscar,Evans,{yesterday}\n"
+    );
+    ws.write("pupils.csv", csv.as_bytes());
+    let output = ws.encode("pupils.csv", &[]);
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("records: 4 read, 3 encoded, 1 skipped"),
+        "{message}"
+    );
+    assert!(
+        message.contains("line 3 (record `D2`): field `dob`: `07/03/14` is not a possible date of birth: the two-digit year `14` is ambiguous"),
+        "{message}"
+    );
+    assert!(
+        message.contains("YYYY-MM-DD, DD/MM/YYYY (or D/M/YYYY) or YYYYMMDD"),
+        "{message}"
+    );
+    assert!(
+        message
+            .contains("warning: pupils.csv line 4 (record `D3`): field `dob`: the child would be"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "warning: pupils.csv line 5 (record `D4`): field `dob`: the child would be 0 today"
+        ),
+        "{message}"
+    );
+    assert!(
+        !message.contains("record `D1`"),
+        "7/3/2014 is read without a problem: {message}"
+    );
+}

@@ -157,6 +157,12 @@ pub enum WarningKind {
         /// The value as given.
         value: String,
     },
+    /// A date of birth that makes the child far from school age ([`LIKELY_AGES`]); still
+    /// encoded.
+    UnlikelyAge {
+        /// The child's age in whole years on the day of encoding.
+        age: u32,
+    },
     /// Lenient policy only: a required field was missing or unusable and was left out.
     LeftOut {
         /// What was wrong.
@@ -173,6 +179,7 @@ impl WarningKind {
             WarningKind::UnusableName { .. } => "unusable_name",
             WarningKind::NonLatinLettersDropped => "non_latin_letters_dropped",
             WarningKind::UnrecognisedSex { .. } => "unrecognised_sex",
+            WarningKind::UnlikelyAge { .. } => "unlikely_age",
             WarningKind::LeftOut { .. } => "left_out",
         }
     }
@@ -209,6 +216,11 @@ impl fmt::Display for RecordWarning {
                     "field `{field}`: `{value}` is not a recognised sex; treated as unknown"
                 )
             }
+            WarningKind::UnlikelyAge { age } => write!(
+                f,
+                "field `{field}`: the child would be {age} today, far from school age \
+                 (4 to 16); check the date"
+            ),
             WarningKind::LeftOut { problem } => write!(f, "field `{field}`: {problem}; left out"),
         }
     }
@@ -229,8 +241,12 @@ pub const EARLIEST_DOB: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     None => panic!("valid constant date"),
 };
 
-/// Parses a date of birth in `YYYY-MM-DD`, `DD/MM/YYYY` or `YYYYMMDD` (protocol.md §1.2),
-/// rejecting dates before 1900 or after `today`.
+/// The forms of date of birth accepted, for messages.
+const DATE_FORMS: &str = "YYYY-MM-DD, DD/MM/YYYY (or D/M/YYYY) or YYYYMMDD";
+
+/// Parses a date of birth in `YYYY-MM-DD`, `DD/MM/YYYY` (day and month of one or two digits,
+/// as Excel writes them) or `YYYYMMDD` (protocol.md §1.2), rejecting dates before 1900 or after
+/// `today`. A two-digit year is refused: `07/03/14` could be 1914 or 2014.
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -239,21 +255,46 @@ pub const EARLIEST_DOB: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
 /// let d = NaiveDate::from_ymd_opt(2014, 3, 7).unwrap();
 /// assert_eq!(parse_dob("2014-03-07", today), Ok(d));
 /// assert_eq!(parse_dob("07/03/2014", today), Ok(d));
+/// assert_eq!(parse_dob("7/3/2014", today), Ok(d));
 /// assert_eq!(parse_dob("20140307", today), Ok(d));
 /// assert!(parse_dob("2014-02-30", today).is_err());
+/// assert!(parse_dob("07/03/14", today).unwrap_err().contains("two-digit year"));
 /// ```
 pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let value = raw.trim();
-    let parsed = if value.len() == 10 && value.as_bytes()[4] == b'-' {
-        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-    } else if value.len() == 10 && value.as_bytes()[2] == b'/' {
-        NaiveDate::parse_from_str(value, "%d/%m/%Y")
+    let expected = || format!("expected {DATE_FORMS}");
+    let date = if value.len() == 10 && value.as_bytes()[4] == b'-' {
+        NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+    } else if value.contains('/') {
+        let parts: Vec<&str> = value.split('/').collect();
+        let numeric = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        let [day, month, year] = parts[..] else {
+            return Err(expected());
+        };
+        if ![day, month, year].into_iter().all(numeric) || day.len() > 2 || month.len() > 2 {
+            return Err(expected());
+        }
+        match year.len() {
+            4 => {}
+            2 => {
+                return Err(format!(
+                    "the two-digit year `{year}` is ambiguous (19{year} or 20{year}?); write \
+                     the year in full: {DATE_FORMS}"
+                ))
+            }
+            _ => return Err(expected()),
+        }
+        let number = |p: &str| p.parse::<u32>().ok();
+        match (number(day), number(month), year.parse::<i32>().ok()) {
+            (Some(d), Some(m), Some(y)) => NaiveDate::from_ymd_opt(y, m, d),
+            _ => None,
+        }
     } else if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
-        NaiveDate::parse_from_str(value, "%Y%m%d")
+        NaiveDate::parse_from_str(value, "%Y%m%d").ok()
     } else {
-        return Err("expected YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD".to_string());
+        return Err(expected());
     };
-    let date = parsed.map_err(|_| "no such calendar date".to_string())?;
+    let date = date.ok_or_else(|| "no such calendar date".to_string())?;
     if date < EARLIEST_DOB {
         return Err("before 1900".to_string());
     }
@@ -261,6 +302,16 @@ pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
         return Err("in the future".to_string());
     }
     Ok(date)
+}
+
+/// Ages (in whole years, on the day of encoding) outside which a pupil's date of birth is
+/// probably wrong: compulsory school age (4 to 16 across the five nations) give or take two
+/// years. Outside it the record is still encoded, with a warning.
+pub const LIKELY_AGES: std::ops::RangeInclusive<u32> = 2..=18;
+
+/// A child's age in whole years on `today`.
+fn age_on(dob: NaiveDate, today: NaiveDate) -> u32 {
+    today.years_since(dob).unwrap_or(0)
 }
 
 /// Parses a sex value; `Ok(None)` for an explicit "unknown".
@@ -373,6 +424,15 @@ impl PupilRecord {
                     },
                 )?,
             },
+        }
+        if let Some(date) = dob.filter(|_| policy == Policy::Pupil) {
+            let age = age_on(date, today);
+            if !LIKELY_AGES.contains(&age) {
+                warnings.push(RecordWarning {
+                    field: Column::Dob,
+                    kind: WarningKind::UnlikelyAge { age },
+                });
+            }
         }
         if forename.as_ref().is_some_and(|f| f.dropped_non_latin) {
             warnings.push(RecordWarning {
@@ -567,7 +627,11 @@ mod tests {
             "2014-02-30",
             "1899-12-31",
             "2031-01-01",
-            "7/3/2014",
+            "07/03/14",
+            "7/3/14",
+            "7/13/2014",
+            "007/3/2014",
+            "7/3",
             "yesterday",
         ] {
             let mut r = raw();
@@ -578,6 +642,58 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn single_digit_days_and_months_are_read_as_excel_writes_them() {
+        for (value, (y, m, d)) in [
+            ("7/3/2014", (2014, 3, 7)),
+            ("07/3/2014", (2014, 3, 7)),
+            ("7/03/2014", (2014, 3, 7)),
+            ("31/12/2013", (2013, 12, 31)),
+        ] {
+            assert_eq!(
+                parse_dob(value, today()),
+                Ok(NaiveDate::from_ymd_opt(y, m, d).unwrap()),
+                "{value}"
+            );
+        }
+        let refused = parse_dob("07/03/14", today()).unwrap_err();
+        assert!(
+            refused.contains("two-digit year `14` is ambiguous"),
+            "{refused}"
+        );
+        assert!(refused.contains("DD/MM/YYYY"), "{refused}");
+    }
+
+    #[test]
+    fn a_date_far_from_school_age_is_encoded_with_a_warning() {
+        for (dob, age) in [("1901-05-05", 125), ("2026-11-21", 0), ("2007-11-21", 19)] {
+            let mut r = raw();
+            r.dob = Some(dob.into());
+            let v = PupilRecord::from_raw(&r, today()).unwrap();
+            assert_eq!(
+                v.warnings,
+                [RecordWarning {
+                    field: Column::Dob,
+                    kind: WarningKind::UnlikelyAge { age }
+                }],
+                "{dob}"
+            );
+        }
+        for dob in ["2024-11-22", "2008-11-23", "2014-03-07"] {
+            let mut r = raw();
+            r.dob = Some(dob.into());
+            let v = PupilRecord::from_raw(&r, today()).unwrap();
+            assert!(v.warnings.is_empty(), "{dob}: {:?}", v.warnings);
+        }
+        let mut r = raw();
+        r.dob = Some("1901-05-05".into());
+        let v = PupilRecord::from_raw_with(&r, today(), Policy::Lenient).unwrap();
+        assert!(
+            v.warnings.is_empty(),
+            "benchmarks of adults are not warned about"
+        );
     }
 
     #[test]
