@@ -359,6 +359,15 @@ fn the_first_problems_are_printed_on_the_console_with_line_record_and_field() {
         message.contains("warning: pupils.csv line 3 (record `L2`): field `upn`"),
         "{message}"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ws.path("out.problems.jsonl"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the report holds raw values");
+    }
     let upn = ws
         .problems()
         .into_iter()

@@ -207,3 +207,83 @@ fn a_postgresql_database_that_does_not_exist_says_how_to_create_it() {
     );
     assert!(message.contains(&format!("createdb {name}")), "{message}");
 }
+
+#[test]
+fn logs_written_to_a_pipe_have_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, log) = RunningHub::start_logging(&dir, "sqlite://hub.db?mode=rwc", "info");
+    assert!(
+        log.iter()
+            .any(|l| l.contains("INFO") && l.contains("hub listening")),
+        "{log:?}"
+    );
+    assert!(log.iter().all(|l| !l.contains('\x1b')), "{log:?}");
+}
+
+#[tokio::test]
+async fn admin_on_postgresql_prints_no_sqlx_notices() {
+    use sqlx::{Connection, Executor};
+    let server = std::env::var("PUPILMATCH_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let (prefix, _) = server.rsplit_once('/').expect("a database URL");
+    let name = format!("pupilmatch_cli_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("PostgreSQL");
+    admin
+        .execute(format!("create database {name}").as_str())
+        .await
+        .unwrap();
+    let database = format!("{prefix}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    // The second run finds the migrations table already there: PostgreSQL says so in a notice.
+    for code in ["383", "384"] {
+        let database = database.clone();
+        let path = dir.path().to_path_buf();
+        let code = code.to_string();
+        outputs.push(
+            tokio::task::spawn_blocking(move || {
+                Command::new(env!("CARGO_BIN_EXE_pupilmatch"))
+                    .args(["admin", "--database", &database, "authority", "add"])
+                    .args([
+                        "--code",
+                        &code,
+                        "--name",
+                        "Leeds",
+                        "--jurisdiction",
+                        "england",
+                    ])
+                    .current_dir(path)
+                    .env_remove("PUPILMATCH_LOG")
+                    .output()
+                    .expect("run pupilmatch")
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    admin
+        .execute(format!("drop database {name} with (force)").as_str())
+        .await
+        .unwrap();
+    for output in &outputs {
+        assert!(output.status.success(), "{}", stderr(output));
+        let message = stderr(output);
+        assert!(
+            !message.contains("sqlx") && !message.contains("INFO"),
+            "{message}"
+        );
+        assert!(message.starts_with("added authority"), "{message}");
+    }
+}
+
+#[test]
+fn search_help_says_typed_names_stay_in_shell_history_and_offers_a_file_or_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = pupilmatch(&dir, &["search", "--help"], &[]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("shell history"), "{help}");
+    assert!(help.contains("--input FILE with --row N"), "{help}");
+    assert!(help.contains("--input - to"), "{help}");
+}

@@ -60,13 +60,19 @@ pub enum CaseCommand {
         #[command(flatten)]
         case: RecordName,
         /// DEC deceased, EHE elective home education, EMI emigrated, IND independent school,
-        /// NCA not compulsory school age, OLA other LA, WLA within own LA, S2S uploaded to S2S.
-        #[arg(long)]
+        /// NCA not compulsory school age, OLA other LA, WLA within own LA, S2S uploaded to S2S
+        /// (in capitals or not).
+        #[arg(long, value_parser = parse_outcome)]
         outcome: CaseOutcome,
         /// The hub.
         #[command(flatten)]
         hub: HubArgs,
     },
+}
+
+/// An outcome code in any case (`ola` is `OLA`).
+fn parse_outcome(text: &str) -> Result<CaseOutcome, String> {
+    text.trim().to_ascii_uppercase().parse()
 }
 
 /// Runs `case`.
@@ -126,4 +132,17 @@ pub fn run_withdraw(args: WithdrawArgs) -> anyhow::Result<ExitCode> {
         done.n_withdrawn, done.n_requested
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_codes_are_read_in_any_case() {
+        for text in ["OLA", "ola", " Ola "] {
+            assert_eq!(parse_outcome(text), Ok(CaseOutcome::Ola), "{text}");
+        }
+        assert!(parse_outcome("other la").is_err());
+    }
 }

@@ -249,12 +249,17 @@ fn print_candidate(c: &CandidateDetail) {
         c.released
     );
     for d in &c.decisions {
+        // A confirmation's kind and decision are both `confirm`: say it once.
+        let what = if d.kind == d.decision {
+            d.decision.clone()
+        } else {
+            format!("{} {}", d.kind, d.decision)
+        };
         println!(
-            "  {}  {} {} {} ({}) by {}{}",
+            "  {}  {} {} ({}) by {}{}",
             d.at,
             d.authority,
-            d.kind,
-            d.decision,
+            what,
             d.reason,
             d.decided_by,
             if d.note.is_empty() {
@@ -281,9 +286,15 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             );
         }
         DisclosureCommand::Keys { agreement, hub } => {
-            for key in runtime.block_on(hub.client()?.disclosure_keys(&agreement))? {
+            let keys = runtime.block_on(hub.client()?.disclosure_keys(&agreement))?;
+            if keys.is_empty() {
+                println!("no member of {agreement} has registered a disclosure key yet");
+            } else {
+                println!("{:<12}  {:<39}  registered", "authority", "fingerprint");
+            }
+            for key in keys {
                 println!(
-                    "{}\t{}\t{}",
+                    "{:<12}  {:<39}  {}",
                     key.authority, key.fingerprint, key.registered_at
                 );
             }

@@ -65,8 +65,9 @@ fn default_report(output: &Path) -> PathBuf {
 fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} records ({per_sec})")
-            .expect("valid template"),
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} records ({rate})")
+            .expect("valid template")
+            .with_key("rate", super::input_report::rate),
     );
     bar
 }
@@ -97,10 +98,10 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| default_report(&args.output));
     let mut output = AtomicJsonl::create(&args.output)?;
-    let mut report = AtomicJsonl::create(&report_path)?;
+    let mut report = AtomicJsonl::create_private(&report_path)?;
     let mut map = match &args.map {
         Some(path) => {
-            let mut map = AtomicJsonl::create(path)?;
+            let mut map = AtomicJsonl::create_private(path)?;
             map.write_csv(&["record_id", "ref"])?;
             Some(map)
         }

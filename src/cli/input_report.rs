@@ -7,6 +7,16 @@ use std::path::Path;
 use crate::encode::batch::{Problem, NOT_UTF8};
 use crate::input::{inspect_header, Column};
 
+/// A progress bar's `{rate}`: whole records per second with thousands separators
+/// (`12,205/s`), where indicatif's own `{per_sec}` prints `12,205.0737/s`.
+pub fn rate(state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(
+        out,
+        "{}/s",
+        indicatif::HumanCount(state.per_sec().round() as u64)
+    );
+}
+
 /// Problems printed on the console before the rest are only counted.
 pub const SHOWN_PROBLEMS: u64 = 10;
 

@@ -159,9 +159,10 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
             let bar = ProgressBar::new(n);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} records sent ({per_sec}, {eta} left)",
+                    "{bar:40} {human_pos}/{human_len} records sent ({rate}, {eta} left)",
                 )
-                .expect("valid template"),
+                .expect("valid template")
+                .with_key("rate", super::input_report::rate),
             );
             bar
         }
@@ -169,9 +170,10 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} {pos} records encoded and sent ({per_sec})",
+                    "{spinner} {human_pos} records encoded and sent ({rate})",
                 )
-                .expect("valid template"),
+                .expect("valid template")
+                .with_key("rate", super::input_report::rate),
             );
             bar
         }
@@ -283,8 +285,9 @@ impl Source {
         warn_about_columns(input);
         let map = match map {
             Some(path) => {
-                let mut writer = csv::Writer::from_path(path)
+                let file = super::encoded_file::create_private_file(path)
                     .with_context(|| format!("creating {}", path.display()))?;
+                let mut writer = csv::Writer::from_writer(file);
                 writer.write_record(["record_id", "ref"])?;
                 Some(writer)
             }

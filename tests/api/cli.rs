@@ -81,6 +81,21 @@ both_backends! {
         assert!(!message.contains(&theirs), "the hub's fingerprint was shown: {message}");
         assert!(!message.contains(&theirs.replace('-', "")), "{message}");
 
+        // The other side confirms; the decision history says so once, not `confirm confirm`.
+        leeds.register_disclosure_key().await;
+        let id_number: i64 = id.parse().unwrap();
+        let response = glasgow.confirm(id_number, &Pupil::EILIDH_IN_GLASGOW).await;
+        assert!(response.status().is_success(), "{:?}", response.text().await);
+        let shown = cli(&hub, &leeds, dir.path(), &["disclosure", "show", "--candidate", &id]).await;
+        let out = String::from_utf8_lossy(&shown.stdout).into_owned();
+        assert!(shown.status.success(), "{}", stderr(&shown));
+        assert!(out.contains("S12000049 confirm (names_and_dob_agree)"), "{out}");
+        assert!(!out.contains("confirm confirm"), "{out}");
+        let keys = cli(&hub, &leeds, dir.path(), &["disclosure", "keys", "--agreement", AGREEMENT]).await;
+        let out = String::from_utf8_lossy(&keys.stdout).into_owned();
+        assert!(out.lines().next().is_some_and(|h| h.starts_with("authority") && h.contains("fingerprint")), "{out}");
+        assert!(out.contains(&theirs), "{out}");
+
         let args = confirm_args(&id, "f0ff ed5c");
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = cli(&hub, &leeds, dir.path(), &args).await;
