@@ -104,3 +104,37 @@ both_backends! {
         assert!(message.contains("32 hexadecimal digits"), "{message}");
     }
 }
+
+both_backends! {
+    /// `candidates` says when there are more than it shows and pages through them.
+    async fn candidates_say_when_more_exist_and_page_through_them(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        glasgow
+            .submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW, &Pupil::EILIDH_IN_GLASGOW.with_id("GLA-7732")])
+            .await;
+        assert_eq!(leeds.candidates("").await.len(), 2);
+        let dir = tempfile::tempdir().unwrap();
+
+        let first = cli(&hub, &leeds, dir.path(), &["candidates", "--limit", "1"]).await;
+        assert!(first.status.success(), "{}", stderr(&first));
+        assert!(
+            stderr(&first).contains("candidates 1 to 1 shown; there are more: --page 2 shows the next 1"),
+            "{}",
+            stderr(&first)
+        );
+        let second = cli(&hub, &leeds, dir.path(), &["candidates", "--limit", "1", "--page", "2"]).await;
+        assert!(second.status.success(), "{}", stderr(&second));
+        assert!(stderr(&second).contains("candidates 2 to 2 shown, the last of them"), "{}", stderr(&second));
+        let rows = |o: &Output| String::from_utf8_lossy(&o.stdout).lines().skip(1).map(String::from).collect::<Vec<_>>();
+        let (a, b) = (rows(&first), rows(&second));
+        assert_eq!((a.len(), b.len()), (1, 1));
+        assert_ne!(a[0], b[0], "page 2 is another candidate");
+        let all = cli(&hub, &leeds, dir.path(), &["candidates"]).await;
+        assert!(stderr(&all).contains("all 2 candidate(s) shown"), "{}", stderr(&all));
+        let beyond = cli(&hub, &leeds, dir.path(), &["candidates", "--page", "11"]).await;
+        assert!(!beyond.status.success());
+        assert!(stderr(&beyond).contains("lists only the best 1000"), "{}", stderr(&beyond));
+    }
+}
