@@ -21,7 +21,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
 pub use candidates::{Candidate, CandidateQuery, Counterpart, OwnRecord};
-pub use cases::{ClosedCase, Withdrawal};
+pub use cases::{ClosedCase, FollowUp, Withdrawal};
 pub use disclosure::{
     CandidateDetail, CounterpartDetail, CounterpartKey, DecisionNote, DecisionView,
     DownloadedDisclosure, OwnSide, PublishedKey, SealedFlags, TransitionView,

@@ -137,4 +137,36 @@ both_backends! {
         assert!(!beyond.status.success());
         assert!(stderr(&beyond).contains("lists only the best 1000"), "{}", stderr(&beyond));
     }
+
+    /// Closing a case as found says which follow-ups were scheduled; `case follow-ups` lists
+    /// them and marks one done. Outcome codes are read in any case.
+    async fn closing_a_case_says_what_was_scheduled_and_follow_ups_are_listed_and_marked_done(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, _glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        let eilidh = leeds.record_ref(&Pupil::EILIDH);
+        let dir = tempfile::tempdir().unwrap();
+        let day = |d: i64| (chrono::Utc::now() + chrono::Duration::days(d)).format("%Y-%m-%d").to_string();
+
+        let closed = cli(&hub, &leeds, dir.path(), &["case", "close", "--ref", &eilidh, "--outcome", "ola"]).await;
+        let out = String::from_utf8_lossy(&closed.stdout).into_owned();
+        assert!(closed.status.success(), "{}", stderr(&closed));
+        assert!(out.contains("with outcome OLA"), "{out}");
+        assert!(out.contains(&format!("follow-up scheduled: 6 weeks check due on {}", day(42))), "{out}");
+        assert!(out.contains(&format!("follow-up scheduled: 18 weeks check due on {}", day(126))), "{out}");
+
+        let none = cli(&hub, &leeds, dir.path(), &["case", "follow-ups"]).await;
+        assert!(String::from_utf8_lossy(&none.stdout).contains("no follow-up due by"), "{}", stderr(&none));
+        let listed = cli(&hub, &leeds, dir.path(), &["case", "follow-ups", "--due-within-days", "200"]).await;
+        let out = String::from_utf8_lossy(&listed.stdout).into_owned();
+        let rows: Vec<&str> = out.lines().skip(1).collect();
+        assert_eq!(rows.len(), 2, "{out}");
+        assert!(rows[0].contains("6 weeks") && rows[0].contains(&eilidh), "{out}");
+        let id = rows[0].split_whitespace().next().unwrap();
+        let done = cli(&hub, &leeds, dir.path(), &["case", "follow-ups", "--done", id]).await;
+        assert!(done.status.success(), "{}", stderr(&done));
+        assert!(String::from_utf8_lossy(&done.stdout).contains(&format!("follow-up {id} marked done")));
+        let left = cli(&hub, &leeds, dir.path(), &["case", "follow-ups", "--due-within-days", "200"]).await;
+        assert_eq!(String::from_utf8_lossy(&left.stdout).lines().skip(1).count(), 1);
+    }
 }
