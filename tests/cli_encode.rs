@@ -274,3 +274,218 @@ fn encoding_is_byte_identical_across_runs_and_thread_counts() {
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[1], outputs[2]);
 }
+
+#[test]
+fn a_windows_1252_file_says_save_as_csv_utf8_on_the_console_and_exits_non_zero() {
+    let ws = Workspace::new();
+    // What Excel's "CSV (Comma delimited)" writes for Sinéad Ó Briain and Seán Kelly.
+    ws.write(
+        "pupils.csv",
+        b"record_id,forename,surname,dob\r\nT1,Sin\xe9ad,\xd3 Briain,2014-03-02\r\nT2,Se\xe1n,Kelly,2013-01-01\r\n",
+    );
+    let output = ws.encode("pupils.csv", &[]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("CSV UTF-8"), "{message}");
+    assert!(
+        message.contains("pupils.csv line 2: column 'forename' is not valid UTF-8"),
+        "{message}"
+    );
+    assert!(
+        message.contains("none of the 2 record(s) could be encoded"),
+        "{message}"
+    );
+    assert!(!ws.path("out.jsonl").exists());
+}
+
+#[test]
+fn a_header_only_file_reports_no_records_and_exits_non_zero() {
+    let ws = Workspace::new();
+    ws.write("pupils.csv", b"record_id,forename,surname,dob\n");
+    let output = ws.encode("pupils.csv", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("pupils.csv: no records (only a header row)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!ws.path("out.jsonl").exists());
+}
+
+#[test]
+fn a_misspelt_column_is_named_with_the_column_it_was_probably_meant_to_be() {
+    let ws = Workspace::new();
+    ws.write(
+        "pupils.csv",
+        b"record_id,forename,surname,dob,upm,postcod,Year Group\n\
+          T1,Amelia,Smith,2014-03-02,H801200001001,LS1 1AA,4\n",
+    );
+    let output = ws.encode("pupils.csv", &[]);
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("column 'upm' is not recognised and is ignored; did you mean 'upn'?"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "column 'postcod' is not recognised and is ignored; did you mean 'postcode'?"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("not used for matching, ignored: Year Group"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_first_problems_are_printed_on_the_console_with_line_record_and_field() {
+    let ws = Workspace::new();
+    ws.write(
+        "pupils.csv",
+        b"record_id,forename,surname,dob,upn\n\
+          L1,Amelia,Smith,2014-02-30,\n\
+          L2,Noah,Jones,2013-01-01,A801200001001\n",
+    );
+    let output = ws.encode("pupils.csv", &[]);
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("error: pupils.csv line 2 (record `L1`): field `dob`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("warning: pupils.csv line 3 (record `L2`): field `upn`"),
+        "{message}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ws.path("out.problems.jsonl"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the report holds raw values");
+    }
+    let upn = ws
+        .problems()
+        .into_iter()
+        .find(|p| p["record_id"] == "L2")
+        .expect("a problem for L2");
+    assert!(
+        upn["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("pupils.csv line 3 (record `L2`)"),
+        "{upn}"
+    );
+}
+
+#[test]
+fn a_record_id_used_twice_is_refused_naming_both_lines_and_nothing_is_written() {
+    let ws = Workspace::new();
+    ws.write(
+        "pupils.csv",
+        b"record_id,forename,surname,dob\n\
+          T1,Amelia,Smith,2014-03-02\n\
+          T1,Noah,Jones,2013-01-01\n",
+    );
+    let output = ws.encode("pupils.csv", &["--map", "refs.csv"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("pupils.csv lines 2 and 3: record id `T1` used twice"),
+        "{message}"
+    );
+    assert!(!ws.path("out.jsonl").exists());
+    assert!(!ws.path("refs.csv").exists());
+    assert_eq!(ws.problems()[0]["code"], "duplicate_record_id");
+}
+
+#[test]
+fn submit_refuses_a_file_with_nothing_to_send_before_contacting_the_hub() {
+    let ws = Workspace::new();
+    ws.write("pupils.csv", b"record_id,forename,surname,dob\n");
+    ws.write(
+        "twice.csv",
+        b"record_id,forename,surname,dob\nT1,Amelia,Smith,2014-03-02\nT1,Noah,Jones,2013-01-01\n",
+    );
+    let submit = |input: &str| {
+        ws.run_with_env(
+            &[
+                "submit",
+                "--role",
+                "roll",
+                "--input",
+                input,
+                "--secret",
+                "agreement.key",
+                // Nothing listens here: the command must stop before it tries.
+                "--hub",
+                "http://127.0.0.1:9",
+            ],
+            &[("PUPILMATCH_API_KEY", "k")],
+        )
+    };
+    let output = submit("pupils.csv");
+    let message = stderr(&output);
+    assert!(!output.status.success(), "{message}");
+    assert!(
+        message.contains("pupils.csv: no records (only a header row); nothing was sent"),
+        "{message}"
+    );
+    let output = submit("twice.csv");
+    let message = stderr(&output);
+    assert!(!output.status.success(), "{message}");
+    assert!(
+        message.contains("twice.csv lines 2 and 3: record id `T1` used twice"),
+        "{message}"
+    );
+}
+
+#[test]
+fn excel_dates_with_single_digit_days_are_read_two_digit_years_refused_and_unlikely_ages_warned() {
+    let ws = Workspace::new();
+    let yesterday = (chrono::Local::now().date_naive() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let csv = format!(
+        "record_id,forename,surname,dob\n\
+         D1,Amelia,Smith,7/3/2014\n\
+         D2,Noah,Jones,07/03/14\n\
+         D3,Isla,Brown,1901-05-05\n\
+         D4,Oscar,Evans,{yesterday}\n"
+    );
+    ws.write("pupils.csv", csv.as_bytes());
+    let output = ws.encode("pupils.csv", &[]);
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("records: 4 read, 3 encoded, 1 skipped"),
+        "{message}"
+    );
+    assert!(
+        message.contains("line 3 (record `D2`): field `dob`: `07/03/14` is not a possible date of birth: the two-digit year `14` is ambiguous"),
+        "{message}"
+    );
+    assert!(
+        message.contains("YYYY-MM-DD, DD/MM/YYYY (or D/M/YYYY) or YYYYMMDD"),
+        "{message}"
+    );
+    assert!(
+        message
+            .contains("warning: pupils.csv line 4 (record `D3`): field `dob`: the child would be"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "warning: pupils.csv line 5 (record `D4`): field `dob`: the child would be 0 today"
+        ),
+        "{message}"
+    );
+    assert!(
+        !message.contains("record `D1`"),
+        "7/3/2014 is read without a problem: {message}"
+    );
+}

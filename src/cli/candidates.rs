@@ -34,9 +34,12 @@ pub struct CandidatesArgs {
     /// Only candidates proposed at most this many days ago.
     #[arg(long)]
     pub max_age_days: Option<u32>,
-    /// At most this many.
+    /// At most this many on a page.
     #[arg(long, default_value_t = 100)]
     pub limit: u32,
+    /// Which page of --limit candidates to show (1 = the best).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
     /// A `record_id,ref` file to show your own record ids.
     #[arg(long)]
     pub map: Option<PathBuf>,
@@ -54,26 +57,59 @@ pub fn run(args: CandidatesArgs) -> anyhow::Result<ExitCode> {
         Some(path) => read_map(path)?,
         None => HashMap::new(),
     };
+    // The hub lists the best `limit` candidates (at most HUB_MAX) and has no offset: a page is
+    // the tail of a longer list, and one candidate more than the page says whether more exist.
+    let skip = u64::from(args.page - 1) * u64::from(args.limit);
+    let wanted = skip + u64::from(args.limit) + 1;
+    anyhow::ensure!(
+        wanted <= u64::from(HUB_MAX) + 1,
+        "the hub lists only the best {HUB_MAX} candidates; narrow the list with --state, \
+         --min-probability, --jurisdiction or --max-age-days instead of paging past them"
+    );
     let query = CandidateQuery {
         state: args.state.clone(),
         min_probability: args.min_probability,
         counterpart_jurisdiction: args.jurisdiction,
         min_age_days: args.min_age_days,
         max_age_days: args.max_age_days,
-        limit: Some(args.limit),
+        limit: Some(wanted.min(u64::from(HUB_MAX)) as u32),
         ..CandidateQuery::default()
     };
     let client = args.hub.client()?;
-    let candidates = runtime()?.block_on(client.candidates(&query))?;
+    let listed = runtime()?.block_on(client.candidates(&query))?;
+    let more = listed.len() as u64 > skip + u64::from(args.limit);
+    let page: Vec<Candidate> = listed
+        .into_iter()
+        .skip(skip as usize)
+        .take(args.limit as usize)
+        .collect();
     if args.json {
-        for c in &candidates {
+        for c in &page {
             println!("{}", serde_json::to_string(&as_json(c, &names))?);
         }
     } else {
-        print_table(&candidates, &names);
+        print_table(&page, &names);
+    }
+    let first = skip + 1;
+    let last = skip + page.len() as u64;
+    if more {
+        eprintln!(
+            "candidates {first} to {last} shown; there are more: --page {} shows the next {}",
+            args.page + 1,
+            args.limit
+        );
+    } else if args.page > 1 && page.is_empty() {
+        eprintln!("no candidates on page {}", args.page);
+    } else if args.page > 1 {
+        eprintln!("candidates {first} to {last} shown, the last of them");
+    } else if !page.is_empty() {
+        eprintln!("all {last} candidate(s) shown");
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The most candidates the hub lists in one answer.
+const HUB_MAX: u32 = 1000;
 
 /// `ref → record_id` from a map file.
 pub fn read_map(path: &std::path::Path) -> anyhow::Result<HashMap<String, String>> {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::hub_args::{runtime, HubArgs};
+use crate::client::FollowUp;
 use crate::store::CaseOutcome;
 
 /// A record named by reference or by record id (with the local key).
@@ -60,13 +61,53 @@ pub enum CaseCommand {
         #[command(flatten)]
         case: RecordName,
         /// DEC deceased, EHE elective home education, EMI emigrated, IND independent school,
-        /// NCA not compulsory school age, OLA other LA, WLA within own LA, S2S uploaded to S2S.
-        #[arg(long)]
+        /// NCA not compulsory school age, OLA other LA, WLA within own LA, S2S uploaded to S2S
+        /// (in capitals or not).
+        #[arg(long, value_parser = parse_outcome)]
         outcome: CaseOutcome,
         /// The hub.
         #[command(flatten)]
         hub: HubArgs,
     },
+    /// List the follow-ups due on cases closed as found (is the child still in education 6
+    /// and 18 weeks on?), or mark one done.
+    FollowUps {
+        /// Also list follow-ups due in the next this many days (default: due today or before).
+        #[arg(long, default_value_t = 0)]
+        due_within_days: u32,
+        /// Mark this follow-up done (its id, from the list) instead of listing.
+        #[arg(long)]
+        done: Option<i64>,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+}
+
+/// How far ahead a closed case's follow-ups are looked for (the last is due at 18 weeks).
+const FOLLOW_UP_HORIZON_DAYS: i64 = 200;
+
+/// `6_weeks` as a person says it.
+fn follow_up_name(kind: &str) -> String {
+    kind.replace('_', " ")
+}
+
+fn print_follow_ups(follow_ups: &[FollowUp]) {
+    println!("{:>6}  {:<10} {:<10} case", "id", "follow-up", "due on");
+    for f in follow_ups {
+        println!(
+            "{:>6}  {:<10} {:<10} {}",
+            f.id,
+            follow_up_name(&f.kind),
+            f.due_on,
+            f.record_ref
+        );
+    }
+}
+
+/// An outcome code in any case (`ola` is `OLA`).
+fn parse_outcome(text: &str) -> Result<CaseOutcome, String> {
+    text.trim().to_ascii_uppercase().parse()
 }
 
 /// Runs `case`.
@@ -75,11 +116,51 @@ pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
         CaseCommand::Close { case, outcome, hub } => {
             let record_ref = case.record_ref()?;
             let client = hub.client()?;
-            let closed = runtime()?.block_on(client.close_case(&record_ref, outcome))?;
+            let runtime = runtime()?;
+            let closed = runtime.block_on(client.close_case(&record_ref, outcome))?;
             println!(
                 "case {} {} with outcome {}",
                 closed.record_ref, closed.status, closed.outcome
             );
+            let horizon =
+                chrono::Utc::now().date_naive() + chrono::Duration::days(FOLLOW_UP_HORIZON_DAYS);
+            let scheduled: Vec<FollowUp> = runtime
+                .block_on(client.follow_ups(Some(horizon)))?
+                .into_iter()
+                .filter(|f| f.record_ref == closed.record_ref)
+                .collect();
+            if scheduled.is_empty() {
+                println!("no follow-up scheduled");
+            }
+            for f in &scheduled {
+                println!(
+                    "follow-up scheduled: {} check due on {} (id {}); see `pupilmatch case follow-ups`",
+                    follow_up_name(&f.kind),
+                    f.due_on,
+                    f.id
+                );
+            }
+        }
+        CaseCommand::FollowUps {
+            due_within_days,
+            done,
+            hub,
+        } => {
+            let client = hub.client()?;
+            let runtime = runtime()?;
+            if let Some(id) = done {
+                runtime.block_on(client.follow_up_done(id))?;
+                println!("follow-up {id} marked done");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let due_by = chrono::Utc::now().date_naive()
+                + chrono::Duration::days(i64::from(due_within_days));
+            let follow_ups = runtime.block_on(client.follow_ups(Some(due_by)))?;
+            if follow_ups.is_empty() {
+                println!("no follow-up due by {due_by}");
+            } else {
+                print_follow_ups(&follow_ups);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -126,4 +207,17 @@ pub fn run_withdraw(args: WithdrawArgs) -> anyhow::Result<ExitCode> {
         done.n_withdrawn, done.n_requested
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_codes_are_read_in_any_case() {
+        for text in ["OLA", "ola", " Ola "] {
+            assert_eq!(parse_outcome(text), Ok(CaseOutcome::Ola), "{text}");
+        }
+        assert!(parse_outcome("other la").is_err());
+    }
 }

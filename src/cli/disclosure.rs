@@ -12,8 +12,8 @@ use super::hub_args::{runtime, HubArgs};
 use crate::client::{CandidateDetail, DecisionNote, HubClient};
 use crate::disclosure::record::PAYLOAD_FORMAT;
 use crate::disclosure::{
-    compare, open, seal, Coordinator, DisclosedRecord, DisclosureKeyPair, DisclosurePayload,
-    PublicKey, SealContext,
+    compare, open, parse_fingerprint, seal, Coordinator, DisclosedRecord, DisclosureKeyPair,
+    DisclosurePayload, PublicKey, SealContext,
 };
 use crate::encode::LocalKey;
 use crate::input::RawRecord;
@@ -105,9 +105,10 @@ pub enum DisclosureCommand {
         /// identifier_agrees, names_and_dob_agree, local_enquiries or other.
         #[arg(long)]
         reason: ConfirmReason,
-        /// The other side's key fingerprint as its coordinator read it to you. Sealing is
-        /// refused if the hub publishes a different key.
-        #[arg(long)]
+        /// The other side's key fingerprint as its coordinator read it to you (any case;
+        /// spaces or dashes between the digits are fine). Sealing is refused if the hub
+        /// publishes a different key.
+        #[arg(long, value_parser = parse_fingerprint)]
         fingerprint: String,
         /// Your record.
         #[command(flatten)]
@@ -248,12 +249,17 @@ fn print_candidate(c: &CandidateDetail) {
         c.released
     );
     for d in &c.decisions {
+        // A confirmation's kind and decision are both `confirm`: say it once.
+        let what = if d.kind == d.decision {
+            d.decision.clone()
+        } else {
+            format!("{} {}", d.kind, d.decision)
+        };
         println!(
-            "  {}  {} {} {} ({}) by {}{}",
+            "  {}  {} {} ({}) by {}{}",
             d.at,
             d.authority,
-            d.kind,
-            d.decision,
+            what,
             d.reason,
             d.decided_by,
             if d.note.is_empty() {
@@ -280,9 +286,15 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             );
         }
         DisclosureCommand::Keys { agreement, hub } => {
-            for key in runtime.block_on(hub.client()?.disclosure_keys(&agreement))? {
+            let keys = runtime.block_on(hub.client()?.disclosure_keys(&agreement))?;
+            if keys.is_empty() {
+                println!("no member of {agreement} has registered a disclosure key yet");
+            } else {
+                println!("{:<12}  {:<39}  registered", "authority", "fingerprint");
+            }
+            for key in keys {
                 println!(
-                    "{}\t{}\t{}",
+                    "{:<12}  {:<39}  {}",
                     key.authority, key.fingerprint, key.registered_at
                 );
             }
@@ -314,13 +326,15 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             })?;
             let key = PublicKey::parse(&key.public_key)
                 .map_err(|e| anyhow::anyhow!("the hub published an unusable key: {e}"))?;
+            // On a mismatch the hub's fingerprint is not shown: it would invite copying it,
+            // which defeats the check by phone.
             anyhow::ensure!(
-                key.fingerprint() == fingerprint.trim().to_lowercase(),
-                "the hub publishes key {} for {}, not the {} you were given: do not confirm; \
-                 check the fingerprint with their coordinator",
-                key.fingerprint(),
+                key.fingerprint() == fingerprint,
+                "the key the hub publishes for {} does not have the fingerprint {fingerprint} \
+                 you were given: do not confirm; ring their coordinator, read the fingerprint \
+                 again from `pupilmatch disclosure keys` on their side, and report a real \
+                 mismatch to the hub's operator",
                 detail.counterpart.authority,
-                fingerprint.trim()
             );
             let raw = own_record(&record, &detail.record.record_ref)?;
             let context = SealContext {

@@ -11,7 +11,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::encoded_file::AtomicJsonl;
-use crate::encode::batch::{encode_chunk, problems, Outcome, Summary};
+use crate::cli::input_report::{warn_about_columns, ProblemConsole};
+use crate::encode::batch::{encode_chunk, problems, Outcome, RecordIds, Summary};
 use crate::encode::record::Policy;
 use crate::encode::{AgreementSecret, EncodedHeader, Encoder, LocalKey};
 use crate::input::{read_records, InputError, RawRecord};
@@ -64,8 +65,9 @@ fn default_report(output: &Path) -> PathBuf {
 fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} records ({per_sec})")
-            .expect("valid template"),
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} records ({rate})")
+            .expect("valid template")
+            .with_key("rate", super::input_report::rate),
     );
     bar
 }
@@ -89,16 +91,17 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     };
     let today = chrono::Local::now().date_naive();
     let mut records = read_records(&args.input)?;
+    warn_about_columns(&args.input);
 
     let report_path = args
         .report
         .clone()
         .unwrap_or_else(|| default_report(&args.output));
     let mut output = AtomicJsonl::create(&args.output)?;
-    let mut report = AtomicJsonl::create(&report_path)?;
+    let mut report = AtomicJsonl::create_private(&report_path)?;
     let mut map = match &args.map {
         Some(path) => {
-            let mut map = AtomicJsonl::create(path)?;
+            let mut map = AtomicJsonl::create_private(path)?;
             map.write_csv(&["record_id", "ref"])?;
             Some(map)
         }
@@ -107,6 +110,9 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
 
     let bar = progress_bar();
     let mut summary = Summary::default();
+    let mut console = ProblemConsole::default();
+    let mut ids = RecordIds::default();
+    let mut duplicates = 0u64;
     let mut header_written = false;
     loop {
         let chunk: Vec<Result<RawRecord, InputError>> = records.by_ref().take(CHUNK).collect();
@@ -130,7 +136,11 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
         let outcomes = encode_chunk(&encoder, &chunk, today, policy);
         for (read, outcome) in chunk.iter().zip(&outcomes) {
             summary.add(read.as_ref().ok(), outcome);
-            for problem in problems(outcome) {
+            for problem in problems(outcome).into_iter().chain(ids.check(outcome)) {
+                if problem.code == "duplicate_record_id" {
+                    duplicates += 1;
+                }
+                bar.suspend(|| console.show(&problem));
                 report.write(&problem)?;
             }
             if let Outcome::Encoded {
@@ -151,7 +161,32 @@ pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
 
     print_summary(&summary, started.elapsed().as_secs_f64());
+    console.finish(Some(&report_path));
     report.commit()?;
+    if duplicates > 0 {
+        eprintln!(
+            "{duplicates} record id(s) used more than once: give every record its own id; \
+             nothing written to {}",
+            args.output.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if summary.encoded == 0 {
+        if summary.read == 0 {
+            eprintln!(
+                "{}: no records (only a header row); nothing written to {}",
+                args.input.display(),
+                args.output.display()
+            );
+        } else {
+            eprintln!(
+                "none of the {} record(s) could be encoded; nothing written to {}",
+                summary.read,
+                args.output.display()
+            );
+        }
+        return Ok(ExitCode::from(2));
+    }
     if args.strict && summary.has_problems() {
         drop(output);
         eprintln!(

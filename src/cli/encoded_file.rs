@@ -20,12 +20,25 @@ pub struct AtomicJsonl {
 impl AtomicJsonl {
     /// Creates the temporary file.
     pub fn create(target: &Path) -> anyhow::Result<Self> {
+        Self::create_with(target, |path| File::create(path))
+    }
+
+    /// Creates the temporary file readable and writable by its owner only, for files that hold
+    /// raw values or record ids (the problem report, the reference map).
+    pub fn create_private(target: &Path) -> anyhow::Result<Self> {
+        Self::create_with(target, create_private_file)
+    }
+
+    fn create_with(
+        target: &Path,
+        open: impl FnOnce(&Path) -> std::io::Result<File>,
+    ) -> anyhow::Result<Self> {
         let name = target
             .file_name()
             .context("output path has no file name")?
             .to_string_lossy();
         let temp = target.with_file_name(format!(".{name}.partial"));
-        let file = File::create(&temp).with_context(|| format!("creating {}", temp.display()))?;
+        let file = open(&temp).with_context(|| format!("creating {}", temp.display()))?;
         Ok(AtomicJsonl {
             target: target.to_path_buf(),
             temp,
@@ -67,6 +80,16 @@ impl Drop for AtomicJsonl {
             let _ = std::fs::remove_file(&self.temp);
         }
     }
+}
+
+/// Creates (or truncates) a file that only its owner may read or write (mode 0600 on Unix): it
+/// holds personal data or what links encodings back to children.
+pub fn create_private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// Reads a whole encoded file, checking its header.

@@ -16,7 +16,9 @@ pub mod case;
 pub mod disclosure;
 pub mod encode;
 pub mod encoded_file;
+mod error_report;
 mod hub_args;
+mod input_report;
 pub mod keygen;
 pub mod link;
 pub mod search;
@@ -53,7 +55,9 @@ pub enum Command {
     Admin(admin::AdminArgs),
     /// Upload open CME cases or a roll to the hub (encoded locally first).
     Submit(submit::SubmitArgs),
-    /// Search nationally for one child (encoded locally first).
+    /// Search nationally for one child (encoded locally first). Names typed on the command
+    /// line stay in your shell history: prefer --input FILE --row N (or --record-id), or
+    /// --input - to read one row from standard input.
     Search(Box<search::SearchArgs>),
     /// List the candidates this authority is party to.
     Candidates(candidates::CandidatesArgs),
@@ -93,18 +97,23 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_report::describe(&error));
             ExitCode::FAILURE
         }
     }
 }
 
 fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("PUPILMATCH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // sqlx logs every migration and PostgreSQL notice at INFO: noise for the person at the
+    // console (PUPILMATCH_LOG=sqlx=info brings it back).
+    let filter = EnvFilter::try_from_env("PUPILMATCH_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colours only on a terminal: escape codes in a log file or a pipe are noise.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

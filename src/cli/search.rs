@@ -15,12 +15,14 @@ use super::hub_args::{runtime, HubArgs};
 use crate::client::{SearchQuery, SearchResponse};
 use crate::encode::record::Policy;
 use crate::encode::PupilRecord;
-use crate::input::{read_records, RawRecord};
+use crate::input::{read_records, InputFormat, RawRecord};
 
 /// Arguments of `pupilmatch search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Legal forename.
+    /// Legal forename. Details typed here stay in your shell history and show in the list of
+    /// running processes: prefer --input FILE with --row N or --record-id, or --input - to
+    /// paste a header row and the child's row on standard input.
     #[arg(long, required_unless_present = "input")]
     pub forename: Option<String>,
     /// Legal surname.
@@ -59,7 +61,8 @@ pub struct SearchArgs {
     /// Northern Ireland pupil identifier.
     #[arg(long)]
     pub ni_pupil_id: Option<String>,
-    /// Take the child from this pupil file instead (CSV or CTF XML) …
+    /// Take the child from this pupil file instead (CSV or CTF XML; `-`: CSV with a header
+    /// row on standard input) …
     #[arg(long, conflicts_with_all = ["forename", "surname", "dob"])]
     pub input: Option<PathBuf>,
     /// … at this data row (1 = the first record) …
@@ -113,7 +116,12 @@ impl SearchArgs {
                 ..RawRecord::default()
             });
         };
-        let mut records = read_records(input)?;
+        let mut records = if input.as_os_str() == "-" {
+            let stdin = std::io::BufReader::new(std::io::stdin());
+            crate::input::read_records_from(stdin, "standard input", InputFormat::Csv)?
+        } else {
+            read_records(input)?
+        };
         let found = match (self.row, &self.record_id) {
             (Some(0), _) => bail!("--row counts from 1"),
             (Some(row), _) => records.nth(row - 1),
@@ -121,6 +129,7 @@ impl SearchArgs {
                 r.as_ref()
                     .map_or(true, |r| r.record_id.as_deref() == Some(id))
             }),
+            (None, None) if input.as_os_str() == "-" => records.next(),
             (None, None) => bail!("with --input, give --row or --record-id"),
         };
         Ok(found.with_context(|| format!("no such record in {}", input.display()))??)

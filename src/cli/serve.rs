@@ -2,7 +2,7 @@
 //! variable; TLS is expected from a reverse proxy in front of the hub (README).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -100,6 +100,32 @@ impl ServeArgs {
     }
 }
 
+/// The file an `sqlite:` database URL names, unless it is an in-memory database.
+fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
+}
+
+/// Creates the SQLite file of `url`, readable by its owner only, if it does not exist yet: the
+/// database holds every authority's encodings and must not be world-readable, and a URL without
+/// `?mode=rwc` should still start a fresh hub, as other tools do.
+fn create_sqlite_file(url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("creating the database file {}", path.display())),
+    }
+}
+
 /// Runs `serve` on a new multi-threaded tokio runtime until ctrl-c or SIGTERM.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
@@ -110,6 +136,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(workers) = args.workers {
         runtime.worker_threads(workers.max(1));
     }
+    create_sqlite_file(&args.database)?;
     let runtime = runtime
         .enable_all()
         .build()
@@ -124,4 +151,26 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         hub.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_of_an_sqlite_url_is_found_with_or_without_options() {
+        for (url, path) in [
+            ("sqlite://fresh.db", Some("fresh.db")),
+            ("sqlite://hub.db?mode=rwc", Some("hub.db")),
+            (
+                "sqlite:///var/lib/pupilmatch/hub.db",
+                Some("/var/lib/pupilmatch/hub.db"),
+            ),
+            ("sqlite:hub.db", Some("hub.db")),
+            ("sqlite::memory:", None),
+            ("postgres://postgres@localhost/hub", None),
+        ] {
+            assert_eq!(sqlite_path(url), path.map(Path::new), "{url}");
+        }
+    }
 }

@@ -21,8 +21,9 @@ use sha2::{Digest, Sha256};
 
 use super::authority_args::{CaseArgs, KeyArgs};
 use super::hub_args::{runtime, HubArgs};
+use super::input_report::{warn_about_columns, ProblemConsole};
 use crate::client::{CaseFields, SubmissionHeader, SubmittedRecord, UploadOptions};
-use crate::encode::batch::{encode_chunk, problems, Outcome};
+use crate::encode::batch::{encode_chunk, problems, Outcome, RecordIds};
 use crate::encode::record::Policy;
 use crate::encode::{EncodedHeader, EncodedRecord, Encoder};
 use crate::input::{read_records, InputError, RawRecord, Records};
@@ -158,9 +159,10 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
             let bar = ProgressBar::new(n);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} records sent ({per_sec}, {eta} left)",
+                    "{bar:40} {human_pos}/{human_len} records sent ({rate}, {eta} left)",
                 )
-                .expect("valid template"),
+                .expect("valid template")
+                .with_key("rate", super::input_report::rate),
             );
             bar
         }
@@ -168,9 +170,10 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} {pos} records encoded and sent ({per_sec})",
+                    "{spinner} {human_pos} records encoded and sent ({rate})",
                 )
-                .expect("valid template"),
+                .expect("valid template")
+                .with_key("rate", super::input_report::rate),
             );
             bar
         }
@@ -279,30 +282,48 @@ impl Source {
             crate::encode::keys::hex(&hasher.finalize())
         };
         let records = read_records(input)?;
+        warn_about_columns(input);
         let map = match map {
             Some(path) => {
-                let mut writer = csv::Writer::from_path(path)
+                let file = super::encoded_file::create_private_file(path)
                     .with_context(|| format!("creating {}", path.display()))?;
+                let mut writer = csv::Writer::from_writer(file);
                 writer.write_record(["record_id", "ref"])?;
                 Some(writer)
             }
             None => None,
         };
+        let mut encoding = EncodingIter {
+            records,
+            encoder,
+            today: chrono::Local::now().date_naive(),
+            ready: VecDeque::new(),
+            map,
+            strict,
+            console: ProblemConsole::default(),
+            ids: RecordIds::default(),
+            n_read: 0,
+            n_skipped: 0,
+        };
+        // Encode up to the first usable record before the hub is contacted, so that a file
+        // with nothing to send is refused here rather than uploaded as an empty batch.
+        while encoding.ready.is_empty() {
+            if !encoding.refill().map_err(anyhow::Error::msg)? {
+                match encoding.n_read {
+                    0 => bail!(
+                        "{}: no records (only a header row); nothing was sent",
+                        input.display()
+                    ),
+                    n => bail!("none of the {n} record(s) could be encoded; nothing was sent"),
+                }
+            }
+        }
         Ok(Source {
             agreement_id: secret.agreement_id().to_string(),
             epoch: secret.epoch(),
             digest,
             n_records: None,
-            records: Box::new(EncodingIter {
-                records,
-                encoder,
-                today: chrono::Local::now().date_naive(),
-                ready: VecDeque::new(),
-                map,
-                strict,
-                n_problems: 0,
-                n_skipped: 0,
-            }),
+            records: Box::new(encoding),
         })
     }
 }
@@ -316,12 +337,11 @@ struct EncodingIter {
     ready: VecDeque<EncodedRecord>,
     map: Option<csv::Writer<File>>,
     strict: bool,
-    n_problems: u64,
+    console: ProblemConsole,
+    ids: RecordIds,
+    n_read: u64,
     n_skipped: u64,
 }
-
-/// Problems printed before the rest are only counted.
-const SHOWN_PROBLEMS: u64 = 20;
 
 impl EncodingIter {
     fn refill(&mut self) -> Result<bool, String> {
@@ -329,18 +349,22 @@ impl EncodingIter {
         if chunk.is_empty() {
             return Ok(false);
         }
+        self.n_read += chunk.len() as u64;
         for outcome in encode_chunk(&self.encoder, &chunk, self.today, Policy::Pupil) {
+            if let Some(duplicate) = self.ids.check(&outcome) {
+                return Err(format!(
+                    "{}; give every record its own id (nothing was stored)",
+                    duplicate.message
+                ));
+            }
             for problem in problems(&outcome) {
-                self.n_problems += 1;
                 if self.strict {
                     return Err(format!(
                         "--strict: {} (nothing was stored)",
                         problem.message
                     ));
                 }
-                if self.n_problems <= SHOWN_PROBLEMS {
-                    eprintln!("{}: {}", problem.severity, problem.message);
-                }
+                self.console.show(&problem);
             }
             match outcome {
                 Outcome::Encoded {
@@ -379,10 +403,12 @@ impl Drop for EncodingIter {
         if let Some(map) = &mut self.map {
             let _ = map.flush();
         }
-        if self.n_problems > 0 {
+        self.console.finish(None);
+        if self.console.total() > 0 {
             eprintln!(
                 "{} problem(s) in the input; {} record(s) skipped (not sent)",
-                self.n_problems, self.n_skipped
+                self.console.total(),
+                self.n_skipped
             );
         }
     }

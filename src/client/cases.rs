@@ -1,5 +1,5 @@
-//! Closing CME cases (`POST /v1/cases/{ref}/close`) and withdrawing records
-//! (`POST /v1/records/withdraw`).
+//! Closing CME cases (`POST /v1/cases/{ref}/close`), their follow-ups (`GET /v1/follow-ups`,
+//! `POST /v1/follow-ups/{id}/done`) and withdrawing records (`POST /v1/records/withdraw`).
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -18,6 +18,25 @@ pub struct ClosedCase {
     pub status: String,
     /// The outcome code recorded.
     pub outcome: String,
+}
+
+/// A check due on a case closed as found (protocol.md §14): is the child still in education?
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FollowUp {
+    /// Its id, to mark it done.
+    pub id: i64,
+    /// The case's reference.
+    #[serde(rename = "ref")]
+    pub record_ref: String,
+    /// `6_weeks` or `18_weeks`.
+    pub kind: String,
+    /// When it is due (`YYYY-MM-DD`).
+    pub due_on: String,
+}
+
+#[derive(Deserialize)]
+struct FollowUpList {
+    follow_ups: Vec<FollowUp>,
 }
 
 /// The answer to a withdrawal.
@@ -50,6 +69,29 @@ impl HubClient {
             .request(Method::POST, &path)
             .json(&json!({ "outcome": outcome }));
         Ok(self.send(&path, request).await?.1)
+    }
+
+    /// The caller's open follow-ups due on or before `due_by` (the hub's today by default),
+    /// earliest first.
+    pub async fn follow_ups(
+        &self,
+        due_by: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<FollowUp>, ClientError> {
+        let path = "/v1/follow-ups";
+        let mut request = self.request(Method::GET, path);
+        if let Some(due_by) = due_by {
+            request = request.query(&[("due_by", due_by.format("%Y-%m-%d").to_string())]);
+        }
+        let (_, list): (_, FollowUpList) = self.send(path, request).await?;
+        Ok(list.follow_ups)
+    }
+
+    /// Marks the caller's follow-up `id` done.
+    pub async fn follow_up_done(&self, id: i64) -> Result<(), ClientError> {
+        let path = format!("/v1/follow-ups/{id}/done");
+        let request = self.request(Method::POST, &path).json(&json!({}));
+        let _: (_, serde_json::Value) = self.send(&path, request).await?;
+        Ok(())
     }
 
     /// Takes the caller's records out of matching, under one agreement or all of them.

@@ -21,7 +21,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
 pub use candidates::{Candidate, CandidateQuery, Counterpart, OwnRecord};
-pub use cases::{ClosedCase, Withdrawal};
+pub use cases::{ClosedCase, FollowUp, Withdrawal};
 pub use disclosure::{
     CandidateDetail, CounterpartDetail, CounterpartKey, DecisionNote, DecisionView,
     DownloadedDisclosure, OwnSide, PublishedKey, SealedFlags, TransitionView,
@@ -71,12 +71,19 @@ impl HubClient {
     /// A client for `config`. Fails only on an unusable URL or TLS setup.
     pub fn new(config: HubClientConfig) -> Result<Self, ClientError> {
         let base = config.base_url.trim_end_matches('/').to_string();
+        let no_scheme = || {
+            ClientError::Config(format!(
+                "hub URL `{base}` must start with https:// (or http:// on a trusted network), \
+                 e.g. https://{base}"
+            ))
+        };
+        if !base.contains("://") {
+            return Err(no_scheme());
+        }
         let parsed = reqwest::Url::parse(&base)
             .map_err(|e| ClientError::Config(format!("hub URL `{base}`: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ClientError::Config(format!(
-                "hub URL `{base}` must start with https:// (or http:// on a trusted network)"
-            )));
+            return Err(no_scheme());
         }
         if config.api_key.trim().is_empty() {
             return Err(ClientError::Config("the API key is empty".into()));

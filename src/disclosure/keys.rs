@@ -21,6 +21,41 @@ type HpkePublicKey = <Kem as hpke::Kem>::PublicKey;
 /// The domain-separation label of fingerprints.
 const FINGERPRINT_LABEL: &[u8] = b"pupilmatch/v1/disclosure-key";
 
+/// A fingerprint as a person wrote it down that is not 32 hexadecimal digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a fingerprint is 32 hexadecimal digits (0-9, a-f) in groups of four, e.g. \
+     f0ff-ed5c-3663-…; spaces, dashes and capitals are allowed, but `{0}` has {1} digit(s)"
+)]
+pub struct FingerprintError(String, usize);
+
+/// A fingerprint as read over the phone or copied from an email, in [`fingerprint`]'s form:
+/// any case, with or without spaces or dashes between the digits (`F0FF ED5C 3663 …`).
+///
+/// ```
+/// let fp = pupilmatch::disclosure::fingerprint(&[9; 32]);
+/// let spoken = fp.to_uppercase().replace('-', " ");
+/// assert_eq!(pupilmatch::disclosure::parse_fingerprint(&spoken), Ok(fp));
+/// assert!(pupilmatch::disclosure::parse_fingerprint("f0ff-ed5c").is_err());
+/// ```
+pub fn parse_fingerprint(text: &str) -> Result<String, FingerprintError> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    if digits.len() != 32 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let n = digits.chars().filter(char::is_ascii_hexdigit).count();
+        return Err(FingerprintError(text.trim().to_string(), n));
+    }
+    Ok(digits
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
 /// The fingerprint of a public key: the first 16 bytes of
 /// `SHA-256("pupilmatch/v1/disclosure-key" ‖ 0x00 ‖ public key)` as lower-case hex in eight
 /// dash-separated groups of four, easy to read aloud.

@@ -17,7 +17,7 @@ pub mod record;
 pub mod seal;
 
 pub use compare::{compare, FieldComparison, Verdict};
-pub use keys::{fingerprint, DisclosureKeyPair, PublicKey};
+pub use keys::{fingerprint, parse_fingerprint, DisclosureKeyPair, FingerprintError, PublicKey};
 pub use record::{Coordinator, DisclosedRecord, DisclosurePayload};
 pub use seal::{
     open, seal, seal_deterministic, seal_with_rng, SealContext, SealError, SealedRecord,

@@ -1,15 +1,15 @@
 //! Encoding many records at once: validation, parallel encoding in order, and the counts the
 //! `encode` summary prints. No file IO here; the CLI streams records in and lines out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::encode::encoded::{EncodedRecord, Encoder};
-use crate::encode::record::{Policy, PupilRecord, RecordWarning, WarningKind};
-use crate::input::{Column, InputError, RawRecord};
+use crate::encode::record::{Policy, PupilRecord, RecordLabel, RecordWarning, WarningKind};
+use crate::input::{Column, InputError, RawRecord, SourcePosition};
 
 /// What happened to one input record.
 // Nearly every outcome is `Encoded`: boxing it would cost an allocation per record for nothing.
@@ -25,7 +25,7 @@ pub enum Outcome {
         /// What was dropped or may be wrong.
         warnings: Vec<RecordWarning>,
         /// Where it came from.
-        position: Option<String>,
+        position: Option<SourcePosition>,
     },
     /// Skipped: the problem, already naming the record and field.
     Skipped(Problem),
@@ -148,17 +148,68 @@ pub fn problems(outcome: &Outcome) -> Vec<Problem> {
             warnings,
             position,
             ..
-        } => warnings
-            .iter()
-            .map(|w| Problem {
-                severity: "warning",
+        } => {
+            let label = RecordLabel {
                 position: position.clone(),
                 record_id: Some(record_id.clone()),
-                field: Some(w.field.name()),
-                code: w.kind.code(),
-                message: w.to_string(),
-            })
-            .collect(),
+            };
+            warnings
+                .iter()
+                .map(|w| Problem {
+                    severity: "warning",
+                    position: position.as_ref().map(ToString::to_string),
+                    record_id: Some(record_id.clone()),
+                    field: Some(w.field.name()),
+                    code: w.kind.code(),
+                    message: format!("{label}: {w}"),
+                })
+                .collect()
+        }
+    }
+}
+
+/// The problem code of a record skipped because a cell is not UTF-8 — in practice always a file
+/// Excel saved as "CSV (Comma delimited)", in Windows-1252.
+pub const NOT_UTF8: &str = "not_utf8";
+
+/// Remembers every record id seen in a file, to catch one used twice: the hub would refuse the
+/// batch, and a map from references back to records would be ambiguous.
+#[derive(Debug, Default)]
+pub struct RecordIds {
+    first_seen: HashMap<String, Option<SourcePosition>>,
+}
+
+impl RecordIds {
+    /// Notes the record id of an encoded outcome; a [`Problem`] (an error) if an earlier record
+    /// had the same id: "pupils.csv lines 2 and 3: record id `T1` used twice".
+    pub fn check(&mut self, outcome: &Outcome) -> Option<Problem> {
+        let Outcome::Encoded {
+            record_id,
+            position,
+            ..
+        } = outcome
+        else {
+            return None;
+        };
+        let Some(first) = self.first_seen.get(record_id) else {
+            self.first_seen.insert(record_id.clone(), position.clone());
+            return None;
+        };
+        let where_ = match (first, position) {
+            (Some(a), Some(b)) if a.file == b.file => {
+                format!("{} lines {} and {}", a.file, a.line, b.line)
+            }
+            (Some(a), Some(b)) => format!("{a} and {b}"),
+            _ => "two records".to_string(),
+        };
+        Some(Problem {
+            severity: "error",
+            position: position.as_ref().map(ToString::to_string),
+            record_id: Some(record_id.clone()),
+            field: Some(Column::RecordId.name()),
+            code: "duplicate_record_id",
+            message: format!("{where_}: record id `{record_id}` used twice"),
+        })
     }
 }
 
@@ -186,7 +237,10 @@ pub fn encode_one(
                 position: None,
                 record_id: None,
                 field: None,
-                code: "unreadable",
+                code: match error {
+                    InputError::InvalidUtf8 { .. } => NOT_UTF8,
+                    _ => "unreadable",
+                },
                 message: error.to_string(),
             })
         }
@@ -196,7 +250,7 @@ pub fn encode_one(
             encoded: encoder.encode(&validated.record),
             record_id: validated.record.record_id,
             warnings: validated.warnings,
-            position: raw.position.as_ref().map(ToString::to_string),
+            position: raw.position.clone(),
         },
         Err(error) => Outcome::Skipped(Problem {
             severity: "error",
@@ -274,6 +328,54 @@ mod tests {
         let report = problems(&outcomes[2]);
         assert_eq!(report[0].field, Some("dob"));
         assert_eq!(report[0].record_id.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn a_warning_names_the_line_and_record_it_is_about() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut record = raw("T7", Some("A801200001001"));
+        record.position = Some(SourcePosition {
+            file: "pupils.csv".into(),
+            line: 8,
+            index: 7,
+        });
+        let outcome = encode_one(&encoder(), &Ok(record), today, Policy::Pupil);
+        let report = problems(&outcome);
+        assert_eq!(report.len(), 1);
+        assert!(
+            report[0]
+                .message
+                .starts_with("pupils.csv line 8 (record `T7`): field `upn`: `A801200001001`"),
+            "{}",
+            report[0].message
+        );
+    }
+
+    #[test]
+    fn a_record_id_used_twice_is_named_with_both_lines() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let at = |id: &str, line: u64| {
+            let mut record = raw(id, None);
+            record.position = Some(SourcePosition {
+                file: "pupils.csv".into(),
+                line,
+                index: line - 1,
+            });
+            Ok(record)
+        };
+        let reads = vec![at("T1", 2), at("T2", 3), at("T1", 4)];
+        let mut ids = RecordIds::default();
+        let found: Vec<Problem> = encode_chunk(&encoder(), &reads, today, Policy::Pupil)
+            .iter()
+            .filter_map(|outcome| ids.check(outcome))
+            .collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "pupils.csv lines 2 and 4: record id `T1` used twice"
+        );
+        assert_eq!(found[0].code, "duplicate_record_id");
+        assert_eq!(found[0].severity, "error");
     }
 
     #[test]

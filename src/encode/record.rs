@@ -157,6 +157,12 @@ pub enum WarningKind {
         /// The value as given.
         value: String,
     },
+    /// A date of birth that makes the child far from school age ([`LIKELY_AGES`]); still
+    /// encoded.
+    UnlikelyAge {
+        /// The child's age in whole years on the day of encoding.
+        age: u32,
+    },
     /// Lenient policy only: a required field was missing or unusable and was left out.
     LeftOut {
         /// What was wrong.
@@ -173,6 +179,7 @@ impl WarningKind {
             WarningKind::UnusableName { .. } => "unusable_name",
             WarningKind::NonLatinLettersDropped => "non_latin_letters_dropped",
             WarningKind::UnrecognisedSex { .. } => "unrecognised_sex",
+            WarningKind::UnlikelyAge { .. } => "unlikely_age",
             WarningKind::LeftOut { .. } => "left_out",
         }
     }
@@ -209,6 +216,11 @@ impl fmt::Display for RecordWarning {
                     "field `{field}`: `{value}` is not a recognised sex; treated as unknown"
                 )
             }
+            WarningKind::UnlikelyAge { age } => write!(
+                f,
+                "field `{field}`: the child would be {age} today, far from school age \
+                 (4 to 16); check the date"
+            ),
             WarningKind::LeftOut { problem } => write!(f, "field `{field}`: {problem}; left out"),
         }
     }
@@ -229,16 +241,11 @@ pub const EARLIEST_DOB: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     None => panic!("valid constant date"),
 };
 
-/// The accepted date-of-birth shapes (protocol.md §1.2), each with its `chrono` format: in a
-/// shape, `9` stands for one ASCII digit and any other character for itself, so every part is
-/// zero-padded and nothing else (a space, a sign) can slip into a part.
-const DOB_SHAPES: [(&str, &str); 3] = [
-    ("9999-99-99", "%Y-%m-%d"),
-    ("99/99/9999", "%d/%m/%Y"),
-    ("99999999", "%Y%m%d"),
-];
+/// The forms of date of birth accepted, for messages.
+const DATE_FORMS: &str = "YYYY-MM-DD, DD/MM/YYYY (or D/M/YYYY) or YYYYMMDD";
 
-/// True when `value` has exactly the shape (see [`DOB_SHAPES`]).
+/// True when `value` has exactly `shape`, in which `9` stands for one ASCII digit and any
+/// other character for itself: nothing else (a space, a sign) can slip into a part.
 fn fits_shape(value: &str, shape: &str) -> bool {
     value.len() == shape.len()
         && value.bytes().zip(shape.bytes()).all(|(v, s)| match s {
@@ -247,8 +254,9 @@ fn fits_shape(value: &str, shape: &str) -> bool {
         })
 }
 
-/// Parses a date of birth in `YYYY-MM-DD`, `DD/MM/YYYY` or `YYYYMMDD` (protocol.md §1.2),
-/// rejecting dates before 1900 or after `today`.
+/// Parses a date of birth in `YYYY-MM-DD`, `DD/MM/YYYY` (day and month of one or two digits,
+/// as Excel writes them) or `YYYYMMDD` (protocol.md §1.2), rejecting dates before 1900 or after
+/// `today`. A two-digit year is refused: `07/03/14` could be 1914 or 2014.
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -257,19 +265,46 @@ fn fits_shape(value: &str, shape: &str) -> bool {
 /// let d = NaiveDate::from_ymd_opt(2014, 3, 7).unwrap();
 /// assert_eq!(parse_dob("2014-03-07", today), Ok(d));
 /// assert_eq!(parse_dob("07/03/2014", today), Ok(d));
+/// assert_eq!(parse_dob("7/3/2014", today), Ok(d));
 /// assert_eq!(parse_dob("20140307", today), Ok(d));
 /// assert!(parse_dob("2014-02-30", today).is_err());
+/// assert!(parse_dob("07/03/14", today).unwrap_err().contains("two-digit year"));
 /// ```
 pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let value = raw.trim();
-    let Some((_, format)) = DOB_SHAPES
-        .iter()
-        .find(|(shape, _)| fits_shape(value, shape))
-    else {
-        return Err("expected YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD".to_string());
+    let expected = || format!("expected {DATE_FORMS}");
+    let date = if fits_shape(value, "9999-99-99") {
+        NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+    } else if value.contains('/') {
+        let parts: Vec<&str> = value.split('/').collect();
+        let numeric = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        let [day, month, year] = parts[..] else {
+            return Err(expected());
+        };
+        if ![day, month, year].into_iter().all(numeric) || day.len() > 2 || month.len() > 2 {
+            return Err(expected());
+        }
+        match year.len() {
+            4 => {}
+            2 => {
+                return Err(format!(
+                    "the two-digit year `{year}` is ambiguous (19{year} or 20{year}?); write \
+                     the year in full: {DATE_FORMS}"
+                ))
+            }
+            _ => return Err(expected()),
+        }
+        let number = |p: &str| p.parse::<u32>().ok();
+        match (number(day), number(month), year.parse::<i32>().ok()) {
+            (Some(d), Some(m), Some(y)) => NaiveDate::from_ymd_opt(y, m, d),
+            _ => None,
+        }
+    } else if fits_shape(value, "99999999") {
+        NaiveDate::parse_from_str(value, "%Y%m%d").ok()
+    } else {
+        return Err(expected());
     };
-    let date = NaiveDate::parse_from_str(value, format)
-        .map_err(|_| "no such calendar date".to_string())?;
+    let date = date.ok_or_else(|| "no such calendar date".to_string())?;
     if date < EARLIEST_DOB {
         return Err("before 1900".to_string());
     }
@@ -277,6 +312,16 @@ pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
         return Err("in the future".to_string());
     }
     Ok(date)
+}
+
+/// Ages (in whole years, on the day of encoding) outside which a pupil's date of birth is
+/// probably wrong: compulsory school age (4 to 16 across the five nations) give or take two
+/// years. Outside it the record is still encoded, with a warning.
+pub const LIKELY_AGES: std::ops::RangeInclusive<u32> = 2..=18;
+
+/// A child's age in whole years on `today`.
+fn age_on(dob: NaiveDate, today: NaiveDate) -> u32 {
+    today.years_since(dob).unwrap_or(0)
 }
 
 /// Parses a sex value; `Ok(None)` for an explicit "unknown".
@@ -389,6 +434,15 @@ impl PupilRecord {
                     },
                 )?,
             },
+        }
+        if let Some(date) = dob.filter(|_| policy == Policy::Pupil) {
+            let age = age_on(date, today);
+            if !LIKELY_AGES.contains(&age) {
+                warnings.push(RecordWarning {
+                    field: Column::Dob,
+                    kind: WarningKind::UnlikelyAge { age },
+                });
+            }
         }
         if forename.as_ref().is_some_and(|f| f.dropped_non_latin) {
             warnings.push(RecordWarning {
@@ -583,7 +637,11 @@ mod tests {
             "2014-02-30",
             "1899-12-31",
             "2031-01-01",
-            "7/3/2014",
+            "07/03/14",
+            "7/3/14",
+            "7/13/2014",
+            "007/3/2014",
+            "7/3",
             "yesterday",
         ] {
             let mut r = raw();
@@ -597,18 +655,18 @@ mod tests {
     }
 
     #[test]
-    fn a_date_must_have_every_part_zero_padded_in_one_of_three_shapes() {
+    fn a_date_has_one_of_three_shapes_with_nothing_but_digits_in_its_parts() {
         let d = NaiveDate::from_ymd_opt(2014, 3, 7).unwrap();
-        for good in ["2014-03-07", "07/03/2014", "20140307", " 2014-03-07 "] {
+        for good in ["2014-03-07", "07/03/2014", "7/3/2014", "20140307", " 2014-03-07 "] {
             assert_eq!(parse_dob(good, today()), Ok(d), "{good}");
         }
         for bad in [
             "2014-3-7",
             "2014-3-07",
-            "7/3/2014",
-            "07/3/2014",
-            "7/03/2014",
             "07/03/14",
+            "007/03/2014",
+            " 7/3/2014x",
+            "7/+3/2014",
             "2014- 3-07",
             "2014-03- 7",
             "+2014-03-07",
@@ -626,6 +684,58 @@ mod tests {
         r.record_id = Some("  LEEDS-000123\t".into());
         let v = PupilRecord::from_raw(&r, today()).unwrap();
         assert_eq!(v.record.record_id, "LEEDS-000123");
+    }
+
+    #[test]
+    fn single_digit_days_and_months_are_read_as_excel_writes_them() {
+        for (value, (y, m, d)) in [
+            ("7/3/2014", (2014, 3, 7)),
+            ("07/3/2014", (2014, 3, 7)),
+            ("7/03/2014", (2014, 3, 7)),
+            ("31/12/2013", (2013, 12, 31)),
+        ] {
+            assert_eq!(
+                parse_dob(value, today()),
+                Ok(NaiveDate::from_ymd_opt(y, m, d).unwrap()),
+                "{value}"
+            );
+        }
+        let refused = parse_dob("07/03/14", today()).unwrap_err();
+        assert!(
+            refused.contains("two-digit year `14` is ambiguous"),
+            "{refused}"
+        );
+        assert!(refused.contains("DD/MM/YYYY"), "{refused}");
+    }
+
+    #[test]
+    fn a_date_far_from_school_age_is_encoded_with_a_warning() {
+        for (dob, age) in [("1901-05-05", 125), ("2026-11-21", 0), ("2007-11-21", 19)] {
+            let mut r = raw();
+            r.dob = Some(dob.into());
+            let v = PupilRecord::from_raw(&r, today()).unwrap();
+            assert_eq!(
+                v.warnings,
+                [RecordWarning {
+                    field: Column::Dob,
+                    kind: WarningKind::UnlikelyAge { age }
+                }],
+                "{dob}"
+            );
+        }
+        for dob in ["2024-11-22", "2008-11-23", "2014-03-07"] {
+            let mut r = raw();
+            r.dob = Some(dob.into());
+            let v = PupilRecord::from_raw(&r, today()).unwrap();
+            assert!(v.warnings.is_empty(), "{dob}: {:?}", v.warnings);
+        }
+        let mut r = raw();
+        r.dob = Some("1901-05-05".into());
+        let v = PupilRecord::from_raw_with(&r, today(), Policy::Lenient).unwrap();
+        assert!(
+            v.warnings.is_empty(),
+            "benchmarks of adults are not warned about"
+        );
     }
 
     #[test]

@@ -254,32 +254,38 @@ impl Column {
     /// common aliases `date_of_birth`, `given_name`, `first_name`, `last_name`, `family_name`,
     /// `scottish_candidate_number`, `pps_number`, `ni_upn`, `LA`, `LEA` and `authority_code`.
     pub fn from_header(h: &str) -> Option<Column> {
-        let key: String = h
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect();
-        let column = match key.as_str() {
-            "recordid" => Column::RecordId,
-            "forename" | "givenname" | "firstname" => Column::Forename,
-            "middlenames" | "middlename" => Column::MiddleNames,
-            "surname" | "lastname" | "familyname" => Column::Surname,
-            "formersurname" => Column::FormerSurname,
-            "preferredforename" => Column::PreferredForename,
-            "preferredsurname" => Column::PreferredSurname,
-            "dob" | "dateofbirth" => Column::Dob,
-            "sex" | "gender" => Column::Sex,
-            "upn" => Column::Upn,
-            "formerupn" => Column::FormerUpn,
-            "scn" | "scottishcandidatenumber" => Column::Scn,
-            "ppsn" | "ppsnumber" => Column::Ppsn,
-            "nipupilid" | "niupn" => Column::NiPupilId,
-            "postcode" => Column::Postcode,
-            "authority" | "authoritycode" | "la" | "lea" => Column::Authority,
-            _ => return None,
-        };
-        Some(column)
+        let key = header_key(h);
+        HEADER_NAMES
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map(|&(_, column)| column)
+    }
+
+    /// The column a header that names none was probably meant to be: the one with a name or
+    /// alias within one edit (two for names of six letters or more) of it, as
+    /// [`Column::from_header`] compares them. `upm` gives [`Column::Upn`], `postcod`
+    /// [`Column::Postcode`]; `School` gives nothing.
+    ///
+    /// ```
+    /// use pupilmatch::input::Column;
+    /// assert_eq!(Column::nearest("upm"), Some(Column::Upn));
+    /// assert_eq!(Column::nearest("Post cod"), Some(Column::Postcode));
+    /// assert_eq!(Column::nearest("Year Group"), None);
+    /// ```
+    pub fn nearest(h: &str) -> Option<Column> {
+        let key = header_key(h);
+        if key.is_empty() {
+            return None;
+        }
+        HEADER_NAMES
+            .iter()
+            .map(|&(name, column)| (strsim::damerau_levenshtein(&key, name), name, column))
+            .filter(|&(distance, name, _)| {
+                let allowed = if name.len().min(key.len()) >= 6 { 2 } else { 1 };
+                distance <= allowed && distance < name.len()
+            })
+            .min_by_key(|&(distance, _, _)| distance)
+            .map(|(_, _, column)| column)
     }
 
     /// Whether a CSV file must have this column: `record_id`, `forename`, `surname` and `dob`.
@@ -290,6 +296,49 @@ impl Column {
         )
     }
 }
+
+/// A header as [`Column::from_header`] compares it: trimmed, lower case, without `_`, `-` or
+/// spaces.
+fn header_key(h: &str) -> String {
+    h.trim()
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Every header [`Column::from_header`] accepts, as [`header_key`] writes it.
+const HEADER_NAMES: [(&str, Column); 29] = [
+    ("recordid", Column::RecordId),
+    ("forename", Column::Forename),
+    ("givenname", Column::Forename),
+    ("firstname", Column::Forename),
+    ("middlenames", Column::MiddleNames),
+    ("middlename", Column::MiddleNames),
+    ("surname", Column::Surname),
+    ("lastname", Column::Surname),
+    ("familyname", Column::Surname),
+    ("formersurname", Column::FormerSurname),
+    ("preferredforename", Column::PreferredForename),
+    ("preferredsurname", Column::PreferredSurname),
+    ("dob", Column::Dob),
+    ("dateofbirth", Column::Dob),
+    ("sex", Column::Sex),
+    ("gender", Column::Sex),
+    ("upn", Column::Upn),
+    ("formerupn", Column::FormerUpn),
+    ("scn", Column::Scn),
+    ("scottishcandidatenumber", Column::Scn),
+    ("ppsn", Column::Ppsn),
+    ("ppsnumber", Column::Ppsn),
+    ("nipupilid", Column::NiPupilId),
+    ("niupn", Column::NiPupilId),
+    ("postcode", Column::Postcode),
+    ("authority", Column::Authority),
+    ("authoritycode", Column::Authority),
+    ("la", Column::Authority),
+    ("lea", Column::Authority),
+];
 
 /// An error reading an input file. Every message names the file, and the line and field where
 /// there is one.
@@ -644,6 +693,22 @@ mod tests {
         ];
         for (header, column) in cases {
             assert_eq!(Column::from_header(header), Some(column), "{header}");
+        }
+    }
+
+    #[test]
+    fn a_misspelt_header_names_the_column_it_is_nearest_to() {
+        for (header, column) in [
+            ("upm", Column::Upn),
+            ("postcod", Column::Postcode),
+            ("Date of Brith", Column::Dob),
+            ("Surnme", Column::Surname),
+            ("FormerUPNs", Column::FormerUpn),
+        ] {
+            assert_eq!(Column::nearest(header), Some(column), "{header}");
+        }
+        for header in ["School", "Year Group", "Class", "x", ""] {
+            assert_eq!(Column::nearest(header), None, "{header}");
         }
     }
 

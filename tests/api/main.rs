@@ -9,6 +9,7 @@ mod audit;
 mod bad_input;
 mod candidates;
 mod cases;
+mod cli;
 mod disclosure;
 mod ops;
 mod privacy;

@@ -1,0 +1,99 @@
+//! What `encode` and `submit` tell the person at the console about their pupil file: columns
+//! that are ignored (and what a misspelt one was probably meant to be), the first problems with
+//! their line, record and field, and why a file that yields nothing is refused.
+
+use std::path::Path;
+
+use crate::encode::batch::{Problem, NOT_UTF8};
+use crate::input::{inspect_header, Column};
+
+/// A progress bar's `{rate}`: whole records per second with thousands separators
+/// (`12,205/s`), where indicatif's own `{per_sec}` prints `12,205.0737/s`.
+pub fn rate(state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(
+        out,
+        "{}/s",
+        indicatif::HumanCount(state.per_sec().round() as u64)
+    );
+}
+
+/// Problems printed on the console before the rest are only counted.
+pub const SHOWN_PROBLEMS: u64 = 10;
+
+/// Warns on stderr about the headers of `input` that pupilmatch does not read, naming the
+/// column a misspelt one was probably meant to be (`upm`: did you mean `upn`?). Header errors
+/// themselves (a missing required column) are left to the reader, which reports them.
+pub fn warn_about_columns(input: &Path) {
+    let Ok(report) = inspect_header(input) else {
+        return;
+    };
+    let mut ignored = Vec::new();
+    for header in &report.unknown {
+        match Column::nearest(header).filter(|c| !report.known.contains(c)) {
+            Some(column) => eprintln!(
+                "warning: {}: column '{header}' is not recognised and is ignored; \
+                 did you mean '{}'? Rename the header and run again",
+                input.display(),
+                column.name()
+            ),
+            None => ignored.push(header.as_str()),
+        }
+    }
+    if !ignored.is_empty() {
+        eprintln!(
+            "note: {}: column(s) not used for matching, ignored: {}",
+            input.display(),
+            ignored.join(", ")
+        );
+    }
+}
+
+/// Prints the first [`SHOWN_PROBLEMS`] problems of a run on stderr, and counts the rest.
+#[derive(Debug, Default)]
+pub struct ProblemConsole {
+    shown: u64,
+    total: u64,
+    not_utf8: u64,
+}
+
+impl ProblemConsole {
+    /// Shows (or counts) one problem.
+    pub fn show(&mut self, problem: &Problem) {
+        self.total += 1;
+        if problem.code == NOT_UTF8 {
+            self.not_utf8 += 1;
+        }
+        if self.shown < SHOWN_PROBLEMS {
+            self.shown += 1;
+            eprintln!("{}: {}", problem.severity, problem.message);
+        }
+    }
+
+    /// How many problems were shown or counted.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Says how many problems were not shown (and where they are, if there is a report), and
+    /// what to do about a file that is not UTF-8.
+    pub fn finish(&self, report: Option<&Path>) {
+        if self.total > self.shown {
+            let rest = self.total - self.shown;
+            match report {
+                Some(report) => eprintln!(
+                    "… and {rest} more problem(s); all are listed in {}",
+                    report.display()
+                ),
+                None => eprintln!("… and {rest} more problem(s)"),
+            }
+        }
+        if self.not_utf8 > 0 {
+            eprintln!(
+                "{} record(s) could not be read: the file is not UTF-8. Excel's \"CSV (Comma \
+                 delimited)\" saves Windows-1252; in Excel use File > Save As > \"CSV UTF-8 \
+                 (Comma delimited)\" and run again",
+                self.not_utf8
+            );
+        }
+    }
+}
