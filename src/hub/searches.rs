@@ -1,6 +1,8 @@
 //! `POST /v1/searches`: a synchronous national search for one child across the other member
 //! authorities of an agreement, optionally opening the query as a CME case (which then takes
-//! part in continuous matching like any submitted case).
+//! part in continuous matching like any submitted case). Each search counts against the
+//! member's searches per day, and a case it opens against its cases per day
+//! (`hub::limits`); a search over either limit is refused and its results are not answered.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -16,12 +18,15 @@ use serde_json::{json, Value};
 use super::auth::AuthorityCaller;
 use super::engine::{prepare, Prepared};
 use super::index::{IndexMatch, MatchIndex};
+use super::limits::{ensure_room, refused, settle};
 use super::matching::{index_and_match, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::{blocking, AppState};
 use super::submissions::check_agreement;
 use super::validate::check_record;
-use crate::store::{AuditEvent, Jurisdiction, NewRecord, NewSubmission, Role, SubmitMode};
+use crate::store::{
+    AuditEvent, Jurisdiction, Metered, NewRecord, NewSubmission, Role, SearchCharge, SubmitMode,
+};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/v1/searches", post(search))
@@ -63,7 +68,7 @@ async fn search(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    check_agreement(
+    let agreement = check_agreement(
         &state,
         &me.code,
         request.protocol,
@@ -71,6 +76,7 @@ async fn search(
         request.epoch,
     )
     .await?;
+    let daily = state.daily_limits(&agreement);
     let limit = request
         .limit
         .unwrap_or(state.settings.search_limit)
@@ -97,6 +103,10 @@ async fn search(
             n_records: 1,
         }
     })?;
+    if valid.case.is_some() {
+        let (agreement, metered) = (&request.agreement_id, Metered::Cases);
+        ensure_room(&state, agreement, &me.code, metered, daily.cases_per_day, 1).await?;
+    }
     let started = Instant::now();
     let encoding = state.layer.apply(&valid.encoding);
     let prepared = prepare(&encoding);
@@ -155,6 +165,25 @@ async fn search(
         .metrics
         .search_micros
         .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    // Counted (or refused at the daily limit) and audited before anything is answered.
+    let event = AuditEvent::new(
+        &format!("authority:{}", me.code),
+        "search.perform",
+        &request.agreement_id,
+    )
+    .with_detail(json!({"epoch": request.epoch, "n_results": results.len(),
+        "opens_case": valid.case.is_some()}));
+    let charge = SearchCharge {
+        agreement_id: request.agreement_id.clone(),
+        authority: me.code.clone(),
+        with_results: !results.is_empty(),
+        limit: daily.searches_per_day,
+    };
+    state
+        .audit
+        .record_search(event, charge)
+        .await?
+        .map_err(refused)?;
     let mut response = json!({ "results": results });
     if let Some(case) = valid.case {
         let record_ref = encoding.record_ref.clone();
@@ -166,6 +195,7 @@ async fn search(
             role: Role::Missing,
             mode: SubmitMode::Incremental,
             request_hash: String::new(),
+            cases_per_day: daily.cases_per_day,
         };
         let row = NewRecord {
             record_ref: record_ref.clone(),
@@ -173,7 +203,11 @@ async fn search(
             case: Some(case),
         };
         let result = json!({"n_records": 1, "opened_by": "search"});
-        let outcome = state.store.ingest(&submission, &[row], &result).await?;
+        let outcome = settle(
+            &state,
+            state.store.ingest(&submission, &[row], &result).await,
+        )
+        .await?;
         let pending: Vec<Pending> = outcome
             .records
             .iter()
@@ -196,14 +230,6 @@ async fn search(
         )
         .await?;
         response["case"] = json!({"ref": record_ref, "n_candidates": n_candidates});
-    } else {
-        let event = AuditEvent::new(
-            &format!("authority:{}", me.code),
-            "search.perform",
-            &request.agreement_id,
-        )
-        .with_detail(json!({"epoch": request.epoch, "n_results": results.len()}));
-        state.audit.record(event).await?;
     }
     Ok(AppJson(response))
 }

@@ -9,6 +9,7 @@ mod bad_input;
 mod candidates;
 mod cases;
 mod disclosure;
+mod limits;
 mod ops;
 mod privacy;
 mod retention;
