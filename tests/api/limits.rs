@@ -128,7 +128,8 @@ fn cases(actor: &Actor, prefix: &'static str, n: usize) -> Vec<Value> {
 both_backends! {
     /// The fabricated-cases attack of issue #18, measured. Glasgow holds a roll of 5,000
     /// children: a small authority's roll (Glasgow's real one is about 70,000; an English
-    /// authority averages about 53,000: 8.2 million pupils over 153 authorities). Leeds, a
+    /// authority averages about 55,000: 8.5 million state-funded pupils over 153 authorities,
+    /// domain notes §8). Leeds, a
     /// member holding the agreement secret and an API key, guesses 300 children by name, date
     /// of birth and sex (every other guess a real child of Glasgow's roll, the rest
     /// fabricated) and submits them as open cases: first all at once, then 25 at a time.
