@@ -288,3 +288,20 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_setting_is_a_number_or_default() {
+        assert_eq!("20".parse(), Ok(LimitSetting::PerDay(20)));
+        assert_eq!("0".parse(), Ok(LimitSetting::PerDay(0)));
+        assert_eq!("default".parse(), Ok(LimitSetting::Default));
+        assert_eq!(
+            "unlimited".parse::<LimitSetting>(),
+            Err("`unlimited` is neither a number per day nor `default`".to_string())
+        );
+        assert_eq!(LimitSetting::Default.stored(), None);
+    }
+}

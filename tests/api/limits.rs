@@ -2,8 +2,9 @@
 
 use std::collections::HashSet;
 
+use pupilmatch::client::SearchQuery;
 use pupilmatch::input::RawRecord;
-use pupilmatch::store::{AgreementLimits, DailyLimit};
+use pupilmatch::store::{AgreementLimits, DailyLimit, DailyLimits, Metered};
 use pupilmatch::synth::{generate, SynthConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -298,6 +299,31 @@ both_backends! {
         assert_eq!(hub.count("records").await, 1);
         let (_, row) = activity_row(&glasgow, "383").await;
         assert_eq!((&row["cases_submitted"], &row["searches_run"], &row["limit_hits"]), (&json!(1), &json!(1), &json!(1)), "{row}");
+    }
+
+    /// The crate's typed client reads the activity report (the hub's own types), and the
+    /// limit, count and agreement of a refusal.
+    async fn the_typed_client_reads_activity_and_refusals(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, _glasgow) = hub.leeds_and_glasgow().await;
+        set_limits(&hub, None, Some(1)).await;
+        let client = leeds.hub_client();
+        let query = SearchQuery::new(AGREEMENT, 1, leeds.encoded(&Pupil::KACPER));
+        client.search(&query).await.expect("the first search");
+        let error = client.search(&query).await.unwrap_err();
+        let limit = error.problem().and_then(|p| p.limit.clone()).expect("the refusal's limit");
+        assert_eq!((limit.metered, limit.per_day, limit.used, limit.requested), (Metered::Searches, 1, 1, 1));
+        assert_eq!((limit.agreement_id.as_str(), limit.authority.as_str()), (AGREEMENT, "383"));
+
+        let report = client.activity(Some(1)).await.expect("the report");
+        assert_eq!(report.from, report.to);
+        let agreement = &report.agreements[0];
+        let expected = DailyLimits { cases_per_day: DailyLimit::PerDay(50), searches_per_day: DailyLimit::PerDay(1) };
+        assert_eq!(agreement.limits, expected);
+        let day = &agreement.days[0];
+        assert_eq!((day.authority.as_str(), day.searches_run, day.limit_hits), ("383", 1, 1));
+        let error = client.activity(Some(93)).await.unwrap_err();
+        assert_eq!(error.problem().and_then(|p| p.slug()), Some("invalid-request"));
     }
 }
 
