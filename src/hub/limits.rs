@@ -52,11 +52,15 @@ pub(crate) async fn refuse(state: &AppState, hit: DailyLimitHit) -> ApiError {
     if let Err(error) = state.store.record_limit_hit(&hit).await {
         return error.into();
     }
-    refused(hit)
+    refused(state, hit)
 }
 
-/// Logs a refusal already counted and audited, and answers it.
-pub(crate) fn refused(hit: DailyLimitHit) -> ApiError {
+/// Logs a refusal already counted and audited, counts it in the metrics, and answers it.
+pub(crate) fn refused(state: &AppState, hit: DailyLimitHit) -> ApiError {
+    state
+        .metrics
+        .daily_limit_refusals
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tracing::warn!(
         authority = %hit.authority,
         agreement_id = %hit.agreement_id,

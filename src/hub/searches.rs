@@ -183,7 +183,7 @@ async fn search(
         .audit
         .record_search(event, charge)
         .await?
-        .map_err(refused)?;
+        .map_err(|hit| refused(&state, hit))?;
     let mut response = json!({ "results": results });
     if let Some(case) = valid.case {
         let record_ref = encoding.record_ref.clone();

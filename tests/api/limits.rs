@@ -216,6 +216,8 @@ both_backends! {
         assert_eq!(accepts[1]["detail"]["cases_today"], 50);
         let logs = captured_logs();
         assert!(logs.contains("daily limit reached") && logs.contains("authority=383"), "a warning for the operator");
+        let metrics = reqwest::get(hub.url("/metrics")).await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("pupilmatch_daily_limit_refusals_total 2"), "{metrics}");
 
         set_limits(&hub, Some(1_000), None).await;
         let (status, body) = status_and_json(report(&leeds, "guess-rest", &fabricated[50..]).await).await;
