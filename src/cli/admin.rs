@@ -64,6 +64,9 @@ pub enum AuthorityCommand {
 pub enum AgreementCommand {
     /// Start a new key epoch; older epochs stay accepted for a rollover window.
     Rotate(super::admin_retention::RotateArgs),
+    /// Show or set an agreement's daily limits per member (open cases, national searches);
+    /// the hub applies them from the next request.
+    Limits(LimitsArgs),
     /// Register a data-sharing agreement and its members.
     Add {
         /// Agreement id, as in the agreement secret file.
@@ -88,6 +91,81 @@ pub enum AgreementCommand {
         #[arg(long = "member", required = true, num_args = 1..)]
         members: Vec<String>,
     },
+}
+
+/// `admin agreement limits`: without a limit flag, prints the limits set.
+#[derive(Debug, Args)]
+pub struct LimitsArgs {
+    /// The agreement.
+    #[arg(long)]
+    pub id: String,
+    /// Open CME cases each member may submit per UTC day: a number, or `default` for the
+    /// hub's (`serve --cases-per-day`).
+    #[arg(long)]
+    pub cases_per_day: Option<LimitSetting>,
+    /// National searches each member may run per UTC day: a number, or `default` for the
+    /// hub's (`serve --searches-per-day`).
+    #[arg(long)]
+    pub searches_per_day: Option<LimitSetting>,
+}
+
+/// A limit as `admin agreement limits` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitSetting {
+    /// The hub's default.
+    Default,
+    /// At most this many per UTC day (0 allows none).
+    PerDay(u32),
+}
+
+impl std::str::FromStr for LimitSetting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "default" => Ok(LimitSetting::Default),
+            n => n
+                .parse()
+                .map(LimitSetting::PerDay)
+                .map_err(|_| format!("`{n}` is neither a number per day nor `default`")),
+        }
+    }
+}
+
+impl LimitSetting {
+    fn stored(self) -> Option<u32> {
+        match self {
+            LimitSetting::Default => None,
+            LimitSetting::PerDay(n) => Some(n),
+        }
+    }
+}
+
+/// Shows, or changes and then shows, an agreement's limits.
+async fn limits(store: &Store, args: &LimitsArgs) -> anyhow::Result<()> {
+    let mut set = store
+        .agreement_limits(&args.id)
+        .await?
+        .with_context(|| format!("agreement {} not found", args.id))?;
+    if args.cases_per_day.is_some() || args.searches_per_day.is_some() {
+        if let Some(cases) = args.cases_per_day {
+            set.cases_per_day = cases.stored();
+        }
+        if let Some(searches) = args.searches_per_day {
+            set.searches_per_day = searches.stored();
+        }
+        store.set_agreement_limits(&args.id, set).await?;
+        eprintln!("set the daily limits of agreement {}", args.id);
+    }
+    let show = |n: Option<u32>| n.map_or_else(|| "hub default".to_string(), |n| n.to_string());
+    println!("agreement\tcases_per_day\tsearches_per_day");
+    println!(
+        "{}\t{}\t{}",
+        args.id,
+        show(set.cases_per_day),
+        show(set.searches_per_day)
+    );
+    Ok(())
 }
 
 /// `admin key …`.
@@ -200,10 +278,30 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             AdminCommand::Agreement(AgreementCommand::Rotate(rotate)) => {
                 super::admin_retention::rotate(&store, &rotate).await?;
             }
+            AdminCommand::Agreement(AgreementCommand::Limits(args)) => {
+                limits(&store, &args).await?;
+            }
             AdminCommand::Purge(purge) => super::admin_retention::purge(&store, &purge).await?,
             AdminCommand::Labels(labels) => super::admin_retention::labels(&store, &labels).await?,
         }
         store.close().await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_setting_is_a_number_or_default() {
+        assert_eq!("20".parse(), Ok(LimitSetting::PerDay(20)));
+        assert_eq!("0".parse(), Ok(LimitSetting::PerDay(0)));
+        assert_eq!("default".parse(), Ok(LimitSetting::Default));
+        assert_eq!(
+            "unlimited".parse::<LimitSetting>(),
+            Err("`unlimited` is neither a number per day nor `default`".to_string())
+        );
+        assert_eq!(LimitSetting::Default.stored(), None);
+    }
 }

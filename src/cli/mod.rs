@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod admin;
 mod admin_retention;
+pub mod agreement;
 pub mod audit;
 mod authority_args;
 pub mod bench;
@@ -65,6 +66,8 @@ pub enum Command {
     Case(case::CaseArgs),
     /// Take records out of matching.
     Withdraw(case::WithdrawArgs),
+    /// What every member of this authority's agreements ran per day, and the daily limits.
+    Agreement(agreement::AgreementArgs),
     /// Verify the audit log's hash chain, or export an authority's events (operators, DPOs).
     Audit(audit::AuditArgs),
     /// Confirm, reject, open and verify candidates (sealed disclosure between authorities).
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Withdraw(args) => case::run_withdraw(args),
         Command::Disclosure(args) => disclosure::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Agreement(args) => agreement::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::hub::key_custody::default_hub_key_path;
 use crate::hub::{Hub, HubConfig, MatchSettings, Policy, UploadLimits};
+use crate::store::DailyLimit;
 
 /// Arguments of `pupilmatch serve`.
 #[derive(Debug, Args)]
@@ -54,6 +55,14 @@ pub struct ServeArgs {
     /// National searches each authority may run per minute (0: unlimited).
     #[arg(long, env = "PUPILMATCH_SEARCHES_PER_MINUTE", default_value_t = 30)]
     pub searches_per_minute: u32,
+    /// Open CME cases each member may submit per agreement and UTC day, unless the operator
+    /// set a limit for the agreement (`admin agreement limits`); a number or `unlimited`.
+    #[arg(long, env = "PUPILMATCH_CASES_PER_DAY", default_value = "50")]
+    pub cases_per_day: DailyLimit,
+    /// National searches each member may run per agreement and UTC day, unless the operator
+    /// set a limit for the agreement; a number or `unlimited`.
+    #[arg(long, env = "PUPILMATCH_SEARCHES_PER_DAY", default_value = "200")]
+    pub searches_per_day: DailyLimit,
     /// Candidates not confirmed by both sides within this many days expire.
     #[arg(long, env = "PUPILMATCH_CONFIRM_WITHIN_DAYS", default_value_t = 28)]
     pub confirm_within_days: i64,
@@ -90,6 +99,8 @@ impl ServeArgs {
             },
             policy: Policy {
                 searches_per_minute: self.searches_per_minute,
+                cases_per_day: self.cases_per_day,
+                searches_per_day: self.searches_per_day,
                 confirm_within_days: self.confirm_within_days,
                 purge_after_days: self.purge_after_days,
                 sealed_ttl_days: self.sealed_ttl_days,

@@ -33,6 +33,9 @@ pub struct Problem {
     /// Per-record field errors of a refused submission.
     #[serde(default)]
     pub errors: Vec<FieldProblem>,
+    /// The limit, the count and the agreement of a `daily-limit-reached` refusal.
+    #[serde(default)]
+    pub limit: Option<crate::store::DailyLimitHit>,
 }
 
 impl Problem {

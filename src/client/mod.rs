@@ -1,5 +1,6 @@
 //! A typed async client of the hub's HTTP API (v1), used by the coordinators' commands
-//! (`pupilmatch submit`, `search`, `candidates`, `case`) and by the benchmarks.
+//! (`pupilmatch submit`, `search`, `candidates`, `case`, `agreement activity`) and by the
+//! benchmarks.
 //!
 //! The client only ever sends what an authority may send: encodings made locally under the
 //! agreement secret, opaque references and case metadata. It never reads a raw pupil file
@@ -7,6 +8,7 @@
 //! to [`HubClient`]; every error the hub answers becomes [`ClientError::Problem`] carrying the
 //! RFC 9457 status, title, detail and per-record field errors.
 
+mod activity;
 mod candidates;
 mod cases;
 mod disclosure;
@@ -20,6 +22,7 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
+pub use crate::store::{ActivityReport, AgreementActivity, DailyLimitHit, MemberDay};
 pub use candidates::{Candidate, CandidateQuery, Counterpart, OwnRecord};
 pub use cases::{ClosedCase, FollowUp, Withdrawal};
 pub use disclosure::{

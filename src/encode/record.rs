@@ -657,7 +657,13 @@ mod tests {
     #[test]
     fn a_date_has_one_of_three_shapes_with_nothing_but_digits_in_its_parts() {
         let d = NaiveDate::from_ymd_opt(2014, 3, 7).unwrap();
-        for good in ["2014-03-07", "07/03/2014", "7/3/2014", "20140307", " 2014-03-07 "] {
+        for good in [
+            "2014-03-07",
+            "07/03/2014",
+            "7/3/2014",
+            "20140307",
+            " 2014-03-07 ",
+        ] {
             assert_eq!(parse_dob(good, today()), Ok(d), "{good}");
         }
         for bad in [

@@ -18,6 +18,8 @@ pub struct Metrics {
     pub searches: AtomicU64,
     /// Total time spent scoring searches, in microseconds.
     pub search_micros: AtomicU64,
+    /// Requests refused at a daily limit of their agreement (an alert rule's input).
+    pub daily_limit_refusals: AtomicU64,
     /// Records currently in the matching index.
     pub index_records: AtomicU64,
     /// Whether the index has been rebuilt.
@@ -45,7 +47,7 @@ impl Metrics {
                 get(c)
             );
         }
-        let series: [(&str, &str, &str, u64); 5] = [
+        let series: [(&str, &str, &str, u64); 6] = [
             (
                 "pupilmatch_records_ingested_total",
                 "counter",
@@ -69,6 +71,12 @@ impl Metrics {
                 "counter",
                 "National searches served.",
                 get(&self.searches),
+            ),
+            (
+                "pupilmatch_daily_limit_refusals_total",
+                "counter",
+                "Requests refused at a daily limit of their agreement.",
+                get(&self.daily_limit_refusals),
             ),
             (
                 "pupilmatch_index_records",

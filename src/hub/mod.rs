@@ -11,6 +11,7 @@
 //! The hub never sees raw personal data: only encodings, to which it applies its own key layer
 //! (protocol.md §7) before storing or indexing anything.
 
+mod activity;
 mod audit;
 mod audit_queue;
 mod auth;
@@ -20,6 +21,7 @@ mod disclosure_keys;
 pub mod engine;
 pub mod index;
 pub mod key_custody;
+mod limits;
 mod matching;
 mod metrics;
 mod ops;
@@ -277,6 +279,7 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(cases::router())
         .merge(workflow::router())
         .merge(audit::router())
+        .merge(activity::router())
         .merge(retention::router())
         .merge(disclosure_keys::router())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

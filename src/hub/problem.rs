@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::store::workflow::WorkflowError;
-use crate::store::StoreError;
+use crate::store::{DailyLimitHit, StoreError};
 
 /// The media type of problem responses.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -111,6 +111,10 @@ pub enum ApiError {
         /// Seconds until a search is allowed again.
         retry_after_secs: u64,
     },
+    /// 429 Too Many Requests: the request would take the authority past a daily limit of its
+    /// agreement; it was refused whole and nothing was stored.
+    #[error(transparent)]
+    DailyLimitReached(Box<DailyLimitHit>),
     /// 413 Content Too Large.
     #[error("the request body is larger than the hub accepts")]
     PayloadTooLarge,
@@ -140,6 +144,9 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+    /// The limit, the count and the agreement of a `daily-limit-reached` problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<&'a DailyLimitHit>,
 }
 
 impl ApiError {
@@ -205,6 +212,11 @@ impl ApiError {
                 "rate-limited",
                 "Rate limit reached",
             ),
+            DailyLimitReached(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "daily-limit-reached",
+                "Daily limit reached",
+            ),
             PayloadTooLarge | BatchTooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -241,6 +253,7 @@ fn problem_response(
     title: &str,
     detail: String,
     errors: Option<&[FieldError]>,
+    limit: Option<&DailyLimitHit>,
 ) -> Response {
     let body = serde_json::to_vec(&Problem {
         kind,
@@ -248,6 +261,7 @@ fn problem_response(
         status: status.as_u16(),
         detail,
         errors,
+        limit,
     })
     .unwrap_or_default();
     let mut response = (status, body).into_response();
@@ -267,13 +281,27 @@ impl IntoResponse for ApiError {
             ApiError::InvalidRecords { errors, .. } => Some(errors.as_slice()),
             _ => None,
         };
-        let mut response =
-            problem_response(status, problem_type(slug), title, self.to_string(), errors);
-        if let ApiError::RateLimited {
-            retry_after_secs, ..
-        } = &self
-        {
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        let limit = match &self {
+            ApiError::DailyLimitReached(hit) => Some(hit.as_ref()),
+            _ => None,
+        };
+        let mut response = problem_response(
+            status,
+            problem_type(slug),
+            title,
+            self.to_string(),
+            errors,
+            limit,
+        );
+        let retry_after = match &self {
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            ApiError::DailyLimitReached(hit) => Some(hit.retry_after_secs(chrono::Utc::now())),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
         }
@@ -288,7 +316,12 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            // Counted and audited by `hub::limits::settle`, which every write that can be
+            // refused at a limit goes through.
+            StoreError::DailyLimit(hit) => ApiError::DailyLimitReached(hit),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -368,7 +401,8 @@ pub async fn problem_fallback(request: Request, next: Next) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge.to_string(),
         _ => title.to_string(),
     };
-    let mut rewritten = problem_response(status, "about:blank".to_string(), title, detail, None);
+    let mut rewritten =
+        problem_response(status, "about:blank".to_string(), title, detail, None, None);
     for name in [header::ALLOW, header::WWW_AUTHENTICATE] {
         if let Some(value) = response.headers().get(&name) {
             rewritten.headers_mut().insert(name, value.clone());
@@ -414,6 +448,15 @@ mod tests {
                 per_minute: 1,
                 retry_after_secs: 1,
             },
+            ApiError::DailyLimitReached(Box::new(DailyLimitHit {
+                agreement_id: String::new(),
+                authority: String::new(),
+                metered: crate::store::Metered::Cases,
+                per_day: 0,
+                used: 0,
+                requested: 1,
+                day: chrono::NaiveDate::MIN,
+            })),
             ApiError::PayloadTooLarge,
             ApiError::BatchTooLarge(String::new()),
             ApiError::UnreadableBody(String::new()),
@@ -441,6 +484,7 @@ mod tests {
                 | ApiError::ConcurrentChange(_)
                 | ApiError::Purged(_)
                 | ApiError::RateLimited { .. }
+                | ApiError::DailyLimitReached(_)
                 | ApiError::PayloadTooLarge
                 | ApiError::BatchTooLarge(_)
                 | ApiError::UnreadableBody(_)

@@ -1,6 +1,8 @@
 //! `POST /v1/searches`: a synchronous national search for one child across the other member
 //! authorities of an agreement, optionally opening the query as a CME case (which then takes
-//! part in continuous matching like any submitted case).
+//! part in continuous matching like any submitted case). Each search counts against the
+//! member's searches per day, and a case it opens against its cases per day
+//! (`hub::limits`); a search over either limit is refused and its results are not answered.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -16,13 +18,15 @@ use serde_json::{json, Value};
 use super::auth::AuthorityCaller;
 use super::engine::{prepare, Prepared};
 use super::index::{IndexMatch, MatchIndex};
+use super::limits::{ensure_room, refused, settle};
 use super::matching::{index_and_match, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::{blocking, AppState};
 use super::submissions::check_agreement;
 use super::validate::check_record;
 use crate::store::{
-    AuditEvent, Jurisdiction, NewRecord, NewSubmission, Role, RowIdentity, SubmitMode,
+    AuditEvent, Jurisdiction, Metered, NewRecord, NewSubmission, Role, RowIdentity, SearchCharge,
+    SubmitMode,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -65,7 +69,7 @@ async fn search(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    check_agreement(
+    let agreement = check_agreement(
         &state,
         &me.code,
         request.protocol,
@@ -73,6 +77,7 @@ async fn search(
         request.epoch,
     )
     .await?;
+    let daily = state.daily_limits(&agreement);
     let limit = request
         .limit
         .unwrap_or(state.settings.search_limit)
@@ -99,6 +104,10 @@ async fn search(
             n_records: 1,
         }
     })?;
+    if valid.case.is_some() {
+        let (agreement, metered) = (&request.agreement_id, Metered::Cases);
+        ensure_room(&state, agreement, &me.code, metered, daily.cases_per_day, 1).await?;
+    }
     let started = Instant::now();
     let encoding = state.layer.apply(&valid.encoding);
     let prepared = prepare(&encoding);
@@ -157,6 +166,25 @@ async fn search(
         .metrics
         .search_micros
         .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    // Counted (or refused at the daily limit) and audited before anything is answered.
+    let event = AuditEvent::new(
+        &format!("authority:{}", me.code),
+        "search.perform",
+        &request.agreement_id,
+    )
+    .with_detail(json!({"epoch": request.epoch, "n_results": results.len(),
+        "opens_case": valid.case.is_some()}));
+    let charge = SearchCharge {
+        agreement_id: request.agreement_id.clone(),
+        authority: me.code.clone(),
+        with_results: !results.is_empty(),
+        limit: daily.searches_per_day,
+    };
+    state
+        .audit
+        .record_search(event, charge)
+        .await?
+        .map_err(|hit| refused(&state, hit))?;
     let mut response = json!({ "results": results });
     if let Some(case) = valid.case {
         let record_ref = encoding.record_ref.clone();
@@ -168,6 +196,7 @@ async fn search(
             role: Role::Missing,
             mode: SubmitMode::Incremental,
             request_hash: String::new(),
+            cases_per_day: daily.cases_per_day,
         };
         let identity = RowIdentity {
             authority: &me.code,
@@ -182,7 +211,11 @@ async fn search(
             case: Some(case),
         };
         let result = json!({"n_records": 1, "opened_by": "search"});
-        let outcome = state.store.ingest(&submission, &[row], &result).await?;
+        let outcome = settle(
+            &state,
+            state.store.ingest(&submission, &[row], &result).await,
+        )
+        .await?;
         let pending: Vec<Pending> = outcome
             .records
             .iter()
@@ -205,14 +238,6 @@ async fn search(
         )
         .await?;
         response["case"] = json!({"ref": record_ref, "n_candidates": n_candidates});
-    } else {
-        let event = AuditEvent::new(
-            &format!("authority:{}", me.code),
-            "search.perform",
-            &request.agreement_id,
-        )
-        .with_detail(json!({"epoch": request.epoch, "n_results": results.len()}));
-        state.audit.record(event).await?;
     }
     Ok(AppJson(response))
 }

@@ -12,7 +12,7 @@ use super::metrics::Metrics;
 use super::problem::ApiError;
 use super::rate_limit::SearchLimiter;
 use crate::encode::hub_layer::HubLayer;
-use crate::store::{Jurisdiction, Store};
+use crate::store::{DailyLimit, DailyLimits, Jurisdiction, Store};
 
 /// Matching thresholds.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +58,12 @@ impl Default for UploadLimits {
 pub struct Policy {
     /// National searches per authority per minute (0: unlimited).
     pub searches_per_minute: u32,
+    /// Open cases each member may submit per agreement and UTC day, where the operator set
+    /// no limit for the agreement (a CME service opens tens of cases a week: README).
+    pub cases_per_day: DailyLimit,
+    /// National searches each member may run per agreement and UTC day, where the operator
+    /// set no limit for the agreement.
+    pub searches_per_day: DailyLimit,
     /// Candidates not confirmed by both sides within this many days expire.
     pub confirm_within_days: i64,
     /// Days a closed case's or withdrawn record's encoding is kept before it is purged.
@@ -72,10 +78,22 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             searches_per_minute: 30,
+            cases_per_day: DailyLimit::PerDay(50),
+            searches_per_day: DailyLimit::PerDay(200),
             confirm_within_days: 28,
             purge_after_days: 30,
             sealed_ttl_days: 14,
             purge_interval: Some(Duration::from_secs(3600)),
+        }
+    }
+}
+
+impl Policy {
+    /// The default daily limits, for agreements the operator set none for.
+    pub fn daily_limits(&self) -> DailyLimits {
+        DailyLimits {
+            cases_per_day: self.cases_per_day,
+            searches_per_day: self.searches_per_day,
         }
     }
 }

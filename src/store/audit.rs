@@ -210,9 +210,22 @@ impl Store {
             return Ok(());
         }
         let mut w = self.begin_write().await?;
+        self.append_all(&mut w.tx, events).await?;
+        w.commit().await
+    }
+
+    /// Appends several events, in order, inside `tx` (the caller holds the writer lock).
+    pub(crate) async fn append_all(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        events: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
         // At most three statements whatever the group's size: the chain's last hash, every
         // event in one insert, every party in another.
-        let mut prev = last_hash(&mut w.tx).await?;
+        let mut prev = last_hash(tx).await?;
         let chained: Vec<(ChainedEvent, Vec<String>)> = events
             .into_iter()
             .map(|event| {
@@ -241,7 +254,7 @@ impl Store {
                 .bind(&row.hash);
         }
         let ids: std::collections::HashMap<String, i64> = query
-            .fetch_all(&mut *w.tx)
+            .fetch_all(&mut **tx)
             .await?
             .into_iter()
             .map(|(id, hash)| (hash, id))
@@ -261,9 +274,9 @@ impl Store {
             for (id, party) in parties {
                 query = query.bind(id).bind(party);
             }
-            query.execute(&mut *w.tx).await?;
+            query.execute(&mut **tx).await?;
         }
-        w.commit().await
+        Ok(())
     }
 
     /// The events concerning `authority` (as actor or party) with ids above `after`, oldest

@@ -149,6 +149,9 @@ impl Store {
         let matched_ids: &[i64] = match matched {
             MatchedRecords::Ids(ids) => ids,
             MatchedRecords::Submission { id, answer } => {
+                if n_new > 0 {
+                    super::limits::credit_candidates(&mut w.tx, *id, n_new).await?;
+                }
                 let answer = answer.clone().map(|mut a| {
                     a["n_candidates"] = serde_json::json!(n_new);
                     a.to_string()
@@ -177,8 +180,12 @@ impl Store {
             query.execute(&mut *w.tx).await?;
         }
         if n_new > 0 {
+            let submission_id = match matched {
+                MatchedRecords::Submission { id, .. } => Some(*id),
+                MatchedRecords::Ids(_) => None,
+            };
             let event = AuditEvent::new("hub", "candidates.propose", "matcher")
-                .with_detail(serde_json::json!({"n_new": n_new}));
+                .with_detail(serde_json::json!({"n_new": n_new, "submission_id": submission_id}));
             append(&mut w.tx, event).await?;
         }
         w.commit().await?;

@@ -22,6 +22,10 @@ pub enum StoreError {
     /// A value read back from the database does not parse (a bug or a tampered database).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The request would take an authority past a daily limit of its agreement; nothing was
+    /// written.
+    #[error(transparent)]
+    DailyLimit(Box<super::DailyLimitHit>),
     /// A table name outside the schema.
     #[error("unknown table `{0}`")]
     UnknownTable(String),

@@ -15,6 +15,7 @@ mod candidates;
 mod disclosure_keys;
 mod error;
 mod labels;
+pub mod limits;
 mod model;
 mod packed;
 mod records;
@@ -35,9 +36,13 @@ pub use audit::{AuditEvent, ChainReport, StoredEvent};
 pub use candidates::{CandidateFilter, CandidateView, MatchedRecords, NewCandidate};
 pub use disclosure_keys::DisclosureKeyInfo;
 pub use error::StoreError;
+pub use limits::{
+    ActivityReport, AgreementActivity, AgreementLimits, DailyLimit, DailyLimitHit, DailyLimits,
+    MemberDay, SearchCharge,
+};
 pub use model::{
-    CandidateState, CaseOutcome, ConfirmReason, Jurisdiction, ReferralReason, ReferralSource,
-    RejectReason, Role, SubmitMode, VerifiedOutcome,
+    CandidateState, CaseOutcome, ConfirmReason, Jurisdiction, Metered, ReferralReason,
+    ReferralSource, RejectReason, Role, SubmitMode, VerifiedOutcome,
 };
 pub use packed::{pack, unpack};
 pub use records::{CaseInfo, StoredRecord};
@@ -178,7 +183,7 @@ impl Store {
 
     /// Counts the rows of one of the hub's tables (for tests and metrics).
     pub async fn count_rows(&self, table: &str) -> Result<i64, StoreError> {
-        const TABLES: [&str; 14] = [
+        const TABLES: [&str; 16] = [
             "authorities",
             "agreements",
             "agreement_epochs",
@@ -193,6 +198,8 @@ impl Store {
             "candidate_decisions",
             "disclosures",
             "case_follow_ups",
+            "agreement_limits",
+            "daily_usage",
         ];
         if !TABLES.contains(&table) {
             return Err(StoreError::UnknownTable(table.to_string()));

@@ -88,6 +88,17 @@ code_enum! {
 }
 
 code_enum! {
+    /// What an authority's daily limits under an agreement count (protocol.md §13.4).
+    Metered {
+        /// Open CME cases submitted (records of role `missing`, whether uploaded or opened by
+        /// a search).
+        Cases = "cases",
+        /// National searches.
+        Searches = "searches",
+    }
+}
+
+code_enum! {
     /// How a roll submission relates to what the authority sent before.
     SubmitMode {
         /// Add or update the records sent; keep the others.

@@ -11,8 +11,9 @@ use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
 use super::audit::{append, AuditEvent};
+use super::limits::charge_cases;
 use super::records::CaseInfo;
-use super::{now, Backend, Role, Store, StoreError, SubmitMode, WriteTx};
+use super::{now, Backend, DailyLimit, Role, Store, StoreError, SubmitMode, WriteTx};
 
 /// Rows per insert statement (on SQLite one JSON parameter holds them; on PostgreSQL six
 /// parameters a row, 49,158 in all, under its limit of 65,535): a streamed chunk of lines is
@@ -115,6 +116,10 @@ pub struct NewSubmission {
     pub mode: SubmitMode,
     /// SHA-256 (hex) of the canonical request, for idempotency.
     pub request_hash: String,
+    /// For role `missing`: the open cases the authority may submit under the agreement per
+    /// UTC day (the batch is refused whole, with [`StoreError::DailyLimit`], if its records
+    /// would pass it). Rolls are not counted.
+    pub cases_per_day: DailyLimit,
 }
 
 /// One record to store.
@@ -483,6 +488,21 @@ impl IngestTx<'_> {
         } else {
             Vec::new()
         };
+        // Counted in this transaction, under the writer lock: two batches cannot both pass
+        // the limit, and a refused batch leaves nothing behind (dropping `self` rolls back).
+        let cases_today = if submission.role == Role::Missing {
+            let counted = charge_cases(
+                &mut self.w.tx,
+                &submission.agreement_id,
+                &submission.authority,
+                self.n_records,
+                submission.cases_per_day,
+            )
+            .await?;
+            Some(counted.map_err(|hit| StoreError::DailyLimit(Box::new(hit)))?)
+        } else {
+            None
+        };
         sqlx::query(
             "update submissions set n_records = $1, request_hash = $2, result = $3 where id = $4",
         )
@@ -498,9 +518,13 @@ impl IngestTx<'_> {
             &submission.batch_id,
         )
         .with_detail(serde_json::json!({
+            "submission_id": submission_id,
             "agreement_id": submission.agreement_id, "epoch": submission.epoch,
             "role": submission.role, "mode": submission.mode,
             "n_records": self.n_records, "n_withdrawn": withdrawn.len(),
+            "n_cases": cases_today.map(|_| self.n_records),
+            "cases_today": cases_today,
+            "cases_per_day": cases_today.and(submission.cases_per_day.per_day()),
         }));
         append(&mut self.w.tx, event).await?;
         self.w.commit().await?;

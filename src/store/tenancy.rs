@@ -7,7 +7,8 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::audit::{append, AuditEvent};
-use super::{now, Jurisdiction, Store, StoreError};
+use super::limits::limits_from_columns;
+use super::{now, AgreementLimits, Jurisdiction, Store, StoreError};
 
 /// An authority: a local authority, council, the NI Education Authority or Tusla.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub struct Agreement {
     pub id: String,
     /// Key epochs accepted.
     pub epochs: Vec<u32>,
+    /// The daily limits the operator set for it (the hub's defaults apply where `None`).
+    pub limits: AgreementLimits,
 }
 
 /// Who a request acts as, from its API key.
@@ -301,10 +304,12 @@ impl Store {
         authority: &str,
     ) -> Result<Option<Agreement>, StoreError> {
         // One round trip: no row when not a member, one row with a null epoch when a member
-        // of an agreement with no live epoch.
-        let rows: Vec<(Option<i64>,)> = sqlx::query_as(
-            "select e.epoch from agreement_members m left join agreement_epochs e \
+        // of an agreement with no live epoch; every row carries the agreement's limits.
+        let rows: Vec<(Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "select e.epoch, l.cases_per_day, l.searches_per_day from agreement_members m \
+             left join agreement_epochs e \
              on e.agreement_id = m.agreement_id and (e.retire_after is null or e.retire_after > $3) \
+             left join agreement_limits l on l.agreement_id = m.agreement_id \
              where m.agreement_id = $1 and m.authority_code = $2 order by e.epoch",
         )
         .bind(id)
@@ -312,16 +317,17 @@ impl Store {
         .bind(now())
         .fetch_all(&self.pool)
         .await?;
-        if rows.is_empty() {
+        let Some(&(_, cases, searches)) = rows.first() else {
             return Ok(None);
-        }
+        };
         Ok(Some(Agreement {
             id: id.to_string(),
             epochs: rows
                 .into_iter()
-                .filter_map(|(e,)| e)
+                .filter_map(|(e, _, _)| e)
                 .map(|e| e as u32)
                 .collect(),
+            limits: limits_from_columns(cases, searches),
         }))
     }
 

@@ -3,7 +3,7 @@
 //! older hub left unsealed or that a thief moved.
 
 use pupilmatch::encode::hub_layer::HubLayer;
-use pupilmatch::store::{NewRecord, NewSubmission, Role, RowIdentity, SubmitMode};
+use pupilmatch::store::{DailyLimit, NewRecord, NewSubmission, Role, RowIdentity, SubmitMode};
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Row;
@@ -134,6 +134,7 @@ both_backends! {
         let submission = NewSubmission {
             authority: glasgow.code.clone(), batch_id: "gla-old".into(), agreement_id: AGREEMENT.into(),
             epoch: 1, role: Role::Roll, mode: SubmitMode::Incremental, request_hash: "h".into(),
+            cases_per_day: DailyLimit::Unlimited,
         };
         let row = NewRecord { record_ref: encoding.record_ref.clone(), encoding: pupilmatch::store::pack(&encoding), case: None };
         hub.store.ingest(&submission, &[row], &json!({})).await.unwrap();

@@ -87,7 +87,7 @@ both_backends! {
     /// hub starts again: the start-up rebuild finishes the matching, without duplicates.
     async fn records_stored_but_not_matched_before_a_crash_are_matched_at_start(backend: Backend) {
         use pupilmatch::encode::hub_layer::HubLayer;
-        use pupilmatch::store::{NewRecord, NewSubmission, Role, RowIdentity, SubmitMode};
+        use pupilmatch::store::{DailyLimit, NewRecord, NewSubmission, Role, RowIdentity, SubmitMode};
         let mut hub = spawn_hub(backend).await;
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;
         leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
@@ -100,6 +100,7 @@ both_backends! {
             authority: glasgow.code.clone(), batch_id: "gla-roll-1".into(),
             agreement_id: crate::helpers::AGREEMENT.into(), epoch: 1, role: Role::Roll,
             mode: SubmitMode::Incremental, request_hash: "h".into(),
+            cases_per_day: DailyLimit::Unlimited,
         };
         let identity = RowIdentity {
             authority: &glasgow.code, agreement: crate::helpers::AGREEMENT, epoch: 1,

@@ -33,7 +33,8 @@ use crate::client::{
 use crate::encode::{AgreementSecret, Encoder, LocalKey};
 use crate::hub::{Hub, HubConfig, Policy};
 use crate::store::{
-    Authority, Jurisdiction, NewAgreement, ReferralReason, ReferralSource, Role, Store, SubmitMode,
+    Authority, DailyLimit, Jurisdiction, NewAgreement, ReferralReason, ReferralSource, Role, Store,
+    SubmitMode,
 };
 
 const AGREEMENT: &str = "bench-cme";
@@ -421,9 +422,11 @@ async fn run_backend(
         database_url: database.url.clone(),
         hub_key: dir.path().join("keys").join("hub.key"),
         request_timeout: Duration::from_secs(3600),
-        // Capacity, not policy, is measured: no per-authority search rate limit.
+        // Capacity, not policy, is measured: no per-authority search rate or daily limits.
         policy: Policy {
             searches_per_minute: 0,
+            cases_per_day: DailyLimit::Unlimited,
+            searches_per_day: DailyLimit::Unlimited,
             ..Policy::default()
         },
         ..HubConfig::default()

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
+use crate::hub::limits::settle;
 use crate::hub::problem::{ApiError, AppJson, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
 use crate::hub::validate::check_batch;
@@ -45,8 +46,9 @@ pub(super) async fn submit(
     {
         return replay(prior, &request_hash, &header.batch_id);
     }
-    let mode = header.check(&state, &me.code).await?;
     let n_records = records.len();
+    let accepted = header.check(&state, &me.code, n_records).await?;
+    let mode = accepted.mode;
     let (rows, layer) = (RowContext::new(&me.code, &header), state.layer.clone());
     let today = chrono::Utc::now().date_naive();
     let started = std::time::Instant::now();
@@ -73,7 +75,7 @@ pub(super) async fn submit(
             });
         }
     };
-    let mut submission = header.submission(&me.code, mode);
+    let mut submission = header.submission(&me.code, accepted);
     submission.request_hash = request_hash.clone();
     let result = header.result(mode, n_records);
     let check = started.elapsed();
@@ -88,7 +90,7 @@ pub(super) async fn submit(
             let prior = prior.ok_or_else(|| ApiError::Internal("batch vanished".into()))?;
             return replay(prior, &request_hash, &header.batch_id);
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return settle(&state, Err(e)).await,
     };
     drop(rows);
     let timings = Timings {

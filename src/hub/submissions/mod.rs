@@ -5,9 +5,10 @@
 //!
 //! Order of work: idempotency (same batch id and content → the first answer, 200; different
 //! content → 409), protocol version, agreement membership (404 when not a member), key epoch,
-//! every record checked (422 listing each bad record and field), the hub key layer applied,
-//! then one transaction, then continuous matching (for a streamed batch, chunk by chunk while
-//! it is stored; see [`ndjson`]).
+//! for open cases the member's daily limit (429, see `hub::limits`; checked again, binding,
+//! in the transaction), every record checked (422 listing each bad record and field), the hub
+//! key layer applied, then one transaction, then continuous matching (for a streamed batch,
+//! chunk by chunk while it is stored; see [`ndjson`]).
 
 mod json;
 mod lines;
@@ -28,6 +29,7 @@ use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
 use super::engine::prepare;
+use super::limits::ensure_room;
 use super::matching::{index_and_match, Found, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::AppState;
@@ -36,8 +38,8 @@ use crate::encode::encoded::PROTOCOL_VERSION;
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::EncodedRecord;
 use crate::store::{
-    Agreement, IngestOutcome, NewRecord, NewSubmission, PriorSubmission, Role, RowIdentity,
-    SubmitMode,
+    Agreement, DailyLimit, IngestOutcome, Metered, NewRecord, NewSubmission, PriorSubmission, Role,
+    RowIdentity, SubmitMode,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -105,10 +107,24 @@ pub(crate) async fn check_agreement(
     Ok(agreement)
 }
 
+/// What the checks of a batch header decided.
+#[derive(Debug, Clone, Copy)]
+struct Accepted {
+    mode: SubmitMode,
+    /// For open cases, the member's daily limit (rolls are not counted).
+    cases_per_day: DailyLimit,
+}
+
 impl BatchHeader {
-    /// The checks that need no records: batch id, protocol, membership, epoch, mode.
-    async fn check(&self, state: &AppState, authority: &str) -> Result<SubmitMode, ApiError> {
-        check_agreement(
+    /// The checks that need no records: batch id, protocol, membership, epoch, mode, and for
+    /// open cases whether `requested` more fit in the member's daily limit.
+    async fn check(
+        &self,
+        state: &AppState,
+        authority: &str,
+        requested: usize,
+    ) -> Result<Accepted, ApiError> {
+        let agreement = check_agreement(
             state,
             authority,
             self.protocol,
@@ -122,18 +138,38 @@ impl BatchHeader {
                 "mode `snapshot` applies only to role `roll`".into(),
             ));
         }
-        Ok(mode)
+        let cases_per_day = match self.role {
+            Role::Missing => state.daily_limits(&agreement).cases_per_day,
+            Role::Roll => DailyLimit::Unlimited,
+        };
+        if self.role == Role::Missing {
+            let (agreement, metered) = (&self.agreement_id, Metered::Cases);
+            ensure_room(
+                state,
+                agreement,
+                authority,
+                metered,
+                cases_per_day,
+                requested,
+            )
+            .await?;
+        }
+        Ok(Accepted {
+            mode,
+            cases_per_day,
+        })
     }
 
-    fn submission(&self, authority: &str, mode: SubmitMode) -> NewSubmission {
+    fn submission(&self, authority: &str, accepted: Accepted) -> NewSubmission {
         NewSubmission {
             authority: authority.to_string(),
             batch_id: self.batch_id.clone(),
             agreement_id: self.agreement_id.clone(),
             epoch: self.epoch,
             role: self.role,
-            mode,
+            mode: accepted.mode,
             request_hash: String::new(),
+            cases_per_day: accepted.cases_per_day,
         }
     }
 

@@ -30,6 +30,7 @@ use super::{
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
+use crate::hub::limits::settle;
 use crate::hub::matching::{match_all, Found, MatchTurn, Pending};
 use crate::hub::problem::{ApiError, AppJson, FieldError, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
@@ -89,8 +90,11 @@ pub(super) async fn submit(
         let (hash, _) = run_producer(lines, hasher, None, limit).await?;
         return replay(prior, &hash, &header.batch_id);
     }
-    let mode = header.check(&state, &me.code).await?;
-    let submission = header.submission(&me.code, mode);
+    // The number of records is known only at the end: refused here if not even one more
+    // case fits, and at the commit if the batch's cases do not.
+    let accepted = header.check(&state, &me.code, 1).await?;
+    let mode = accepted.mode;
+    let submission = header.submission(&me.code, accepted);
     let mut ingest = match state.store.begin_ingest(&submission).await {
         Ok(ingest) => ingest,
         Err(StoreError::Conflict(_)) => {
@@ -183,7 +187,7 @@ pub(super) async fn submit(
     }
     let result = header.result(mode, n_records);
     let committing = std::time::Instant::now();
-    let outcome = ingest.finish(&request_hash, &result).await?;
+    let outcome = settle(&state, ingest.finish(&request_hash, &result).await).await?;
     store_time += committing.elapsed();
     let timings = Timings {
         check: started.elapsed().saturating_sub(store_time),

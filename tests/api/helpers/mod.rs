@@ -283,11 +283,15 @@ impl Actor {
 
     /// Encodes a pupil as a CME case (with referral metadata).
     pub fn encode_case(&self, pupil: &Pupil) -> Value {
-        let mut record = self.encode(pupil);
-        record["referral_reason"] = json!("RTL");
-        record["referral_source"] = json!("SCH");
-        record["referred_on"] = json!("2026-09-14");
-        record
+        as_case(self.encode(pupil))
+    }
+
+    /// Encodes a record of the authority's own file (`None` when the encoder's checks refuse
+    /// it, as they would at the authority).
+    pub fn encode_raw(&self, raw: &pupilmatch::input::RawRecord) -> Option<Value> {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+        let validated = pupilmatch::encode::PupilRecord::from_raw(raw, today).ok()?;
+        Some(serde_json::to_value(self.encoder.encode(&validated.record)).expect("encoded record"))
     }
 
     /// Uses another agreement id in requests (the encoder keeps its keys).
@@ -428,6 +432,14 @@ impl Actor {
         assert_eq!(status, StatusCode::OK, "listing candidates: {body}");
         body["candidates"].as_array().expect("a list").clone()
     }
+}
+
+/// An encoded record with a CME case's referral metadata added.
+pub fn as_case(mut record: Value) -> Value {
+    record["referral_reason"] = json!("RTL");
+    record["referral_source"] = json!("SCH");
+    record["referred_on"] = json!("2026-09-14");
+    record
 }
 
 /// Reads a response as (status, JSON body), asserting problem responses carry their media type.
