@@ -6,8 +6,10 @@
 --     agreement limits`); a null column, or no row, means the hub's default (`serve
 --     --cases-per-day`, `--searches-per-day`);
 --   * `daily_usage` counts, per agreement, member authority and UTC day (`YYYY-MM-DD`), what
---     the member ran: open cases submitted, national searches, searches with a result,
---     candidates proposed by matching its submissions, refusals at a limit. The counters are
+--     the member ran: open cases submitted, roll records submitted (never limited, but a roll
+--     far larger than the member's real one is a probe of other members' open cases),
+--     national searches, searches with a result, candidates proposed by matching its
+--     submissions, refusals at a limit. The counters are
 --     the limits' durable state (they survive a restart) and what every member's DPO sees on
 --     `GET /v1/agreements/activity`. They are counts only: no record, reference or score.
 
@@ -23,6 +25,7 @@ create table daily_usage (
     authority_code        text not null references authorities (code),
     day                   text not null,
     cases                 integer not null default 0,
+    roll_records          integer not null default 0,
     searches              integer not null default 0,
     searches_with_results integer not null default 0,
     candidates            integer not null default 0,

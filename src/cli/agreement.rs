@@ -1,6 +1,6 @@
 //! `pupilmatch agreement activity`: for a member's data-protection officer, what every member
-//! of the authority's agreements ran per day (open cases, searches, candidates, refusals at a
-//! daily limit), as a table or JSON lines.
+//! of the authority's agreements ran per day (open cases, roll records, searches, candidates,
+//! refusals at a daily limit), as a table or JSON lines.
 
 use std::process::ExitCode;
 
@@ -94,8 +94,15 @@ fn agreement_table(agreement: &AgreementActivity) -> String {
         return out;
     }
     out.push_str(&format!(
-        "  {:<10}  {:<12} {:>6} {:>9} {:>13} {:>11} {:>11}\n",
-        "day", "authority", "cases", "searches", "with results", "candidates", "limit hits"
+        "  {:<10}  {:<12} {:>6} {:>12} {:>9} {:>13} {:>11} {:>11}\n",
+        "day",
+        "authority",
+        "cases",
+        "roll records",
+        "searches",
+        "with results",
+        "candidates",
+        "limit hits"
     ));
     for day in &agreement.days {
         out.push_str(&day_row(day));
@@ -110,10 +117,11 @@ fn day_row(day: &MemberDay) -> String {
         ""
     };
     format!(
-        "  {:<10}  {:<12} {:>6} {:>9} {:>13} {:>11} {:>11}{flag}\n",
+        "  {:<10}  {:<12} {:>6} {:>12} {:>9} {:>13} {:>11} {:>11}{flag}\n",
         day.day.to_string(),
         day.authority,
         day.cases_submitted,
+        day.roll_records_submitted,
         day.searches_run,
         day.searches_with_results,
         day.candidates_proposed,
@@ -143,6 +151,7 @@ mod tests {
                     day,
                     authority: "383".into(),
                     cases_submitted: 50,
+                    roll_records_submitted: 0,
                     searches_run: 3,
                     searches_with_results: 1,
                     candidates_proposed: 25,
@@ -153,8 +162,8 @@ mod tests {
         let expected = "activity from 2026-12-07 to 2026-12-07 (UTC days)\n\
             \n\
             agreement eng-scot-cme (2 members; per member: cases 50 a day, searches no limit)\n\
-            \x20 day         authority     cases  searches  with results  candidates  limit hits\n\
-            \x20 2026-12-07  383              50         3             1          25           2  << refused at a limit\n";
+            \x20 day         authority     cases roll records  searches  with results  candidates  limit hits\n\
+            \x20 2026-12-07  383              50            0         3             1          25           2  << refused at a limit\n";
         assert_eq!(table(&report), expected);
     }
 }

@@ -1,6 +1,7 @@
 //! `GET /v1/agreements/activity`: for every agreement the calling authority belongs to, what
-//! each member ran per UTC day (open cases submitted, searches run and how many found
-//! something, candidates proposed, refusals at a daily limit) and the limits in force. Every
+//! each member ran per UTC day (open cases and roll records submitted, searches run and how
+//! many found something, candidates proposed, refusals at a daily limit) and the limits in
+//! force. Every
 //! member sees every other member's volumes, so a member using the hub as an oracle is visible
 //! to all of their data-protection officers. Counts only: no record, reference or score.
 

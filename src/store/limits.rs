@@ -199,6 +199,9 @@ pub struct MemberDay {
     pub authority: String,
     /// Open cases it submitted (uploaded or opened by a search).
     pub cases_submitted: u64,
+    /// Roll records it submitted (never limited; a roll far larger than the member's real
+    /// one probes other members' open cases).
+    pub roll_records_submitted: u64,
     /// National searches it ran.
     pub searches_run: u64,
     /// Of those, searches that returned at least one result.
@@ -250,6 +253,7 @@ pub struct SearchCharge {
 #[derive(Debug, Clone, Copy, Default)]
 struct Counts {
     cases: i64,
+    roll_records: i64,
     searches: i64,
     searches_with_results: i64,
     candidates: i64,
@@ -282,14 +286,16 @@ async fn add_counts(
     let condition = match limit {
         DailyLimit::Unlimited => String::new(),
         DailyLimit::PerDay(_) => {
-            format!(" where daily_usage.{column} + excluded.{column} <= $9")
+            format!(" where daily_usage.{column} + excluded.{column} <= $10")
         }
     };
     let sql = format!(
         "insert into daily_usage (agreement_id, day, authority_code, cases, searches, \
-         searches_with_results, candidates, limit_hits) values ($1, $2, $3, $4, $5, $6, $7, $8) \
+         searches_with_results, candidates, limit_hits, roll_records) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          on conflict (agreement_id, day, authority_code) do update set \
          cases = daily_usage.cases + excluded.cases, \
+         roll_records = daily_usage.roll_records + excluded.roll_records, \
          searches = daily_usage.searches + excluded.searches, \
          searches_with_results = daily_usage.searches_with_results + excluded.searches_with_results, \
          candidates = daily_usage.candidates + excluded.candidates, \
@@ -303,7 +309,8 @@ async fn add_counts(
         .bind(counts.searches)
         .bind(counts.searches_with_results)
         .bind(counts.candidates)
-        .bind(counts.limit_hits);
+        .bind(counts.limit_hits)
+        .bind(counts.roll_records);
     if let DailyLimit::PerDay(n) = limit {
         query = query.bind(i64::from(n));
     }
@@ -379,6 +386,32 @@ pub(crate) async fn charge_cases(
     charge(conn, agreement, authority, Metered::Cases, counts, limit).await
 }
 
+/// Counts `n` roll records submitted by `authority` under `agreement` today, inside the
+/// submission's transaction (never limited: shown to every member).
+pub(crate) async fn count_roll(
+    conn: &mut AnyConnection,
+    agreement: &str,
+    authority: &str,
+    n: usize,
+) -> Result<(), StoreError> {
+    let counts = Counts {
+        roll_records: i64::try_from(n).unwrap_or(i64::MAX),
+        ..Counts::default()
+    };
+    let (day, unlimited) = (utc_today(), DailyLimit::Unlimited);
+    add_counts(
+        conn,
+        agreement,
+        authority,
+        day,
+        counts,
+        Metered::Cases,
+        unlimited,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Credits `n` new candidates to the member whose submission `submission_id` proposed them.
 pub(crate) async fn credit_candidates(
     conn: &mut AnyConnection,
@@ -425,7 +458,7 @@ async fn note_hit(conn: &mut AnyConnection, hit: &DailyLimitHit) -> Result<Audit
     Ok(hit.audit_event(&members))
 }
 
-type ActivityRow = (String, String, String, i64, i64, i64, i64, i64);
+type ActivityRow = (String, String, String, i64, i64, i64, i64, i64, i64);
 
 impl Store {
     /// The limits the operator set for agreement `id` (`None`: no such agreement).
@@ -582,7 +615,7 @@ impl Store {
             }
         }
         let rows: Vec<ActivityRow> = sqlx::query_as(
-            "select u.agreement_id, u.day, u.authority_code, u.cases, u.searches, \
+            "select u.agreement_id, u.day, u.authority_code, u.cases, u.roll_records, u.searches, \
              u.searches_with_results, u.candidates, u.limit_hits \
              from daily_usage u join agreement_members m \
              on m.agreement_id = u.agreement_id and m.authority_code = $1 \
@@ -595,7 +628,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
-        for (agreement_id, day, member, cases, searches, with_results, candidates, hits) in rows {
+        for (agreement_id, day, member, cases, roll, searches, with_results, candidates, hits) in
+            rows
+        {
             let day = day
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("daily_usage day `{day}`: {e}")))?;
@@ -607,6 +642,7 @@ impl Store {
                     day,
                     authority: member,
                     cases_submitted: count(cases),
+                    roll_records_submitted: count(roll),
                     searches_run: count(searches),
                     searches_with_results: count(with_results),
                     candidates_proposed: count(candidates),

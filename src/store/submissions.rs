@@ -11,7 +11,7 @@ use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
 use super::audit::{append, AuditEvent};
-use super::limits::charge_cases;
+use super::limits::{charge_cases, count_roll};
 use super::records::CaseInfo;
 use super::{now, Backend, DailyLimit, Role, Store, StoreError, SubmitMode, WriteTx};
 
@@ -501,6 +501,8 @@ impl IngestTx<'_> {
             .await?;
             Some(counted.map_err(|hit| StoreError::DailyLimit(Box::new(hit)))?)
         } else {
+            let (agreement, authority) = (&submission.agreement_id, &submission.authority);
+            count_roll(&mut self.w.tx, agreement, authority, self.n_records).await?;
             None
         };
         sqlx::query(
