@@ -2,14 +2,14 @@
 //! variable; TLS is expected from a reverse proxy in front of the hub (README).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 
-use crate::hub::key_custody::default_hub_key_path;
+use crate::hub::key_custody::{default_hub_key_path, sqlite_file};
 use crate::hub::{Hub, HubConfig, MatchSettings, Policy, UploadLimits};
 use crate::store::DailyLimit;
 
@@ -111,26 +111,18 @@ impl ServeArgs {
     }
 }
 
-/// The file an `sqlite:` database URL names, unless it is an in-memory database.
-fn sqlite_path(url: &str) -> Option<&Path> {
-    let rest = url.strip_prefix("sqlite:")?;
-    let rest = rest.strip_prefix("//").unwrap_or(rest);
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
-}
-
 /// Creates the SQLite file of `url`, readable by its owner only, if it does not exist yet: the
 /// database holds every authority's encodings and must not be world-readable, and a URL without
 /// `?mode=rwc` should still start a fresh hub, as other tools do.
 fn create_sqlite_file(url: &str) -> anyhow::Result<()> {
-    let Some(path) = sqlite_path(url) else {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
     };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
+    match options.open(&path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e).with_context(|| format!("creating the database file {}", path.display())),
@@ -181,7 +173,7 @@ mod tests {
             ("sqlite::memory:", None),
             ("postgres://postgres@localhost/hub", None),
         ] {
-            assert_eq!(sqlite_path(url), path.map(Path::new), "{url}");
+            assert_eq!(sqlite_file(url), path.map(PathBuf::from), "{url}");
         }
     }
 }

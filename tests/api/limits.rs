@@ -271,7 +271,7 @@ both_backends! {
         let leeds = leeds.at(&hub.url(""));
 
         let streamed = |batch: &str, records: Vec<Value>| {
-            let header = json!({"batch_id": batch, "agreement_id": AGREEMENT, "epoch": 1, "protocol": 3, "role": "missing"});
+            let header = json!({"batch_id": batch, "agreement_id": AGREEMENT, "epoch": 1, "protocol": pupilmatch::encode::encoded::PROTOCOL_VERSION, "role": "missing"});
             std::iter::once(header).chain(records).map(|v| v.to_string() + "\n").collect::<String>()
         };
         let before = hub.written_rows().await;
@@ -291,7 +291,7 @@ both_backends! {
     async fn a_search_opening_a_case_counts_as_both(backend: Backend) {
         let hub = spawn_hub_with(backend, |c| c.policy.cases_per_day = DailyLimit::PerDay(1)).await;
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;
-        let search = |id: &'static str| json!({"agreement_id": AGREEMENT, "epoch": 1, "protocol": 3,
+        let search = |id: &'static str| json!({"agreement_id": AGREEMENT, "epoch": 1, "protocol": pupilmatch::encode::encoded::PROTOCOL_VERSION,
             "record": leeds.encode(&Pupil::DAFYDD.with_id(id)),
             "open_case": {"referral_reason": "FTT", "referral_source": "OLA", "referred_on": "2026-10-01"}});
         let (status, body) = status_and_json(leeds.post("/v1/searches", &search("LDS-1")).await).await;
