@@ -192,13 +192,19 @@ fn insiders() -> &'static InsiderReport {
 const INSIDER_RECORDS: usize = 40_000;
 
 /// Positive controls: on protocol v3's stored form, a member authority (its own 49 records as
-/// known plaintext) and a thief with a leaked agreement secret (anchored on the largest groups
-/// of identical names filters) both undo the hub layer's permutation and decode most names.
+/// known plaintext) and a thief with a leaked agreement secret who knows 49 children from
+/// elsewhere (their rows found by the popcounts, key families and flags the hub layer keeps)
+/// both undo the hub layer's permutation and decode most names.
 #[test]
 fn insiders_decode_the_v3_database() {
     let report = insiders();
     let member = report.row(Attacker::Member);
     assert!(member.v3 >= 0.5, "member on v3: {member:?}");
+    let thief = report.row(Attacker::ThiefWhoKnowsChildren);
+    assert!(
+        thief.v3 >= 0.5,
+        "thief who knows 49 children, on v3: {thief:?}"
+    );
     let out_of_scope = report.row(Attacker::HubKeyAndSecret);
     assert!(
         out_of_scope.v3 >= 0.5,
@@ -212,7 +218,12 @@ fn insiders_decode_the_v3_database() {
 fn no_insider_without_the_hub_key_decodes_the_v4_database() {
     let report = insiders();
     assert!(report.failures().is_empty(), "{report}");
-    for attacker in [Attacker::Member, Attacker::Thief, Attacker::DatabaseAlone] {
+    for attacker in [
+        Attacker::Member,
+        Attacker::Thief,
+        Attacker::ThiefWhoKnowsChildren,
+        Attacker::DatabaseAlone,
+    ] {
         assert!(
             report.row(attacker).v4 <= MAX_REIDENTIFICATION,
             "{attacker:?}"

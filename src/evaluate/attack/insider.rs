@@ -16,6 +16,11 @@
 //!   It aligns the largest groups of identical stored names filters with the commonest
 //!   (forename, surname, year) filters it computes from the secret (popcount must agree: a
 //!   permutation keeps it), recovers the permutation from those anchors by vote, and decodes.
+//! - [`Attacker::ThiefWhoKnowsChildren`]: the database and a leaked agreement secret, no record
+//!   of its own, but the details of 49 children it knows from elsewhere (the news, a school's
+//!   website). It encodes them with the secret and finds their rows by what the hub layer
+//!   leaves unchanged — the filters' popcounts, the families and flags of the keys, the
+//!   identifier schemes — then proceeds as the member does.
 //! - [`Attacker::DatabaseAlone`]: no key at all; frequency alignment of the most exposed
 //!   stored column.
 //! - [`Attacker::HubKeyAndSecret`]: the hub key *and* an agreement secret — the row the threat
@@ -72,6 +77,8 @@ pub enum StoredForm {
 pub enum Attacker {
     /// The database and a leaked agreement secret; no hub key, no records of its own.
     Thief,
+    /// The same, plus the details of a few children it knows from elsewhere.
+    ThiefWhoKnowsChildren,
     /// A member authority: the database, the agreement secret and its own submitted records.
     Member,
     /// The database and nothing else.
@@ -82,8 +89,9 @@ pub enum Attacker {
 
 impl Attacker {
     /// Every attacker, in the order of the report.
-    pub const ALL: [Attacker; 4] = [
+    pub const ALL: [Attacker; 5] = [
         Attacker::Thief,
+        Attacker::ThiefWhoKnowsChildren,
         Attacker::Member,
         Attacker::DatabaseAlone,
         Attacker::HubKeyAndSecret,
@@ -93,6 +101,9 @@ impl Attacker {
     pub fn holds(self) -> &'static str {
         match self {
             Attacker::Thief => "database + a leaked agreement secret (no hub key, no records)",
+            Attacker::ThiefWhoKnowsChildren => {
+                "database + a leaked secret + 49 children's details known from elsewhere"
+            }
             Attacker::Member => "database + agreement secret + its own 49 submitted records",
             Attacker::DatabaseAlone => "database alone (the most exposed stored column)",
             Attacker::HubKeyAndSecret => "database + hub key + agreement secret (out of scope)",
@@ -296,6 +307,7 @@ impl InsiderWorld {
         let guesses: Vec<(usize, Guess)> = match attacker {
             Attacker::Member => self.member(rows),
             Attacker::Thief => self.thief(rows),
+            Attacker::ThiefWhoKnowsChildren => self.thief_who_knows_children(rows),
             Attacker::HubKeyAndSecret => self.with_hub_key(rows),
             Attacker::DatabaseAlone => return self.database_alone(rows),
         };
@@ -337,6 +349,39 @@ impl InsiderWorld {
                 let before = encoder.encode(&record);
                 let after = by_ref.get(before.record_ref.as_str())?;
                 Some((before.names_bf?.0, after.names_bf?.0))
+            })
+            .collect();
+        let permutation = Permutation::from_known_pairs(&pairs);
+        self.decode_all(rows, &readable, &permutation)
+    }
+
+    /// The thief who knows some children: their encodings, computed with the secret, are
+    /// found in the database by what the hub layer keeps, then used as the member's are.
+    fn thief_who_knows_children(&self, rows: &[StolenRow]) -> Vec<(usize, Guess)> {
+        let readable = read_all(rows, &[&self.secret_as_hub_key()]);
+        let mut by_shape: HashMap<Shape, Vec<usize>> = HashMap::new();
+        for (k, (_, e)) in readable.iter().enumerate() {
+            by_shape.entry(Shape::of(e)).or_default().push(k);
+        }
+        let encoder = Encoder::new(&self.secret, LocalKey::from_bytes([0x0D; 32]));
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid date");
+        let mut rng = ChaCha8Rng::seed_from_u64(0x7E);
+        let known = rand::seq::index::sample(
+            &mut rng,
+            self.population.children.len(),
+            MEMBER_OWN_RECORDS.min(self.population.children.len()),
+        );
+        let pairs: Vec<(Names, Names)> = known
+            .iter()
+            .filter_map(|i| {
+                let record = PupilRecord::from_raw(&self.population.raw_record(i), today)
+                    .ok()?
+                    .record;
+                let before = encoder.encode(&record);
+                match by_shape.get(&Shape::of(&before))?.as_slice() {
+                    [only] => Some((before.names_bf?.0, readable[*only].1.names_bf?.0)),
+                    _ => None,
+                }
             })
             .collect();
         let permutation = Permutation::from_known_pairs(&pairs);
@@ -534,6 +579,41 @@ fn read_all(rows: &[StolenRow], keys: &[&[u8; 32]]) -> Vec<(usize, EncodedRecord
 }
 
 type Names = [u64; NAMES_WORDS];
+
+/// What the hub layer of protocol v3 leaves unchanged in an encoding: the popcount of every
+/// filter, the family and flags of every key, the identifier schemes, and which parts are
+/// present. It is close to unique per record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Shape {
+    popcounts: [Option<u32>; 4],
+    keys: Vec<(u8, u8)>,
+    schemes: Vec<&'static str>,
+    checks: (bool, bool, bool),
+}
+
+impl Shape {
+    fn of(e: &EncodedRecord) -> Shape {
+        let mut keys: Vec<(u8, u8)> = e.keys.iter().map(|k| (k.family.code(), k.flags)).collect();
+        keys.sort_unstable();
+        let mut schemes: Vec<&'static str> = e.ids.iter().map(|i| i.scheme.as_str()).collect();
+        schemes.sort_unstable();
+        Shape {
+            popcounts: [
+                e.forename_bf.map(|f| f.count_ones()),
+                e.surname_bf.map(|f| f.count_ones()),
+                e.names_bf.map(|f| f.count_ones()),
+                e.under_id.and_then(|u| u.names).map(|f| f.count_ones()),
+            ],
+            keys,
+            schemes,
+            checks: (
+                e.dob_check.is_some(),
+                e.sex_check.is_some(),
+                e.under_id.is_some_and(|u| u.dob_check.is_some()),
+            ),
+        }
+    }
+}
 
 fn ones(filter: &Names) -> u32 {
     filter.iter().map(|w| w.count_ones()).sum()
