@@ -8,9 +8,17 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
+use super::oracle;
 use crate::evaluate::attack::insider::InsiderReport;
 use crate::evaluate::attack::population::PopulationConfig;
 use crate::evaluate::attack::report::{AttackReport, MAX_REIDENTIFICATION};
+
+/// Children on the roll the oracle attack probes (a small authority's: the share located is
+/// then the largest).
+const ORACLE_ROLL: usize = 5_000;
+/// Guessed open cases the oracle attacker submits in its day: half of them real, enough to
+/// name every child of the roll.
+const ORACLE_GUESSES: usize = 10_000;
 
 /// How densely the synthetic children share dates of birth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,6 +93,38 @@ pub fn run(args: AttackBenchArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    println!("({:.1} s)\n", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let oracle = runtime.block_on(oracle::measure(ORACLE_ROLL, ORACLE_GUESSES, args.seed))?;
+    println!(
+        "The hub as an oracle: a member authority with its API key and the agreement secret, no \
+         database, submits {ORACLE_GUESSES} guessed children (half real) as open cases, {} a \
+         submission, for one day, against another member's roll of {ORACLE_ROLL}",
+        oracle::PER_SUBMISSION
+    );
+    println!("{:<72} {:>9} {:>9}", "", "v3", "v4");
+    println!(
+        "{:<72} {:>8.3}% {:>8.3}%",
+        "children located per day (no daily limits / the default limits)",
+        100.0 * oracle.unlimited.share(),
+        100.0 * oracle.limited.share()
+    );
+    println!(
+        "{:<72} {:>9} {:>9}",
+        "guessed cases accepted", oracle.unlimited.accepted, oracle.limited.accepted
+    );
+    println!(
+        "oracle within 1% per day with the default limits: {}",
+        if oracle.limited.share() <= 0.01 {
+            "yes"
+        } else {
+            "NO"
+        }
+    );
     println!("({:.1} s)", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -147,7 +147,7 @@ struct Fixture {
     n_rolls: usize,
 }
 
-fn encoder(code: &str, secret: &AgreementSecret) -> Encoder {
+pub(super) fn encoder(code: &str, secret: &AgreementSecret) -> Encoder {
     let mut local = [0u8; 32];
     for (slot, byte) in local.iter_mut().zip(code.bytes().cycle()) {
         *slot = byte;
@@ -155,7 +155,7 @@ fn encoder(code: &str, secret: &AgreementSecret) -> Encoder {
     Encoder::new(secret, LocalKey::from_bytes(local))
 }
 
-fn secret(seed: u64) -> AgreementSecret {
+pub(super) fn secret(seed: u64) -> AgreementSecret {
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_be_bytes());
     AgreementSecret::from_bytes(AGREEMENT, 1, bytes).expect("a valid agreement id")
@@ -376,13 +376,15 @@ impl BenchDatabase {
     }
 }
 
-struct Running {
-    addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
+/// A hub serving on a task of the benchmark's runtime.
+pub(super) struct Running {
+    pub(super) addr: SocketAddr,
+    pub(super) stop: tokio::sync::oneshot::Sender<()>,
+    pub(super) task: tokio::task::JoinHandle<()>,
 }
 
-async fn start(config: &HubConfig) -> anyhow::Result<(Running, Store)> {
+/// Builds a hub and serves it until told to stop.
+pub(super) async fn start(config: &HubConfig) -> anyhow::Result<(Running, Store)> {
     let hub = Hub::build(config.clone()).await?;
     let addr = hub.local_addr();
     let store = hub.state().store.clone();
@@ -397,7 +399,8 @@ async fn start(config: &HubConfig) -> anyhow::Result<(Running, Store)> {
     Ok((Running { addr, stop, task }, store))
 }
 
-async fn wait_ready(addr: SocketAddr) -> anyhow::Result<()> {
+/// Waits until the hub at `addr` reports ready.
+pub(super) async fn wait_ready(addr: SocketAddr) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(600);
     while Instant::now() < deadline {

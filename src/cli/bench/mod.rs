@@ -13,6 +13,7 @@ pub mod attack;
 pub mod encode;
 pub mod hub;
 pub mod matcher;
+pub mod oracle;
 mod population;
 
 /// Arguments of `pupilmatch bench`.
