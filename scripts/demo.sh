@@ -6,8 +6,16 @@
 # closes a case. Everything is written under demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin="$PWD/target/release/pupilmatch"
+echo "== 0. Building pupilmatch (release; the first build takes several minutes)"
+# Cargo reports progress on stderr and, as JSON on stdout, where it put the binary: that
+# follows CARGO_TARGET_DIR and any other target directory setting.
+bin="$(cargo build --release --bin pupilmatch --message-format=json-render-diagnostics \
+  | grep -o '"executable":"[^"]*"' | tail -n 1 | cut -d'"' -f4)"
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+  echo "error: cargo did not report where it built pupilmatch" >&2
+  exit 1
+fi
+echo "   $bin"
 out="$PWD/demo-output"
 rm -rf "$out" && mkdir -p "$out/leeds" "$out/glasgow" "$out/hub"
 export PUPILMATCH_LOG="${PUPILMATCH_LOG:-warn}"

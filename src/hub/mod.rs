@@ -44,6 +44,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -282,6 +283,7 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(activity::router())
         .merge(retention::router())
         .merge(disclosure_keys::router())
+        .layer(CatchPanicLayer::custom(problem::panic_response))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

@@ -271,6 +271,17 @@ fn problem_response(
     response
 }
 
+/// The answer when a handler panics: the panic is logged and the client gets the usual 500
+/// `internal` problem (with its request id), instead of a dropped connection.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+        .unwrap_or_else(|| "no message".into());
+    ApiError::Internal(format!("a handler panicked: {message}")).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.parts();
@@ -413,6 +424,40 @@ pub async fn problem_fallback(request: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_with_an_internal_problem() {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    if true {
+                        panic!("deliberately");
+                    }
+                    "unreachable"
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_response,
+            ));
+        let request = axum::http::Request::get("/boom")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["type"], problem_type("internal"));
+        assert!(
+            !problem["detail"].as_str().unwrap().contains("deliberately"),
+            "the panic is logged, not sent"
+        );
+    }
+
     use super::*;
 
     /// One of every variant; the `match` makes a new variant a compile error until it is
