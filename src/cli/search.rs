@@ -72,10 +72,10 @@ pub struct SearchArgs {
     /// (opaque) reference of a case opened with --open-case.
     #[arg(long)]
     pub record_id: Option<String>,
-    /// At most this many results.
+    /// At most this many results (1 to the hub's maximum, 20 by default).
     #[arg(long)]
     pub limit: Option<usize>,
-    /// Only results at or above this probability.
+    /// Only results at or above this probability (0 to 1).
     #[arg(long)]
     pub min_probability: Option<f64>,
     /// Also open the child as a CME case (needs --record-id and the referral flags).

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
-use super::problem::{ApiError, AppJson, AppQuery};
+use super::problem::{check_probability, ApiError, AppJson, AppQuery};
 use super::state::AppState;
 use crate::store::{AuditEvent, CandidateFilter, CandidateState, Jurisdiction};
 
@@ -59,6 +59,15 @@ async fn list(
             ));
         }
     }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be between 1 and 1000 (was {limit})"
+        )));
+    }
+    if let Some(p) = query.min_probability {
+        check_probability(p)?;
+    }
     // The later of `since` and the age bound.
     let created_since = match (since, query.max_age_days.map(days_ago)) {
         (Some(a), Some(b)) => Some(a.max(b)),
@@ -72,7 +81,7 @@ async fn list(
         counterpart_jurisdiction: query.counterpart_jurisdiction,
         created_since: created_since.map(stamp),
         created_before: query.min_age_days.map(days_ago).map(stamp),
-        limit: query.limit.unwrap_or(100).clamp(1, 1000),
+        limit,
     };
     let candidates = state.store.candidates_for(&me.code, &filter).await?;
     // Listing shows evidence about other authorities' records: a candidate view, audited.

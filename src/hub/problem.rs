@@ -271,6 +271,17 @@ fn problem_response(
     response
 }
 
+/// Refuses a `min_probability` outside 0–1 (or not a number) with a 422 that names it.
+pub fn check_probability(p: f64) -> Result<(), ApiError> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "min_probability must be between 0 and 1 (was {p})"
+        )))
+    }
+}
+
 /// The answer when a handler panics: the panic is logged and the client gets the usual 500
 /// `internal` problem (with its request id), instead of a dropped connection.
 pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

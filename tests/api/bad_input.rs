@@ -97,4 +97,34 @@ both_backends! {
             .unwrap();
         assert_problem(text, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type").await;
     }
+
+    /// Query bounds outside their range are refused with a problem that names them, not
+    /// quietly clamped; and the Bearer scheme is read whatever its case.
+    async fn out_of_range_limits_are_refused_and_the_bearer_scheme_is_case_insensitive(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, _) = hub.leeds_and_glasgow().await;
+        let search = |extra: serde_json::Value| {
+            let mut body = json!({"agreement_id": "eng-scot-cme", "epoch": 1, "protocol": PROTOCOL_VERSION,
+                "record": leeds.encode(&Pupil::EILIDH)});
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            body
+        };
+        for (extra, named) in [
+            (json!({"limit": 0}), "limit"),
+            (json!({"limit": 100_000}), "limit"),
+            (json!({"min_probability": 1.5}), "min_probability"),
+            (json!({"min_probability": -0.1}), "min_probability"),
+        ] {
+            let p = assert_problem(leeds.post("/v1/searches", &search(extra.clone())).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+            assert!(p["detail"].as_str().unwrap().contains(named), "{extra}: {p}");
+        }
+        let (status, _) = crate::helpers::status_and_json(leeds.post("/v1/searches", &search(json!({"limit": 5, "min_probability": 0.9}))).await).await;
+        assert_eq!(status, StatusCode::OK);
+        for query in ["?limit=0", "?limit=1001", "?min_probability=2"] {
+            assert_problem(leeds.get(&format!("/v1/candidates{query}")).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        }
+        let lower = reqwest::Client::new().get(hub.url("/v1/candidates"))
+            .header("authorization", format!("bearer {}", leeds.key)).send().await.unwrap();
+        assert_eq!(lower.status(), StatusCode::OK, "a lower-case scheme is the same scheme");
+    }
 }
