@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
-use super::problem::{check_probability, ApiError, AppJson, AppQuery};
+use super::problem::{ApiError, AppJson, AppQuery};
 use super::state::AppState;
 use crate::store::{AuditEvent, CandidateFilter, CandidateState, Jurisdiction};
 
@@ -64,9 +64,6 @@ async fn list(
         return Err(ApiError::InvalidRequest(format!(
             "limit must be between 1 and 1000 (was {limit})"
         )));
-    }
-    if let Some(p) = query.min_probability {
-        check_probability(p)?;
     }
     // The later of `since` and the age bound.
     let created_since = match (since, query.max_age_days.map(days_ago)) {
