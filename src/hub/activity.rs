@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::AuthorityCaller;
-use super::problem::{ApiError, AppJson, AppQuery};
+use super::problem::{in_range, ApiError, AppJson, AppQuery};
 use super::state::AppState;
 use crate::store::limits::utc_today;
 use crate::store::{ActivityReport, AuditEvent};
@@ -39,12 +39,7 @@ async fn activity(
     AuthorityCaller(me): AuthorityCaller,
     AppQuery(window): AppQuery<Window>,
 ) -> Result<AppJson<ActivityReport>, ApiError> {
-    let days = window.days.unwrap_or(DEFAULT_DAYS);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(ApiError::InvalidRequest(format!(
-            "days must be between 1 and {MAX_DAYS}"
-        )));
-    }
+    let days = in_range("days", window.days.unwrap_or(DEFAULT_DAYS), 1..=MAX_DAYS)?;
     let to = utc_today();
     let from = to - chrono::Days::new(u64::from(days - 1));
     let defaults = state.policy.daily_limits();

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
-use super::problem::{ApiError, AppJson, AppQuery};
+use super::problem::{in_range, ApiError, AppJson, AppQuery};
 use super::state::AppState;
 use crate::store::{AuditEvent, CandidateFilter, CandidateState, Jurisdiction};
 
@@ -59,12 +59,7 @@ async fn list(
             ));
         }
     }
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::InvalidRequest(format!(
-            "limit must be between 1 and 1000 (was {limit})"
-        )));
-    }
+    let limit = in_range("limit", query.limit.unwrap_or(100), 1..=1000)?;
     // The later of `since` and the age bound.
     let created_since = match (since, query.max_age_days.map(days_ago)) {
         (Some(a), Some(b)) => Some(a.max(b)),

@@ -271,13 +271,20 @@ fn problem_response(
     response
 }
 
-/// Refuses a `min_probability` outside 0–1 (or not a number) with a 422 that names it.
-pub fn check_probability(p: f64) -> Result<(), ApiError> {
-    if (0.0..=1.0).contains(&p) {
-        Ok(())
+/// `value` of the request field `name` if it lies in `range`, else a 422 naming the field, the
+/// range and the value (a NaN is in no range).
+pub fn in_range<T: PartialOrd + std::fmt::Display>(
+    name: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ApiError> {
+    if range.contains(&value) {
+        Ok(value)
     } else {
         Err(ApiError::InvalidRequest(format!(
-            "min_probability must be between 0 and 1 (was {p})"
+            "{name} must be between {} and {} (was {value})",
+            range.start(),
+            range.end()
         )))
     }
 }

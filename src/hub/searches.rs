@@ -20,7 +20,7 @@ use super::engine::{prepare, Prepared};
 use super::index::{IndexMatch, MatchIndex};
 use super::limits::{ensure_room, refused, settle};
 use super::matching::{index_and_match, Pending};
-use super::problem::{check_probability, ApiError, AppJson};
+use super::problem::{in_range, ApiError, AppJson};
 use super::state::{blocking, AppState};
 use super::submissions::check_agreement;
 use super::validate::check_record;
@@ -79,16 +79,14 @@ async fn search(
     .await?;
     let daily = state.daily_limits(&agreement);
     let max = state.settings.search_limit;
-    let limit = request.limit.unwrap_or(max);
-    if !(1..=max).contains(&limit) {
-        return Err(ApiError::InvalidRequest(format!(
-            "limit must be between 1 and {max} (was {limit})"
-        )));
-    }
-    let min_probability = request
-        .min_probability
-        .unwrap_or(state.settings.search_probability);
-    check_probability(min_probability)?;
+    let limit = in_range("limit", request.limit.unwrap_or(max), 1..=max)?;
+    let min_probability = in_range(
+        "min_probability",
+        request
+            .min_probability
+            .unwrap_or(state.settings.search_probability),
+        0.0..=1.0,
+    )?;
     // A case's metadata is checked with the record, as one record of role `missing`.
     let mut record = request.record;
     let role = match (&request.open_case, record.as_object_mut()) {

@@ -3,8 +3,9 @@
 //! Both backends go through sqlx's `Any` driver with runtime queries written in the SQL both
 //! understand (`$1` placeholders, `on conflict`, `returning`), so there is one implementation
 //! and one test suite. Migrations live in `migrations/sqlite` and `migrations/postgres` and run
-//! at start. The store holds only encodings after the hub key layer, opaque references, case
-//! metadata, candidates, workflow state and audit: never raw personal data.
+//! at start. The store holds only encodings after the hub key layer, sealed under the hub key
+//! ([`sealed`]), opaque references, case metadata, candidates, workflow state and audit: never
+//! raw personal data.
 //!
 //! Every write that changes more than one row happens in one transaction taken through
 //! [`Store::begin_write`], which also serialises writers in this process (SQLite allows one

@@ -11,8 +11,9 @@
 //! [u8 index in ids of uid.id] ‖ [32-byte uid.nbf] ‖ [u32_le uid.dc]
 //! ```
 //!
-//! with filters in their wire byte order (protocol.md §5.5). Rows written before this form
-//! existed hold the wire JSON (protocol.md §6.2); [`unpack`] reads both.
+//! with filters in their wire byte order (protocol.md §5.5). Since protocol 4 the hub stores
+//! these bytes only sealed ([`super::sealed`]); the `p1:` text and the wire JSON (protocol.md
+//! §6.2) of rows written by older hubs are read by [`unpack`] so that they can be sealed.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -399,6 +399,49 @@ pub(super) async fn start(config: &HubConfig) -> anyhow::Result<(Running, Store)
     Ok((Running { addr, stop, task }, store))
 }
 
+/// An authority of a benchmark: code, name, nation.
+pub(super) type BenchAuthority = (&'static str, &'static str, Jurisdiction);
+
+/// Registers `members` at the hub at `addr`, each with an API key, as the members of one
+/// agreement `id` accepting epoch 1; returns a client per member, in order.
+pub(super) async fn one_agreement(
+    store: &Store,
+    addr: SocketAddr,
+    id: &str,
+    members: &[BenchAuthority],
+) -> anyhow::Result<Vec<HubClient>> {
+    let base = format!("http://{addr}");
+    let mut clients = Vec::new();
+    for (code, name, jurisdiction) in members {
+        store
+            .add_authority(&Authority {
+                code: (*code).into(),
+                name: (*name).into(),
+                jurisdiction: *jurisdiction,
+            })
+            .await?;
+        let key = store.issue_key(Some(code), code).await?;
+        let mut config = HubClientConfig::new(base.clone(), key);
+        config.timeout = Duration::from_secs(3600);
+        clients.push(HubClient::new(config)?);
+    }
+    store
+        .add_agreement(&NewAgreement {
+            id: id.into(),
+            name: format!("{id} (benchmark)"),
+            purpose: "Finding children missing from education".into(),
+            lawful_basis: "public task".into(),
+            retention_days: 365,
+            epochs: vec![1],
+            members: members
+                .iter()
+                .map(|(code, _, _)| (*code).to_string())
+                .collect(),
+        })
+        .await?;
+    Ok(clients)
+}
+
 /// Waits until the hub at `addr` reports ready.
 pub(super) async fn wait_ready(addr: SocketAddr) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
@@ -446,34 +489,9 @@ async fn measure(
 ) -> anyhow::Result<Report> {
     let (running, store) = start(config).await?;
     wait_ready(running.addr).await?;
-    let base = format!("http://{}", running.addr);
     let mut all = vec![SEARCHER];
     all.extend(ROLL_AUTHORITIES);
-    let mut clients = Vec::new();
-    for (code, name, jurisdiction) in &all {
-        store
-            .add_authority(&Authority {
-                code: (*code).into(),
-                name: (*name).into(),
-                jurisdiction: *jurisdiction,
-            })
-            .await?;
-        let key = store.issue_key(Some(code), code).await?;
-        let mut config = HubClientConfig::new(base.clone(), key);
-        config.timeout = Duration::from_secs(3600);
-        clients.push(HubClient::new(config)?);
-    }
-    store
-        .add_agreement(&NewAgreement {
-            id: AGREEMENT.into(),
-            name: "Benchmark agreement".into(),
-            purpose: "Finding children missing from education".into(),
-            lawful_basis: "public task".into(),
-            retention_days: 365,
-            epochs: vec![1],
-            members: all.iter().map(|(code, _, _)| (*code).to_string()).collect(),
-        })
-        .await?;
+    let clients = one_agreement(&store, running.addr, AGREEMENT, &all).await?;
     let leeds = clients[0].clone();
     let header = |batch_id: String, role: Role, mode: SubmitMode| {
         SubmissionHeader::new(batch_id, AGREEMENT, 1, role, mode)

@@ -6,28 +6,20 @@
 //! daily limits (as protocol v3's hub ran) and once with the default limits.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use sqlx::Connection;
 
-use super::hub::{encoder, secret, start, wait_ready};
+use super::hub::{encoder, one_agreement, secret, start, wait_ready, BenchAuthority};
 use super::population;
-use crate::client::{
-    CaseFields, ClientError, HubClient, HubClientConfig, SubmissionHeader, SubmittedRecord,
-    UploadOptions,
-};
+use crate::client::{CaseFields, ClientError, SubmissionHeader, SubmittedRecord, UploadOptions};
 use crate::hub::{HubConfig, Policy};
-use crate::store::{
-    Authority, DailyLimit, Jurisdiction, NewAgreement, ReferralReason, ReferralSource, Role,
-    SubmitMode,
-};
+use crate::store::{DailyLimit, Jurisdiction, ReferralReason, ReferralSource, Role, SubmitMode};
 
 const AGREEMENT: &str = "oracle-cme";
-const ATTACKER: (&str, &str, Jurisdiction) = ("383", "Leeds City Council", Jurisdiction::England);
-const HOLDER: (&str, &str, Jurisdiction) =
-    ("S12000049", "Glasgow City Council", Jurisdiction::Scotland);
+const ATTACKER: BenchAuthority = ("383", "Leeds City Council", Jurisdiction::England);
+const HOLDER: BenchAuthority = ("S12000049", "Glasgow City Council", Jurisdiction::Scotland);
 /// Guessed cases per submission.
 pub const PER_SUBMISSION: usize = 25;
 
@@ -87,32 +79,7 @@ async fn one_day(
     };
     let (running, store) = start(&config).await?;
     wait_ready(running.addr).await?;
-    let base = format!("http://{}", running.addr);
-    let mut clients = Vec::new();
-    for (code, name, jurisdiction) in [ATTACKER, HOLDER] {
-        store
-            .add_authority(&Authority {
-                code: code.into(),
-                name: name.into(),
-                jurisdiction,
-            })
-            .await?;
-        let key = store.issue_key(Some(code), code).await?;
-        let mut client = HubClientConfig::new(base.clone(), key);
-        client.timeout = Duration::from_secs(600);
-        clients.push(HubClient::new(client)?);
-    }
-    store
-        .add_agreement(&NewAgreement {
-            id: AGREEMENT.into(),
-            name: "Oracle benchmark".into(),
-            purpose: "Finding children missing from education".into(),
-            lawful_basis: "public task".into(),
-            retention_days: 365,
-            epochs: vec![1],
-            members: vec![ATTACKER.0.into(), HOLDER.0.into()],
-        })
-        .await?;
+    let clients = one_agreement(&store, running.addr, AGREEMENT, &[ATTACKER, HOLDER]).await?;
     let (attacker, holder) = (&clients[0], &clients[1]);
     let secret = secret(seed);
     let today = chrono::Utc::now().date_naive();

@@ -60,6 +60,8 @@ const MIN_KNOWN_BITS: u32 = 6;
 /// More features present than this and the filter is noise to the attacker.
 const MAX_PRESENT_FEATURES: usize = 120;
 const AGREEMENT: &str = "insider-harness";
+/// The agreement secret every member holds (and a thief has leaked).
+const SECRET: [u8; 32] = [0x3C; 32];
 const MEMBER: &str = "member";
 const OTHER: &str = "other";
 
@@ -136,19 +138,12 @@ pub struct InsiderWorld {
     hub_key: [u8; 32],
     /// The children the member authority submitted (indices into the population).
     member_children: Vec<usize>,
-    /// The stolen database, for each form.
-    rows: HashMap<StoredFormKey, Vec<StolenRow>>,
+    /// The stolen database as protocol v3 stored it.
+    rows_v3: Vec<StolenRow>,
+    /// The stolen database as protocol v4 stores it.
+    rows_v4: Vec<StolenRow>,
     /// Child index of each reference (the scorer's ground truth, never the attacker's).
     truth: HashMap<String, usize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct StoredFormKey(bool);
-
-impl From<StoredForm> for StoredFormKey {
-    fn from(form: StoredForm) -> Self {
-        StoredFormKey(form == StoredForm::V4)
-    }
 }
 
 /// One attacker's figures on both forms.
@@ -232,7 +227,7 @@ impl InsiderWorld {
     /// Draws the population and writes the database the hub would hold, in both forms.
     pub fn build(config: PopulationConfig) -> InsiderWorld {
         let population = Population::generate(config);
-        let secret = AgreementSecret::from_bytes(AGREEMENT, 1, [0x3C; 32]).expect("valid id");
+        let secret = AgreementSecret::from_bytes(AGREEMENT, 1, SECRET).expect("valid id");
         let (member_key, other_key, hub_key) = ([0x21; 32], [0x42; 32], [0x77; 32]);
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x1D5);
         let mut order: Vec<usize> = (0..population.children.len()).collect();
@@ -283,21 +278,24 @@ impl InsiderWorld {
             })
             .collect();
         v4.shuffle(&mut rng);
-        let rows = HashMap::from([(StoredForm::V3.into(), v3), (StoredForm::V4.into(), v4)]);
         InsiderWorld {
             population,
             secret,
             member_key,
             hub_key,
             member_children,
-            rows,
+            rows_v3: v3,
+            rows_v4: v4,
             truth,
         }
     }
 
     /// The stolen rows of one form.
     pub fn stolen(&self, form: StoredForm) -> &[StolenRow] {
-        &self.rows[&form.into()]
+        match form {
+            StoredForm::V3 => &self.rows_v3,
+            StoredForm::V4 => &self.rows_v4,
+        }
     }
 
     /// Runs one attacker on one form: the share of the other authority's children whose
@@ -500,7 +498,7 @@ impl InsiderWorld {
     /// A guess at a key the hub might have derived from the agreement secret: the attacker
     /// tries every key it holds.
     fn secret_as_hub_key(&self) -> [u8; 32] {
-        [0x3C; 32]
+        SECRET
     }
 
     /// Years of birth in the population and the share of children born in each.
@@ -963,11 +961,7 @@ mod tests {
     #[test]
     fn sealed_rows_give_no_attacker_anything_to_read() {
         let world = InsiderWorld::build(PopulationConfig::national_density(300, 2));
-        assert!(read_all(
-            world.stolen(StoredForm::V4),
-            &[&[0x3C; 32], &world.member_key]
-        )
-        .is_empty());
+        assert!(read_all(world.stolen(StoredForm::V4), &[&SECRET, &world.member_key]).is_empty());
         assert_eq!(read_all(world.stolen(StoredForm::V3), &[]).len(), 300);
         assert_eq!(
             read_all(world.stolen(StoredForm::V4), &[&world.hub_key]).len(),
