@@ -1,55 +1,18 @@
 //! `pupilmatch encode` as an authority's clerk meets it: the real binary on real files. Bad
 //! input gets an error naming the file, line, record and field, and output is all-or-nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-struct Workspace {
-    dir: tempfile::TempDir,
-}
+mod common;
+
+use common::{stderr, Workspace};
 
 impl Workspace {
     fn new() -> Workspace {
-        let workspace = Workspace {
-            dir: tempfile::tempdir().expect("temporary directory"),
-        };
-        let keygen = workspace.run(&[
-            "keygen",
-            "--agreement",
-            "eng-scot-cme",
-            "--epoch",
-            "1",
-            "--output",
-            "agreement.key",
-        ]);
-        assert!(keygen.status.success(), "{}", stderr(&keygen));
-        workspace
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, contents).expect("write input");
-        path
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with_env(args, &[])
-    }
-
-    fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_pupilmatch"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("PUPILMATCH_LOG", "warn")
-            .envs(env.iter().copied())
-            .output()
-            .expect("run pupilmatch")
+        Workspace::with_agreement("eng-scot-cme")
     }
 
     fn encode(&self, input: &str, extra: &[&str]) -> Output {
@@ -77,10 +40,6 @@ fn read_jsonl(path: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 const GOOD: &str = "record_id,forename,surname,dob,sex,upn\n\

@@ -281,3 +281,101 @@ fn a_mc_and_a_mac_spelling_of_one_surname_compare_their_forenames() {
     assert!(why.contains("forename"), "the forename is compared: {why}");
     assert!(!why.contains("forename disagree"), "{why}");
 }
+
+/// `n` different children with random names, dates of birth and sexes (seeded).
+fn unrelated_children(n: usize, seed: u64) -> Vec<Prepared> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let name = |rng: &mut rand_chacha::ChaCha8Rng, len: usize| -> String {
+        let mut s: String = (0..len)
+            .map(|_| char::from(b'a' + rng.gen_range(0..26u8)))
+            .collect();
+        s[..1].make_ascii_uppercase();
+        s
+    };
+    (0..n)
+        .filter_map(|i| {
+            let (fl, sl) = (rng.gen_range(4..9), rng.gen_range(4..10));
+            let forename = name(&mut rng, fl);
+            let surname = name(&mut rng, sl);
+            let dob = format!(
+                "{}-{:02}-{:02}",
+                rng.gen_range(2010..2021),
+                rng.gen_range(1..13),
+                rng.gen_range(1..29)
+            );
+            let sex = if rng.gen_bool(0.5) { "F" } else { "M" };
+            // Random letters now and then spell a placeholder ("Girl"): leave those out.
+            let raw = pupil(&format!("u{i}"), &forename, &surname, &dob, sex);
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+            let record = PupilRecord::from_raw(&raw, today).ok()?.record;
+            Some(Prepared::from_encoded(&encoder().encode(&record)))
+        })
+        .collect()
+}
+
+/// The matcher compares tokens by a 32-bit fingerprint. Among a few hundred thousand tokens
+/// some fingerprints of different tokens coincide; such a collision must not make two unrelated
+/// children a candidate (the independent benchmark found Kimberley 2016-06-24 and Abigail
+/// 2017-07-07 linked at p ≈ 1.0 as "dob exact; forename swapped; surname swapped").
+#[test]
+fn unrelated_children_whose_token_fingerprints_collide_are_never_put_up_for_review() {
+    use std::collections::HashMap;
+    let model = Model::default_model();
+    let context = ScoreContext::for_population(model, 1_000_000);
+    let children = unrelated_children(120_000, 19);
+    // Keyed as the index posts them: the 32-bit fingerprint and the family or scheme.
+    let mut first_holder: HashMap<(u32, u8), usize> = HashMap::new();
+    let mut colliding = Vec::new();
+    for (i, child) in children.iter().enumerate() {
+        for token in &child.tokens {
+            let key = (token.fingerprint, token.identity().2);
+            match first_holder.get(&key) {
+                Some(&j) if j != i => colliding.push((j, i)),
+                Some(_) => {}
+                None => {
+                    first_holder.insert(key, i);
+                }
+            }
+        }
+    }
+    assert!(
+        colliding.len() >= 3,
+        "the test needs fingerprint collisions to check; found {}",
+        colliding.len()
+    );
+    let floor = model.thresholds.review_floor;
+    let reviewed: Vec<String> = colliding
+        .iter()
+        .filter_map(|&(a, b)| {
+            let e = model.explain(&compare(&children[a].view(), &children[b].view()), &context);
+            (e.probability >= floor)
+                .then(|| format!("{a}–{b}: p = {:.4} ({})", e.probability, e.summary))
+        })
+        .collect();
+    assert!(
+        reviewed.is_empty(),
+        "{} of {} colliding pairs reached the review floor:\n{}",
+        reviewed.len(),
+        colliding.len(),
+        reviewed.join("\n")
+    );
+}
+
+/// Random pairs of different children, any of them: none reaches the review floor.
+#[test]
+fn random_pairs_of_unrelated_children_never_reach_the_review_floor() {
+    let model = Model::default_model();
+    let context = ScoreContext::for_population(model, 1_000_000);
+    let children = unrelated_children(4_000, 7);
+    let floor = model.thresholds.review_floor;
+    for (a, b) in children.iter().zip(children.iter().rev()).take(2_000) {
+        let e = model.explain(&compare(&a.view(), &b.view()), &context);
+        assert!(
+            e.probability < floor,
+            "p = {} ({})",
+            e.probability,
+            e.summary
+        );
+    }
+}

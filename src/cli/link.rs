@@ -3,6 +3,11 @@
 //! Raw inputs (CSV or CTF XML) are validated and encoded locally with `--secret`, exactly as
 //! `pupilmatch encode` would; encoded JSONL inputs (protocol.md §6.1) are used as they are, and
 //! their record ids are the opaque references. Output is all-or-nothing.
+//!
+//! By default each record is in at most one link, its best over every authority (a missing
+//! child is one child); a link whose runner-up comes close is marked `ambiguous` and the
+//! runner-up goes to the review file. Records missing a name or the date of birth are matched
+//! on what they hold (an identifier alone, or names alone, is evidence); `--strict` skips them.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,7 +24,7 @@ use crate::evaluate::pipeline::{encode_records, EncodedSet};
 use crate::input::read_records;
 use crate::matcher::link::{build_index, link_with_index, Link, LinkConfig};
 use crate::matcher::model::{Model, ScoreContext};
-use crate::matcher::resolve::one_to_one;
+use crate::matcher::resolve::best_links;
 
 /// Arguments of `pupilmatch link`.
 #[derive(Debug, Args)]
@@ -43,8 +48,11 @@ pub struct LinkArgs {
     /// threshold, for a coordinator to look at.
     #[arg(long)]
     pub review: Option<PathBuf>,
-    /// Keep each record in at most one link per pair of authorities (best first).
+    /// Write every pair at or above the threshold instead of each record's best link.
     #[arg(long)]
+    pub all_links: bool,
+    /// Accepted for compatibility: one link per record is now the default.
+    #[arg(long, hide = true)]
     pub one_to_one: bool,
     /// A model file from `pupilmatch train` (default: the model shipped with pupilmatch).
     #[arg(long)]
@@ -55,9 +63,40 @@ pub struct LinkArgs {
     /// Compare every pair instead of using the index (small inputs only).
     #[arg(long)]
     pub exhaustive: bool,
-    /// Keep raw records with missing or unusable names or dates.
+    /// Skip raw records with a missing or unusable forename, surname or date of birth
+    /// (by default they are matched on the fields they hold).
     #[arg(long)]
+    pub strict: bool,
+    /// Accepted for compatibility: matching on the fields present is now the default.
+    #[arg(long, hide = true, conflicts_with = "strict")]
     pub lenient: bool,
+}
+
+/// How a written pair was resolved (the `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// The record's best link, with no competitor close to it.
+    Best,
+    /// The best link, but a competitor came within the ambiguity margin: check the runner-up.
+    Ambiguous,
+    /// The competitor of an ambiguous link.
+    RunnerUp,
+    /// Between the review floor and the threshold.
+    Review,
+    /// `--all-links`: not resolved.
+    Unresolved,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Best => "best",
+            Status::Ambiguous => "ambiguous",
+            Status::RunnerUp => "runner_up",
+            Status::Review => "review",
+            Status::Unresolved => "",
+        }
+    }
 }
 
 fn probability(s: &str) -> Result<f64, String> {
@@ -105,6 +144,7 @@ fn load_side(
                 authorities: vec![header.authority.clone(); n],
                 records,
                 skipped: 0,
+                left_out: Default::default(),
             },
             read: n,
             agreement: format!("{} epoch {}", header.agreement_id, header.epoch),
@@ -134,6 +174,47 @@ fn load_side(
     })
 }
 
+/// A pair as written, with its status.
+type Written = (Link, Status);
+
+/// Splits scored pairs into the links to write and the review band, each with its status.
+/// Unless `all_links`, each record keeps only its best link (over every authority), and the
+/// runner-up of an ambiguous link joins the review band whatever its probability.
+fn resolve(links: Vec<Link>, threshold: f64, all_links: bool) -> (Vec<Written>, Vec<Written>) {
+    if all_links {
+        return links
+            .into_iter()
+            .map(|l| {
+                let status = if l.score.probability >= threshold {
+                    Status::Unresolved
+                } else {
+                    Status::Review
+                };
+                (l, status)
+            })
+            .partition(|(l, _)| l.score.probability >= threshold);
+    }
+    let resolution = best_links(links);
+    let (mut suggested, mut review) = (Vec::new(), Vec::new());
+    for best in resolution.links {
+        if best.pair.score.probability < threshold {
+            review.push((best.pair, Status::Review));
+        } else if best.ambiguous {
+            suggested.push((best.pair, Status::Ambiguous));
+        } else {
+            suggested.push((best.pair, Status::Best));
+        }
+    }
+    review.extend(
+        resolution
+            .runners_up
+            .into_iter()
+            .map(|l| (l, Status::RunnerUp)),
+    );
+    review.sort_by(|(x, _), (y, _)| y.score.match_weight.total_cmp(&x.score.match_weight));
+    (suggested, review)
+}
+
 /// Runs `link`.
 pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -142,7 +223,8 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
         None => Model::default_model().clone(),
     };
     let threshold = args.threshold.unwrap_or(model.thresholds.suggest);
-    let floor = if args.review.is_some() {
+    // Competitors below the threshold still make a link ambiguous, so they are scored too.
+    let floor = if args.review.is_some() || !args.all_links {
         model.thresholds.review_floor.min(threshold)
     } else {
         threshold
@@ -156,10 +238,10 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
     let encoder = secret
         .as_ref()
         .map(|s| Encoder::new(s, LocalKey::from_bytes(rand::random())));
-    let policy = if args.lenient {
-        Policy::Lenient
-    } else {
+    let policy = if args.strict {
         Policy::Pupil
+    } else {
+        Policy::Lenient
     };
     let left = load_side(&args.left, secret.as_ref(), encoder.as_ref(), policy)?;
     let right = load_side(&args.right, secret.as_ref(), encoder.as_ref(), policy)?;
@@ -187,17 +269,10 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
         floor,
         ..LinkConfig::default()
     };
-    let (mut links, stats) = link_with_index(&lp, &index, &model, &config, &|n| bar.inc(n as u64));
+    let (links, stats) = link_with_index(&lp, &index, &model, &config, &|n| bar.inc(n as u64));
     bar.finish_and_clear();
     let authority = |set: &EncodedSet, i: usize| set.authorities[i].clone().unwrap_or_default();
-    if args.one_to_one {
-        links = one_to_one(links, |l: &Link| {
-            (authority(&left.set, l.left), authority(&right.set, l.right))
-        });
-    }
-    let (suggested, review): (Vec<Link>, Vec<Link>) = links
-        .into_iter()
-        .partition(|l| l.score.probability >= threshold);
+    let (suggested, review) = resolve(links, threshold, args.all_links);
 
     let with_authority = left
         .set
@@ -206,7 +281,7 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
         .chain(&right.set.authorities)
         .any(Option::is_some);
     let context = ScoreContext::for_population(&model, index.len());
-    let write = |path: &Path, links: &[Link]| -> anyhow::Result<()> {
+    let write = |path: &Path, links: &[Written]| -> anyhow::Result<()> {
         let temp = path.with_extension("csv.partial");
         let mut out = csv::Writer::from_path(&temp)
             .with_context(|| format!("creating {}", temp.display()))?;
@@ -215,6 +290,7 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
             "right_record_id",
             "probability",
             "match_weight",
+            "status",
             "explanation",
         ];
         if with_authority {
@@ -225,11 +301,13 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
                 "right_record_id",
                 "probability",
                 "match_weight",
+                "status",
                 "explanation",
             ];
         }
         out.write_record(&header)?;
-        for l in links {
+        for (l, status) in links {
+            let status = status.as_str();
             let explanation = model.explain(&l.vector, &context).summary;
             let (p, w) = (
                 format!("{:.6}", l.score.probability),
@@ -238,9 +316,18 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
             let (li, ri) = (&left.set.ids[l.left], &right.set.ids[l.right]);
             if with_authority {
                 let (la, ra) = (authority(&left.set, l.left), authority(&right.set, l.right));
-                out.write_record([la.as_str(), li, ra.as_str(), ri, &p, &w, &explanation])?;
+                out.write_record([
+                    la.as_str(),
+                    li,
+                    ra.as_str(),
+                    ri,
+                    &p,
+                    &w,
+                    status,
+                    &explanation,
+                ])?;
             } else {
-                out.write_record([li.as_str(), ri, &p, &w, &explanation])?;
+                out.write_record([li.as_str(), ri, &p, &w, status, &explanation])?;
             }
         }
         out.flush()?;
@@ -255,10 +342,21 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
 
     let seconds = started.elapsed().as_secs_f64();
     for (name, side) in [("left", &left), ("right", &right)] {
+        let left_out: Vec<String> = side
+            .set
+            .left_out
+            .iter()
+            .map(|(field, n)| format!("{n} without {field}"))
+            .collect();
         eprintln!(
-            "{name}: {} records read, {} encoded, {} skipped",
+            "{name}: {} records read, {} encoded{}, {} skipped",
             side.read,
             side.set.records.len(),
+            if left_out.is_empty() {
+                String::new()
+            } else {
+                format!(" ({}: matched on the other fields)", left_out.join(", "))
+            },
             side.set.skipped
         );
     }
@@ -269,11 +367,26 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
         encoded_at.elapsed().as_secs_f64(),
         (encoded_at - started).as_secs_f64()
     );
+    let ambiguous = suggested
+        .iter()
+        .filter(|(_, s)| *s == Status::Ambiguous)
+        .count();
     eprintln!(
         "{} link(s) at probability ≥ {threshold} written to {}{}",
         suggested.len(),
         args.output.display(),
-        if args.one_to_one { " (one-to-one)" } else { "" }
+        if args.all_links {
+            " (every pair)".to_string()
+        } else {
+            format!(
+                " (each record's best link; {ambiguous} ambiguous{})",
+                if args.review.is_some() {
+                    ", their runners-up are in the review file"
+                } else {
+                    ": write --review to see their runners-up"
+                }
+            )
+        }
     );
     if let Some(path) = &args.review {
         eprintln!(

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::encode::batch::{encode_one, Outcome};
-use crate::encode::record::Policy;
+use crate::encode::record::{Policy, WarningKind};
 use crate::encode::{AgreementSecret, EncodedRecord, Encoder, LocalKey};
 use crate::evaluate::febrl::{read_febrl, read_truth, FebrlError};
 use crate::evaluate::quality::{recall_by_label, Quality};
@@ -33,6 +33,9 @@ pub struct EncodedSet {
     pub records: Vec<EncodedRecord>,
     /// Records that could not be encoded.
     pub skipped: usize,
+    /// Per field, how many records were encoded without it (missing or unusable, left out
+    /// under [`Policy::Lenient`]).
+    pub left_out: BTreeMap<&'static str, usize>,
 }
 
 impl EncodedSet {
@@ -82,8 +85,16 @@ pub fn encode_records(
     for (raw, outcome) in records.iter().zip(outcomes) {
         match outcome {
             Outcome::Encoded {
-                record_id, encoded, ..
+                record_id,
+                encoded,
+                warnings,
+                ..
             } => {
+                for w in &warnings {
+                    if matches!(w.kind, WarningKind::LeftOut { .. }) {
+                        *set.left_out.entry(w.field.name()).or_default() += 1;
+                    }
+                }
                 set.ids.push(record_id);
                 set.authorities.push(raw.authority.clone());
                 set.records.push(encoded);

@@ -1,9 +1,13 @@
 //! The compact in-memory form of an encoded record: filters as fixed arrays with their
 //! popcounts, the check bytes, and every token (match keys and identifiers) reduced to a
-//! 32-bit fingerprint with a one-byte tag saying which family or scheme and flags it has.
+//! 32-bit fingerprint, 16 more check bits and a one-byte tag saying which family or scheme
+//! and flags it has.
 //!
-//! Fingerprints are only ever compared between the ~20 tokens of two given records, so a
-//! false agreement needs a 32-bit collision *and* the same family: about 1 in 10⁸ pairs.
+//! The index looks records up by fingerprint, so every 32-bit collision in the population
+//! becomes a candidate pair: at a 1M roll and 50k queries, with ~20 tokens each, several
+//! hundred. Two tokens are only the same token when the 16 check bits agree too (48 bits in
+//! all: about one false agreement in 3·10⁵ such runs); the check costs no memory in a
+//! [`Token`] (it fills padding) and two bytes per token in the index.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -21,6 +25,9 @@ pub const ID_TAG_BASE: u8 = 0xF0;
 pub struct Token {
     /// 32 bits of the token mixed with its family (or scheme).
     pub fingerprint: u32,
+    /// 16 further bits of the same mix: tokens with equal fingerprints but different checks
+    /// are different tokens (a fingerprint collision).
+    pub check: u16,
     /// For match keys, `family code << 4 | flags`; for identifiers, `ID_TAG_BASE + scheme`.
     pub tag: u8,
 }
@@ -28,8 +35,10 @@ pub struct Token {
 impl Token {
     /// The token of a match key.
     pub fn of_key(key: &MatchKey) -> Token {
+        let (fingerprint, check) = fingerprint_and_check(key.family.code(), &key.token);
         Token {
-            fingerprint: fingerprint(key.family.code(), &key.token),
+            fingerprint,
+            check,
             tag: key.family.code() << 4 | (key.flags & 0x0F),
         }
     }
@@ -37,8 +46,10 @@ impl Token {
     /// The token of an identifier.
     pub fn of_id(id: &IdToken) -> Token {
         let scheme = scheme_index(id.scheme);
+        let (fingerprint, check) = fingerprint_and_check(ID_TAG_BASE + scheme, &id.token);
         Token {
-            fingerprint: fingerprint(ID_TAG_BASE + scheme, &id.token),
+            fingerprint,
+            check,
             tag: ID_TAG_BASE + scheme,
         }
     }
@@ -82,11 +93,11 @@ impl Token {
 
     /// What two tokens must share to be the same token: fingerprint and family or scheme.
     #[inline]
-    pub fn identity(self) -> (u32, u8) {
+    pub fn identity(self) -> (u32, u16, u8) {
         if self.is_identifier() {
-            (self.fingerprint, self.tag)
+            (self.fingerprint, self.check, self.tag)
         } else {
-            (self.fingerprint, self.tag >> 4)
+            (self.fingerprint, self.check, self.tag >> 4)
         }
     }
 }
@@ -98,13 +109,14 @@ fn scheme_index(scheme: Scheme) -> u8 {
         .expect("every scheme is in Scheme::ALL") as u8
 }
 
-/// 32 bits of a token mixed with a domain byte, so tokens of different families never share
-/// a fingerprint merely because their HMAC outputs begin alike.
+/// 48 bits of a token mixed with a domain byte (so tokens of different families never share
+/// a fingerprint merely because their HMAC outputs begin alike): the 32-bit fingerprint the
+/// index posts, and the 16-bit check that tells a collision from the same token.
 #[inline]
-pub fn fingerprint(domain: u8, token: &[u8; TOKEN_BYTES]) -> u32 {
+pub fn fingerprint_and_check(domain: u8, token: &[u8; TOKEN_BYTES]) -> (u32, u16) {
     let low = u64::from_le_bytes(token[..8].try_into().expect("8 bytes"));
     let mixed = splitmix(low ^ u64::from(domain).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    (mixed >> 32) as u32
+    ((mixed >> 32) as u32, (mixed >> 16) as u16)
 }
 
 /// The SplitMix64 finaliser: a cheap, well-mixing 64-bit permutation.

@@ -383,7 +383,9 @@ fn collect_shared(a: &RecordView<'_>, b: &RecordView<'_>) -> (Shared, bool) {
     let (mut i, mut j) = (0, 0);
     while i < a.tokens.len() && j < b.tokens.len() {
         let (x, y) = (a.tokens[i], b.tokens[j]);
-        match x.fingerprint.cmp(&y.fingerprint) {
+        // Tokens are sorted by fingerprint, then check: equal fingerprints with different
+        // checks are a collision, not a shared token.
+        match (x.fingerprint, x.check).cmp(&(y.fingerprint, y.check)) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {

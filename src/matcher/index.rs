@@ -476,6 +476,7 @@ pub struct Index {
     spans: Vec<(u32, u32)>,
     fingerprints: Vec<u32>,
     tags: Vec<u8>,
+    checks: Vec<u16>,
     /// Slot is removed (its postings may not be purged yet).
     dead: Vec<bool>,
     /// Removed slots whose postings are still present.
@@ -512,6 +513,7 @@ impl Index {
             spans: Vec::new(),
             fingerprints: Vec::new(),
             tags: Vec::new(),
+            checks: Vec::new(),
             dead: Vec::new(),
             pending: Vec::new(),
             free: Vec::new(),
@@ -557,6 +559,7 @@ impl Index {
         self.fingerprints
             .extend(record.tokens.iter().map(|t| t.fingerprint));
         self.tags.extend(record.tokens.iter().map(|t| t.tag));
+        self.checks.extend(record.tokens.iter().map(|t| t.check));
         self.records[slot as usize] = record.compact;
         self.spans[slot as usize] = (offset, record.tokens.len() as u32);
         self.dead[slot as usize] = false;
@@ -659,6 +662,7 @@ impl Index {
             let mut fingerprints =
                 Vec::with_capacity(self.fingerprints.len() - self.garbage_tokens);
             let mut tags = Vec::with_capacity(fingerprints.capacity());
+            let mut checks = Vec::with_capacity(fingerprints.capacity());
             for (slot, span) in self.spans.iter_mut().enumerate() {
                 let (offset, len) = *span;
                 let range = offset as usize..(offset + len) as usize;
@@ -668,11 +672,13 @@ impl Index {
                     continue;
                 }
                 fingerprints.extend_from_slice(&self.fingerprints[range.clone()]);
-                tags.extend_from_slice(&self.tags[range]);
+                tags.extend_from_slice(&self.tags[range.clone()]);
+                checks.extend_from_slice(&self.checks[range]);
                 *span = (new_offset, len);
             }
             self.fingerprints = fingerprints;
             self.tags = tags;
+            self.checks = checks;
             self.garbage_tokens = 0;
         }
     }
@@ -685,8 +691,13 @@ impl Index {
         buffer.extend(
             self.fingerprints[range.clone()]
                 .iter()
+                .zip(&self.checks[range.clone()])
                 .zip(&self.tags[range])
-                .map(|(&fingerprint, &tag)| Token { fingerprint, tag }),
+                .map(|((&fingerprint, &check), &tag)| Token {
+                    fingerprint,
+                    check,
+                    tag,
+                }),
         );
         RecordView {
             compact: &self.records[slot as usize],
@@ -786,6 +797,7 @@ impl Index {
             + self.spans.capacity() * 8
             + self.fingerprints.capacity() * 4
             + self.tags.capacity()
+            + self.checks.capacity() * 2
             + self.dead.capacity()
             + (self.pending.capacity() + self.free.capacity()) * 4
             + self.postings.bytes()

@@ -59,8 +59,8 @@ impl Pairing for Link {
     fn right(&self) -> usize {
         self.right
     }
-    fn probability(&self) -> f64 {
-        self.score.probability
+    fn weight(&self) -> f64 {
+        self.score.match_weight
     }
 }
 

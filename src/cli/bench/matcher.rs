@@ -400,6 +400,7 @@ fn variant(record: &Prepared, k: u64) -> Prepared {
         .iter()
         .map(|t| Token {
             fingerprint: t.fingerprint ^ mask,
+            check: t.check ^ mask as u16,
             tag: t.tag,
         })
         .collect();
