@@ -379,3 +379,21 @@ fn random_pairs_of_unrelated_children_never_reach_the_review_floor() {
         );
     }
 }
+
+/// A UPN keyed with two digits exchanged fails its check letter; under protocol 5 it still
+/// meets the UPN it was meant to be, as a *near* identifier (never as agreement).
+#[test]
+fn a_upn_that_fails_its_check_letter_is_near_the_upn_it_was_meant_to_be() {
+    let model = Model::default_model();
+    let context = ScoreContext::for_population(model, 1_000_000);
+    let roll = with_upn(pupil("r", "Jayden", "Walsh", "2013-10-04", "M"));
+    let mut typed = pupil("m", "Jayden", "Walsh", "2013-10-04", "M");
+    typed.upn = Some("H801200010001".into());
+    let e = model.explain(&compare(&prepare(&typed).view(), &prepare(&roll).view()), &context);
+    assert!(e.summary.contains("identifier near"), "{}", e.summary);
+    // A different child's valid UPN is not near.
+    let mut other = pupil("o", "Jayden", "Walsh", "2013-10-04", "M");
+    other.upn = Some("A123456789012".into());
+    let e = model.explain(&compare(&prepare(&other).view(), &prepare(&roll).view()), &context);
+    assert!(!e.summary.contains("identifier near"), "{}", e.summary);
+}

@@ -74,14 +74,20 @@ fn inputs() -> Vec<RawRecord> {
     jamie.scn = Some("201604028".into());
     jamie.ppsn = Some("7654321G".into());
     jamie.ni_pupil_id = Some("EA20160402".into());
-    // A preferred surname, the YYYYMMDD shape, and an identifier that fails its check
-    // (reported as a warning, left out of the encoding).
+    // A preferred surname, the YYYYMMDD shape, and an identifier that fails validation
+    // (reported as a warning; only its corrections are encoded, as `id-near` keys).
     let mut zofia = record("CDF-9", "Zofia", None, "Nowak", "20150918", "female");
     zofia.preferred_surname = Some("Bennett".into());
     zofia.ppsn = Some("1234567XX".into());
     // A placeholder forename: skipped, and reported as an error.
     let baby = record("ENG-0043", "Baby", None, "Smith", "2026-11-01", "F");
-    vec![sean, aoife, lukasz, niamh, james, jamie, zofia, baby]
+    // Seán's SCN with its last two digits exchanged: it fails its check digit, and one of its
+    // corrections is Seán's SCN, so the two share an `id-near` key (protocol 5).
+    let mut sean_typo = record("GLA-0002", "Sean", None, "O'Brien", "2014-03-07", "M");
+    sean_typo.scn = Some("123456758".into());
+    vec![
+        sean, aoife, lukasz, niamh, james, jamie, zofia, baby, sean_typo,
+    ]
 }
 
 /// The input fields a vector shows (every field the vectors use).

@@ -12,7 +12,7 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::encode::identifiers::{Identifier, Scheme};
+use crate::encode::identifiers::{corrections, Identifier, Scheme};
 use crate::encode::normalise::{Forename, NameProblem, Surname};
 use crate::input::{Column, RawRecord, SourcePosition};
 
@@ -61,6 +61,19 @@ pub struct PupilRecord {
     pub sex: Option<Sex>,
     /// Valid identifiers: current and former UPN (both scheme `upn`), SCN, PPSN, NI pupil id.
     pub identifiers: Vec<Identifier>,
+    /// Identifiers that failed their check character but are one keying error from valid ones.
+    pub mistyped_identifiers: Vec<MistypedIdentifier>,
+}
+
+/// An identifier of a scheme with a check character that failed validation, kept only as the
+/// valid identifiers one keying error from it (protocol.md §4.3): they can make identifiers
+/// *near*, never *agree*.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MistypedIdentifier {
+    /// The scheme it was given as.
+    pub scheme: Scheme,
+    /// The valid identifiers one substitution or adjacent exchange away (never empty).
+    pub corrections: Vec<Identifier>,
 }
 
 /// Where a record came from and which record it is, for messages.
@@ -509,6 +522,7 @@ impl PupilRecord {
         };
 
         let mut identifiers: Vec<Identifier> = Vec::new();
+        let mut mistyped_identifiers: Vec<MistypedIdentifier> = Vec::new();
         for (field, scheme, value) in [
             (Column::Upn, Scheme::Upn, &raw.upn),
             (Column::FormerUpn, Scheme::Upn, &raw.former_upn),
@@ -535,13 +549,22 @@ impl PupilRecord {
                         identifiers.push(id);
                     }
                 }
-                Err(error) => warnings.push(RecordWarning {
-                    field,
-                    kind: WarningKind::InvalidIdentifier {
-                        value: value.to_string(),
-                        reason: error.to_string(),
-                    },
-                }),
+                Err(error) => {
+                    let corrections = corrections(scheme, value);
+                    if !corrections.is_empty() {
+                        mistyped_identifiers.push(MistypedIdentifier {
+                            scheme,
+                            corrections,
+                        });
+                    }
+                    warnings.push(RecordWarning {
+                        field,
+                        kind: WarningKind::InvalidIdentifier {
+                            value: value.to_string(),
+                            reason: error.to_string(),
+                        },
+                    })
+                }
             }
         }
 
@@ -558,6 +581,7 @@ impl PupilRecord {
                 dob,
                 sex,
                 identifiers,
+                mistyped_identifiers,
             },
             warnings,
         })

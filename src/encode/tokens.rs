@@ -250,31 +250,43 @@ impl TokenKeys {
         keys
     }
 
-    /// `id-near` keys (protocol.md §4.3): for each identifier of a scheme without a check
-    /// character (a keying error there goes undetected) of at least
-    /// [`NEAR_IDENTIFIER_MIN_LEN`] characters, the canonical form and each form with one
-    /// character deleted. Two identifiers one substitution, adjacent transposition, insertion
-    /// or deletion apart share one of them.
+    /// `id-near` keys (protocol.md §4.3), with `v` in the token:
+    /// - each identifier of a scheme without a check character (a keying error there goes
+    ///   undetected) of at least [`NEAR_IDENTIFIER_MIN_LEN`] characters: the canonical form and
+    ///   each form with one character deleted, so that two identifiers one substitution,
+    ///   adjacent transposition, insertion or deletion apart share one of them;
+    /// - each valid identifier of a scheme with a check character: its canonical form;
+    /// - each identifier that failed its check character: the canonical form of every valid
+    ///   identifier one keying error from it, so it shares a key with the identifier it was
+    ///   meant to be.
     fn near_identifier_keys(&self, record: &PupilRecord) -> Vec<MatchKey> {
         let mut keys = Vec::new();
+        let mut push = |scheme: &str, v: &str| {
+            keys.push(MatchKey {
+                family: KeyFamily::IdNear,
+                flags: 0,
+                token: self.token(KeyFamily::IdNear, &[scheme, v]),
+            })
+        };
         for id in &record.identifiers {
-            let canonical = id.canonical();
-            if id.scheme().has_check_character() || canonical.len() < NEAR_IDENTIFIER_MIN_LEN {
+            let (scheme, canonical) = (id.scheme().as_str(), id.canonical());
+            if id.scheme().has_check_character() {
+                push(scheme, canonical);
                 continue;
             }
-            let scheme = id.scheme().as_str();
-            let mut variants = vec![canonical.to_string()];
-            variants.extend((0..canonical.len()).map(|i| {
+            if canonical.len() < NEAR_IDENTIFIER_MIN_LEN {
+                continue;
+            }
+            push(scheme, canonical);
+            for i in 0..canonical.len() {
                 let mut v = canonical.to_string();
                 v.remove(i);
-                v
-            }));
-            for v in variants {
-                keys.push(MatchKey {
-                    family: KeyFamily::IdNear,
-                    flags: 0,
-                    token: self.token(KeyFamily::IdNear, &[scheme, &v]),
-                });
+                push(scheme, &v);
+            }
+        }
+        for mistyped in &record.mistyped_identifiers {
+            for id in &mistyped.corrections {
+                push(mistyped.scheme.as_str(), id.canonical());
             }
         }
         keys
@@ -444,11 +456,31 @@ mod tests {
     }
 
     #[test]
-    fn schemes_with_a_check_character_get_no_near_keys() {
-        // A UPN keying error fails its check letter at validation instead.
-        assert!(near_keys(&with_ids(None, Some("H801200001001"))).is_empty());
-        // Nor do very short opaque ids, whose deletions many others would share.
+    fn a_valid_identifier_with_a_check_character_has_one_near_key_its_own() {
+        assert_eq!(near_keys(&with_ids(None, Some("H801200001001"))).len(), 1);
+        // A short NI pupil id has none.
         assert!(near_keys(&with_ids(Some("1234"), None)).is_empty());
+    }
+
+    #[test]
+    fn a_upn_failing_its_check_letter_shares_a_near_key_with_the_upn_it_was_meant_to_be() {
+        let meant = near_keys(&with_ids(None, Some("H801200001001")));
+        // One digit mistyped, two adjacent digits exchanged.
+        for typo in ["H801200001051", "H801200010001"] {
+            let record = with_ids(None, Some(typo));
+            assert!(
+                record.identifiers.is_empty(),
+                "{typo} fails its check letter"
+            );
+            let keys = near_keys(&record);
+            assert!(
+                keys.iter().any(|k| meant.contains(k)),
+                "{typo} shares no near key"
+            );
+            assert!(keys.len() <= 40, "{typo}: {} corrections", keys.len());
+        }
+        let unrelated = near_keys(&with_ids(None, Some("A123456789012")));
+        assert!(!unrelated.iter().any(|k| meant.contains(k)));
     }
 
     fn keys() -> TokenKeys {

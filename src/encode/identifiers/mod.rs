@@ -106,6 +106,55 @@ impl Identifier {
     }
 }
 
+/// The characters a keying error can put into an identifier's canonical form.
+const KEYABLE: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// The valid identifiers of a scheme with a check character one keying error away from `raw`,
+/// an identifier that fails validation (protocol.md §4.3): every one-character substitution
+/// (by a digit or a letter) and every exchange of two adjacent characters of its canonical
+/// form that validates, in ascending order of canonical form. Empty for a valid identifier and
+/// for a scheme without a check character (whose keying errors go unnoticed and are matched by
+/// deletion variants instead).
+///
+/// ```
+/// use pupilmatch::encode::identifiers::{corrections, Scheme};
+/// // 123456785 is a valid SCN; its fifth digit mistyped as 9:
+/// let found = corrections(Scheme::Scn, "123496785");
+/// assert!(found.iter().any(|id| id.canonical() == "123456785"));
+/// assert!(found.len() < 12);
+/// ```
+pub fn corrections(scheme: Scheme, raw: &str) -> Vec<Identifier> {
+    if !scheme.has_check_character() || Identifier::parse(scheme, raw).is_ok() {
+        return Vec::new();
+    }
+    let canonical = canonicalise(raw);
+    if !canonical.is_ascii() {
+        return Vec::new();
+    }
+    let bytes = canonical.as_bytes();
+    let mut candidates: Vec<Vec<u8>> = Vec::new();
+    for i in 0..bytes.len() {
+        for &c in KEYABLE.iter().filter(|&&c| c != bytes[i]) {
+            let mut v = bytes.to_vec();
+            v[i] = c;
+            candidates.push(v);
+        }
+        if i + 1 < bytes.len() && bytes[i] != bytes[i + 1] {
+            let mut v = bytes.to_vec();
+            v.swap(i, i + 1);
+            candidates.push(v);
+        }
+    }
+    let mut valid: Vec<Identifier> = candidates
+        .into_iter()
+        .filter_map(|v| String::from_utf8(v).ok())
+        .filter_map(|v| Identifier::parse(scheme, &v).ok())
+        .collect();
+    valid.sort_by(|a, b| a.canonical().cmp(b.canonical()));
+    valid.dedup();
+    valid
+}
+
 /// Why an identifier is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentifierError {
