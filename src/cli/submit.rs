@@ -19,14 +19,16 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use super::authority_args::{CaseArgs, KeyArgs};
+use super::authority_args::{CaseArgs, LocalKeyArgs, LocalSide};
 use super::hub_args::{runtime, HubArgs};
 use super::input_report::{warn_about_columns, ProblemConsole};
 use crate::client::{CaseFields, SubmissionHeader, SubmittedRecord, UploadOptions};
 use crate::encode::batch::{encode_chunk, problems, Outcome, RecordIds};
 use crate::encode::record::Policy;
-use crate::encode::{EncodedHeader, EncodedRecord, Encoder};
+use crate::encode::{AgreementSecret, EncodedHeader, EncodedRecord, Encoder};
 use crate::input::{read_records, InputError, RawRecord, Records};
+use crate::local::refs::RefAppender;
+use crate::local::RefEntry;
 use crate::store::{Role, SubmitMode};
 
 /// Records encoded per parallel chunk.
@@ -51,12 +53,8 @@ pub struct SubmitArgs {
     #[arg(long, env = "PUPILMATCH_SECRET")]
     pub secret: Option<PathBuf>,
     /// This authority's local key for opaque references (with --input).
-    #[arg(
-        long,
-        env = "PUPILMATCH_LOCAL_KEY",
-        default_value = "authority-local.key"
-    )]
-    pub local_key: PathBuf,
+    #[command(flatten)]
+    pub local: LocalKeyArgs,
     /// With --input: also write `record_id,ref` pairs, to map candidates back (keep it local).
     #[arg(long)]
     pub map: Option<PathBuf>,
@@ -94,17 +92,18 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         Role::Roll if args.case.any() => bail!("referral flags apply only to --role missing"),
         Role::Roll => None,
     };
+    let client = args.hub.client()?;
+    let runtime = runtime()?;
     let source = match (&args.input, &args.encoded) {
         (Some(input), None) => {
             let secret = args
                 .secret
                 .clone()
                 .context("--input needs --secret (the agreement secret file)")?;
-            let keys = KeyArgs {
-                secret,
-                local_key: args.local_key.clone(),
-            };
-            Source::encode(input, &keys, args.map.as_deref(), args.strict)?
+            let secret = AgreementSecret::load(&secret)
+                .with_context(|| format!("reading {}", secret.display()))?;
+            let local = args.local.open(&runtime, &client, true)?;
+            Source::encode(input, secret, local, args.map.as_deref(), args.strict)?
         }
         (None, Some(encoded)) => Source::encoded(encoded)?,
         _ => bail!("give exactly one of --input and --encoded"),
@@ -120,7 +119,6 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         args.role,
         mode,
     );
-    let client = args.hub.client()?;
     let bar = progress_bar(source.n_records);
     let progress_bar = bar.clone();
     let options = UploadOptions {
@@ -140,7 +138,7 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         header.mode,
         client.base_url()
     );
-    let result = runtime()?.block_on(client.submit_stream(&header, records, options));
+    let result = runtime.block_on(client.submit_stream(&header, records, options));
     bar.finish_and_clear();
     let result = result?;
     if result.replayed {
@@ -269,11 +267,22 @@ impl Source {
     /// A pupil file encoded on the fly, chunk by chunk, as the upload proceeds.
     fn encode(
         input: &Path,
-        keys: &KeyArgs,
+        secret: AgreementSecret,
+        local: LocalSide,
         map: Option<&Path>,
         strict: bool,
     ) -> anyhow::Result<Source> {
-        let (secret, encoder) = keys.encoder()?;
+        let encoder = Encoder::new(&secret, local.key);
+        // Every reference sent is remembered locally, so later commands show the record id.
+        let refs = local
+            .workspace
+            .as_ref()
+            .map(|w| w.refs().appender())
+            .transpose()?;
+        let source_name = std::fs::canonicalize(input)
+            .unwrap_or_else(|_| input.to_path_buf())
+            .display()
+            .to_string();
         let digest = {
             let mut hasher = Sha256::new();
             let mut file =
@@ -299,6 +308,8 @@ impl Source {
             today: chrono::Local::now().date_naive(),
             ready: VecDeque::new(),
             map,
+            refs,
+            source_name,
             strict,
             console: ProblemConsole::default(),
             ids: RecordIds::default(),
@@ -336,6 +347,8 @@ struct EncodingIter {
     today: chrono::NaiveDate,
     ready: VecDeque<EncodedRecord>,
     map: Option<csv::Writer<File>>,
+    refs: Option<RefAppender>,
+    source_name: String,
     strict: bool,
     console: ProblemConsole,
     ids: RecordIds,
@@ -368,11 +381,23 @@ impl EncodingIter {
             }
             match outcome {
                 Outcome::Encoded {
-                    record_id, encoded, ..
+                    record_id,
+                    encoded,
+                    position,
+                    ..
                 } => {
                     if let Some(map) = &mut self.map {
                         map.write_record([record_id.as_str(), encoded.record_ref.as_str()])
                             .map_err(|e| format!("writing the map file: {e}"))?;
+                    }
+                    if let Some(refs) = &mut self.refs {
+                        let entry = RefEntry {
+                            record_id,
+                            source: self.source_name.clone(),
+                            line: position.map_or(0, |p| p.line),
+                        };
+                        refs.add(&encoded.record_ref, entry)
+                            .map_err(|e| format!("writing the reference store: {e}"))?;
                     }
                     self.ready.push_back(encoded);
                 }
@@ -402,6 +427,11 @@ impl Drop for EncodingIter {
     fn drop(&mut self) {
         if let Some(map) = &mut self.map {
             let _ = map.flush();
+        }
+        if let Some(refs) = &mut self.refs {
+            if let Err(e) = refs.flush() {
+                eprintln!("warning: {e}");
+            }
         }
         self.console.finish(None);
         if self.console.total() > 0 {
