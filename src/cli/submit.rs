@@ -102,6 +102,9 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
                 .context("--input needs --secret (the agreement secret file)")?;
             let secret = AgreementSecret::load(&secret)
                 .with_context(|| format!("reading {}", secret.display()))?;
+            // Before the hub is asked whose key to use: a file with nothing to send is
+            // refused here, without contacting it.
+            check_something_to_send(input, &secret)?;
             let local = args.local.open(&runtime, &client, true)?;
             Source::encode(input, secret, local, args.map.as_deref(), args.strict)?
         }
@@ -336,6 +339,43 @@ impl Source {
             n_records: None,
             records: Box::new(encoding),
         })
+    }
+}
+
+/// Refuses a file with no record to send, or whose first usable chunk repeats a record id,
+/// by encoding up to its first usable record under a throwaway local key (the references
+/// are not kept; problems are reported by the real pass).
+fn check_something_to_send(input: &Path, secret: &AgreementSecret) -> anyhow::Result<()> {
+    let encoder = Encoder::new(secret, crate::encode::LocalKey::from_bytes([0; 32]));
+    let today = chrono::Local::now().date_naive();
+    let mut records = read_records(input)?;
+    let mut ids = RecordIds::default();
+    let mut n_read = 0u64;
+    loop {
+        let chunk: Vec<Result<RawRecord, InputError>> = records.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            match n_read {
+                0 => bail!(
+                    "{}: no records (only a header row); nothing was sent",
+                    input.display()
+                ),
+                n => bail!("none of the {n} record(s) could be encoded; nothing was sent"),
+            }
+        }
+        n_read += chunk.len() as u64;
+        let mut usable = false;
+        for outcome in encode_chunk(&encoder, &chunk, today, Policy::Pupil) {
+            if let Some(duplicate) = ids.check(&outcome) {
+                bail!(
+                    "{}; give every record its own id (nothing was stored)",
+                    duplicate.message
+                );
+            }
+            usable |= matches!(outcome, Outcome::Encoded { .. });
+        }
+        if usable {
+            return Ok(());
+        }
     }
 }
 
