@@ -79,7 +79,7 @@ echo "== 9. Leeds lists its candidates (its own record ids shown through its map
 
 echo "== 10. Leeds closes a case: the child was found in another LA"
 (cd "$out/leeds" && PUPILMATCH_API_KEY="$leeds_key" "$bin" case close \
-   --record-id LDS-CME-0001 --outcome OLA)
+   --record-id LDS-CME-0001 --local-key authority-local.key --outcome OLA)
 
 echo "== 11. Glasgow sees the same candidates from its side"
 (cd "$out/glasgow" && PUPILMATCH_API_KEY="$glasgow_key" "$bin" candidates --map refs.csv)

@@ -13,6 +13,7 @@ pub mod encode;
 pub mod evaluate;
 pub mod hub;
 pub mod input;
+pub mod local;
 pub mod matcher;
 pub mod store;
 pub mod synth;

@@ -2,51 +2,147 @@
 //! agreement secret and the local key (both read locally, never sent), and a CME case's
 //! referral metadata.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 
-use crate::client::CaseFields;
-use crate::encode::{AgreementSecret, Encoder, LocalKey};
+use crate::client::{CaseFields, HubClient};
+use crate::encode::{AgreementSecret, LocalKey};
+use crate::local::workspace::open_local_key;
+use crate::local::{KeyOrigin, NewKeyPolicy, RefEntry, Workspace};
 use crate::store::{ReferralReason, ReferralSource};
 
-/// `--secret` and `--local-key`.
+/// `--secret` and the local key.
 #[derive(Debug, Clone, Args)]
 pub struct KeyArgs {
     /// The agreement secret file (from `pupilmatch keygen --agreement`). Read locally; the
     /// hub never receives it.
     #[arg(long, env = "PUPILMATCH_SECRET")]
     pub secret: PathBuf,
-    /// This authority's local key for opaque record references (created on first use).
-    #[arg(
-        long,
-        env = "PUPILMATCH_LOCAL_KEY",
-        default_value = "authority-local.key"
-    )]
-    pub local_key: PathBuf,
+    /// This authority's local key.
+    #[command(flatten)]
+    pub local: LocalKeyArgs,
 }
 
 impl KeyArgs {
-    /// The secret and an encoder under it with this authority's local key.
-    pub fn encoder(&self) -> anyhow::Result<(AgreementSecret, Encoder)> {
-        let secret = AgreementSecret::load(&self.secret)
-            .with_context(|| format!("reading {}", self.secret.display()))?;
-        let (local, created) = LocalKey::load_or_create(&self.local_key)?;
-        if created {
+    /// The agreement secret.
+    pub fn secret(&self) -> anyhow::Result<AgreementSecret> {
+        AgreementSecret::load(&self.secret)
+            .with_context(|| format!("reading {}", self.secret.display()))
+    }
+}
+
+/// `--local-key` and `--new-local-key`: the key that turns record ids into the references the
+/// hub sees, kept by default in this authority's workspace (`crate::local`).
+#[derive(Debug, Clone, Args)]
+pub struct LocalKeyArgs {
+    /// This authority's local key for opaque record references (default: its workspace,
+    /// $XDG_CONFIG_HOME/pupilmatch/<authority code>/local.key, made at the first submission).
+    #[arg(long, env = "PUPILMATCH_LOCAL_KEY")]
+    pub local_key: Option<PathBuf>,
+    /// Make a new local key although the hub already holds this authority's records. Only if
+    /// the old key is lost: the same children get new references (withdraw the old records).
+    #[arg(long)]
+    pub new_local_key: bool,
+}
+
+/// This authority's local key and workspace, as a command found them.
+pub struct LocalSide {
+    /// The key.
+    pub key: LocalKey,
+    /// The workspace (`None` when the hub could not say who this authority is).
+    pub workspace: Option<Workspace>,
+}
+
+impl LocalKeyArgs {
+    /// Finds this authority's workspace through the hub (`GET /v1/me`) and reads its local
+    /// key; with `may_create`, makes the key when there is none and the hub holds none of this
+    /// authority's records (or `--new-local-key` was given).
+    pub fn open(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        client: &HubClient,
+        may_create: bool,
+    ) -> anyhow::Result<LocalSide> {
+        let me = runtime.block_on(client.me());
+        let me = match (&self.local_key, me) {
+            (_, Ok(me)) => Some(me),
+            (Some(_), Err(_)) => None,
+            (None, Err(e)) => {
+                return Err(anyhow::Error::new(e)
+                    .context("asking the hub which authority this API key belongs to"))
+            }
+        };
+        let workspace = me
+            .as_ref()
+            .map(|me| Workspace::for_authority(&me.authority.code))
+            .transpose()?;
+        let path = match (&self.local_key, &workspace) {
+            (Some(path), _) => path.clone(),
+            (None, Some(w)) => w.local_key_path(),
+            (None, None) => unreachable!("without --local-key the hub answered"),
+        };
+        let policy = match (&me, may_create) {
+            (Some(me), true) => NewKeyPolicy::UnlessHubHoldsRecords {
+                authority: format!("{} ({})", me.authority.name, me.authority.code),
+                hub_holds_records: me.holds_records,
+                forced: self.new_local_key,
+            },
+            (None, true) => NewKeyPolicy::UnlessHubHoldsRecords {
+                authority: String::new(),
+                hub_holds_records: false,
+                forced: true,
+            },
+            (_, false) => NewKeyPolicy::Never,
+        };
+        if let (Some(w), None) = (&workspace, &self.local_key) {
+            if may_create {
+                w.ensure_dir()?;
+            }
+        }
+        let (key, origin) = open_local_key(&path, &policy)?;
+        if origin == KeyOrigin::Created {
             eprintln!(
-                "created local key {} for record references; keep it: it is how you map references back",
-                self.local_key.display()
+                "created this authority's local key {} for record references; back it up: \
+                 every later command needs it to recognise your records",
+                path.display()
             );
         }
-        let encoder = Encoder::new(&secret, local);
-        Ok((secret, encoder))
+        if let Some(w) = &workspace {
+            w.ensure_dir()?;
+        }
+        Ok(LocalSide { key, workspace })
     }
+}
 
-    /// This authority's local key (to compute a record's reference from its id).
-    pub fn local_key(&self) -> anyhow::Result<LocalKey> {
-        LocalKey::load(&self.local_key)
-            .with_context(|| format!("reading the local key {}", self.local_key.display()))
+/// The references this authority's workspace knows (`ref → record id, file, line`); empty
+/// when the hub cannot say who this authority is or nothing was submitted from here.
+pub fn known_refs(
+    runtime: &tokio::runtime::Runtime,
+    client: &HubClient,
+) -> HashMap<String, RefEntry> {
+    let Ok(me) = runtime.block_on(client.me()) else {
+        return HashMap::new();
+    };
+    let Ok(workspace) = Workspace::for_authority(&me.authority.code) else {
+        return HashMap::new();
+    };
+    match workspace.refs().load() {
+        Ok(refs) => refs,
+        Err(e) => {
+            eprintln!("warning: {e}");
+            HashMap::new()
+        }
+    }
+}
+
+/// `LDS-0001 (ref MJINOz…)` for a reference the workspace knows, else the reference.
+pub fn shown_record(refs: &HashMap<String, RefEntry>, record_ref: &str) -> String {
+    match refs.get(record_ref) {
+        Some(e) => format!("{} (ref {record_ref})", e.record_id),
+        None => record_ref.to_string(),
     }
 }
 

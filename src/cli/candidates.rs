@@ -1,6 +1,7 @@
 //! `pupilmatch candidates`: the probable matches this authority is party to, filtered by
-//! state, score, age and the other party's jurisdiction. With `--map` (written by `encode` or
-//! `submit --map`) each reference is shown as the authority's own record id.
+//! state, score, age and the other party's jurisdiction. Each reference is shown as the
+//! authority's own record id, from the reference store `submit` keeps in its workspace (or a
+//! `--map` file written by `encode` or `submit --map`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,8 +10,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
+use super::authority_args::known_refs;
+use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
-use super::search::explain;
 use crate::client::{Candidate, CandidateQuery};
 use crate::store::Jurisdiction;
 
@@ -40,7 +42,8 @@ pub struct CandidatesArgs {
     /// Which page of --limit candidates to show (1 = the best).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub page: u32,
-    /// A `record_id,ref` file to show your own record ids.
+    /// A `record_id,ref` file to show your own record ids (only for records submitted before
+    /// the reference store in this authority's workspace kept them).
     #[arg(long)]
     pub map: Option<PathBuf>,
     /// Print JSON lines instead of a table.
@@ -53,10 +56,6 @@ pub struct CandidatesArgs {
 
 /// Runs `candidates`.
 pub fn run(args: CandidatesArgs) -> anyhow::Result<ExitCode> {
-    let names = match &args.map {
-        Some(path) => read_map(path)?,
-        None => HashMap::new(),
-    };
     // The hub lists the best `limit` candidates (at most HUB_MAX) and has no offset: a page is
     // the tail of a longer list, and one candidate more than the page says whether more exist.
     let skip = u64::from(args.page - 1) * u64::from(args.limit);
@@ -76,7 +75,17 @@ pub fn run(args: CandidatesArgs) -> anyhow::Result<ExitCode> {
         ..CandidateQuery::default()
     };
     let client = args.hub.client()?;
-    let listed = runtime()?.block_on(client.candidates(&query))?;
+    let runtime = runtime()?;
+    let listed = runtime.block_on(client.candidates(&query))?;
+    let authorities = runtime.block_on(AuthorityNames::fetch(&client));
+    // Record ids from this authority's reference store, then from --map (older uploads).
+    let mut names: HashMap<String, String> = known_refs(&runtime, &client)
+        .into_iter()
+        .map(|(r, e)| (r, e.record_id))
+        .collect();
+    if let Some(path) = &args.map {
+        names.extend(read_map(path)?);
+    }
     let more = listed.len() as u64 > skip + u64::from(args.limit);
     let page: Vec<Candidate> = listed
         .into_iter()
@@ -88,7 +97,7 @@ pub fn run(args: CandidatesArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string(&as_json(c, &names))?);
         }
     } else {
-        print_table(&page, &names);
+        print_table(&page, &names, &authorities);
     }
     let first = skip + 1;
     let last = skip + page.len() as u64;
@@ -135,21 +144,25 @@ fn as_json(c: &Candidate, names: &HashMap<String, String>) -> serde_json::Value 
     })
 }
 
-fn print_table(candidates: &[Candidate], names: &HashMap<String, String>) {
+fn print_table(
+    candidates: &[Candidate],
+    names: &HashMap<String, String>,
+    authorities: &AuthorityNames,
+) {
     if candidates.is_empty() {
         println!("no candidates");
         return;
     }
     println!(
-        "{:>6}  {:<11} {:>11}  {:<24} {:<8} {:<12} {:<17} {:<8} {:<10} evidence",
+        "{:>6}  {:<13} {:<20} {:<24} {:<9} {:<36} {:<17} {:<11} {:<10} evidence",
         "id",
         "state",
-        "probability",
+        "confidence",
         "your record",
-        "role",
-        "other",
-        "jurisdiction",
-        "role",
+        "held as",
+        "other authority",
+        "their nation",
+        "their role",
         "proposed"
     );
     for c in candidates {
@@ -157,17 +170,17 @@ fn print_table(candidates: &[Candidate], names: &HashMap<String, String>) {
             .get(&c.record.record_ref)
             .unwrap_or(&c.record.record_ref);
         println!(
-            "{:>6}  {:<11} {:>11.4}  {:<24} {:<8} {:<12} {:<17} {:<8} {:<10} {}",
+            "{:>6}  {:<13} {:<20} {:<24} {:<9} {:<36} {:<17} {:<11} {:<10} {}",
             c.id,
             c.state,
-            c.probability,
+            confidence(c.match_weight),
             own,
             c.record.role,
-            c.counterpart.authority,
+            authorities.show(&c.counterpart.authority),
             c.counterpart.jurisdiction,
             c.counterpart.role,
             c.created_at.get(..10).unwrap_or(&c.created_at),
-            explain(&c.evidence)
+            in_words(&c.evidence)
         );
     }
 }

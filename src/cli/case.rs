@@ -2,13 +2,15 @@
 //! `pupilmatch withdraw` (take records out of matching). A record is named by its reference
 //! or by your own record id, from which the reference is computed with your local key.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::authority_args::{known_refs, shown_record, LocalKeyArgs};
 use super::hub_args::{runtime, HubArgs};
-use crate::client::FollowUp;
+use crate::client::{FollowUp, HubClient};
+use crate::local::RefEntry;
 use crate::store::CaseOutcome;
 
 /// A record named by reference or by record id (with the local key).
@@ -17,28 +19,27 @@ pub struct RecordName {
     /// The record's reference as the hub shows it.
     #[arg(long = "ref", conflicts_with = "record_id")]
     pub record_ref: Option<String>,
-    /// Your own record id; its reference is computed with --local-key.
+    /// Your own record id; its reference is computed with your local key.
     #[arg(long)]
     pub record_id: Option<String>,
     /// This authority's local key (with --record-id).
-    #[arg(
-        long,
-        env = "PUPILMATCH_LOCAL_KEY",
-        default_value = "authority-local.key"
-    )]
-    pub local_key: PathBuf,
+    #[command(flatten)]
+    pub local: LocalKeyArgs,
 }
 
 impl RecordName {
-    fn record_ref(&self) -> anyhow::Result<String> {
+    fn record_ref(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        client: &HubClient,
+    ) -> anyhow::Result<String> {
         match (&self.record_ref, &self.record_id) {
             (Some(r), _) => Ok(r.clone()),
-            (None, Some(id)) => {
-                let key = crate::encode::LocalKey::load(&self.local_key).map_err(|e| {
-                    anyhow::anyhow!("reading the local key {}: {e}", self.local_key.display())
-                })?;
-                Ok(key.record_ref(id))
-            }
+            (None, Some(id)) => Ok(self
+                .local
+                .open(runtime, client, false)?
+                .key
+                .record_ref(id.trim())),
             (None, None) => anyhow::bail!("give --ref or --record-id"),
         }
     }
@@ -92,7 +93,7 @@ fn follow_up_name(kind: &str) -> String {
     kind.replace('_', " ")
 }
 
-fn print_follow_ups(follow_ups: &[FollowUp]) {
+fn print_follow_ups(follow_ups: &[FollowUp], refs: &HashMap<String, RefEntry>) {
     println!("{:>6}  {:<10} {:<10} case", "id", "follow-up", "due on");
     for f in follow_ups {
         println!(
@@ -100,7 +101,7 @@ fn print_follow_ups(follow_ups: &[FollowUp]) {
             f.id,
             follow_up_name(&f.kind),
             f.due_on,
-            f.record_ref
+            shown_record(refs, &f.record_ref)
         );
     }
 }
@@ -114,13 +115,16 @@ fn parse_outcome(text: &str) -> Result<CaseOutcome, String> {
 pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         CaseCommand::Close { case, outcome, hub } => {
-            let record_ref = case.record_ref()?;
             let client = hub.client()?;
             let runtime = runtime()?;
+            let record_ref = case.record_ref(&runtime, &client)?;
             let closed = runtime.block_on(client.close_case(&record_ref, outcome))?;
+            let refs = known_refs(&runtime, &client);
             println!(
                 "case {} {} with outcome {}",
-                closed.record_ref, closed.status, closed.outcome
+                shown_record(&refs, &closed.record_ref),
+                closed.status,
+                closed.outcome
             );
             let horizon =
                 chrono::Utc::now().date_naive() + chrono::Duration::days(FOLLOW_UP_HORIZON_DAYS);
@@ -159,7 +163,7 @@ pub fn run(args: CaseArgs) -> anyhow::Result<ExitCode> {
             if follow_ups.is_empty() {
                 println!("no follow-up due by {due_by}");
             } else {
-                print_follow_ups(&follow_ups);
+                print_follow_ups(&follow_ups, &known_refs(&runtime, &client));
             }
         }
     }
@@ -176,12 +180,8 @@ pub struct WithdrawArgs {
     #[arg(long = "record-id", num_args = 1..)]
     pub record_ids: Vec<String>,
     /// This authority's local key (with --record-id).
-    #[arg(
-        long,
-        env = "PUPILMATCH_LOCAL_KEY",
-        default_value = "authority-local.key"
-    )]
-    pub local_key: PathBuf,
+    #[command(flatten)]
+    pub local: LocalKeyArgs,
     /// Only under this agreement (default: every agreement).
     #[arg(long)]
     pub agreement: Option<String>,
@@ -193,15 +193,14 @@ pub struct WithdrawArgs {
 /// Runs `withdraw`.
 pub fn run_withdraw(args: WithdrawArgs) -> anyhow::Result<ExitCode> {
     let mut refs = args.refs.clone();
+    let client = args.hub.client()?;
+    let runtime = runtime()?;
     if !args.record_ids.is_empty() {
-        let key = crate::encode::LocalKey::load(&args.local_key).map_err(|e| {
-            anyhow::anyhow!("reading the local key {}: {e}", args.local_key.display())
-        })?;
-        refs.extend(args.record_ids.iter().map(|id| key.record_ref(id)));
+        let key = args.local.open(&runtime, &client, false)?.key;
+        refs.extend(args.record_ids.iter().map(|id| key.record_ref(id.trim())));
     }
     anyhow::ensure!(!refs.is_empty(), "give --ref or --record-id");
-    let client = args.hub.client()?;
-    let done = runtime()?.block_on(client.withdraw(&refs, args.agreement.as_deref()))?;
+    let done = runtime.block_on(client.withdraw(&refs, args.agreement.as_deref()))?;
     println!(
         "{} of {} record(s) withdrawn",
         done.n_withdrawn, done.n_requested

@@ -2,12 +2,15 @@
 //! §11–§12). Records are read from this authority's own pupil file, sealed here to the other
 //! side's key and opened here with this authority's key; the hub only ever relays ciphertext.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use super::authority_args::{known_refs, shown_record, LocalKeyArgs};
+use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
 use crate::client::{CandidateDetail, DecisionNote, HubClient};
 use crate::disclosure::record::PAYLOAD_FORMAT;
@@ -17,6 +20,9 @@ use crate::disclosure::{
 };
 use crate::encode::LocalKey;
 use crate::input::RawRecord;
+use crate::local::RefEntry;
+use crate::matcher::explain_words::evidence_in_words;
+use crate::matcher::Explanation;
 use crate::store::{ConfirmReason, RejectReason, VerifiedOutcome};
 
 /// Arguments of `pupilmatch disclosure`.
@@ -50,17 +56,14 @@ impl DecisionArgs {
 /// Where this authority's own record comes from.
 #[derive(Debug, Clone, Args)]
 pub struct OwnRecordArgs {
-    /// This authority's pupil file (CSV or CTF XML) holding the candidate's record; the record
-    /// is found by its reference, computed with the local key.
+    /// This authority's pupil file (CSV or CTF XML) holding the candidate's record (default:
+    /// the file it was submitted from, as the workspace's reference store recorded it); the
+    /// record is found by its reference, computed with the local key.
     #[arg(long)]
-    pub input: PathBuf,
+    pub input: Option<PathBuf>,
     /// This authority's local key.
-    #[arg(
-        long,
-        env = "PUPILMATCH_LOCAL_KEY",
-        default_value = "authority-local.key"
-    )]
-    pub local_key: PathBuf,
+    #[command(flatten)]
+    pub local: LocalKeyArgs,
 }
 
 /// The disclosure subcommands.
@@ -88,11 +91,14 @@ pub enum DisclosureCommand {
         #[command(flatten)]
         hub: HubArgs,
     },
-    /// Show one candidate: evidence, decisions, the other side's key fingerprint.
+    /// Show one candidate: evidence in words, decisions, the other side's key fingerprint.
     Show {
         /// The candidate id.
         #[arg(long)]
         candidate: i64,
+        /// Print the hub's answer as JSON (the matcher's full evidence) instead.
+        #[arg(long)]
+        json: bool,
         /// The hub.
         #[command(flatten)]
         hub: HubArgs,
@@ -134,6 +140,9 @@ pub enum DisclosureCommand {
         /// Who decides and why.
         #[command(flatten)]
         decision: DecisionArgs,
+        /// Do not ask before sealing (the record is still shown).
+        #[arg(long)]
+        yes: bool,
         /// The hub.
         #[command(flatten)]
         hub: HubArgs,
@@ -193,11 +202,72 @@ pub enum DisclosureCommand {
     },
 }
 
-/// Finds the record whose reference (under `local_key`) is `record_ref` in `input`.
-fn own_record(args: &OwnRecordArgs, record_ref: &str) -> anyhow::Result<RawRecord> {
-    let key = LocalKey::load(&args.local_key)
-        .with_context(|| format!("reading the local key {}", args.local_key.display()))?;
-    find_record(&args.input, &key, record_ref)
+/// This authority's record behind `record_ref`: read from `--input`, or from the file the
+/// reference store says it was submitted from, and found there by its reference.
+fn own_record(
+    args: &OwnRecordArgs,
+    record_ref: &str,
+    runtime: &tokio::runtime::Runtime,
+    client: &HubClient,
+) -> anyhow::Result<(RawRecord, PathBuf)> {
+    let key = args.local.open(runtime, client, false)?.key;
+    let input = match &args.input {
+        Some(input) => input.clone(),
+        None => known_refs(runtime, client)
+            .get(record_ref)
+            .map(|e| PathBuf::from(&e.source))
+            .filter(|p| p.is_file())
+            .with_context(|| {
+                format!(
+                    "no file recorded for reference {record_ref} in this authority's \
+                     workspace: pass --input FILE (your pupil file holding the record)"
+                )
+            })?,
+    };
+    Ok((find_record(&input, &key, record_ref)?, input))
+}
+
+/// Shows the record about to be sealed (locally only) and asks before sending, unless `yes`.
+fn ask_before_sealing(
+    raw: &RawRecord,
+    input: &Path,
+    candidate: i64,
+    recipient: &str,
+    yes: bool,
+) -> anyhow::Result<()> {
+    let name = [raw.forename.as_deref(), raw.surname.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let position = raw
+        .position
+        .as_ref()
+        .map_or_else(|| input.display().to_string(), |p| p.to_string());
+    eprintln!(
+        "candidate {candidate}: about to confirm and seal this record to {recipient}:\n  \
+         record {} ({position}): {name}, born {}",
+        raw.record_id.as_deref().unwrap_or("?").trim(),
+        raw.dob.as_deref().unwrap_or("?").trim()
+    );
+    if yes {
+        return Ok(());
+    }
+    use std::io::IsTerminal;
+    anyhow::ensure!(
+        std::io::stdin().is_terminal(),
+        "not confirmed: standard input is not a terminal, so nobody could answer; check the \
+         record above and run again with --yes"
+    );
+    eprint!("confirm and send it? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    anyhow::ensure!(
+        matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"),
+        "not confirmed; nothing was sent"
+    );
+    Ok(())
 }
 
 fn find_record(input: &Path, key: &LocalKey, record_ref: &str) -> anyhow::Result<RawRecord> {
@@ -217,18 +287,24 @@ fn find_record(input: &Path, key: &LocalKey, record_ref: &str) -> anyhow::Result
     )
 }
 
-fn print_candidate(c: &CandidateDetail) {
+fn print_candidate(c: &CandidateDetail, names: &AuthorityNames, refs: &HashMap<String, RefEntry>) {
     println!(
-        "candidate {} ({}, epoch {}): {}  probability {:.3}  weight {:.1}",
-        c.id, c.agreement_id, c.epoch, c.state, c.probability, c.match_weight
+        "candidate {} ({}, epoch {}): {}, confidence {}",
+        c.id,
+        c.agreement_id,
+        c.epoch,
+        c.state,
+        confidence(c.match_weight)
     );
     println!(
-        "  your record    {} ({})",
-        c.record.record_ref, c.record.role
+        "  your record    {} (held as {})",
+        shown_record(refs, &c.record.record_ref),
+        c.record.role
     );
     println!(
-        "  other side     {} ({})",
-        c.counterpart.authority, c.counterpart.role
+        "  other side     {} (held as {})",
+        names.show(&c.counterpart.authority),
+        c.counterpart.role
     );
     match &c.counterpart.disclosure_key {
         Some(k) => println!("  their key      {}", k.fingerprint),
@@ -246,7 +322,7 @@ fn print_candidate(c: &CandidateDetail) {
         } else {
             "not uploaded"
         },
-        c.released
+        if c.released { "yes" } else { "no" }
     );
     for d in &c.decisions {
         // A confirmation's kind and decision are both `confirm`: say it once.
@@ -269,7 +345,24 @@ fn print_candidate(c: &CandidateDetail) {
             }
         );
     }
-    println!("  evidence       {}", c.evidence);
+    print_evidence(&c.evidence);
+}
+
+/// The evidence one field a line, strongest first, with each contribution to the weight.
+fn print_evidence(evidence: &serde_json::Value) {
+    match serde_json::from_value::<Explanation>(evidence.clone()) {
+        Ok(explanation) => {
+            println!("  evidence");
+            for w in evidence_in_words(&explanation) {
+                println!("    {:+6.1}  {}", w.weight, w.words);
+            }
+            println!(
+                "    {:+6.1}  how rare one match is among the records compared (the prior)",
+                explanation.prior_weight
+            );
+        }
+        Err(_) => println!("  evidence       {}", in_words(evidence)),
+    }
 }
 
 /// Runs `disclosure`.
@@ -299,8 +392,20 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        DisclosureCommand::Show { candidate, hub } => {
-            print_candidate(&runtime.block_on(hub.client()?.candidate(candidate))?);
+        DisclosureCommand::Show {
+            candidate,
+            json,
+            hub,
+        } => {
+            let client = hub.client()?;
+            let detail = runtime.block_on(client.candidate(candidate))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&detail)?);
+            } else {
+                let names = runtime.block_on(AuthorityNames::fetch(&client));
+                let refs = known_refs(&runtime, &client);
+                print_candidate(&detail, &names, &refs);
+            }
         }
         DisclosureCommand::Confirm {
             candidate,
@@ -314,6 +419,7 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             address,
             include_address,
             decision,
+            yes,
             hub,
         } => {
             let client = hub.client()?;
@@ -336,7 +442,11 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
                  mismatch to the hub's operator",
                 detail.counterpart.authority,
             );
-            let raw = own_record(&record, &detail.record.record_ref)?;
+            let (raw, input) = own_record(&record, &detail.record.record_ref, &runtime, &client)?;
+            let names = runtime.block_on(AuthorityNames::fetch(&client));
+            let recipient = names.show(&detail.counterpart.authority);
+            ask_before_sealing(&raw, &input, candidate, &recipient, yes)?;
+            let record_id = raw.record_id.clone().unwrap_or_default();
             let context = SealContext {
                 agreement_id: detail.agreement_id.clone(),
                 candidate_id: candidate,
@@ -361,9 +471,10 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             let t =
                 runtime.block_on(client.confirm(candidate, reason, &decision.note(), &sealed))?;
             println!(
-                "candidate {candidate}: {} → {} (your record is sealed to {})",
+                "candidate {candidate}: {} → {} (your record {} is sealed to {recipient}, key {})",
                 t.previous_state,
                 t.state,
+                record_id.trim(),
                 key.fingerprint()
             );
         }
@@ -387,7 +498,7 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             let client = hub.client()?;
             let detail = runtime.block_on(client.candidate(candidate))?;
             let theirs = open_downloaded(&runtime, &client, &pair, candidate)?;
-            let ours = own_record(&record, &detail.record.record_ref)?;
+            let (ours, _) = own_record(&record, &detail.record.record_ref, &runtime, &client)?;
             let ours = DisclosedRecord::from_raw(&ours, None, None, true);
             let rows = compare(&ours, &theirs.record);
             if json {

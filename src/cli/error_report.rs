@@ -64,6 +64,14 @@ fn client_hint(error: &ClientError) -> Option<String> {
              revoked; the hub's operator issues keys with `pupilmatch admin key issue`"
                 .into(),
         ),
+        ClientError::Problem(problem) if problem.slug() == Some("batch-conflict") => Some(
+            "the batch id is a digest of what is sent, so the same file encoded under another \
+             local key (or changed since) is a different batch under the same id. If you \
+             submitted from another folder or machine, use that local key (copy it to this \
+             authority's workspace, or pass --local-key FILE): the same children then keep \
+             their references. If the file really changed, pass a new --batch-id"
+                .into(),
+        ),
         _ => None,
     }
 }

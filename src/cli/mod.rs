@@ -18,6 +18,7 @@ pub mod disclosure;
 pub mod encode;
 pub mod encoded_file;
 mod error_report;
+mod evidence;
 mod hub_args;
 mod input_report;
 pub mod keygen;

@@ -11,11 +11,13 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use super::authority_args::{CaseArgs, KeyArgs};
+use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
 use crate::client::{SearchQuery, SearchResponse};
 use crate::encode::record::Policy;
-use crate::encode::PupilRecord;
+use crate::encode::{Encoder, LocalKey, PupilRecord};
 use crate::input::{read_records, InputFormat, RawRecord};
+use crate::local::{RefEntry, Workspace};
 
 /// Arguments of `pupilmatch search`.
 #[derive(Debug, Args)]
@@ -152,7 +154,18 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         );
         None
     };
-    let (secret, encoder) = args.keys.encoder()?;
+    let secret = args.keys.secret()?;
+    let client = args.hub.client()?;
+    let runtime = runtime()?;
+    // A case's reference is computed with this authority's local key (so it can be closed
+    // later); a plain search's reference is never kept, so any key does.
+    let (local_key, workspace) = if args.open_case {
+        let local = args.keys.local.open(&runtime, &client, true)?;
+        (local.key, local.workspace)
+    } else {
+        (LocalKey::from_bytes([0; 32]), None)
+    };
+    let encoder = Encoder::new(&secret, local_key);
     let today = chrono::Local::now().date_naive();
     let validated = PupilRecord::from_raw_with(&raw, today, Policy::Pupil)
         .map_err(|e| anyhow::anyhow!("the child cannot be searched for: {e}"))?;
@@ -164,14 +177,42 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     query.limit = args.limit;
     query.min_probability = args.min_probability;
     query.open_case = open_case;
-    let client = args.hub.client()?;
-    let response = runtime()?.block_on(client.search(&query))?;
+    let response = runtime.block_on(client.search(&query))?;
+    if let (Some(case), Some(workspace)) = (&response.case, &workspace) {
+        remember_case(workspace, &case.record_ref, &raw, args.input.as_deref())?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&to_json(&response))?);
     } else {
-        print_results(&response);
+        let names = runtime.block_on(AuthorityNames::fetch(&client));
+        print_results(&response, &names);
+        print_next_step(&response, args.record_id.as_deref());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Adds an opened case's reference to the workspace's reference store, so later commands show
+/// its record id.
+fn remember_case(
+    workspace: &Workspace,
+    record_ref: &str,
+    raw: &RawRecord,
+    input: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let Some(record_id) = &raw.record_id else {
+        return Ok(());
+    };
+    let mut refs = workspace.refs().appender()?;
+    refs.add(
+        record_ref,
+        RefEntry {
+            record_id: record_id.trim().to_string(),
+            source: input.map_or_else(|| "search".to_string(), |p| p.display().to_string()),
+            line: raw.position.as_ref().map_or(0, |p| p.line),
+        },
+    )?;
+    refs.flush()?;
+    Ok(())
 }
 
 fn to_json(response: &SearchResponse) -> serde_json::Value {
@@ -185,24 +226,23 @@ fn to_json(response: &SearchResponse) -> serde_json::Value {
     })
 }
 
-fn print_results(response: &SearchResponse) {
+fn print_results(response: &SearchResponse, names: &AuthorityNames) {
     if response.results.is_empty() {
         println!("no candidates at or above the threshold");
     } else {
         println!(
-            "{:>4}  {:>11}  {:>6}  {:<12} {:<17} {:<8} explanation",
-            "rank", "probability", "weight", "authority", "jurisdiction", "role"
+            "{:>4}  {:<20} {:<36} {:<17} {:<12} evidence",
+            "rank", "confidence", "held by", "nation", "held as"
         );
         for r in &response.results {
             println!(
-                "{:>4}  {:>11.4}  {:>6.1}  {:<12} {:<17} {:<8} {}",
+                "{:>4}  {:<20} {:<36} {:<17} {:<12} {}",
                 r.rank,
-                r.probability,
-                r.match_weight,
-                r.authority,
+                confidence(r.match_weight),
+                names.show(&r.authority),
                 r.jurisdiction.as_deref().unwrap_or("-"),
                 r.role,
-                explain(&r.explanation)
+                in_words(&r.explanation)
             );
         }
     }
@@ -214,33 +254,25 @@ fn print_results(response: &SearchResponse) {
     }
 }
 
-/// A one-line rendering of the matcher's explanation: its `summary`, else `field=value` pairs.
-pub fn explain(explanation: &serde_json::Value) -> String {
-    let Some(fields) = explanation.as_object() else {
-        return explanation.to_string();
+/// What a coordinator can do next with a search's answer.
+fn print_next_step(response: &SearchResponse, record_id: Option<&str>) {
+    let hint = if response.case.is_some() {
+        "next: `pupilmatch candidates` lists this case's candidates as they are proposed; \
+         `pupilmatch disclosure show --candidate ID` shows one"
+            .to_string()
+    } else if response.results.is_empty() {
+        format!(
+            "next: open it as a case, so that a later registration anywhere is matched against it: \
+             run the same search with --open-case --record-id {} --referral-reason … --referral-source …",
+            record_id.unwrap_or("YOUR-RECORD-ID")
+        )
+    } else {
+        format!(
+            "next: open it as a case to contact the other authority through the hub (both sides \
+             confirm before anything is released): run the same search with --open-case \
+             --record-id {} --referral-reason … --referral-source …",
+            record_id.unwrap_or("YOUR-RECORD-ID")
+        )
     };
-    // The matcher writes its own one-line summary; the full evidence is in `--json`.
-    if let Some(summary) = fields.get("summary").and_then(|s| s.as_str()) {
-        return summary.to_string();
-    }
-    fields
-        .iter()
-        .map(|(field, detail)| match detail {
-            serde_json::Value::Object(parts) => {
-                let inner: Vec<String> = parts
-                    .iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "{k}={}",
-                            v.as_str().map_or_else(|| v.to_string(), str::to_string)
-                        )
-                    })
-                    .collect();
-                format!("{field}({})", inner.join(" "))
-            }
-            serde_json::Value::String(text) => format!("{field}={text}"),
-            other => format!("{field}={other}"),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    eprintln!("{hint}");
 }

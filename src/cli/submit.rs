@@ -19,14 +19,16 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use super::authority_args::{CaseArgs, KeyArgs};
+use super::authority_args::{CaseArgs, LocalKeyArgs, LocalSide};
 use super::hub_args::{runtime, HubArgs};
 use super::input_report::{warn_about_columns, ProblemConsole};
 use crate::client::{CaseFields, SubmissionHeader, SubmittedRecord, UploadOptions};
 use crate::encode::batch::{encode_chunk, problems, Outcome, RecordIds};
 use crate::encode::record::Policy;
-use crate::encode::{EncodedHeader, EncodedRecord, Encoder};
+use crate::encode::{AgreementSecret, EncodedHeader, EncodedRecord, Encoder};
 use crate::input::{read_records, InputError, RawRecord, Records};
+use crate::local::refs::RefAppender;
+use crate::local::RefEntry;
 use crate::store::{Role, SubmitMode};
 
 /// Records encoded per parallel chunk.
@@ -51,12 +53,8 @@ pub struct SubmitArgs {
     #[arg(long, env = "PUPILMATCH_SECRET")]
     pub secret: Option<PathBuf>,
     /// This authority's local key for opaque references (with --input).
-    #[arg(
-        long,
-        env = "PUPILMATCH_LOCAL_KEY",
-        default_value = "authority-local.key"
-    )]
-    pub local_key: PathBuf,
+    #[command(flatten)]
+    pub local: LocalKeyArgs,
     /// With --input: also write `record_id,ref` pairs, to map candidates back (keep it local).
     #[arg(long)]
     pub map: Option<PathBuf>,
@@ -94,17 +92,21 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         Role::Roll if args.case.any() => bail!("referral flags apply only to --role missing"),
         Role::Roll => None,
     };
+    let client = args.hub.client()?;
+    let runtime = runtime()?;
     let source = match (&args.input, &args.encoded) {
         (Some(input), None) => {
             let secret = args
                 .secret
                 .clone()
                 .context("--input needs --secret (the agreement secret file)")?;
-            let keys = KeyArgs {
-                secret,
-                local_key: args.local_key.clone(),
-            };
-            Source::encode(input, &keys, args.map.as_deref(), args.strict)?
+            let secret = AgreementSecret::load(&secret)
+                .with_context(|| format!("reading {}", secret.display()))?;
+            // Before the hub is asked whose key to use: a file with nothing to send is
+            // refused here, without contacting it.
+            check_something_to_send(input, &secret)?;
+            let local = args.local.open(&runtime, &client, true)?;
+            Source::encode(input, secret, local, args.map.as_deref(), args.strict)?
         }
         (None, Some(encoded)) => Source::encoded(encoded)?,
         _ => bail!("give exactly one of --input and --encoded"),
@@ -120,7 +122,6 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         args.role,
         mode,
     );
-    let client = args.hub.client()?;
     let bar = progress_bar(source.n_records);
     let progress_bar = bar.clone();
     let options = UploadOptions {
@@ -140,7 +141,7 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         header.mode,
         client.base_url()
     );
-    let result = runtime()?.block_on(client.submit_stream(&header, records, options));
+    let result = runtime.block_on(client.submit_stream(&header, records, options));
     bar.finish_and_clear();
     let result = result?;
     if result.replayed {
@@ -269,11 +270,22 @@ impl Source {
     /// A pupil file encoded on the fly, chunk by chunk, as the upload proceeds.
     fn encode(
         input: &Path,
-        keys: &KeyArgs,
+        secret: AgreementSecret,
+        local: LocalSide,
         map: Option<&Path>,
         strict: bool,
     ) -> anyhow::Result<Source> {
-        let (secret, encoder) = keys.encoder()?;
+        let encoder = Encoder::new(&secret, local.key);
+        // Every reference sent is remembered locally, so later commands show the record id.
+        let refs = local
+            .workspace
+            .as_ref()
+            .map(|w| w.refs().appender())
+            .transpose()?;
+        let source_name = std::fs::canonicalize(input)
+            .unwrap_or_else(|_| input.to_path_buf())
+            .display()
+            .to_string();
         let digest = {
             let mut hasher = Sha256::new();
             let mut file =
@@ -299,6 +311,8 @@ impl Source {
             today: chrono::Local::now().date_naive(),
             ready: VecDeque::new(),
             map,
+            refs,
+            source_name,
             strict,
             console: ProblemConsole::default(),
             ids: RecordIds::default(),
@@ -328,6 +342,43 @@ impl Source {
     }
 }
 
+/// Refuses a file with no record to send, or whose first usable chunk repeats a record id,
+/// by encoding up to its first usable record under a throwaway local key (the references
+/// are not kept; problems are reported by the real pass).
+fn check_something_to_send(input: &Path, secret: &AgreementSecret) -> anyhow::Result<()> {
+    let encoder = Encoder::new(secret, crate::encode::LocalKey::from_bytes([0; 32]));
+    let today = chrono::Local::now().date_naive();
+    let mut records = read_records(input)?;
+    let mut ids = RecordIds::default();
+    let mut n_read = 0u64;
+    loop {
+        let chunk: Vec<Result<RawRecord, InputError>> = records.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            match n_read {
+                0 => bail!(
+                    "{}: no records (only a header row); nothing was sent",
+                    input.display()
+                ),
+                n => bail!("none of the {n} record(s) could be encoded; nothing was sent"),
+            }
+        }
+        n_read += chunk.len() as u64;
+        let mut usable = false;
+        for outcome in encode_chunk(&encoder, &chunk, today, Policy::Pupil) {
+            if let Some(duplicate) = ids.check(&outcome) {
+                bail!(
+                    "{}; give every record its own id (nothing was stored)",
+                    duplicate.message
+                );
+            }
+            usable |= matches!(outcome, Outcome::Encoded { .. });
+        }
+        if usable {
+            return Ok(());
+        }
+    }
+}
+
 /// Reads, validates and encodes records in parallel chunks, yielding the encodings in order.
 /// Skipped records are reported on stderr; under `--strict` the first problem aborts.
 struct EncodingIter {
@@ -336,6 +387,8 @@ struct EncodingIter {
     today: chrono::NaiveDate,
     ready: VecDeque<EncodedRecord>,
     map: Option<csv::Writer<File>>,
+    refs: Option<RefAppender>,
+    source_name: String,
     strict: bool,
     console: ProblemConsole,
     ids: RecordIds,
@@ -368,11 +421,23 @@ impl EncodingIter {
             }
             match outcome {
                 Outcome::Encoded {
-                    record_id, encoded, ..
+                    record_id,
+                    encoded,
+                    position,
+                    ..
                 } => {
                     if let Some(map) = &mut self.map {
                         map.write_record([record_id.as_str(), encoded.record_ref.as_str()])
                             .map_err(|e| format!("writing the map file: {e}"))?;
+                    }
+                    if let Some(refs) = &mut self.refs {
+                        let entry = RefEntry {
+                            record_id,
+                            source: self.source_name.clone(),
+                            line: position.map_or(0, |p| p.line),
+                        };
+                        refs.add(&encoded.record_ref, entry)
+                            .map_err(|e| format!("writing the reference store: {e}"))?;
                     }
                     self.ready.push_back(encoded);
                 }
@@ -402,6 +467,11 @@ impl Drop for EncodingIter {
     fn drop(&mut self) {
         if let Some(map) = &mut self.map {
             let _ = map.flush();
+        }
+        if let Some(refs) = &mut self.refs {
+            if let Err(e) = refs.flush() {
+                eprintln!("warning: {e}");
+            }
         }
         self.console.finish(None);
         if self.console.total() > 0 {

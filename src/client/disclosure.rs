@@ -4,7 +4,7 @@
 //! opening happen in `crate::disclosure`, on this machine; the hub only relays ciphertext.
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ClientError, HubClient};
@@ -25,7 +25,7 @@ pub struct PublishedKey {
 }
 
 /// The key as the candidate shows the other side's.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CounterpartKey {
     /// The X25519 public key, base64url.
     pub public_key: String,
@@ -34,7 +34,7 @@ pub struct CounterpartKey {
 }
 
 /// The other side of a candidate.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CounterpartDetail {
     /// Its authority code.
     pub authority: String,
@@ -45,7 +45,7 @@ pub struct CounterpartDetail {
 }
 
 /// The caller's own side.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct OwnSide {
     /// The caller's authority code.
     pub authority: String,
@@ -57,7 +57,7 @@ pub struct OwnSide {
 }
 
 /// One recorded decision.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct DecisionView {
     /// The deciding authority.
     pub authority: String,
@@ -76,7 +76,7 @@ pub struct DecisionView {
 }
 
 /// Where the sealed records are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub struct SealedFlags {
     /// The caller's own sealed record is at the hub.
     pub own: bool,
@@ -85,7 +85,7 @@ pub struct SealedFlags {
 }
 
 /// `GET /v1/candidates/{id}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct CandidateDetail {
     /// Id.
     pub id: i64,

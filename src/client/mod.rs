@@ -13,6 +13,7 @@ mod candidates;
 mod cases;
 mod disclosure;
 mod error;
+mod me;
 mod ops;
 mod searches;
 mod submissions;
@@ -30,6 +31,7 @@ pub use disclosure::{
     DownloadedDisclosure, OwnSide, PublishedKey, SealedFlags, TransitionView,
 };
 pub use error::{ClientError, FieldProblem, Problem};
+pub use me::{AuthorityName, Me};
 pub use ops::Readiness;
 pub use searches::{OpenedCase, SearchHit, SearchQuery, SearchResponse};
 pub use submissions::{

@@ -23,6 +23,7 @@ pub mod index;
 pub mod key_custody;
 mod limits;
 mod matching;
+mod me;
 mod metrics;
 mod ops;
 pub mod problem;
@@ -281,6 +282,7 @@ pub fn router(state: AppState, config: &HubConfig) -> Router {
         .merge(workflow::router())
         .merge(audit::router())
         .merge(activity::router())
+        .merge(me::router())
         .merge(retention::router())
         .merge(disclosure_keys::router())
         .layer(CatchPanicLayer::custom(problem::panic_response))

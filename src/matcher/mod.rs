@@ -12,6 +12,7 @@
 pub mod chunked;
 pub mod compact;
 pub mod compare;
+pub mod explain_words;
 pub mod index;
 pub mod kernel;
 pub mod link;

@@ -192,7 +192,8 @@ impl Store {
         Ok(n_new)
     }
 
-    /// The candidates `authority` is party to, best first.
+    /// The candidates `authority` is party to, best first: by match weight, which keeps
+    /// ordering strong candidates where their probabilities all round to 1.
     pub async fn candidates_for(
         &self,
         authority: &str,
@@ -212,7 +213,7 @@ impl Store {
                  and ($7 = '' or c.created_at <= $7) \
                  and ($5 = '' or (lo.authority_code = $1 and ahi.jurisdiction = $5) \
                       or (hi.authority_code = $1 and alo.jurisdiction = $5)) \
-                 order by c.probability desc, c.id limit $6",
+                 order by c.match_weight desc, c.id limit $6",
         )
         .bind(authority)
         .bind(filter.state.clone().unwrap_or_default())

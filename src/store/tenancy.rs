@@ -331,20 +331,51 @@ impl Store {
         }))
     }
 
+    /// The authorities `authority` shares at least one agreement with (itself excluded).
+    pub async fn partners_of(&self, authority: &str) -> Result<Vec<Authority>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "select distinct a.code, a.name, a.jurisdiction from agreement_members mine \
+             join agreement_members theirs on theirs.agreement_id = mine.agreement_id \
+             join authorities a on a.code = theirs.authority_code \
+             where mine.authority_code = $1 and theirs.authority_code <> $1 order by a.code",
+        )
+        .bind(authority)
+        .fetch_all(&self.pool)
+        .await?;
+        authorities_from(rows)
+    }
+
+    /// Whether the hub holds any record (active or withdrawn) submitted by `authority`: a
+    /// client about to create a new local key asks, since a new key would give the same
+    /// children new references.
+    pub async fn holds_records_of(&self, authority: &str) -> Result<bool, StoreError> {
+        let found: Option<(i64,)> =
+            sqlx::query_as("select id from records where authority_code = $1 limit 1")
+                .bind(authority)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
     /// Every authority with its jurisdiction (small: a few hundred rows at most).
     pub async fn authorities(&self) -> Result<Vec<Authority>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("select code, name, jurisdiction from authorities order by code")
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter()
-            .map(|(code, name, j)| {
-                Ok(Authority {
-                    code,
-                    name,
-                    jurisdiction: j.parse().map_err(StoreError::Corrupt)?,
-                })
-            })
-            .collect()
+        authorities_from(rows)
     }
+}
+
+/// Authorities from `(code, name, jurisdiction)` rows.
+fn authorities_from(rows: Vec<(String, String, String)>) -> Result<Vec<Authority>, StoreError> {
+    rows.into_iter()
+        .map(|(code, name, j)| {
+            Ok(Authority {
+                code,
+                name,
+                jurisdiction: j.parse().map_err(StoreError::Corrupt)?,
+            })
+        })
+        .collect()
 }

@@ -6,13 +6,28 @@ use std::process::Output;
 use crate::both_backends;
 use crate::helpers::*;
 
-/// Runs `pupilmatch ARGS` as `actor` against `hub` in `dir`, off the hub's runtime.
+/// Runs `pupilmatch ARGS` as `actor` against `hub` in `dir`, off the hub's runtime, with its
+/// configuration (the authority's workspace) under `dir/config`.
 async fn cli(hub: &TestHub, actor: &Actor, dir: &std::path::Path, args: &[&str]) -> Output {
+    cli_configured(hub, actor, dir, &dir.join("config"), args).await
+}
+
+/// As [`cli`], with the configuration directory `config` (another folder on the same
+/// machine shares it; another machine does not).
+async fn cli_configured(
+    hub: &TestHub,
+    actor: &Actor,
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    args: &[&str],
+) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pupilmatch"));
     command
         .args(args)
         .current_dir(dir)
         .env("PUPILMATCH_LOG", "warn")
+        .env("XDG_CONFIG_HOME", config)
+        .env_remove("PUPILMATCH_LOCAL_KEY")
         .env("PUPILMATCH_HUB", hub.url(""))
         .env("PUPILMATCH_API_KEY", &actor.key);
     tokio::task::spawn_blocking(move || command.output().expect("pupilmatch runs"))
@@ -22,6 +37,18 @@ async fn cli(hub: &TestHub, actor: &Actor, dir: &std::path::Path, args: &[&str])
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Writes the agreement secret every test member holds to `dir/agreement.key`.
+fn write_agreement_secret(dir: &std::path::Path) {
+    pupilmatch::encode::AgreementSecret::from_bytes(AGREEMENT, 1, SECRET)
+        .expect("valid agreement")
+        .save_new(&dir.join("agreement.key"))
+        .expect("secret written");
 }
 
 /// `disclosure confirm` for candidate `id` with `fingerprint`, without a local key or pupil
@@ -168,5 +195,131 @@ both_backends! {
         assert!(String::from_utf8_lossy(&done.stdout).contains(&format!("follow-up {id} marked done")));
         let left = cli(&hub, &leeds, dir.path(), &["case", "follow-ups", "--due-within-days", "200"]).await;
         assert_eq!(String::from_utf8_lossy(&left.stdout).lines().skip(1).count(), 1);
+    }
+}
+
+both_backends! {
+    /// `search`, `candidates` and `disclosure show` give the evidence in words, a confidence
+    /// band from the match weight instead of a probability stuck at 1.0000, the other
+    /// authority by name under headings that do not repeat, and `search` says what to do next.
+    async fn evidence_reads_in_words_with_a_confidence_band_and_the_other_authority_by_name(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        let dir = tempfile::tempdir().unwrap();
+        write_agreement_secret(dir.path());
+
+        let search = cli(&hub, &leeds, dir.path(), &[
+            "search", "--secret", "agreement.key", "--forename", "Eilidh", "--surname", "MacLeod",
+            "--dob", "2013-09-04", "--sex", "F",
+        ]).await;
+        let out = stdout(&search);
+        assert!(search.status.success(), "{}", stderr(&search));
+        assert!(out.contains("Glasgow City Council (S12000049)"), "{out}");
+        assert!(out.contains("same date of birth"), "{out}");
+        assert!(out.contains("same forename"), "{out}");
+        assert!(out.contains("very strong (") || out.contains("strong ("), "{out}");
+        assert!(!out.contains("1.0000") && !out.contains("prior"), "{out}");
+        assert!(stderr(&search).contains("--open-case"), "a next step: {}", stderr(&search));
+
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        let listed = cli(&hub, &leeds, dir.path(), &["candidates"]).await;
+        let out = stdout(&listed);
+        assert!(listed.status.success(), "{}", stderr(&listed));
+        let header = out.lines().next().unwrap();
+        let headings: Vec<&str> = header.split("  ").map(str::trim).filter(|h| !h.is_empty()).collect();
+        let mut distinct = headings.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), headings.len(), "a heading repeats: {header}");
+        assert!(header.contains("confidence") && !header.contains("probability"), "{header}");
+        assert!(out.contains("Glasgow City Council (S12000049)"), "{out}");
+        assert!(out.contains("same date of birth") && out.contains("same forename"), "{out}");
+
+        let id = leeds.only_candidate().await.to_string();
+        let shown = cli(&hub, &leeds, dir.path(), &["disclosure", "show", "--candidate", &id]).await;
+        let out = stdout(&shown);
+        assert!(shown.status.success(), "{}", stderr(&shown));
+        assert!(out.contains("other side     Glasgow City Council (S12000049)"), "{out}");
+        assert!(out.contains("same date of birth"), "{out}");
+        assert!(!out.contains('{'), "no raw JSON: {out}");
+        let json = cli(&hub, &leeds, dir.path(), &["disclosure", "show", "--candidate", &id, "--json"]).await;
+        let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).expect("--json is JSON");
+        assert_eq!(parsed["evidence"]["fields"][1]["level"], "exact");
+    }
+}
+
+both_backends! {
+    /// Every command names the child by the authority's own record id without `--map`:
+    /// `submit` keeps the local key and the references it sent in the authority's workspace
+    /// (not the current folder), so the same file from another folder is the same batch, and
+    /// a machine without the key is refused a new one while the hub holds the records.
+    /// `confirm` shows the record it is about to seal and will not send it unasked.
+    async fn every_command_names_the_childs_own_record_id_from_one_local_key_per_authority(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let dir = tempfile::tempdir().unwrap();
+        write_agreement_secret(dir.path());
+        std::fs::write(
+            dir.path().join("leeds.csv"),
+            "record_id,forename,surname,dob,sex\nLDS-0001,Eilidh,MacLeod,2013-09-04,F\n",
+        )
+        .unwrap();
+        let submit = [
+            "submit", "--role", "missing", "--input", "leeds.csv", "--secret", "agreement.key",
+            "--referral-reason", "RTL", "--referral-source", "SCH", "--referred-on", "2026-09-14",
+        ];
+        let first = cli(&hub, &leeds, dir.path(), &submit).await;
+        assert!(first.status.success(), "{}", stderr(&first));
+        let workspace = dir.path().join("config/pupilmatch/383");
+        assert!(workspace.join("local.key").is_file(), "{}", stderr(&first));
+        assert!(workspace.join("refs.csv").is_file());
+        assert!(!dir.path().join("authority-local.key").exists(), "no key in the current folder");
+
+        // The same file from another folder of the same machine: the same key, the same batch.
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.path().join("leeds.csv"), elsewhere.path().join("leeds.csv")).unwrap();
+        std::fs::copy(dir.path().join("agreement.key"), elsewhere.path().join("agreement.key")).unwrap();
+        let again = cli_configured(&hub, &leeds, elsewhere.path(), &dir.path().join("config"), &submit).await;
+        assert!(again.status.success(), "{}", stderr(&again));
+        assert!(stderr(&again).contains("already received"), "a retry: {}", stderr(&again));
+        // Another machine without the key: no silent new key while the hub holds the records.
+        let other_machine = elsewhere.path().join("config");
+        let refused = cli_configured(&hub, &leeds, elsewhere.path(), &other_machine, &submit).await;
+        assert!(!refused.status.success());
+        assert!(stderr(&refused).contains("already holds records from Leeds City Council (383)"), "{}", stderr(&refused));
+        assert!(stderr(&refused).contains("--new-local-key"), "{}", stderr(&refused));
+        assert!(!other_machine.join("pupilmatch/383/local.key").exists());
+
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        let listed = cli(&hub, &leeds, dir.path(), &["candidates"]).await;
+        assert!(listed.status.success(), "{}", stderr(&listed));
+        assert!(stdout(&listed).contains("LDS-0001"), "{}", stdout(&listed));
+        let id = leeds.only_candidate().await.to_string();
+        let shown = cli(&hub, &leeds, dir.path(), &["disclosure", "show", "--candidate", &id]).await;
+        assert!(stdout(&shown).contains("your record    LDS-0001 (ref "), "{}", stdout(&shown));
+
+        glasgow.register_disclosure_key().await;
+        let fingerprint = glasgow.disclosure_key.public().fingerprint();
+        let mut confirm: Vec<String> = confirm_args(&id, &fingerprint);
+        let at = confirm.iter().position(|a| a == "--input").unwrap();
+        confirm.drain(at..at + 2); // the file is the one the reference store recorded
+        let args: Vec<&str> = confirm.iter().map(String::as_str).collect();
+        let unasked = cli(&hub, &leeds, dir.path(), &args).await;
+        let message = stderr(&unasked);
+        assert!(!unasked.status.success(), "{message}");
+        assert!(message.contains("record LDS-0001 (") && message.contains("Eilidh MacLeod, born 2013-09-04"), "{message}");
+        assert!(message.contains("--yes"), "{message}");
+        assert_eq!(leeds.candidates("").await[0]["state"], "proposed", "nothing was sent");
+        let mut args = args.clone();
+        args.push("--yes");
+        let confirmed = cli(&hub, &leeds, dir.path(), &args).await;
+        assert!(confirmed.status.success(), "{}", stderr(&confirmed));
+        let out = stdout(&confirmed);
+        assert!(out.contains("your record LDS-0001 is sealed to Glasgow City Council (S12000049)"), "{out}");
+
+        let closed = cli(&hub, &leeds, dir.path(), &["case", "close", "--record-id", "LDS-0001", "--outcome", "ola"]).await;
+        assert!(closed.status.success(), "{}", stderr(&closed));
+        assert!(stdout(&closed).contains("case LDS-0001 (ref "), "{}", stdout(&closed));
     }
 }

@@ -1,0 +1,51 @@
+//! `GET /v1/me`: who this authority is to the hub, whether the hub already holds records it
+//! submitted, and the names of the authorities it shares an agreement with.
+
+use std::collections::HashMap;
+
+use reqwest::Method;
+use serde::Deserialize;
+
+use super::{ClientError, HubClient};
+use crate::store::Jurisdiction;
+
+/// An authority as the hub names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuthorityName {
+    /// Its code (an LA code such as `383`, a council code such as `S12000049`).
+    pub code: String,
+    /// Its name (`Leeds City Council`).
+    pub name: String,
+    /// Its nation.
+    pub jurisdiction: Jurisdiction,
+}
+
+/// The calling authority as the hub knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Me {
+    /// The caller.
+    pub authority: AuthorityName,
+    /// Whether the hub holds any record the caller submitted (so its local key is in use).
+    pub holds_records: bool,
+    /// The authorities the caller shares an agreement with.
+    pub partners: Vec<AuthorityName>,
+}
+
+impl Me {
+    /// `code → name` for the caller and its partners.
+    pub fn names(&self) -> HashMap<String, String> {
+        std::iter::once(&self.authority)
+            .chain(&self.partners)
+            .map(|a| (a.code.clone(), a.name.clone()))
+            .collect()
+    }
+}
+
+impl HubClient {
+    /// Who this authority is to the hub.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        let path = "/v1/me";
+        let request = self.request(Method::GET, path);
+        Ok(self.send(path, request).await?.1)
+    }
+}

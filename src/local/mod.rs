@@ -1,0 +1,13 @@
+//! What an authority keeps on its own machine, in one fixed directory per authority (its
+//! workspace, `$XDG_CONFIG_HOME/pupilmatch/<authority>/`): the local key that turns record ids
+//! into the opaque references the hub sees, and a reference store that turns them back.
+//!
+//! Nothing here is ever sent to the hub. The directory mirrors how the hub finds its own key
+//! (`hub::key_custody`): one place, created 0700, files 0600, never the current folder, so the
+//! same children submitted from another folder keep their references.
+
+pub mod refs;
+pub mod workspace;
+
+pub use refs::{RefEntry, RefStore};
+pub use workspace::{KeyOrigin, NewKeyPolicy, Workspace, WorkspaceError};
