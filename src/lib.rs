@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod console;
 pub mod disclosure;
 pub mod encode;
 pub mod evaluate;

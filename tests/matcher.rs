@@ -389,11 +389,17 @@ fn a_upn_that_fails_its_check_letter_is_near_the_upn_it_was_meant_to_be() {
     let roll = with_upn(pupil("r", "Jayden", "Walsh", "2013-10-04", "M"));
     let mut typed = pupil("m", "Jayden", "Walsh", "2013-10-04", "M");
     typed.upn = Some("H801200010001".into());
-    let e = model.explain(&compare(&prepare(&typed).view(), &prepare(&roll).view()), &context);
+    let e = model.explain(
+        &compare(&prepare(&typed).view(), &prepare(&roll).view()),
+        &context,
+    );
     assert!(e.summary.contains("identifier near"), "{}", e.summary);
     // A different child's valid UPN is not near.
     let mut other = pupil("o", "Jayden", "Walsh", "2013-10-04", "M");
     other.upn = Some("A123456789012".into());
-    let e = model.explain(&compare(&prepare(&other).view(), &prepare(&roll).view()), &context);
+    let e = model.explain(
+        &compare(&prepare(&other).view(), &prepare(&roll).view()),
+        &context,
+    );
     assert!(!e.summary.contains("identifier near"), "{}", e.summary);
 }

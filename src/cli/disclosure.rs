@@ -16,7 +16,7 @@ use crate::client::{CandidateDetail, DecisionNote, HubClient};
 use crate::disclosure::record::PAYLOAD_FORMAT;
 use crate::disclosure::{
     compare, open, parse_fingerprint, seal, Coordinator, DisclosedRecord, DisclosureKeyPair,
-    DisclosurePayload, PublicKey, SealContext,
+    DisclosurePayload, PublicKey,
 };
 use crate::encode::LocalKey;
 use crate::input::RawRecord;
@@ -447,12 +447,7 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             let recipient = names.show(&detail.counterpart.authority);
             ask_before_sealing(&raw, &input, candidate, &recipient, yes)?;
             let record_id = raw.record_id.clone().unwrap_or_default();
-            let context = SealContext {
-                agreement_id: detail.agreement_id.clone(),
-                candidate_id: candidate,
-                sender: detail.record.authority.clone(),
-                recipient: detail.counterpart.authority.clone(),
-            };
+            let context = detail.seal_context();
             let payload = DisclosurePayload {
                 format: PAYLOAD_FORMAT.into(),
                 agreement_id: context.agreement_id.clone(),
@@ -554,11 +549,9 @@ fn open_downloaded(
     candidate: i64,
 ) -> anyhow::Result<DisclosurePayload> {
     let downloaded = runtime.block_on(client.download_disclosure(candidate))?;
-    let context = SealContext {
-        agreement_id: downloaded.agreement_id.clone(),
-        candidate_id: candidate,
-        sender: downloaded.sender.clone(),
-        recipient: downloaded.recipient.clone(),
-    };
-    Ok(open(pair, &context, &downloaded.sealed)?)
+    Ok(open(
+        pair,
+        &downloaded.seal_context(candidate),
+        &downloaded.sealed,
+    )?)
 }

@@ -14,6 +14,7 @@ mod authority_args;
 pub mod bench;
 pub mod candidates;
 pub mod case;
+pub mod console;
 pub mod disclosure;
 pub mod encode;
 pub mod encoded_file;
@@ -73,6 +74,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Confirm, reject, open and verify candidates (sealed disclosure between authorities).
     Disclosure(disclosure::DisclosureArgs),
+    /// Run the coordinator's web console at this authority (or manage its staff accounts).
+    Console(console::ConsoleArgs),
     /// Measure performance and print figures (release builds).
     Bench(bench::BenchArgs),
 }
@@ -97,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Disclosure(args) => disclosure::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Agreement(args) => agreement::run(args),
+        Command::Console(args) => console::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

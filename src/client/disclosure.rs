@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ClientError, HubClient};
-use crate::disclosure::{PublicKey, SealedRecord};
+use crate::disclosure::{PublicKey, SealContext, SealedRecord};
 use crate::store::{CandidateState, ConfirmReason, RejectReason, Role, VerifiedOutcome};
 
 /// A registered disclosure key as the hub publishes it.
@@ -139,6 +139,33 @@ pub struct DownloadedDisclosure {
     pub state: CandidateState,
     /// The sealed record.
     pub sealed: SealedRecord,
+}
+
+impl CandidateDetail {
+    /// What our record is sealed to when we confirm: this agreement and candidate, from us to
+    /// the other side.
+    pub fn seal_context(&self) -> SealContext {
+        SealContext {
+            agreement_id: self.agreement_id.clone(),
+            candidate_id: self.id,
+            sender: self.record.authority.clone(),
+            recipient: self.counterpart.authority.clone(),
+        }
+    }
+}
+
+impl DownloadedDisclosure {
+    /// What the downloaded record must have been sealed to, for opening it: bound to the
+    /// candidate `requested` (not the one the hub names), so a record of another candidate
+    /// does not open.
+    pub fn seal_context(&self, requested: i64) -> SealContext {
+        SealContext {
+            agreement_id: self.agreement_id.clone(),
+            candidate_id: requested,
+            sender: self.sender.clone(),
+            recipient: self.recipient.clone(),
+        }
+    }
 }
 
 /// Why and by whom, for a decision.

@@ -1,0 +1,168 @@
+//! The matcher's evidence in plain English: one table of meanings ([`describe_level`]) that the
+//! candidate page uses and the CLI can share, and the steps of the waterfall chart.
+
+use crate::matcher::compare::Field;
+use crate::matcher::model::Explanation;
+
+/// What a field's comparison level means, in words a coordinator uses. `None` is a field
+/// one side does not hold. Unknown levels fall back to the matcher's own description.
+pub fn describe_level(field: Field, level: Option<&str>) -> String {
+    let Some(level) = level else {
+        return format!("{}: not compared (missing on one side)", field_label(field));
+    };
+    let plain = match (field, level) {
+        (Field::Identifier, "agree") => "the same national pupil identifier",
+        (Field::Identifier, "disagree") => "different national pupil identifiers",
+        (Field::Dob, "exact") => "the same date of birth",
+        (Field::Dob, "transposed") => "same date of birth but day and month swapped",
+        (Field::Dob, "one_off") => "date of birth differs in one of day, month or year",
+        (Field::Dob, "disagree") => "different dates of birth",
+        (Field::Forename, "exact") | (Field::Surname, "exact") => "the same name",
+        (Field::Forename, "equivalent") => {
+            "an equivalent forename (a nickname, cognate or other spelling in another language)"
+        }
+        (Field::Forename, "swapped") | (Field::Surname, "swapped") => {
+            "forename and surname the other way round"
+        }
+        (Field::Sex, "agree") => "the same sex",
+        (Field::Sex, "disagree") => "different sex recorded",
+        _ => field
+            .levels()
+            .iter()
+            .find(|(label, _)| *label == level)
+            .map_or("a comparison level this console does not know", |(_, m)| m),
+    };
+    format!("{}: {plain}", field_label(field))
+}
+
+/// A field's name for people.
+pub fn field_label(field: Field) -> &'static str {
+    match field {
+        Field::Identifier => "Pupil identifier",
+        Field::Dob => "Date of birth",
+        Field::Forename => "Forename",
+        Field::Surname => "Surname",
+        Field::Sex => "Sex",
+    }
+}
+
+/// One bar of the waterfall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Short label (left of the bar).
+    pub label: String,
+    /// What it means.
+    pub meaning: String,
+    /// Where the bar starts (log2 odds).
+    pub from: f64,
+    /// Where it ends.
+    pub to: f64,
+    /// Whether this is the prior or the total (drawn from zero, neutral colour).
+    pub is_total: bool,
+}
+
+/// The waterfall of an explanation: the prior, each field's contribution, each adjustment,
+/// and the final match weight.
+pub fn waterfall(explanation: &Explanation) -> Vec<Step> {
+    let mut steps = vec![Step {
+        label: "Starting point".into(),
+        meaning: "how likely two records picked at random are the same child".into(),
+        from: 0.0,
+        to: explanation.prior_weight,
+        is_total: true,
+    }];
+    let mut at = explanation.prior_weight;
+    for f in &explanation.fields {
+        steps.push(Step {
+            label: field_label(f.field).into(),
+            meaning: describe_level(f.field, f.level.as_deref()),
+            from: at,
+            to: at + f.weight,
+            is_total: false,
+        });
+        at += f.weight;
+    }
+    for a in &explanation.adjustments {
+        steps.push(Step {
+            label: "Adjustment".into(),
+            meaning: a.meaning.clone(),
+            from: at,
+            to: at + a.weight,
+            is_total: false,
+        });
+        at += a.weight;
+    }
+    steps.push(Step {
+        label: "Match weight".into(),
+        meaning: format!(
+            "the evidence together: probability {}",
+            super::html::percent(explanation.probability)
+        ),
+        from: 0.0,
+        to: explanation.match_weight,
+        is_total: true,
+    });
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::model::FieldEvidence;
+
+    fn explanation() -> Explanation {
+        let field = |field, level: &str, weight| FieldEvidence {
+            field,
+            level: Some(level.into()),
+            meaning: String::new(),
+            weight,
+            dice: None,
+            scheme: None,
+        };
+        Explanation {
+            probability: 0.99,
+            match_weight: 7.0,
+            prior_weight: -20.0,
+            fields: vec![
+                field(Field::Dob, "transposed", 9.0),
+                field(Field::Forename, "exact", 8.0),
+                field(Field::Surname, "disagree", -2.0),
+                field(Field::Sex, "agree", 1.0),
+                FieldEvidence {
+                    level: None,
+                    ..field(Field::Identifier, "", 0.0)
+                },
+            ],
+            adjustments: Vec::new(),
+            summary: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_transposed_date_of_birth_is_described_as_day_and_month_swapped() {
+        assert_eq!(
+            describe_level(Field::Dob, Some("transposed")),
+            "Date of birth: same date of birth but day and month swapped"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_and_an_unlisted_level_still_get_a_meaning() {
+        assert!(describe_level(Field::Identifier, None).contains("missing on one side"));
+        assert!(describe_level(Field::Forename, Some("close")).contains("near-identical"));
+    }
+
+    #[test]
+    fn the_waterfall_runs_from_the_prior_through_each_field_to_the_match_weight() {
+        let steps = waterfall(&explanation());
+        assert_eq!(steps.len(), 7);
+        assert_eq!((steps[0].from, steps[0].to), (0.0, -20.0));
+        assert_eq!((steps[1].from, steps[1].to), (-20.0, -11.0));
+        assert_eq!((steps[3].from, steps[3].to), (-3.0, -5.0));
+        assert_eq!((steps[6].from, steps[6].to), (0.0, 7.0));
+        // Each field bar starts where the previous ended.
+        for pair in steps[1..6].windows(2) {
+            assert_eq!(pair[0].to, pair[1].from);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The page layout (landmarks, header, navigation, sign-out form) and the stylesheet, which is
+//! embedded in the binary and served from `/assets/console.css` (no CDN, no inline style).
+//! maud escapes every interpolated value.
+
+use maud::{html, Markup, DOCTYPE};
+
+use super::auth::Session;
+
+/// The stylesheet (GOV.UK-like colours, all text contrast ≥ 4.5:1).
+pub const STYLESHEET: &str = r#"
+*,*::before,*::after{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:16px;line-height:1.45;color:#0b0c0c;background:#f3f2f1}
+a{color:#1d5aa0}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #ffdd00;outline-offset:0}
+header.site{background:#0b0c0c;color:#fff;padding:.6rem 1.5rem;display:flex;align-items:center;gap:1.5rem;flex-wrap:wrap}
+header.site .brand{font-weight:700;font-size:1.15rem;color:#fff;text-decoration:none}
+header.site nav a{color:#fff;margin-right:1rem}
+header.site .who{margin-left:auto;display:flex;gap:.8rem;align-items:center}
+header.site .who button{background:none;border:1px solid #fff;color:#fff;padding:.25rem .7rem;cursor:pointer;font:inherit}
+main{max-width:1180px;margin:0 auto;padding:1.2rem 1.5rem 3rem}
+h1{font-size:1.8rem;margin:.4rem 0 1rem}h2{font-size:1.3rem;margin:1.6rem 0 .6rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:.8rem;margin-bottom:1rem}
+.card{background:#fff;border-left:5px solid #1d70b8;padding:.7rem .9rem;text-decoration:none;color:#0b0c0c}
+.card .count{display:block;font-size:2rem;font-weight:700}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #b1b4b6;vertical-align:top}
+th{background:#e8e8e8}
+tr.differs td{background:#fff4e5}
+.empty{color:#505a5f;font-style:italic}
+.panel{background:#fff;padding:1rem 1.2rem;margin-bottom:1rem}
+.columns{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem}
+@media (max-width:900px){.columns{grid-template-columns:1fr}}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dl.facts dt{font-weight:700}dl.facts dd{margin:0}
+ul.meanings{padding-left:1.2rem;margin:.5rem 0 0}
+form.stacked label{display:block;font-weight:700;margin:.7rem 0 .2rem}
+form.stacked input,form.stacked select,form.stacked textarea{width:100%;max-width:32rem;padding:.4rem;font:inherit;border:2px solid #0b0c0c;background:#fff;color:#0b0c0c}
+.panel>h2:first-child{margin-top:0}
+form.stacked button{display:block}
+button.primary,button.warning,button.secondary{margin-top:.9rem;padding:.5rem 1rem;font:inherit;font-weight:700;border:0;cursor:pointer;color:#fff}
+button.primary{background:#00703c}button.warning{background:#d4351c}button.secondary{background:#1d5aa0}
+.notice{background:#fff;border-left:5px solid #00703c;padding:.7rem 1rem;margin-bottom:1rem}
+.error{background:#fff;border-left:5px solid #d4351c;padding:.7rem 1rem;margin-bottom:1rem}
+.hint{color:#505a5f;font-size:.95rem;margin:.2rem 0}
+svg.waterfall{max-width:100%;height:auto;background:#fff}
+.pager{margin:.5rem 0}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#ffdd00;color:#0b0c0c;padding:.3rem}
+"#;
+
+/// A hidden field carrying the session's CSRF token.
+pub fn csrf_field(session: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf); }
+}
+
+/// A whole page: `title`, the authority's name in the header, the signed-in user (and a
+/// sign-out form) when there is one, and `body` inside `<main>`.
+pub fn page(title: &str, authority: &str, session: Option<&Session>, body: Markup) -> Markup {
+    let user = session.and_then(|s| s.user.as_ref().map(|u| (s, u)));
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — pupilmatch console, " (authority) }
+                link rel="stylesheet" href="/assets/console.css";
+            }
+            body {
+                a class="skip" href="#content" { "Skip to main content" }
+                header class="site" {
+                    a class="brand" href="/" { "pupilmatch · " (authority) }
+                    @if let Some((session, user)) = user {
+                        nav aria-label="Main" { a href="/" { "Dashboard" } }
+                        div class="who" {
+                            span { "Signed in as " strong { (user.as_str()) } }
+                            form method="post" action="/sign-out" {
+                                (csrf_field(session))
+                                button type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main id="content" { (body) }
+            }
+        }
+    }
+}
+
+/// A `<select>` of codes (reasons, outcomes), each shown as words.
+pub fn code_select<'a>(id: &str, name: &str, codes: impl Iterator<Item = &'a str>) -> Markup {
+    html! {
+        select id=(id) name=(name) {
+            @for code in codes { option value=(code) { (code_words(code)) } }
+        }
+    }
+}
+
+/// A code such as `names_and_dob_agree` as words: "Names and dob agree".
+pub fn code_words(code: &str) -> String {
+    let words = code.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A probability for people: one decimal, but never a rounded-up certainty.
+pub fn percent(p: f64) -> String {
+    if (0.9995..1.0).contains(&p) {
+        "over 99.9%".into()
+    } else if p > 0.0 && p < 0.0005 {
+        "under 0.1%".into()
+    } else {
+        format!("{:.1}%", p * 100.0)
+    }
+}
+
+/// A disclosed record's canonical field name (protocol.md §1.1) for people.
+pub fn field_words(field: &str) -> String {
+    match field {
+        "dob" => "Date of birth".into(),
+        "upn" | "scn" | "ppsn" => field.to_uppercase(),
+        "former_upn" => "Former UPN".into(),
+        "ni_pupil_id" => "NI pupil id".into(),
+        other => code_words(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolated_text_is_escaped() {
+        let html = page("<script>", "Leeds & Co", None, html! { p { ("<b>") } }).into_string();
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(html.contains("Leeds &amp; Co"));
+        assert!(html.contains("<p>&lt;b&gt;</p>"));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn a_signed_in_page_carries_the_csrf_token_in_its_sign_out_form() {
+        let session = Session {
+            token: "t".into(),
+            csrf: "c5rf".into(),
+            user: Some(super::super::StaffName::parse("Ann").unwrap()),
+        };
+        let html = page("Dashboard", "Leeds", Some(&session), html! {}).into_string();
+        assert!(html.contains(r#"name="csrf" value="c5rf""#), "{html}");
+        assert!(html.contains("Signed in as <strong>Ann</strong>"), "{html}");
+    }
+
+    #[test]
+    fn a_near_certain_probability_is_not_rounded_up_to_certainty() {
+        assert_eq!(percent(0.99999), "over 99.9%");
+        assert_eq!(percent(1.0), "100.0%");
+        assert_eq!(percent(0.9512), "95.1%");
+        assert_eq!(percent(0.0001), "under 0.1%");
+    }
+
+    #[test]
+    fn disclosed_fields_read_as_words() {
+        assert_eq!(field_words("dob"), "Date of birth");
+        assert_eq!(field_words("upn"), "UPN");
+        assert_eq!(field_words("former_surname"), "Former surname");
+    }
+
+    #[test]
+    fn codes_read_as_words() {
+        assert_eq!(code_words("names_and_dob_agree"), "Names and dob agree");
+        assert_eq!(code_words(""), "");
+    }
+}

@@ -1,0 +1,388 @@
+//! The candidate page: the other authority, the probability, the evidence as a waterfall with
+//! the meaning of each level, our own record (found locally by its reference), and the
+//! confirm and reject forms — the same calls `pupilmatch disclosure confirm/reject` make.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::client::{CandidateDetail, CandidateQuery, DecisionNote};
+use crate::console::auth::Session;
+use crate::console::chart::waterfall_svg;
+use crate::console::evidence::waterfall;
+use crate::console::html::{code_select, code_words, csrf_field, percent};
+use crate::console::server::{Console, Shared};
+use crate::console::users::StaffName;
+use crate::console::ConsoleError;
+use crate::disclosure::record::PAYLOAD_FORMAT;
+use crate::disclosure::{
+    parse_fingerprint, seal, Coordinator, DisclosedRecord, DisclosurePayload, PublicKey,
+};
+use crate::input::RawRecord;
+use crate::matcher::model::Explanation;
+use crate::store::{CandidateState, ConfirmReason, RejectReason};
+
+use super::{field, optional, parse_code};
+
+/// What the last action did, shown once after the redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Done {
+    /// We confirmed.
+    Confirmed,
+    /// We rejected.
+    Rejected,
+    /// We recorded a verdict.
+    Verified,
+}
+
+impl Done {
+    fn message(self) -> &'static str {
+        match self {
+            Done::Confirmed => "You confirmed this candidate. Our record was sealed to the other authority's key; it is released only when they confirm too.",
+            Done::Rejected => "You rejected this candidate. Nothing is released to either side.",
+            Done::Verified => "Your verdict is recorded.",
+        }
+    }
+}
+
+/// `?done=…`.
+#[derive(Debug, Default, Deserialize)]
+pub struct CandidatePageQuery {
+    done: Option<Done>,
+}
+
+/// The other authority's jurisdiction, which only the listing carries.
+async fn jurisdiction(console: &Console, id: i64) -> Option<String> {
+    let query = CandidateQuery {
+        limit: Some(1000),
+        ..CandidateQuery::default()
+    };
+    let list = console.hub.candidates(&query).await.ok()?;
+    list.into_iter()
+        .find(|c| c.id == id)
+        .map(|c| c.counterpart.jurisdiction)
+}
+
+/// Whether this authority has already made its confirm-or-reject decision.
+pub fn we_decided(detail: &CandidateDetail) -> bool {
+    detail.decisions.iter().any(|d| {
+        d.authority == detail.record.authority && (d.kind == "confirm" || d.kind == "reject")
+    })
+}
+
+/// `GET /candidates/{id}`.
+pub async fn show(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(query): Query<CandidatePageQuery>,
+) -> Response {
+    let (session, _) = match console.signed_in(&headers) {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return redirect,
+    };
+    let detail = match console.hub.candidate(id).await {
+        Ok(detail) => detail,
+        Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e.into()),
+    };
+    let jurisdiction = jurisdiction(&console, id).await;
+    let body = render(&console, &session, &detail, jurisdiction, query.done, None);
+    console.page(&format!("Candidate {id}"), Some(&session), body)
+}
+
+fn render(
+    console: &Console,
+    session: &Session,
+    detail: &CandidateDetail,
+    jurisdiction: Option<String>,
+    done: Option<Done>,
+    error: Option<&ConsoleError>,
+) -> Markup {
+    let own = console.workspace.own_record(&detail.record.record_ref);
+    let explanation: Option<Explanation> = serde_json::from_value(detail.evidence.clone()).ok();
+    let open = matches!(
+        detail.state,
+        CandidateState::Proposed | CandidateState::ConfirmedOne
+    ) && !we_decided(detail);
+    html! {
+        h1 { "Candidate " (detail.id) }
+        @if let Some(done) = done {
+            div class="notice" role="status" { p { (done.message()) } }
+        }
+        @if let Some(error) = error {
+            div class="error" role="alert" { p { (error.to_string()) } }
+        }
+        div class="panel" {
+            dl class="facts" {
+                dt { "Other authority" }
+                dd { (detail.counterpart.authority)
+                    @if let Some(j) = &jurisdiction { " (" (code_words(j)) ")" } }
+                dt { "Probability" }
+                dd { (percent(detail.probability))
+                    " (match weight " (format!("{:.1}", detail.match_weight)) ")" }
+                dt { "State" }
+                dd { (code_words(detail.state.as_str())) }
+                dt { "Agreement" }
+                dd { (detail.agreement_id) ", key epoch " (detail.epoch) }
+            }
+            @if detail.released {
+                p { a href=(format!("/candidates/{}/disclosure", detail.id)) {
+                    "Open the other authority's record" } }
+            }
+        }
+        div class="columns" {
+            section class="panel" aria-labelledby="h-evidence" {
+                h2 id="h-evidence" { "Why the matcher proposed it" }
+                @match &explanation {
+                    Some(explanation) => {
+                        @let steps = waterfall(explanation);
+                        (waterfall_svg(&steps, "How each field moved the evidence, from the starting point to the match weight"))
+                        ul class="meanings" {
+                            @for step in &steps[1..steps.len() - 1] { li { (step.meaning) } }
+                        }
+                    }
+                    None => p { "The hub's evidence is in a form this console cannot chart." }
+                }
+            }
+            section class="panel" aria-labelledby="h-ours" {
+                h2 id="h-ours" { "Our record" }
+                @match own {
+                    Some(record) => (own_record_facts(record)),
+                    None => p class="error" { "This record is not in the workspace's pupil files." },
+                }
+            }
+        }
+        @if open {
+            div class="columns" {
+                (confirm_form(console, session, detail))
+                (reject_form(session, detail))
+            }
+        }
+        (decisions(detail))
+    }
+}
+
+fn own_record_facts(record: &RawRecord) -> Markup {
+    let rows = [
+        ("Record id", &record.record_id),
+        ("Forename", &record.forename),
+        ("Middle names", &record.middle_names),
+        ("Surname", &record.surname),
+        ("Former surname", &record.former_surname),
+        ("Date of birth", &record.dob),
+        ("Sex", &record.sex),
+    ];
+    html! {
+        dl class="facts" {
+            @for (label, value) in rows {
+                @if let Some(value) = value {
+                    @if !value.trim().is_empty() { dt { (label) } dd { (value) } }
+                }
+            }
+        }
+    }
+}
+
+fn confirm_form(console: &Console, session: &Session, detail: &CandidateDetail) -> Markup {
+    let config = &console.workspace.config;
+    let known = config.fingerprints.get(&detail.counterpart.authority);
+    html! {
+        section class="panel" aria-labelledby="h-confirm" {
+            h2 id="h-confirm" { "Confirm" }
+            p class="hint" { "Our record is sealed to the other authority's key and released only when they confirm too." }
+            form class="stacked" method="post" action=(format!("/candidates/{}/confirm", detail.id)) {
+                (csrf_field(session))
+                label for="confirm-reason" { "Reason" }
+                (code_select("confirm-reason", "reason", ConfirmReason::ALL.iter().map(|r| r.as_str())))
+                label for="fingerprint" { "Their key fingerprint, as their coordinator read it to you" }
+                input id="fingerprint" name="fingerprint" type="text" required
+                    value=(known.map_or("", String::as_str)) autocomplete="off";
+                label for="coordinator-name" { "Contact name" }
+                input id="coordinator-name" name="coordinator_name" type="text" required
+                    value=(config.coordinator.name);
+                label for="coordinator-email" { "Contact email" }
+                input id="coordinator-email" name="coordinator_email" type="email" required
+                    value=(config.coordinator.email);
+                label for="coordinator-phone" { "Contact telephone" }
+                input id="coordinator-phone" name="coordinator_phone" type="tel"
+                    value=(config.coordinator.phone.as_deref().unwrap_or(""));
+                label for="school" { "Current or last school (optional)" }
+                input id="school" name="school" type="text";
+                label for="confirm-note" { "Note (no personal data: the hub stores it in clear)" }
+                input id="confirm-note" name="note" type="text";
+                button class="primary" type="submit" { "Confirm and send our record sealed" }
+            }
+        }
+    }
+}
+
+fn reject_form(session: &Session, detail: &CandidateDetail) -> Markup {
+    html! {
+        section class="panel" aria-labelledby="h-reject" {
+            h2 id="h-reject" { "Reject" }
+            p class="hint" { "Nothing is released to either side." }
+            form class="stacked" method="post" action=(format!("/candidates/{}/reject", detail.id)) {
+                (csrf_field(session))
+                label for="reject-reason" { "Reason" }
+                (code_select("reject-reason", "reason", RejectReason::ALL.iter().map(|r| r.as_str())))
+                label for="reject-note" { "Note (no personal data)" }
+                input id="reject-note" name="note" type="text";
+                button class="warning" type="submit" { "Reject" }
+            }
+        }
+    }
+}
+
+fn decisions(detail: &CandidateDetail) -> Markup {
+    html! {
+        section class="panel" aria-labelledby="h-decisions" {
+            h2 id="h-decisions" { "Decisions" }
+            @if detail.decisions.is_empty() {
+                p class="empty" { "No decision yet." }
+            } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { "When" } th scope="col" { "Authority" }
+                        th scope="col" { "Decision" } th scope="col" { "Reason" }
+                        th scope="col" { "By" }
+                    } }
+                    tbody {
+                        @for d in &detail.decisions {
+                            tr {
+                                td { (d.at) } td { (d.authority) }
+                                td { (code_words(&d.decision)) } td { (code_words(&d.reason)) }
+                                td { (d.decided_by) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Seals our record to the other side (after checking its key's fingerprint) and confirms.
+async fn confirm_candidate(
+    console: &Console,
+    user: &StaffName,
+    id: i64,
+    form: &HashMap<String, String>,
+) -> Result<(), ConsoleError> {
+    let reason: ConfirmReason = parse_code(form, "reason", "choose a reason for confirming")?;
+    let fingerprint = parse_fingerprint(field(form, "fingerprint"))
+        .map_err(|e| ConsoleError::BadInput(format!("the fingerprint: {e}")))?;
+    let detail = console.hub.candidate(id).await?;
+    let key = detail
+        .counterpart
+        .disclosure_key
+        .as_ref()
+        .ok_or_else(|| ConsoleError::NoCounterpartKey(detail.counterpart.authority.clone()))?;
+    let key = PublicKey::parse(&key.public_key)
+        .map_err(|e| ConsoleError::BadInput(format!("the hub published an unusable key: {e}")))?;
+    if key.fingerprint() != fingerprint {
+        return Err(ConsoleError::FingerprintMismatch {
+            authority: detail.counterpart.authority.clone(),
+        });
+    }
+    let raw = console
+        .workspace
+        .own_record(&detail.record.record_ref)
+        .ok_or_else(|| ConsoleError::OwnRecordMissing(detail.record.record_ref.clone()))?;
+    let context = detail.seal_context();
+    let coordinator = Coordinator {
+        name: field(form, "coordinator_name").to_string(),
+        email: field(form, "coordinator_email").to_string(),
+        phone: optional(form, "coordinator_phone"),
+    };
+    if coordinator.name.is_empty() || coordinator.email.is_empty() {
+        return Err(ConsoleError::BadInput(
+            "give a contact name and email address for the other authority".into(),
+        ));
+    }
+    let payload = DisclosurePayload {
+        format: PAYLOAD_FORMAT.into(),
+        agreement_id: context.agreement_id.clone(),
+        candidate_id: id,
+        sender: context.sender.clone(),
+        recipient: context.recipient.clone(),
+        record: DisclosedRecord::from_raw(raw, optional(form, "school"), None, false),
+        coordinator,
+        sealed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let sealed = seal(&key, &context, &payload)?;
+    console
+        .hub
+        .confirm(id, reason, &note(form, user), &sealed)
+        .await?;
+    Ok(())
+}
+
+/// The decision note: the form's note, decided by the signed-in staff member.
+pub fn note(form: &HashMap<String, String>, user: &StaffName) -> DecisionNote {
+    DecisionNote {
+        note: field(form, "note").to_string(),
+        decided_by: user.as_str().to_string(),
+    }
+}
+
+/// Renders the candidate page again with `error` (status 422).
+async fn refused(console: &Console, session: &Session, id: i64, error: ConsoleError) -> Response {
+    match console.hub.candidate(id).await {
+        Ok(detail) => {
+            let jurisdiction = jurisdiction(console, id).await;
+            let body = render(console, session, &detail, jurisdiction, None, Some(&error));
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                console.page(&format!("Candidate {id}"), Some(session), body),
+            )
+                .into_response()
+        }
+        Err(e) => console.error_page(StatusCode::BAD_GATEWAY, Some(session), &e.into()),
+    }
+}
+
+/// `POST /candidates/{id}/confirm`.
+pub async fn confirm(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (session, user) = match console.checked_signed_in_post(&headers, &form) {
+        Ok(signed_in) => signed_in,
+        Err(refused) => return refused,
+    };
+    match confirm_candidate(&console, &user, id, &form).await {
+        Ok(()) => Redirect::to(&format!("/candidates/{id}?done=confirmed")).into_response(),
+        Err(error) => refused(&console, &session, id, error).await,
+    }
+}
+
+/// `POST /candidates/{id}/reject`.
+pub async fn reject(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (session, user) = match console.checked_signed_in_post(&headers, &form) {
+        Ok(signed_in) => signed_in,
+        Err(refused) => return refused,
+    };
+    let result = async {
+        let reason: RejectReason = parse_code(&form, "reason", "choose a reason for rejecting")?;
+        console.hub.reject(id, reason, &note(&form, &user)).await?;
+        Ok::<_, ConsoleError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/candidates/{id}?done=rejected")).into_response(),
+        Err(error) => refused(&console, &session, id, error).await,
+    }
+}

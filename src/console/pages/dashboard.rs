@@ -1,0 +1,278 @@
+//! The dashboard: this authority's candidates in the groups a coordinator works through, with
+//! counts, paged, and the follow-ups due.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use futures_util::future::join_all;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::client::{Candidate, CandidateQuery, FollowUp};
+use crate::console::html::{code_words, percent};
+use crate::console::server::{Console, Shared};
+use crate::console::ConsoleError;
+use crate::store::CandidateState;
+
+/// Rows per group and page.
+pub const PAGE_SIZE: usize = 25;
+
+/// The dashboard's groups, in the order a coordinator works through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Proposed: neither side has decided.
+    New,
+    /// The other side confirmed; we have not decided.
+    AwaitingMe,
+    /// We confirmed; the other side has not decided.
+    AwaitingThem,
+    /// Both confirmed: the other side's record can be opened here.
+    Released,
+    /// Verified as the same child: the case can be closed.
+    ToClose,
+}
+
+impl Group {
+    /// Every group, in display order.
+    pub const ALL: [Group; 5] = [
+        Group::New,
+        Group::AwaitingMe,
+        Group::AwaitingThem,
+        Group::Released,
+        Group::ToClose,
+    ];
+
+    /// Its name in URLs and element ids.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Group::New => "new",
+            Group::AwaitingMe => "awaiting-me",
+            Group::AwaitingThem => "awaiting-them",
+            Group::Released => "released",
+            Group::ToClose => "to-close",
+        }
+    }
+
+    /// Its heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::New => "New candidates",
+            Group::AwaitingMe => "Awaiting my decision",
+            Group::AwaitingThem => "Awaiting the other side",
+            Group::Released => "Released, ready to open",
+            Group::ToClose => "Verified, case to close",
+        }
+    }
+
+    /// The group of a candidate in `state`; `we_confirmed` tells the two halves of
+    /// `confirmed_one` apart. Final and verified-different candidates are in no group.
+    pub fn of(state: CandidateState, we_confirmed: bool) -> Option<Group> {
+        match state {
+            CandidateState::Proposed => Some(Group::New),
+            CandidateState::ConfirmedOne if we_confirmed => Some(Group::AwaitingThem),
+            CandidateState::ConfirmedOne => Some(Group::AwaitingMe),
+            CandidateState::ConfirmedBoth | CandidateState::Disclosed => Some(Group::Released),
+            CandidateState::VerifiedSame => Some(Group::ToClose),
+            _ => None,
+        }
+    }
+}
+
+/// `?group=…&page=…`: one group, paged (the first page of every group without it).
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    group: Option<String>,
+    page: Option<usize>,
+}
+
+/// The candidates sorted into groups.
+async fn grouped(console: &Console) -> Result<Vec<(Group, Vec<Candidate>)>, ConsoleError> {
+    let query = CandidateQuery {
+        limit: Some(1000),
+        ..CandidateQuery::default()
+    };
+    let candidates = console.hub.candidates(&query).await?;
+    // Only `confirmed_one` needs the detail: which side confirmed.
+    let half_confirmed: Vec<_> = candidates
+        .iter()
+        .filter(|c| c.state == CandidateState::ConfirmedOne.as_str())
+        .map(|c| console.hub.candidate(c.id))
+        .collect();
+    let mut ours_confirmed = std::collections::HashSet::new();
+    for detail in join_all(half_confirmed).await {
+        let detail = detail?;
+        if detail.sealed.own {
+            ours_confirmed.insert(detail.id);
+        }
+    }
+    let mut groups: Vec<(Group, Vec<Candidate>)> =
+        Group::ALL.iter().map(|&g| (g, Vec::new())).collect();
+    for candidate in candidates {
+        let Ok(state) = candidate.state.parse::<CandidateState>() else {
+            continue;
+        };
+        if let Some(group) = Group::of(state, ours_confirmed.contains(&candidate.id)) {
+            let slot = Group::ALL.iter().position(|&g| g == group).expect("listed");
+            groups[slot].1.push(candidate);
+        }
+    }
+    Ok(groups)
+}
+
+/// `GET /`.
+pub async fn show(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<DashboardQuery>,
+) -> Response {
+    let (session, _) = match console.signed_in(&headers) {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return redirect,
+    };
+    let groups = match grouped(&console).await {
+        Ok(groups) => groups,
+        Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let follow_ups = match console.hub.follow_ups(Some(today)).await {
+        Ok(f) => f,
+        Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e.into()),
+    };
+    let only = query
+        .group
+        .as_deref()
+        .and_then(|slug| Group::ALL.into_iter().find(|g| g.slug() == slug));
+    let page = query.page.unwrap_or(1).max(1);
+    let body = html! {
+        h1 { "Dashboard" }
+        nav class="cards" aria-label="Groups" {
+            @for (group, list) in &groups {
+                a class="card" href=(format!("/?group={}", group.slug())) {
+                    span class="count" { (list.len()) }
+                    (group.title())
+                }
+            }
+            a class="card" href="#follow-ups" {
+                span class="count" { (follow_ups.len()) }
+                "Follow-ups due"
+            }
+        }
+        @for (group, list) in &groups {
+            @if only.is_none() || only == Some(*group) {
+                (group_section(&console, *group, list, if only.is_some() { page } else { 1 }))
+            }
+        }
+        (follow_up_section(&console, &follow_ups))
+    };
+    console.page("Dashboard", Some(&session), body)
+}
+
+fn group_section(console: &Console, group: Group, list: &[Candidate], page: usize) -> Markup {
+    let start = (page - 1) * PAGE_SIZE;
+    let rows: Vec<&Candidate> = list.iter().skip(start).take(PAGE_SIZE).collect();
+    let pages = list.len().div_ceil(PAGE_SIZE).max(1);
+    html! {
+        section aria-labelledby=(format!("h-{}", group.slug())) id=(group.slug()) {
+            h2 id=(format!("h-{}", group.slug())) { (group.title()) " (" (list.len()) ")" }
+            @if rows.is_empty() {
+                p class="empty" { "None." }
+            } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { "Candidate" }
+                        th scope="col" { "Our record" }
+                        th scope="col" { "Other authority" }
+                        th scope="col" { "Probability" }
+                        th scope="col" { "Proposed" }
+                    } }
+                    tbody {
+                        @for c in rows {
+                            tr {
+                                td { a href=(format!("/candidates/{}", c.id)) { "Candidate " (c.id) } }
+                                td { (our_record_id(console, &c.record.record_ref)) }
+                                td { (c.counterpart.authority) " (" (code_words(&c.counterpart.jurisdiction)) ")" }
+                                td { (percent(c.probability)) }
+                                td { (c.created_at.get(..10).unwrap_or(&c.created_at)) }
+                            }
+                        }
+                    }
+                }
+                @if pages > 1 {
+                    p class="pager" {
+                        "Page " (page) " of " (pages) " "
+                        @if page > 1 {
+                            a href=(format!("/?group={}&page={}", group.slug(), page - 1)) { "Previous page" } " "
+                        }
+                        @if page < pages {
+                            a href=(format!("/?group={}&page={}", group.slug(), page + 1)) { "Next page" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn follow_up_section(console: &Console, follow_ups: &[FollowUp]) -> Markup {
+    html! {
+        section aria-labelledby="h-follow-ups" id="follow-ups" {
+            h2 id="h-follow-ups" { "Follow-ups due (" (follow_ups.len()) ")" }
+            @if follow_ups.is_empty() {
+                p class="empty" { "None due." }
+            } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { "Our record" }
+                        th scope="col" { "Check" }
+                        th scope="col" { "Due" }
+                    } }
+                    tbody {
+                        @for f in follow_ups {
+                            tr {
+                                td { (our_record_id(console, &f.record_ref)) }
+                                td { (f.kind.replace('_', " ")) " after closing" }
+                                td { (f.due_on) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Our record id for a reference (found locally), or a note that it is not in our files.
+pub fn our_record_id(console: &Console, record_ref: &str) -> String {
+    console
+        .workspace
+        .own_record(record_ref)
+        .and_then(|r| r.record_id.clone())
+        .unwrap_or_else(|| "not in our files".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_confirmed_candidates_wait_on_whoever_has_not_confirmed() {
+        let state = CandidateState::ConfirmedOne;
+        assert_eq!(Group::of(state, true), Some(Group::AwaitingThem));
+        assert_eq!(Group::of(state, false), Some(Group::AwaitingMe));
+    }
+
+    #[test]
+    fn released_and_verified_candidates_have_their_own_groups_and_final_ones_none() {
+        assert_eq!(Group::of(CandidateState::Proposed, false), Some(Group::New));
+        assert_eq!(
+            Group::of(CandidateState::Disclosed, true),
+            Some(Group::Released)
+        );
+        assert_eq!(
+            Group::of(CandidateState::VerifiedSame, true),
+            Some(Group::ToClose)
+        );
+        assert_eq!(Group::of(CandidateState::Rejected, true), None);
+        assert_eq!(Group::of(CandidateState::VerifiedDifferent, true), None);
+    }
+}

@@ -1,0 +1,92 @@
+//! The first-run page: while the workspace has no staff account, create the first one and
+//! show this authority's disclosure-key fingerprint to read out to the other authorities.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::html;
+
+use crate::console::auth::Session;
+use crate::console::html::csrf_field;
+use crate::console::server::Shared;
+use crate::console::users::StaffName;
+use crate::console::ConsoleError;
+
+use super::field;
+
+/// `GET /setup`.
+pub async fn form(State(console): State<Shared>, headers: HeaderMap) -> Response {
+    if !console.users().is_empty() {
+        return Redirect::to("/sign-in").into_response();
+    }
+    let (session, cookie) = console.session_or_new(&headers);
+    let page = render(&console, &session, None);
+    match cookie {
+        Some(cookie) => ([(header::SET_COOKIE, cookie)], page).into_response(),
+        None => page,
+    }
+}
+
+fn render(console: &Shared, session: &Session, error: Option<&str>) -> Response {
+    let fingerprint = console.workspace.disclosure_key.public().fingerprint();
+    let body = html! {
+        h1 { "Set up this console" }
+        @if let Some(error) = error {
+            div class="error" role="alert" { p { (error) } }
+        }
+        div class="panel" {
+            h2 { "Your disclosure key" }
+            p { "Read this fingerprint to the coordinators of the other authorities by phone:" }
+            p { strong { code { (fingerprint) } } }
+        }
+        div class="panel" {
+            h2 { "Create the first staff account" }
+            form class="stacked" method="post" action="/setup" {
+                (csrf_field(session))
+                label for="name" { "Your name" }
+                input id="name" name="name" type="text" autocomplete="username" required;
+                label for="password" { "Password (at least 10 characters)" }
+                input id="password" name="password" type="password"
+                    autocomplete="new-password" required minlength="10";
+                button class="primary" type="submit" { "Create account and sign in" }
+            }
+        }
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, console.page("Set up", None, body)).into_response()
+}
+
+/// `POST /setup`.
+pub async fn submit(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match console.checked_post(&headers, &form) {
+        Ok(session) => session,
+        Err(refused) => return refused,
+    };
+    let created = (|| -> Result<StaffName, ConsoleError> {
+        let mut users = console.users();
+        if !users.is_empty() {
+            return Err(ConsoleError::BadInput(
+                "this console already has staff accounts: sign in".into(),
+            ));
+        }
+        let name = StaffName::parse(field(&form, "name"))?;
+        users.add(name.clone(), form.get("password").map_or("", |p| p))?;
+        users.save(&console.workspace.users_path())?;
+        Ok(name)
+    })();
+    match created {
+        Ok(name) => console.sign_in_as(&session, name),
+        Err(error) => render(&console, &session, Some(&error.to_string())),
+    }
+}

@@ -1,0 +1,349 @@
+//! The console's routes, its state and what every response carries: a strict
+//! Content-Security-Policy, `X-Frame-Options: DENY`, `nosniff`, no referrer, no caching.
+//! Pages need a signed-in session (otherwise a redirect to sign-in); every POST needs the
+//! session's CSRF token (otherwise 403).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+
+use super::auth::{csrf_matches, session_cookie, Session, Sessions};
+use super::html::{page, STYLESHEET};
+use super::users::{StaffName, Users};
+use super::workspace::Workspace;
+use super::{pages, ConsoleError};
+use crate::client::HubClient;
+
+/// The Content-Security-Policy of every response: nothing but this origin, no script at all.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Everything the console's handlers share.
+pub struct Console {
+    /// The workspace (keys, configuration, our own records).
+    pub workspace: Workspace,
+    /// The hub, as this authority.
+    pub hub: HubClient,
+    /// Live sessions.
+    pub sessions: Sessions,
+    /// Staff accounts (written back to the workspace when one is added).
+    pub users: Mutex<Users>,
+}
+
+/// Shared state of the handlers.
+pub type Shared = Arc<Console>;
+
+impl Console {
+    /// A console over `workspace`, talking to `hub`.
+    pub fn new(workspace: Workspace, hub: HubClient) -> Result<Console, ConsoleError> {
+        let users = Users::load(&workspace.users_path())?;
+        Ok(Console {
+            workspace,
+            hub,
+            sessions: Sessions::default(),
+            users: Mutex::new(users),
+        })
+    }
+
+    /// The staff accounts.
+    pub fn users(&self) -> std::sync::MutexGuard<'_, Users> {
+        self.users.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The authority's name for headers and titles.
+    pub fn authority_name(&self) -> &str {
+        &self.workspace.config.authority_name
+    }
+
+    /// Whether cookies are marked `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.workspace.config.secure_cookies
+    }
+
+    /// A page of this console.
+    pub fn page(&self, title: &str, session: Option<&Session>, body: Markup) -> Response {
+        axum::response::Html(page(title, self.authority_name(), session, body).into_string())
+            .into_response()
+    }
+
+    /// An error page with `status`.
+    pub fn error_page(
+        &self,
+        status: StatusCode,
+        session: Option<&Session>,
+        error: &ConsoleError,
+    ) -> Response {
+        let body = html! {
+            h1 { "Something went wrong" }
+            div class="error" role="alert" { p { (error.to_string()) } }
+            p { a href="/" { "Back to the dashboard" } }
+        };
+        (status, self.page("Error", session, body)).into_response()
+    }
+
+    /// The request's session, or a new anonymous one and the `Set-Cookie` value starting it
+    /// (so that even the sign-in form carries a CSRF token).
+    pub fn session_or_new(&self, headers: &HeaderMap) -> (Session, Option<String>) {
+        match self.sessions.from_headers(headers) {
+            Some(session) => (session, None),
+            None => {
+                let session = self.sessions.create(None);
+                let cookie = session_cookie(&session.token, self.secure_cookies());
+                (session, Some(cookie))
+            }
+        }
+    }
+
+    /// Ends `old` and starts a new session signed in as `user` (a fresh token, against
+    /// session fixation), then sends the browser to the dashboard.
+    pub fn sign_in_as(&self, old: &Session, user: StaffName) -> Response {
+        self.sessions.remove(&old.token);
+        let signed_in = self.sessions.create(Some(user));
+        let cookie = session_cookie(&signed_in.token, self.secure_cookies());
+        ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+    }
+
+    /// The signed-in session of a page request, or a redirect to sign-in (or to the first-run
+    /// page when no staff account exists yet).
+    #[allow(clippy::result_large_err)]
+    pub fn signed_in(&self, headers: &HeaderMap) -> Result<(Session, StaffName), Response> {
+        let session = self.sessions.from_headers(headers);
+        if let Some(user) = session.as_ref().and_then(|s| s.user.clone()) {
+            return Ok((session.expect("a session with a user"), user));
+        }
+        if self.users().is_empty() {
+            Err(Redirect::to("/setup").into_response())
+        } else {
+            Err(Redirect::to("/sign-in").into_response())
+        }
+    }
+
+    /// The session of a POST whose form carries its CSRF token; 403 otherwise.
+    #[allow(clippy::result_large_err)]
+    pub fn checked_post(
+        &self,
+        headers: &HeaderMap,
+        form: &HashMap<String, String>,
+    ) -> Result<Session, Response> {
+        let refused = || {
+            (
+                StatusCode::FORBIDDEN,
+                "refused: this form has expired or did not come from this console; reload the page and try again",
+            )
+                .into_response()
+        };
+        let session = self.sessions.from_headers(headers).ok_or_else(refused)?;
+        let token = form.get("csrf").ok_or_else(refused)?;
+        if !csrf_matches(&session, token) {
+            return Err(refused());
+        }
+        Ok(session)
+    }
+
+    /// Like [`Console::checked_post`], and the session must be signed in.
+    #[allow(clippy::result_large_err)]
+    pub fn checked_signed_in_post(
+        &self,
+        headers: &HeaderMap,
+        form: &HashMap<String, String>,
+    ) -> Result<(Session, StaffName), Response> {
+        let session = self.checked_post(headers, form)?;
+        match session.user.clone() {
+            Some(user) => Ok((session, user)),
+            None => Err(Redirect::to("/sign-in").into_response()),
+        }
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        CONTENT_SECURITY_POLICY,
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// The console's routes over `console`.
+pub fn router(console: Shared) -> Router {
+    Router::new()
+        .route("/", get(pages::dashboard::show))
+        .route("/assets/console.css", get(stylesheet))
+        .route(
+            "/sign-in",
+            get(pages::sign_in::form).post(pages::sign_in::submit),
+        )
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/setup", get(pages::setup::form).post(pages::setup::submit))
+        .route("/candidates/{id}", get(pages::candidate::show))
+        .route("/candidates/{id}/confirm", post(pages::candidate::confirm))
+        .route("/candidates/{id}/reject", post(pages::candidate::reject))
+        .route("/candidates/{id}/disclosure", get(pages::disclosure::show))
+        .route("/candidates/{id}/verify", post(pages::disclosure::verify))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(console)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::HubClientConfig;
+    use crate::console::workspace::test_support::write_workspace;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    /// A console over a fresh workspace whose hub is never reached by these tests.
+    fn console(dir: &std::path::Path) -> Shared {
+        write_workspace(dir);
+        let workspace = Workspace::load(dir).unwrap();
+        let hub = HubClient::new(HubClientConfig::new("http://127.0.0.1:9", "unused")).unwrap();
+        Arc::new(Console::new(workspace, hub).unwrap())
+    }
+
+    async fn send(console: &Shared, request: axum::http::Request<Body>) -> Response {
+        router(console.clone()).oneshot(request).await.unwrap()
+    }
+
+    fn get(path: &str, cookie: Option<&str>) -> axum::http::Request<Body> {
+        let mut request = axum::http::Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    }
+
+    fn post(path: &str, cookie: &str, form: &str) -> axum::http::Request<Body> {
+        axum::http::Request::post(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_string()))
+            .unwrap()
+    }
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    /// The CSRF token of the first form in `html`.
+    fn csrf_in(html: &str) -> &str {
+        let rest = html.split(r#"name="csrf" value=""#).nth(1).unwrap();
+        rest.split('"').next().unwrap()
+    }
+
+    fn cookie_of(response: &Response) -> String {
+        let value = response.headers()[header::SET_COOKIE].to_str().unwrap();
+        value.split(';').next().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn with_no_staff_account_the_console_opens_on_the_first_run_page_which_creates_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = console(dir.path());
+        let response = send(&console, get("/", None)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[header::LOCATION], "/setup");
+
+        let response = send(&console, get("/setup", None)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = cookie_of(&response);
+        let html = body(response).await;
+        let fingerprint = console.workspace.disclosure_key.public().fingerprint();
+        assert!(
+            html.contains(&fingerprint),
+            "shows the fingerprint to read out"
+        );
+        let csrf = csrf_in(&html);
+
+        let refused = send(
+            &console,
+            post("/setup", &cookie, "name=Ann&password=long+enough+secret"),
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert!(console.users().is_empty());
+
+        let form = format!("name=Ann+Clark&password=long+enough+secret&csrf={csrf}");
+        let created = send(&console, post("/setup", &cookie, &form)).await;
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+        assert_eq!(created.headers()[header::LOCATION], "/");
+        assert_ne!(cookie_of(&created), cookie, "a new session on sign-in");
+        let saved = Users::load(&console.workspace.users_path()).unwrap();
+        assert!(saved.verify("Ann Clark", "long enough secret").is_some());
+
+        // Once an account exists the first-run page is closed.
+        let again = send(&console, get("/setup", None)).await;
+        assert_eq!(again.headers()[header::LOCATION], "/sign-in");
+    }
+
+    #[tokio::test]
+    async fn every_response_carries_the_strict_security_headers() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = console(dir.path());
+        for path in ["/setup", "/assets/console.css", "/"] {
+            let response = send(&console, get(path, None)).await;
+            let headers = response.headers();
+            assert_eq!(
+                headers[header::CONTENT_SECURITY_POLICY],
+                CONTENT_SECURITY_POLICY,
+                "{path}"
+            );
+            assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        }
+        assert!(CONTENT_SECURITY_POLICY.starts_with("default-src 'self'"));
+        assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_does_not_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = console(dir.path());
+        {
+            let mut users = console.users();
+            users
+                .add(StaffName::parse("Ann").unwrap(), "long enough secret")
+                .unwrap();
+        }
+        let response = send(&console, get("/sign-in", None)).await;
+        let cookie = cookie_of(&response);
+        let html = body(response).await;
+        let csrf = csrf_in(&html);
+        let form = format!("name=Ann&password=wrong+password&csrf={csrf}");
+        let response = send(&console, post("/sign-in", &cookie, &form)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let still_out = send(&console, get("/", Some(&cookie))).await;
+        assert_eq!(still_out.headers()[header::LOCATION], "/sign-in");
+    }
+}

@@ -1,0 +1,186 @@
+//! The console's workspace: one folder at the authority holding `console.json` (who we are,
+//! where the hub is, where the keys and pupil files are, who the other side should contact),
+//! the key files themselves and the staff accounts (`users.json`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::ConsoleError;
+use crate::disclosure::{Coordinator, DisclosureKeyPair};
+use crate::encode::LocalKey;
+use crate::input::RawRecord;
+
+/// The name of the configuration file inside a workspace.
+pub const CONFIG_FILE: &str = "console.json";
+
+/// `console.json`: paths are relative to the workspace folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// This authority's code (e.g. `383`, `S12000049`).
+    pub authority_code: String,
+    /// This authority's name, shown in the header.
+    pub authority_name: String,
+    /// The hub's base URL (overridden by `--hub`).
+    #[serde(default)]
+    pub hub: Option<String>,
+    /// The API key (overridden by `PUPILMATCH_API_KEY`; prefer the environment).
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// The agreement secret files this authority holds.
+    #[serde(default)]
+    pub agreement_secrets: Vec<PathBuf>,
+    /// This authority's local key (opaque references).
+    pub local_key: PathBuf,
+    /// This authority's private disclosure key.
+    pub disclosure_key: PathBuf,
+    /// The pupil files (CSV or CTF XML) whose records may appear in candidates.
+    #[serde(default)]
+    pub pupil_files: Vec<PathBuf>,
+    /// Who the other side should contact (defaults of the confirm form).
+    pub coordinator: Coordinator,
+    /// Disclosure-key fingerprints other authorities read out by phone, by authority code:
+    /// the confirm form is pre-filled from here and the hub's key must match.
+    #[serde(default)]
+    pub fingerprints: HashMap<String, String>,
+    /// Mark cookies `Secure` (set when the console is served over https).
+    #[serde(default)]
+    pub secure_cookies: bool,
+}
+
+/// A loaded workspace: its configuration, its keys and an index of its own records.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The configuration.
+    pub config: WorkspaceConfig,
+    /// The local key.
+    pub local_key: LocalKey,
+    /// The disclosure key pair.
+    pub disclosure_key: DisclosureKeyPair,
+    /// Our own records by their reference under the local key.
+    records: HashMap<String, RawRecord>,
+}
+
+impl WorkspaceConfig {
+    /// Reads `console.json` from `dir`.
+    pub fn load(dir: &Path) -> Result<WorkspaceConfig, ConsoleError> {
+        let path = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| ConsoleError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| ConsoleError::Config {
+            path,
+            message: e.to_string(),
+        })
+    }
+}
+
+impl Workspace {
+    /// Loads the workspace in `dir`: configuration, keys, and the references of every record
+    /// of its pupil files (computed here with the local key; nothing is sent anywhere).
+    pub fn load(dir: &Path) -> Result<Workspace, ConsoleError> {
+        let config = WorkspaceConfig::load(dir)?;
+        let local_key = LocalKey::load(&dir.join(&config.local_key))?;
+        let disclosure_key = DisclosureKeyPair::load(&dir.join(&config.disclosure_key))?;
+        let mut records = HashMap::new();
+        for file in &config.pupil_files {
+            let path = dir.join(file);
+            let input = |e: crate::input::InputError| ConsoleError::Input {
+                path: path.clone(),
+                message: e.to_string(),
+            };
+            for record in crate::input::read_records(&path).map_err(input)? {
+                let record = record.map_err(input)?;
+                if let Some(id) = &record.record_id {
+                    records.insert(local_key.record_ref(id.trim()), record);
+                }
+            }
+        }
+        Ok(Workspace {
+            dir: dir.to_path_buf(),
+            config,
+            local_key,
+            disclosure_key,
+            records,
+        })
+    }
+
+    /// Our own record with reference `record_ref`, if it is in the workspace's pupil files.
+    pub fn own_record(&self, record_ref: &str) -> Option<&RawRecord> {
+        self.records.get(record_ref)
+    }
+
+    /// How many of our records the workspace knows.
+    pub fn n_records(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The staff accounts file.
+    pub fn users_path(&self) -> PathBuf {
+        super::users::users_path(&self.dir)
+    }
+}
+
+/// A small workspace for unit tests (Leeds, one pupil, fresh keys).
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// Writes console.json, the keys and a one-pupil file into `dir`.
+    pub(crate) fn write_workspace(dir: &Path) {
+        LocalKey::generate_file(&dir.join("local.key")).unwrap();
+        DisclosureKeyPair::generate()
+            .save_new(&dir.join("disclosure.key"))
+            .unwrap();
+        std::fs::write(
+            dir.join("pupils.csv"),
+            "record_id,forename,surname,dob\nA-1,Lily,Jones,2015-09-01\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            r#"{"authority_code":"383","authority_name":"Leeds City Council",
+               "local_key":"local.key","disclosure_key":"disclosure.key",
+               "pupil_files":["pupils.csv"],
+               "coordinator":{"name":"Ann Clark","email":"cme@leeds.example","phone":null}}"#,
+        )
+        .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::write_workspace;
+    use super::*;
+
+    #[test]
+    fn a_workspace_finds_its_own_records_by_their_reference_under_the_local_key() {
+        let dir = tempfile::tempdir().unwrap();
+        write_workspace(dir.path());
+        let workspace = Workspace::load(dir.path()).unwrap();
+        let reference = workspace.local_key.record_ref("A-1");
+        let record = workspace.own_record(&reference).expect("found");
+        assert_eq!(record.forename.as_deref(), Some("Lily"));
+        assert_eq!(workspace.n_records(), 1);
+        assert!(workspace.own_record("not-a-ref").is_none());
+    }
+
+    #[test]
+    fn a_config_with_an_unknown_field_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write_workspace(dir.path());
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            r#"{"authority_code":"383","colour":"blue"}"#,
+        )
+        .unwrap();
+        let error = Workspace::load(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("console.json"), "{error}");
+        assert!(error.contains("colour"), "{error}");
+    }
+}
