@@ -1,38 +1,21 @@
-//! The matcher's evidence in plain English: one table of meanings ([`describe_level`]) that the
-//! candidate page uses and the CLI can share, and the steps of the waterfall chart.
+//! The matcher's evidence as the candidate page shows it: each level in the CLI's plain words
+//! ([`describe_level`]) and the steps of the waterfall chart.
 
 use crate::matcher::compare::Field;
+use crate::matcher::explain_words;
 use crate::matcher::model::Explanation;
 
-/// What a field's comparison level means, in words a coordinator uses. `None` is a field
-/// one side does not hold. Unknown levels fall back to the matcher's own description.
+/// What a field's comparison level means, in words a coordinator uses (the wording the CLI
+/// uses too: [`explain_words::describe_level`]). `None` is a field one side does not hold.
 pub fn describe_level(field: Field, level: Option<&str>) -> String {
-    let Some(level) = level else {
-        return format!("{}: not compared (missing on one side)", field_label(field));
-    };
-    let plain = match (field, level) {
-        (Field::Identifier, "agree") => "the same national pupil identifier",
-        (Field::Identifier, "disagree") => "different national pupil identifiers",
-        (Field::Dob, "exact") => "the same date of birth",
-        (Field::Dob, "transposed") => "same date of birth but day and month swapped",
-        (Field::Dob, "one_off") => "date of birth differs in one of day, month or year",
-        (Field::Dob, "disagree") => "different dates of birth",
-        (Field::Forename, "exact") | (Field::Surname, "exact") => "the same name",
-        (Field::Forename, "equivalent") => {
-            "an equivalent forename (a nickname, cognate or other spelling in another language)"
-        }
-        (Field::Forename, "swapped") | (Field::Surname, "swapped") => {
-            "forename and surname the other way round"
-        }
-        (Field::Sex, "agree") => "the same sex",
-        (Field::Sex, "disagree") => "different sex recorded",
-        _ => field
-            .levels()
-            .iter()
-            .find(|(label, _)| *label == level)
-            .map_or("a comparison level this console does not know", |(_, m)| m),
-    };
-    format!("{}: {plain}", field_label(field))
+    match level {
+        None => format!("{}: not compared (missing on one side)", field_label(field)),
+        Some(level) => format!(
+            "{}: {}",
+            field_label(field),
+            explain_words::describe_level(field, level)
+        ),
+    }
 }
 
 /// A field's name for people.
@@ -149,7 +132,7 @@ mod tests {
     #[test]
     fn a_missing_field_and_an_unlisted_level_still_get_a_meaning() {
         assert!(describe_level(Field::Identifier, None).contains("missing on one side"));
-        assert!(describe_level(Field::Forename, Some("close")).contains("near-identical"));
+        assert!(describe_level(Field::Forename, Some("close")).contains("almost the same"));
     }
 
     #[test]
