@@ -180,20 +180,24 @@ fn an_empty_file_and_a_spreadsheet_are_refused_by_name() {
 }
 
 #[test]
-fn a_cell_that_is_not_utf8_is_reported_by_line_and_column_and_the_rest_encoded() {
+fn a_cell_that_is_not_utf8_is_read_as_windows_1252_with_a_warning_naming_line_and_column() {
     let ws = Workspace::new();
     ws.write(
         "pupils.csv",
         b"record_id,forename,surname,dob\nL1,Sin\xe9ad,Kelly,2014-03-02\nL2,Noah,Jones,2013-01-01\n",
     );
-    let output = ws.encode("pupils.csv", &[]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(read_jsonl(&ws.path("out.jsonl")).len(), 2);
-    let problems = ws.problems();
-    assert_eq!(problems.len(), 1);
-    let message = problems[0]["message"].as_str().unwrap();
+    let output = ws.encode("pupils.csv", &["--map", "refs.csv"]);
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert_eq!(
+        read_jsonl(&ws.path("out.jsonl")).len(),
+        3,
+        "header and both records"
+    );
+    assert!(ws.problems().is_empty());
     assert!(
-        message.contains("line 2") && message.contains("forename") && message.contains("UTF-8"),
+        message.contains("pupils.csv line 2: column 'forename' is not UTF-8")
+            && message.contains("Windows-1252"),
         "{message}"
     );
 }
@@ -235,26 +239,26 @@ fn encoding_is_byte_identical_across_runs_and_thread_counts() {
 }
 
 #[test]
-fn a_windows_1252_file_says_save_as_csv_utf8_on_the_console_and_exits_non_zero() {
+fn a_file_saved_by_excel_in_windows_1252_is_encoded_with_its_accents() {
     let ws = Workspace::new();
     // What Excel's "CSV (Comma delimited)" writes for Sinéad Ó Briain and Seán Kelly.
-    ws.write(
-        "pupils.csv",
-        b"record_id,forename,surname,dob\r\nT1,Sin\xe9ad,\xd3 Briain,2014-03-02\r\nT2,Se\xe1n,Kelly,2013-01-01\r\n",
-    );
+    let excel = b"record_id,forename,surname,dob\r\nT1,Sin\xe9ad,\xd3 Briain,2014-03-02\r\nT2,Se\xe1n,Kelly,2013-01-01\r\n";
+    ws.write("pupils.csv", excel);
     let output = ws.encode("pupils.csv", &[]);
     let message = stderr(&output);
-    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(output.status.success(), "{message}");
     assert!(message.contains("CSV UTF-8"), "{message}");
-    assert!(
-        message.contains("pupils.csv line 2: column 'forename' is not valid UTF-8"),
-        "{message}"
+    let from_excel = std::fs::read_to_string(ws.path("out.jsonl")).unwrap();
+
+    // The same names saved as UTF-8 encode to the same records.
+    ws.write(
+        "pupils.csv",
+        "record_id,forename,surname,dob\nT1,Sinéad,Ó Briain,2014-03-02\nT2,Seán,Kelly,2013-01-01\n",
     );
-    assert!(
-        message.contains("none of the 2 record(s) could be encoded"),
-        "{message}"
-    );
-    assert!(!ws.path("out.jsonl").exists());
+    let output = ws.encode("pupils.csv", &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let from_utf8 = std::fs::read_to_string(ws.path("out.jsonl")).unwrap();
+    assert_eq!(from_excel, from_utf8);
 }
 
 #[test]

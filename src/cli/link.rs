@@ -44,8 +44,8 @@ pub struct LinkArgs {
     /// Keep links with at least this probability (default: the model's suggest threshold).
     #[arg(long, value_parser = probability)]
     pub threshold: Option<f64>,
-    /// Where to write the review band: pairs between the model's review floor and the
-    /// threshold, for a coordinator to look at.
+    /// Where to write the review band, for a coordinator to look at: pairs between the model's
+    /// review floor and the threshold, and the runner-up of each ambiguous link.
     #[arg(long)]
     pub review: Option<PathBuf>,
     /// Write every pair at or above the threshold instead of each record's best link.

@@ -13,6 +13,8 @@
 //! * `\n` and `\r\n` line endings are both accepted;
 //! * a cell that is not valid UTF-8 is an error naming the line and column, and reading carries on.
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, BufRead, Read};
 
@@ -56,6 +58,8 @@ pub struct CsvRecords<R> {
     /// Records read so far, including ones that failed.
     index: u64,
     done: bool,
+    /// Whether a cell has already been read as Windows-1252 (warned about once per file).
+    read_as_windows_1252: Cell<bool>,
 }
 
 impl<R: BufRead> CsvRecords<R> {
@@ -82,6 +86,7 @@ impl<R: BufRead> CsvRecords<R> {
             row: ByteRecord::new(),
             index: 0,
             done: false,
+            read_as_windows_1252: Cell::new(false),
         };
         let header_row = match records.reader.byte_headers() {
             Ok(row) => row.clone(),
@@ -171,27 +176,42 @@ impl<R: BufRead> CsvRecords<R> {
         last_line.saturating_sub(inner).max(1)
     }
 
-    /// Decodes the row just read, or names its line and first non-UTF-8 cell.
-    fn decode(&self, line: u64) -> Result<Vec<&str>, InputError> {
-        self.row
+    /// Decodes the row just read. A cell that is not UTF-8 is read as Windows-1252, the
+    /// encoding Excel's plain "CSV" format writes on a UK PC (`Se\xE1n` is `Seán`); the first
+    /// such cell of a file is logged as a warning naming the file and line.
+    fn decode(&self, line: u64) -> Vec<Cow<'_, str>> {
+        let mut first_windows_1252 = None;
+        let cells = self
+            .row
             .iter()
             .enumerate()
-            .map(|(i, cell)| {
-                std::str::from_utf8(cell).map_err(|_| InputError::InvalidUtf8 {
-                    file: self.file.clone(),
-                    line,
-                    column: self
-                        .headers
-                        .get(i)
-                        .filter(|h| !h.is_empty())
-                        .cloned()
-                        .unwrap_or_else(|| format!("#{}", i + 1)),
-                })
+            .map(|(i, cell)| match std::str::from_utf8(cell) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => {
+                    first_windows_1252.get_or_insert(i);
+                    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(cell);
+                    Cow::Owned(text.into_owned())
+                }
             })
-            .collect()
+            .collect();
+        if let (Some(i), false) = (first_windows_1252, self.read_as_windows_1252.get()) {
+            self.read_as_windows_1252.set(true);
+            let column = self
+                .headers
+                .get(i)
+                .filter(|h| !h.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", i + 1));
+            tracing::warn!(
+                "{} line {line}: column '{column}' is not UTF-8; reading the file's non-UTF-8 \
+                 cells as Windows-1252 (Excel's \"CSV\" format). Save as \"CSV UTF-8\" to be sure.",
+                self.file
+            );
+        }
+        cells
     }
 
-    fn record(&self, cells: &[&str], line: u64) -> RawRecord {
+    fn record(&self, cells: &[Cow<'_, str>], line: u64) -> RawRecord {
         let mut record = RawRecord {
             position: Some(SourcePosition {
                 file: self.file.clone(),
@@ -231,10 +251,7 @@ impl<R: BufRead> CsvRecords<R> {
             }
             self.index += 1;
             let line = self.start_line(&self.row);
-            let cells = match self.decode(line) {
-                Ok(cells) => cells,
-                Err(error) => return Some(Err(error)),
-            };
+            let cells = self.decode(line);
             if cells.len() != self.columns.len() {
                 return Some(Err(InputError::RaggedRow {
                     file: self.file.clone(),
@@ -507,19 +524,18 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_an_error_naming_the_line_and_column_and_reading_continues() {
+    fn a_file_saved_by_excel_in_windows_1252_is_read_with_its_accents() {
+        // Excel's plain "CSV" on a UK PC: Seán with á as the single byte 0xE1, Zoë with 0xEB,
+        // beside a row that is plain ASCII.
         let results = read_bytes(
-            b"record_id,forename,surname,dob\nr1,Se\xE1n,B,2014-01-01\nr2,C,D,2014-01-02\n",
+            b"record_id,forename,surname,dob\nr1,Se\xE1n,Murphy,2014-01-01\nr2,Zo\xEB,D,2014-01-02\nr3,C,D,2014-01-03\n",
         )
         .expect("header accepted");
-        let err = results[0].as_ref().expect_err("Latin-1 rejected");
-        assert!(
-            err.to_string()
-                .starts_with("pupils.csv line 2: column 'forename' is not valid UTF-8"),
-            "{err}"
-        );
-        let next = results[1].as_ref().expect("next row read");
-        assert_eq!(next.record_id.as_deref(), Some("r2"));
+        let forenames: Vec<_> = results
+            .iter()
+            .map(|r| r.as_ref().expect("read").forename.clone().unwrap())
+            .collect();
+        assert_eq!(forenames, ["Seán", "Zoë", "C"]);
     }
 
     #[test]
