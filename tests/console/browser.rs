@@ -152,26 +152,42 @@ impl Browser {
 
     /// Clicks the button whose text is `label`.
     pub async fn press(&self, label: &str) {
-        self.client
+        let button = self
+            .client
             .find(Locator::XPath(&format!(
                 "//button[normalize-space()='{label}']"
             )))
             .await
-            .unwrap_or_else(|_| panic!("a button {label}"))
-            .click()
+            .unwrap_or_else(|_| panic!("a button {label}"));
+        self.click_and_leave(button).await;
+    }
+
+    /// Clicks `element` and waits until the browser has left the current document (a form's
+    /// POST and redirect, or a link), so that what is read next is the new page, not the old.
+    async fn click_and_leave(&self, element: fantoccini::elements::Element) {
+        let old = self
+            .client
+            .find(Locator::Css("html"))
             .await
-            .expect("clicked");
+            .expect("a page");
+        element.click().await.expect("clicked");
+        for _ in 0..1000 {
+            if old.tag_name().await.is_err() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the click did not leave the page");
     }
 
     /// Follows the link whose text is `label`.
     pub async fn follow(&self, label: &str) {
-        self.client
+        let link = self
+            .client
             .find(Locator::LinkText(label))
             .await
-            .unwrap_or_else(|_| panic!("a link {label}"))
-            .click()
-            .await
-            .expect("clicked");
+            .unwrap_or_else(|_| panic!("a link {label}"));
+        self.click_and_leave(link).await;
     }
 
     /// Signs in as `name`.
