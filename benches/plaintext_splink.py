@@ -13,6 +13,14 @@ tool, not part of the test suite (it needs Python packages the Rust build does n
         --right synth/roll.csv --output synth/links.csv --threshold 0.5
     python3 benches/plaintext_splink.py synth 0.9 synth/links.csv
 
+The same on the second, independently parameterised generator (`benches/corrupt.py`), whose
+truth names each clerk error: the last table gives recall per error class side by side.
+
+    python3 benches/corrupt.py geco --seed 1
+    pupilmatch link --secret synth/agreement.key --left geco/missing.csv --right geco/roll.csv \\
+        --output geco/links.csv
+    python3 benches/plaintext_splink.py geco 0.9 geco/links.csv
+
 Splink gets the same fields pupilmatch compares (forename, surname, date of birth, sex, the
 national identifier), in two configurations of the names, its term-frequency adjustments, EM
 on three blocking rules and, generously, the true share of matching pairs as its prior.
@@ -85,6 +93,39 @@ def report(label, pairs, truth, threshold):
     print(f"recall at {threshold}, cross-border moves with no shared identifier: {found[hard].mean():.4f}")
 
 
+def one_to_one(pairs):
+    """Greedy 1-to-1 by probability: each missing and each roll record in at most one pair."""
+    used_l, used_r, kept = set(), set(), {}
+    for (l, r), p in sorted(pairs.items(), key=lambda x: (-x[1], x[0])):
+        if l not in used_l and r not in used_r:
+            used_l.add(l)
+            used_r.add(r)
+            kept[(l, r)] = p
+    return kept
+
+
+def error_classes(row):
+    """The classes a true pair counts in: each clerk error, `2+ errors`, `none`, the move type."""
+    errors = [e for e in row.errors.split(";") if e]
+    return errors + (["2+ errors"] if len(errors) >= 2 else []) + ([] if errors else ["none"]) + [
+        f"move: {row.move_type}"]
+
+
+def recall_by_class(columns, truth):
+    """Recall per error class for each column (name -> set of linked pairs), as one table."""
+    n, found = {}, {name: {} for name in columns}
+    for row in truth.itertuples():
+        for c in error_classes(row):
+            n[c] = n.get(c, 0) + 1
+            for name, links in columns.items():
+                hit = (row.missing_id, row.roll_id) in links
+                found[name][c] = found[name].get(c, 0) + hit
+    names = list(columns)
+    print(f"{'error in the pair':28} {'n':>6} " + " ".join(f"{x:>14}" for x in names))
+    for c in sorted(n, key=lambda c: (c.startswith("move"), c != "none", c)):
+        print(f"{c:28} {n[c]:>6} " + " ".join(f"{found[x][c] / n[c]:>14.3f}" for x in names))
+
+
 def splink_pairs(name_config, left, right, truth):
     true_pairs = set(zip(truth.missing_id, truth.roll_id))
     db = DuckDBAPI()
@@ -119,9 +160,13 @@ if __name__ == "__main__":
     logging.getLogger("splink").setLevel(logging.WARNING)
     left, right = load(f"{folder}/missing.csv"), load(f"{folder}/roll.csv")
     truth = pd.read_csv(f"{folder}/truth.csv", dtype=str, keep_default_na=False)
+    columns = {}
     for name_config in NAME_COMPARISONS:
         pairs = splink_pairs(name_config, left, right, truth)
         report(f"Splink on the raw fields, names {name_config}", pairs, truth, threshold)
+        linked = one_to_one({k: p for k, p in pairs.items() if p >= 0.5})
+        report(f"Splink, names {name_config}, 1-to-1 at 0.5", linked, truth, 0.5)
+        columns[f"splink {name_config}"] = set(linked)
     if len(sys.argv) > 3:
         links = pd.read_csv(sys.argv[3], dtype=str, keep_default_na=False)
         pairs = {
@@ -129,3 +174,6 @@ if __name__ == "__main__":
             for l, r, p in zip(links.left_record_id, links.right_record_id, links.probability)
         }
         report("pupilmatch on encodings (`pupilmatch link` output)", pairs, truth, threshold)
+        columns["pupilmatch"] = set(pairs)
+    print("== recall by error class (Splink 1-to-1 at 0.5; pupilmatch as linked)")
+    recall_by_class(columns, truth)
