@@ -135,10 +135,7 @@ impl HubClient {
         let response = request
             .send()
             .await
-            .map_err(|source| ClientError::Transport {
-                url: url.clone(),
-                source,
-            })?;
+            .map_err(|source| ClientError::transport(&url, source))?;
         decode(url, response).await
     }
 }
@@ -157,10 +154,7 @@ async fn decode<T: DeserializeOwned>(
     let bytes = response
         .bytes()
         .await
-        .map_err(|source| ClientError::Transport {
-            url: url.clone(),
-            source,
-        })?;
+        .map_err(|source| ClientError::transport(&url, source))?;
     if status.is_success() {
         return serde_json::from_slice(&bytes)
             .map(|body| (status, body))
