@@ -24,7 +24,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
 pub use crate::store::{ActivityReport, AgreementActivity, DailyLimitHit, MemberDay};
-pub use candidates::{Candidate, CandidateQuery, Counterpart, OwnRecord};
+pub use candidates::{Candidate, CandidatePage, CandidateQuery, Counterpart, OwnRecord};
 pub use cases::{ClosedCase, FollowUp, Withdrawal};
 pub use disclosure::{
     CandidateDetail, CounterpartDetail, CounterpartKey, DecisionNote, DecisionView,
