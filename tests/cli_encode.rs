@@ -443,7 +443,8 @@ fn excel_dates_with_single_digit_days_are_read_two_digit_years_refused_and_unlik
     );
     assert!(
         message.contains(
-            "warning: pupils.csv line 5 (record `D4`): field `dob`: the child would be 0 today"
+            "warning: pupils.csv line 5 (record `D4`): field `dob`: the child would be 0 today, \
+             more than 2 years outside school age (4 to 16); check the date"
         ),
         "{message}"
     );

@@ -100,6 +100,11 @@ fn a_refused_connection_is_reported_once_with_a_hint() {
         1,
         "{message}"
     );
+    assert_eq!(
+        message.matches("http://127.0.0.1:9/").count(),
+        1,
+        "the address is said once: {message}"
+    );
     assert!(
         message.contains("hint: nothing answered at that address"),
         "{message}"

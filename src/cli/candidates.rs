@@ -13,7 +13,7 @@ use clap::Args;
 use super::authority_args::known_refs;
 use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
-use crate::client::{Candidate, CandidateQuery};
+use crate::client::{Candidate, CandidateQuery, HubClient};
 use crate::store::Jurisdiction;
 
 /// Arguments of `pupilmatch candidates`.
@@ -37,11 +37,18 @@ pub struct CandidatesArgs {
     #[arg(long)]
     pub max_age_days: Option<u32>,
     /// At most this many on a page.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub limit: u32,
     /// Which page of --limit candidates to show (1 = the best).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub page: u32,
+    /// Show the page after this candidate (the id the previous page names); unlike --page,
+    /// it stays put while new candidates are proposed.
+    #[arg(long, conflicts_with = "page")]
+    pub after: Option<i64>,
+    /// Show every candidate, not one page.
+    #[arg(long, conflicts_with_all = ["page", "after", "limit"])]
+    pub all: bool,
     /// A `record_id,ref` file to show your own record ids (only for records submitted before
     /// the reference store in this authority's workspace kept them).
     #[arg(long)]
@@ -56,27 +63,9 @@ pub struct CandidatesArgs {
 
 /// Runs `candidates`.
 pub fn run(args: CandidatesArgs) -> anyhow::Result<ExitCode> {
-    // The hub lists the best `limit` candidates (at most HUB_MAX) and has no offset: a page is
-    // the tail of a longer list, and one candidate more than the page says whether more exist.
-    let skip = u64::from(args.page - 1) * u64::from(args.limit);
-    let wanted = skip + u64::from(args.limit) + 1;
-    anyhow::ensure!(
-        wanted <= u64::from(HUB_MAX) + 1,
-        "the hub lists only the best {HUB_MAX} candidates; narrow the list with --state, \
-         --min-probability, --jurisdiction or --max-age-days instead of paging past them"
-    );
-    let query = CandidateQuery {
-        state: args.state.clone(),
-        min_probability: args.min_probability,
-        counterpart_jurisdiction: args.jurisdiction,
-        min_age_days: args.min_age_days,
-        max_age_days: args.max_age_days,
-        limit: Some(wanted.min(u64::from(HUB_MAX)) as u32),
-        ..CandidateQuery::default()
-    };
     let client = args.hub.client()?;
     let runtime = runtime()?;
-    let listed = runtime.block_on(client.candidates(&query))?;
+    let listing = runtime.block_on(list(&client, &args))?;
     let authorities = runtime.block_on(AuthorityNames::fetch(&client));
     // Record ids from this authority's reference store, then from --map (older uploads).
     let mut names: HashMap<String, String> = known_refs(&runtime, &client)
@@ -86,39 +75,142 @@ pub fn run(args: CandidatesArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.map {
         names.extend(read_map(path)?);
     }
-    let more = listed.len() as u64 > skip + u64::from(args.limit);
-    let page: Vec<Candidate> = listed
-        .into_iter()
-        .skip(skip as usize)
-        .take(args.limit as usize)
-        .collect();
     if args.json {
-        for c in &page {
+        for c in &listing.candidates {
             println!("{}", serde_json::to_string(&as_json(c, &names))?);
         }
     } else {
-        print_table(&page, &names, &authorities);
+        print_table(&listing.candidates, &names, &authorities);
     }
-    let first = skip + 1;
-    let last = skip + page.len() as u64;
-    if more {
-        eprintln!(
-            "candidates {first} to {last} shown; there are more: --page {} shows the next {}",
-            args.page + 1,
-            args.limit
-        );
-    } else if args.page > 1 && page.is_empty() {
-        eprintln!("no candidates on page {}", args.page);
-    } else if args.page > 1 {
-        eprintln!("candidates {first} to {last} shown, the last of them");
-    } else if !page.is_empty() {
-        eprintln!("all {last} candidate(s) shown");
-    }
+    eprintln!("{}", listing.summary(&args));
     Ok(ExitCode::SUCCESS)
 }
 
 /// The most candidates the hub lists in one answer.
 const HUB_MAX: u32 = 1000;
+
+/// What one run of `candidates` lists, and where it stands in the whole list.
+#[derive(Debug)]
+struct Listing {
+    /// The candidates shown.
+    candidates: Vec<Candidate>,
+    /// How many came before them (unknown after --after).
+    skipped: Option<u64>,
+    /// How many pass the filters in all (unknown from an older hub).
+    total: Option<u64>,
+    /// When more follow: the --after that shows them.
+    next_after: Option<i64>,
+}
+
+/// Fetches the page `args` asks for: --all pages through everything; --page N steps over the
+/// pages before it (in answers of up to [`HUB_MAX`]), so no page is out of reach.
+async fn list(client: &HubClient, args: &CandidatesArgs) -> anyhow::Result<Listing> {
+    let mut query = CandidateQuery {
+        state: args.state.clone(),
+        min_probability: args.min_probability,
+        counterpart_jurisdiction: args.jurisdiction,
+        min_age_days: args.min_age_days,
+        max_age_days: args.max_age_days,
+        after: args.after,
+        ..CandidateQuery::default()
+    };
+    let mut skipped = args.after.is_none().then_some(0u64);
+    if !args.all && args.after.is_none() {
+        // Step over the pages before --page N.
+        let mut to_skip = u64::from(args.page - 1) * u64::from(args.limit);
+        while to_skip > 0 {
+            query.limit = Some(to_skip.min(u64::from(HUB_MAX)) as u32);
+            let page = client.candidate_page(&query).await?;
+            let n = page.candidates.len() as u64;
+            to_skip = to_skip.saturating_sub(n);
+            skipped = skipped.map(|s| s + n);
+            if page.next_after.is_none() {
+                return Ok(Listing {
+                    candidates: Vec::new(),
+                    skipped,
+                    total: page.total,
+                    next_after: None,
+                });
+            }
+            query.after = page.next_after;
+        }
+    }
+    query.limit = Some(if args.all { HUB_MAX } else { args.limit });
+    let mut candidates = Vec::new();
+    loop {
+        let page = client.candidate_page(&query).await?;
+        candidates.extend(page.candidates);
+        if !args.all || page.next_after.is_none() {
+            return Ok(Listing {
+                candidates,
+                skipped,
+                total: page.total,
+                next_after: page.next_after,
+            });
+        }
+        query.after = page.next_after;
+    }
+}
+
+impl Listing {
+    /// The line on stderr saying what was shown out of how many, and how to see the next.
+    fn summary(&self, args: &CandidatesArgs) -> String {
+        let shown = self.candidates.len() as u64;
+        let of = self
+            .total
+            .map(|total| format!(" of {total}"))
+            .unwrap_or_default();
+        let range = match self.skipped {
+            _ if shown == 0 => return self.nothing_shown(args),
+            Some(0) if self.next_after.is_none() => {
+                return format!("all {shown} candidate(s) shown");
+            }
+            Some(0) => format!("{shown}{of} candidates shown"),
+            Some(skipped) => format!(
+                "candidates {} to {}{of} shown",
+                skipped + 1,
+                skipped + shown
+            ),
+            None => {
+                let in_all = self
+                    .total
+                    .map(|total| format!(" ({total} in all)"))
+                    .unwrap_or_default();
+                format!(
+                    "{shown} candidate(s) shown after candidate {}{in_all}",
+                    args.after.unwrap_or_default()
+                )
+            }
+        };
+        match self.next_after {
+            None => format!("{range}, the last of them"),
+            Some(after) => {
+                let page = match self.skipped {
+                    Some(_) => format!("--page {} or ", args.page + 1),
+                    None => String::new(),
+                };
+                format!(
+                    "{range}; {page}--after {after} shows the next {}, --all shows every one",
+                    args.limit
+                )
+            }
+        }
+    }
+
+    fn nothing_shown(&self, args: &CandidatesArgs) -> String {
+        match (self.skipped, self.total) {
+            (Some(0), _) => "no candidates".into(),
+            (Some(_), Some(total)) => {
+                format!("no candidates on page {}: there are {total}", args.page)
+            }
+            (Some(_), None) => format!("no candidates on page {}", args.page),
+            (None, _) => format!(
+                "no candidates after candidate {}",
+                args.after.unwrap_or_default()
+            ),
+        }
+    }
+}
 
 /// `ref → record_id` from a map file.
 pub fn read_map(path: &std::path::Path) -> anyhow::Result<HashMap<String, String>> {

@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use anyhow::bail;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::cli::encoded_file::AtomicJsonl;
-use crate::cli::input_report::{warn_about_columns, ProblemConsole};
+use crate::cli::input_report::{progress_style, warn_about_columns, ProblemConsole};
 use crate::encode::batch::{encode_chunk, problems, Outcome, RecordIds, Summary};
 use crate::encode::record::Policy;
 use crate::encode::{AgreementSecret, EncodedHeader, Encoder, LocalKey};
@@ -64,11 +64,9 @@ fn default_report(output: &Path) -> PathBuf {
 
 fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} records ({rate})")
-            .expect("valid template")
-            .with_key("rate", super::input_report::rate),
-    );
+    bar.set_style(progress_style(
+        "{spinner} {elapsed_precise} {human_pos} records ({rate})",
+    ));
     bar
 }
 

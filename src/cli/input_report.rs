@@ -7,6 +7,14 @@ use std::path::Path;
 use crate::encode::batch::{Problem, NOT_UTF8};
 use crate::input::{inspect_header, Column};
 
+/// A progress bar style from `template`, whose `{rate}` is [`rate`]: every progress bar the
+/// CLI draws is made here, so none prints indicatif's `{per_sec}`.
+pub fn progress_style(template: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(template)
+        .expect("valid template")
+        .with_key("rate", rate)
+}
+
 /// A progress bar's `{rate}`: whole records per second with thousands separators
 /// (`12,205/s`), where indicatif's own `{per_sec}` prints `12,205.0737/s`.
 pub fn rate(state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write) {
@@ -95,5 +103,75 @@ impl ProblemConsole {
                 self.not_utf8
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use indicatif::{ProgressBar, ProgressDrawTarget, TermLike};
+
+    use super::*;
+
+    /// A terminal that keeps what is drawn on it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl TermLike for Screen {
+        fn width(&self) -> u16 {
+            120
+        }
+        fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> io::Result<()> {
+            self.0.lock().expect("screen").push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_progress_rate_is_whole_records_per_second() {
+        let screen = Screen::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(1_000_000),
+            ProgressDrawTarget::term_like(Box::new(screen.clone())),
+        );
+        bar.set_style(progress_style("{pos} records ({rate})"));
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        bar.inc(123_457);
+        bar.abandon();
+        let drawn = screen.0.lock().expect("screen").clone();
+        let rate = drawn
+            .rsplit('(')
+            .next()
+            .and_then(|r| r.split("/s)").next())
+            .unwrap_or_default()
+            .to_string();
+        assert!(drawn.contains("123457 records ("), "{drawn}");
+        assert!(
+            !rate.is_empty() && rate.chars().all(|c| c.is_ascii_digit() || c == ','),
+            "{drawn}"
+        );
     }
 }

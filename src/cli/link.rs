@@ -15,9 +15,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::cli::encoded_file::read_encoded;
+use crate::cli::input_report::progress_style;
 use crate::encode::record::Policy;
 use crate::encode::{AgreementSecret, Encoder, LocalKey};
 use crate::evaluate::pipeline::{encode_records, EncodedSet};
@@ -115,10 +116,9 @@ fn is_encoded(path: &Path) -> bool {
 
 fn spinner(label: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {prefix} {pos} records ({per_sec})")
-            .expect("valid template"),
-    );
+    bar.set_style(progress_style(
+        "{spinner} {prefix} {human_pos} records ({rate})",
+    ));
     bar.set_prefix(label.to_string());
     bar
 }
@@ -257,12 +257,9 @@ pub fn run(args: LinkArgs) -> anyhow::Result<ExitCode> {
     let (lp, rp) = (left.set.prepare(), right.set.prepare());
     let index = build_index(&rp, Default::default());
     let bar = ProgressBar::new(lp.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} left records linked ({per_sec}, eta {eta})",
-        )
-        .expect("valid template"),
-    );
+    bar.set_style(progress_style(
+        "{bar:40} {human_pos}/{human_len} left records linked ({rate}, eta {eta})",
+    ));
     let config = LinkConfig {
         threads: args.threads,
         exhaustive: args.exhaustive,

@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use super::authority_args::{CaseArgs, LocalKeyArgs, LocalSide};
 use super::hub_args::{runtime, HubArgs};
-use super::input_report::{warn_about_columns, ProblemConsole};
+use super::input_report::{progress_style, warn_about_columns, ProblemConsole};
 use crate::client::{CaseFields, SubmissionHeader, SubmittedRecord, UploadOptions};
 use crate::encode::batch::{encode_chunk, problems, Outcome, RecordIds};
 use crate::encode::record::Policy;
@@ -158,24 +158,16 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
     match total {
         Some(n) => {
             let bar = ProgressBar::new(n);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:40} {human_pos}/{human_len} records sent ({rate}, {eta} left)",
-                )
-                .expect("valid template")
-                .with_key("rate", super::input_report::rate),
-            );
+            bar.set_style(progress_style(
+                "{bar:40} {human_pos}/{human_len} records sent ({rate}, {eta} left)",
+            ));
             bar
         }
         None => {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {human_pos} records encoded and sent ({rate})",
-                )
-                .expect("valid template")
-                .with_key("rate", super::input_report::rate),
-            );
+            bar.set_style(progress_style(
+                "{spinner} {human_pos} records encoded and sent ({rate})",
+            ));
             bar
         }
     }

@@ -30,6 +30,9 @@ pub struct CandidateQuery {
     /// At most this many (the hub caps it at 1000).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// Only candidates listed after this one (a page's [`CandidatePage::next_after`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
 }
 
 /// The caller's own record in a candidate.
@@ -74,17 +77,33 @@ pub struct Candidate {
     pub counterpart: Counterpart,
 }
 
-#[derive(Deserialize)]
-struct CandidateList {
-    candidates: Vec<Candidate>,
+/// One page of the caller's candidates, best first.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CandidatePage {
+    /// The candidates on this page.
+    pub candidates: Vec<Candidate>,
+    /// How many candidates pass the query's filters in all (`None` from a hub too old to say).
+    #[serde(default)]
+    pub total: Option<u64>,
+    /// When more follow: the [`CandidateQuery::after`] that lists them.
+    #[serde(default)]
+    pub next_after: Option<i64>,
 }
 
 impl HubClient {
     /// Lists the caller's candidates, best first.
     pub async fn candidates(&self, query: &CandidateQuery) -> Result<Vec<Candidate>, ClientError> {
+        Ok(self.candidate_page(query).await?.candidates)
+    }
+
+    /// Lists one page of the caller's candidates, best first, with how many there are.
+    pub async fn candidate_page(
+        &self,
+        query: &CandidateQuery,
+    ) -> Result<CandidatePage, ClientError> {
         let path = "/v1/candidates";
         let request = self.request(Method::GET, path).query(query);
-        let (_, list): (_, CandidateList) = self.send(path, request).await?;
-        Ok(list.candidates)
+        let (_, page): (_, CandidatePage) = self.send(path, request).await?;
+        Ok(page)
     }
 }

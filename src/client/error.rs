@@ -103,6 +103,15 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// A failure to reach `url`. The URL is said once, here: reqwest's own message would
+    /// repeat it (with the query string) right after.
+    pub fn transport(url: &str, source: reqwest::Error) -> ClientError {
+        ClientError::Transport {
+            url: url.to_string(),
+            source: source.without_url(),
+        }
+    }
+
     /// The problem the hub answered, if that is what this error is.
     pub fn problem(&self) -> Option<&Problem> {
         match self {

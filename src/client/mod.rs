@@ -24,7 +24,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
 pub use crate::store::{ActivityReport, AgreementActivity, DailyLimitHit, MemberDay};
-pub use candidates::{Candidate, CandidateQuery, Counterpart, OwnRecord};
+pub use candidates::{Candidate, CandidatePage, CandidateQuery, Counterpart, OwnRecord};
 pub use cases::{ClosedCase, FollowUp, Withdrawal};
 pub use disclosure::{
     CandidateDetail, CounterpartDetail, CounterpartKey, DecisionNote, DecisionView,
@@ -135,10 +135,7 @@ impl HubClient {
         let response = request
             .send()
             .await
-            .map_err(|source| ClientError::Transport {
-                url: url.clone(),
-                source,
-            })?;
+            .map_err(|source| ClientError::transport(&url, source))?;
         decode(url, response).await
     }
 }
@@ -157,10 +154,7 @@ async fn decode<T: DeserializeOwned>(
     let bytes = response
         .bytes()
         .await
-        .map_err(|source| ClientError::Transport {
-            url: url.clone(),
-            source,
-        })?;
+        .map_err(|source| ClientError::transport(&url, source))?;
     if status.is_success() {
         return serde_json::from_slice(&bytes)
             .map(|body| (status, body))

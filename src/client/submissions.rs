@@ -198,10 +198,7 @@ impl HubClient {
         if let Some(message) = failure.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(ClientError::Body(message));
         }
-        let response = sent.map_err(|source| ClientError::Transport {
-            url: url.clone(),
-            source,
-        })?;
+        let response = sent.map_err(|source| ClientError::transport(&url, source))?;
         let (status, mut result): (StatusCode, SubmissionResult) = decode(url, response).await?;
         result.replayed = status == StatusCode::OK;
         Ok(result)

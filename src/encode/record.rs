@@ -231,8 +231,10 @@ impl fmt::Display for RecordWarning {
             }
             WarningKind::UnlikelyAge { age } => write!(
                 f,
-                "field `{field}`: the child would be {age} today, far from school age \
-                 (4 to 16); check the date"
+                "field `{field}`: the child would be {age} today, more than \
+                 {AGE_MARGIN_YEARS} years outside school age ({} to {}); check the date",
+                SCHOOL_AGES.start(),
+                SCHOOL_AGES.end()
             ),
             WarningKind::LeftOut { problem } => write!(f, "field `{field}`: {problem}; left out"),
         }
@@ -327,10 +329,20 @@ pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     Ok(date)
 }
 
+/// Compulsory school age across the five nations, in whole years: the youngest at which a
+/// child starts (4, Northern Ireland) to the oldest at which one may leave (16).
+pub const SCHOOL_AGES: std::ops::RangeInclusive<u32> = 4..=16;
+
+/// How many years either side of [`SCHOOL_AGES`] a pupil's age may fall before its date of
+/// birth is warned about: a nursery class or a pupil staying on to 18 is usual, a child of 1
+/// or an adult of 19 on a CME roll is a typing error more often than not.
+pub const AGE_MARGIN_YEARS: u32 = 2;
+
 /// Ages (in whole years, on the day of encoding) outside which a pupil's date of birth is
-/// probably wrong: compulsory school age (4 to 16 across the five nations) give or take two
-/// years. Outside it the record is still encoded, with a warning.
-pub const LIKELY_AGES: std::ops::RangeInclusive<u32> = 2..=18;
+/// probably wrong: [`SCHOOL_AGES`] give or take [`AGE_MARGIN_YEARS`] (2 to 18). Outside it the
+/// record is still encoded, with a warning.
+pub const LIKELY_AGES: std::ops::RangeInclusive<u32> =
+    (*SCHOOL_AGES.start() - AGE_MARGIN_YEARS)..=(*SCHOOL_AGES.end() + AGE_MARGIN_YEARS);
 
 /// A child's age in whole years on `today`.
 fn age_on(dob: NaiveDate, today: NaiveDate) -> u32 {

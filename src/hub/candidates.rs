@@ -1,6 +1,8 @@
 //! `GET /v1/candidates`: the candidates the caller is party to, best first, with the matcher's
-//! evidence (every listing is audited). Each shows the caller's own record reference and only the other party's authority,
-//! jurisdiction and role.
+//! evidence (every listing is audited). Each shows the caller's own record reference and only
+//! the other party's authority, jurisdiction and role. The answer also says how many pass the
+//! filters (`total`) and, when more follow, the `after` that lists the next page
+//! (`next_after`).
 
 use axum::extract::State;
 use axum::routing::get;
@@ -30,6 +32,8 @@ struct ListQuery {
     /// Only candidates proposed at most this many days ago.
     max_age_days: Option<u32>,
     limit: Option<i64>,
+    /// Only candidates listed after this one (its id, from `next_after`).
+    after: Option<i64>,
 }
 
 async fn list(
@@ -67,15 +71,33 @@ async fn list(
     };
     let stamp =
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let after = match query.after {
+        Some(id) => Some(
+            state
+                .store
+                .candidate_cursor(&me.code, id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::InvalidRequest(format!("after: you are party to no candidate {id}"))
+                })?,
+        ),
+        None => None,
+    };
     let filter = CandidateFilter {
         state: query.state,
         min_probability: query.min_probability,
         counterpart_jurisdiction: query.counterpart_jurisdiction,
         created_since: created_since.map(stamp),
         created_before: query.min_age_days.map(days_ago).map(stamp),
-        limit,
+        // One more than asked for says whether another page follows.
+        limit: limit + 1,
+        after,
     };
-    let candidates = state.store.candidates_for(&me.code, &filter).await?;
+    let mut candidates = state.store.candidates_for(&me.code, &filter).await?;
+    let total = state.store.count_candidates_for(&me.code, &filter).await?;
+    let more = candidates.len() as i64 > limit;
+    candidates.truncate(limit as usize);
+    let next_after = candidates.last().filter(|_| more).map(|c| c.id);
     // Listing shows evidence about other authorities' records: a candidate view, audited.
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
     let event = AuditEvent::new(
@@ -104,5 +126,9 @@ async fn list(
             })
         })
         .collect();
-    Ok(AppJson(json!({ "candidates": items })))
+    Ok(AppJson(json!({
+        "candidates": items,
+        "total": total,
+        "next_after": next_after,
+    })))
 }

@@ -58,8 +58,21 @@ pub struct CandidateFilter {
     pub created_since: Option<String>,
     /// Only candidates created at or before this RFC 3339 time.
     pub created_before: Option<String>,
-    /// At most this many (newest by probability first).
+    /// At most this many (best first).
     pub limit: i64,
+    /// Only candidates listed after this one (keyset paging: stable while candidates come
+    /// and go, unlike an offset).
+    pub after: Option<CandidateCursor>,
+}
+
+/// A candidate's place in a listing, which is ordered by match weight (highest first), then
+/// by id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CandidateCursor {
+    /// The candidate's match weight.
+    pub match_weight: f64,
+    /// The candidate's id.
+    pub id: i64,
 }
 
 /// A candidate from one party's point of view: its own record's reference and the other
@@ -193,39 +206,102 @@ impl Store {
     }
 
     /// The candidates `authority` is party to, best first: by match weight, which keeps
-    /// ordering strong candidates where their probabilities all round to 1.
+    /// ordering strong candidates where their probabilities all round to 1. With
+    /// `filter.after`, only those listed after that candidate.
     pub async fn candidates_for(
         &self,
         authority: &str,
         filter: &CandidateFilter,
     ) -> Result<Vec<CandidateView>, StoreError> {
-        let rows: Vec<AnyRow> = sqlx::query(
+        let after = filter.after.unwrap_or(CandidateCursor {
+            match_weight: 0.0,
+            id: 0,
+        });
+        let sql = format!(
             "select c.id, c.state, c.probability, c.match_weight, c.evidence, c.created_at, \
                  lo.authority_code, lo.ref, lo.role, alo.jurisdiction, \
-                 hi.authority_code, hi.ref, hi.role, ahi.jurisdiction \
-                 from candidates c \
+                 hi.authority_code, hi.ref, hi.role, ahi.jurisdiction {LISTED} \
+                 and ($7 = 0 or c.match_weight < $8 or (c.match_weight = $8 and c.id > $7)) \
+                 order by c.match_weight desc, c.id limit $9"
+        );
+        let rows: Vec<AnyRow> = bind_filter(sqlx::query(&sql), authority, filter)
+            .bind(after.id)
+            .bind(after.match_weight)
+            .bind(filter.limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| view(authority, row)).collect()
+    }
+
+    /// How many candidates `authority` is party to pass `filter`, whatever its `limit` and
+    /// `after`: the "of N" of a listing.
+    pub async fn count_candidates_for(
+        &self,
+        authority: &str,
+        filter: &CandidateFilter,
+    ) -> Result<u64, StoreError> {
+        let sql = format!("select count(*) {LISTED}");
+        let row = bind_filter(sqlx::query(&sql), authority, filter)
+            .fetch_one(&self.pool)
+            .await?;
+        let n: i64 = row.try_get(0)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Where candidate `id` stands in `authority`'s listing, if `authority` is party to it.
+    pub async fn candidate_cursor(
+        &self,
+        authority: &str,
+        id: i64,
+    ) -> Result<Option<CandidateCursor>, StoreError> {
+        let row: Option<AnyRow> = sqlx::query(
+            "select c.match_weight from candidates c \
                  join records lo on lo.id = c.record_lo \
                  join records hi on hi.id = c.record_hi \
-                 join authorities alo on alo.code = lo.authority_code \
-                 join authorities ahi on ahi.code = hi.authority_code \
-                 where (lo.authority_code = $1 or hi.authority_code = $1) \
-                 and ($2 = '' or c.state = $2) and c.probability >= $3 and c.created_at >= $4 \
-                 and ($7 = '' or c.created_at <= $7) \
-                 and ($5 = '' or (lo.authority_code = $1 and ahi.jurisdiction = $5) \
-                      or (hi.authority_code = $1 and alo.jurisdiction = $5)) \
-                 order by c.match_weight desc, c.id limit $6",
+                 where c.id = $1 and (lo.authority_code = $2 or hi.authority_code = $2)",
         )
+        .bind(id)
+        .bind(authority)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(CandidateCursor {
+                match_weight: row.try_get(0)?,
+                id,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// The tables and conditions of a listing: the candidates `$1` is party to that pass the
+/// filter bound by [`bind_filter`] as `$2`..`$6`.
+const LISTED: &str = "from candidates c \
+     join records lo on lo.id = c.record_lo \
+     join records hi on hi.id = c.record_hi \
+     join authorities alo on alo.code = lo.authority_code \
+     join authorities ahi on ahi.code = hi.authority_code \
+     where (lo.authority_code = $1 or hi.authority_code = $1) \
+     and ($2 = '' or c.state = $2) and c.probability >= $3 and c.created_at >= $4 \
+     and ($6 = '' or c.created_at <= $6) \
+     and ($5 = '' or (lo.authority_code = $1 and ahi.jurisdiction = $5) \
+          or (hi.authority_code = $1 and alo.jurisdiction = $5))";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `$1`..`$6` of [`LISTED`].
+fn bind_filter<'q>(
+    query: AnyQuery<'q>,
+    authority: &'q str,
+    filter: &'q CandidateFilter,
+) -> AnyQuery<'q> {
+    query
         .bind(authority)
         .bind(filter.state.clone().unwrap_or_default())
         .bind(filter.min_probability.unwrap_or(0.0))
         .bind(filter.created_since.clone().unwrap_or_default())
         .bind(filter.counterpart_jurisdiction.map_or("", |j| j.as_str()))
-        .bind(filter.limit)
         .bind(filter.created_before.clone().unwrap_or_default())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|row| view(authority, row)).collect()
-    }
 }
 
 fn view(authority: &str, row: &AnyRow) -> Result<CandidateView, StoreError> {

@@ -34,7 +34,9 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use audit::{AuditEvent, ChainReport, StoredEvent};
-pub use candidates::{CandidateFilter, CandidateView, MatchedRecords, NewCandidate};
+pub use candidates::{
+    CandidateCursor, CandidateFilter, CandidateView, MatchedRecords, NewCandidate,
+};
 pub use disclosure_keys::DisclosureKeyInfo;
 pub use error::StoreError;
 pub use limits::{

@@ -5,7 +5,7 @@ use pupilmatch::store::Jurisdiction;
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::helpers::{assert_problem, spawn_hub, Pupil, AGREEMENT};
+use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil, AGREEMENT};
 
 both_backends! {
     /// Candidates filter by state, probability, the other party's jurisdiction and age, and the
@@ -45,5 +45,43 @@ both_backends! {
         assert_eq!(typed.len(), 1);
         assert_eq!(typed[0].record.record_ref, leeds.record_ref(&Pupil::DAFYDD.with_id("LDS-0415")));
         assert_eq!((typed[0].counterpart.jurisdiction.as_str(), typed[0].record.role.as_str()), ("wales", "missing"));
+    }
+
+    /// A listing says how many candidates pass its filters and where the next page starts;
+    /// `after` lists that page (the typed client reads both), and a candidate the caller is not
+    /// party to is refused as a place to start.
+    async fn candidates_are_counted_and_paged_after_the_last_one_shown(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let cardiff = hub.authority("W06000015", "Cardiff Council", Jurisdiction::Wales).await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        glasgow.submit_roll("gla-roll-1", &[
+            &Pupil::EILIDH_IN_GLASGOW,
+            &Pupil::EILIDH_IN_GLASGOW.with_id("GLA-7732"),
+            &Pupil::EILIDH_IN_GLASGOW.with_id("GLA-7733"),
+        ]).await;
+        let all: Vec<i64> = leeds.candidates("").await.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        assert_eq!(all.len(), 3);
+
+        let (status, first) = status_and_json(leeds.get("/v1/candidates?limit=2").await).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        assert_eq!((first["total"].as_u64(), first["next_after"].as_i64()), (Some(3), Some(all[1])), "{first}");
+        let (_, last) = status_and_json(leeds.get(&format!("/v1/candidates?limit=2&after={}", all[1])).await).await;
+        assert_eq!(last["candidates"].as_array().unwrap().len(), 1, "{last}");
+        assert_eq!(last["candidates"][0]["id"].as_i64(), Some(all[2]));
+        assert_eq!((last["total"].as_u64(), last["next_after"].is_null()), (Some(3), true), "{last}");
+        let (_, filtered) = status_and_json(leeds.get("/v1/candidates?state=rejected").await).await;
+        assert_eq!(filtered["total"].as_u64(), Some(0), "{filtered}");
+
+        let page = leeds.hub_client().candidate_page(&CandidateQuery {
+            limit: Some(1),
+            after: Some(all[0]),
+            ..CandidateQuery::default()
+        }).await.unwrap();
+        assert_eq!(page.candidates.iter().map(|c| c.id).collect::<Vec<_>>(), vec![all[1]]);
+        assert_eq!((page.total, page.next_after), (Some(3), Some(all[1])));
+
+        let p = assert_problem(cardiff.get(&format!("/v1/candidates?after={}", all[0])).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        assert_eq!(p["detail"], format!("after: you are party to no candidate {}", all[0]));
     }
 }

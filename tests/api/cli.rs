@@ -133,36 +133,47 @@ both_backends! {
 }
 
 both_backends! {
-    /// `candidates` says when there are more than it shows and pages through them.
-    async fn candidates_say_when_more_exist_and_page_through_them(backend: Backend) {
+    /// `candidates` says how many it shows of how many ("1 of 3"), and pages through them with
+    /// --page, --after (the id it names) or --all.
+    async fn candidates_say_how_many_of_how_many_are_shown_and_page_through_them(backend: Backend) {
         let hub = spawn_hub(backend).await;
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;
         leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
         glasgow
-            .submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW, &Pupil::EILIDH_IN_GLASGOW.with_id("GLA-7732")])
+            .submit_roll("gla-roll-1", &[
+                &Pupil::EILIDH_IN_GLASGOW,
+                &Pupil::EILIDH_IN_GLASGOW.with_id("GLA-7732"),
+                &Pupil::EILIDH_IN_GLASGOW.with_id("GLA-7733"),
+            ])
             .await;
-        assert_eq!(leeds.candidates("").await.len(), 2);
+        let ids: Vec<String> = leeds.candidates("").await.iter().map(|c| c["id"].to_string()).collect();
+        assert_eq!(ids.len(), 3);
         let dir = tempfile::tempdir().unwrap();
+        let rows = |o: &Output| stdout(o).lines().skip(1).map(String::from).collect::<Vec<_>>();
+        let run = |args: &'static [&'static str]| cli(&hub, &leeds, dir.path(), args);
 
-        let first = cli(&hub, &leeds, dir.path(), &["candidates", "--limit", "1"]).await;
+        let first = run(&["candidates", "--limit", "1"]).await;
         assert!(first.status.success(), "{}", stderr(&first));
+        let next = format!("--page 2 or --after {} shows the next 1, --all shows every one", ids[0]);
+        assert!(stderr(&first).contains(&format!("1 of 3 candidates shown; {next}")), "{}", stderr(&first));
+        let after = cli(&hub, &leeds, dir.path(), &["candidates", "--limit", "1", "--after", &ids[0]]).await;
         assert!(
-            stderr(&first).contains("candidates 1 to 1 shown; there are more: --page 2 shows the next 1"),
+            stderr(&after).contains(&format!("1 candidate(s) shown after candidate {} (3 in all); --after {} shows the next 1", ids[0], ids[1])),
             "{}",
-            stderr(&first)
+            stderr(&after)
         );
-        let second = cli(&hub, &leeds, dir.path(), &["candidates", "--limit", "1", "--page", "2"]).await;
-        assert!(second.status.success(), "{}", stderr(&second));
-        assert!(stderr(&second).contains("candidates 2 to 2 shown, the last of them"), "{}", stderr(&second));
-        let rows = |o: &Output| String::from_utf8_lossy(&o.stdout).lines().skip(1).map(String::from).collect::<Vec<_>>();
-        let (a, b) = (rows(&first), rows(&second));
-        assert_eq!((a.len(), b.len()), (1, 1));
-        assert_ne!(a[0], b[0], "page 2 is another candidate");
-        let all = cli(&hub, &leeds, dir.path(), &["candidates"]).await;
-        assert!(stderr(&all).contains("all 2 candidate(s) shown"), "{}", stderr(&all));
-        let beyond = cli(&hub, &leeds, dir.path(), &["candidates", "--page", "11"]).await;
-        assert!(!beyond.status.success());
-        assert!(stderr(&beyond).contains("lists only the best 1000"), "{}", stderr(&beyond));
+        let third = run(&["candidates", "--limit", "1", "--page", "3"]).await;
+        assert!(stderr(&third).contains("candidates 3 to 3 of 3 shown, the last of them"), "{}", stderr(&third));
+        let (a, b, c) = (rows(&first), rows(&after), rows(&third));
+        assert_eq!((a.len(), b.len(), c.len()), (1, 1, 1));
+        assert!(a[0].trim_start().starts_with(&ids[0]) && b[0].trim_start().starts_with(&ids[1]) && c[0].trim_start().starts_with(&ids[2]));
+
+        let all = run(&["candidates", "--all"]).await;
+        assert!(stderr(&all).contains("all 3 candidate(s) shown"), "{}", stderr(&all));
+        assert_eq!(rows(&all).len(), 3);
+        let beyond = run(&["candidates", "--page", "11"]).await;
+        assert!(beyond.status.success(), "{}", stderr(&beyond));
+        assert!(stderr(&beyond).contains("no candidates on page 11: there are 3"), "{}", stderr(&beyond));
     }
 
     /// Closing a case as found says which follow-ups were scheduled; `case follow-ups` lists
