@@ -1,7 +1,7 @@
 //! The matcher on hand-written hard cases from the domain notes (§7), encoded exactly as an
 //! authority would encode them, and scored with the shipped model at national scale.
 
-use pupilmatch::encode::record::PupilRecord;
+use pupilmatch::encode::record::{Policy, PupilRecord};
 use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
 use pupilmatch::input::RawRecord;
 use pupilmatch::matcher::compact::Prepared;
@@ -402,4 +402,42 @@ fn a_upn_that_fails_its_check_letter_is_near_the_upn_it_was_meant_to_be() {
         &context,
     );
     assert!(!e.summary.contains("identifier near"), "{}", e.summary);
+}
+
+fn prepare_lenient(raw: &RawRecord) -> Prepared {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let record = PupilRecord::from_raw_with(raw, today, Policy::Lenient)
+        .unwrap()
+        .record;
+    Prepared::from_encoded(&encoder().encode(&record))
+}
+
+#[test]
+fn a_date_of_birth_spoilt_by_one_digit_still_links_on_the_parts_it_got_right() {
+    let model = Model::default_model();
+    let context = ScoreContext::for_population(model, 200_000);
+    let roll = prepare(&pupil("r", "Hayley", "Dunstone", "2018-05-13", "F"));
+    // A year typed into the future, a month of 13, a day of 32: each keeps the other parts.
+    for typed in ["2078-05-13", "2018-15-13", "2018-05-43", "13/15/2018"] {
+        let missing = prepare_lenient(&pupil("m", "Hayley", "Dunstone", typed, "F"));
+        let e = model.explain(&compare(&missing.view(), &roll.view()), &context);
+        assert!(e.summary.contains("dob one_off"), "{typed}: {}", e.summary);
+        assert!(e.probability >= 0.9, "{typed}: {}", e.summary);
+    }
+    // Not a namesake on another day: the usable parts must be the same parts.
+    let namesake = prepare(&pupil("n", "Hayley", "Dunstone", "2018-07-21", "F"));
+    let missing = prepare_lenient(&pupil("m", "Hayley", "Dunstone", "2078-05-13", "F"));
+    let e = model.explain(&compare(&missing.view(), &namesake.view()), &context);
+    assert!(e.probability < 0.5, "{}", e.summary);
+}
+
+#[test]
+fn a_usable_year_of_an_impossible_date_still_compares_the_names() {
+    let model = Model::default_model();
+    let context = ScoreContext::for_population(model, 200_000);
+    let roll = prepare(&pupil("r", "Emily", "Hingston", "2017-12-19", "F"));
+    // A month of 13 and a misspelt surname: no key, but the year-salted names filter.
+    let missing = prepare_lenient(&pupil("m", "Emily", "Hingstxon", "2017-13-19", "F"));
+    let e = model.explain(&compare(&missing.view(), &roll.view()), &context);
+    assert!(e.summary.contains("dob year_names"), "{}", e.summary);
 }

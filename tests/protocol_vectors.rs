@@ -90,6 +90,20 @@ fn inputs() -> Vec<RawRecord> {
     ]
 }
 
+/// Records with impossible dates, for the lenient policy: one digit typed wrong in the year
+/// (the future) and in the month (13).
+fn lenient_inputs() -> Vec<RawRecord> {
+    let record = |id: &str, dob: &str| RawRecord {
+        record_id: Some(id.into()),
+        forename: Some("Hayley".into()),
+        surname: Some("Dunstone".into()),
+        dob: Some(dob.into()),
+        sex: Some("F".into()),
+        ..RawRecord::default()
+    };
+    vec![record("LNT-1", "2078-05-13"), record("LNT-2", "2014-13-05")]
+}
+
 /// The input fields a vector shows (every field the vectors use).
 fn input_json(raw: &RawRecord) -> Value {
     json!({
@@ -172,6 +186,22 @@ fn compute() -> Value {
             })
         })
         .collect();
+    // Impossible dates under the lenient policy keep their usable parts (§1.2, protocol 6).
+    let lenient_records: Vec<Value> = lenient_inputs()
+        .iter()
+        .map(|raw| {
+            let outcome = encode_one(&encoder, &Ok(raw.clone()), today, Policy::Lenient);
+            let Outcome::Encoded { encoded, .. } = &outcome else {
+                panic!("a lenient vector is encoded");
+            };
+            json!({
+                "input": input_json(raw),
+                "report": report_json(&outcome),
+                "encoded": encoded,
+                "stored_by_hub": hub.apply(encoded),
+            })
+        })
+        .collect();
     json!({
         "protocol": pupilmatch::encode::encoded::PROTOCOL_VERSION,
         "agreement_id": "example-agreement",
@@ -183,6 +213,7 @@ fn compute() -> Value {
         "names_tables_digest": pupilmatch::encode::names::tables_digest(),
         "derived_keys_hex": derived,
         "records": records,
+        "lenient_records": lenient_records,
     })
 }
 

@@ -22,7 +22,7 @@ use crate::encode::record::{dob_salt, PupilRecord};
 use crate::encode::tokens::{flags, KeyFamily, MatchKey, TokenKeys, TOKEN_BYTES};
 
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// An identifier token: `HMAC-SHA256(K_id_scheme, canonical)[..16]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -203,7 +203,12 @@ impl Encoder {
         ids.sort();
         ids.dedup();
         let salt = record.dob.map(dob_salt);
-        let year = record.dob.map(|d| format!("{:04}", d.year()));
+        // The names filter needs only the year: an impossible date's usable year will do (§5.3).
+        let year = record
+            .dob
+            .map(|d| d.year())
+            .or_else(|| record.dob_parts.and_then(|p| p.year))
+            .map(|y| format!("{y:04}"));
         let forename = record.forename.as_ref().map(|f| f.full.as_str());
         let surname = record.surname.as_ref().map(|s| s.full.as_str());
         // Each field filter is salted by the DOB salt *and the other name's Soundex code*

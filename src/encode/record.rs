@@ -57,6 +57,9 @@ pub struct PupilRecord {
     pub preferred_surname: Option<Surname>,
     /// Date of birth (always present under [`Policy::Pupil`]).
     pub dob: Option<NaiveDate>,
+    /// What is usable of a date of birth that could not be one (only under [`Policy::Lenient`],
+    /// only without `dob`): matched on its partial-date keys and year (protocol.md §1.2).
+    pub dob_parts: Option<DateParts>,
     /// Sex, when known.
     pub sex: Option<Sex>,
     /// Valid identifiers: current and former UPN (both scheme `upn`), SCN, PPSN, NI pupil id.
@@ -329,6 +332,83 @@ pub fn parse_dob(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     Ok(date)
 }
 
+/// The parts of an impossible date of birth that could still belong to the child's real one
+/// (protocol.md §1.2): a clerk's one wrong digit (`2078-05-13`, `2014-13-05`) spoils the date,
+/// not every part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateParts {
+    /// The year, when from 1900 to the year of the day of encoding.
+    pub year: Option<i32>,
+    /// The month, when 1 to 12.
+    pub month: Option<u32>,
+    /// The day, when 1 to 31.
+    pub day: Option<u32>,
+}
+
+impl DateParts {
+    /// The usable parts of `raw`, a value of one of the date shapes (§1.2) that is not a
+    /// possible date of birth; `None` when it has no date shape or no part is usable.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use pupilmatch::encode::record::DateParts;
+    /// let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    /// let parts = DateParts::of_unusable("2078-05-13", today).unwrap();
+    /// assert_eq!((parts.year, parts.month, parts.day), (None, Some(5), Some(13)));
+    /// let parts = DateParts::of_unusable("13/13/2014", today).unwrap();
+    /// assert_eq!((parts.year, parts.month, parts.day), (Some(2014), None, Some(13)));
+    /// assert_eq!(DateParts::of_unusable("2014-3-7", today), None);
+    /// ```
+    pub fn of_unusable(raw: &str, today: NaiveDate) -> Option<DateParts> {
+        let (year, month, day) = date_numbers(raw.trim())?;
+        let parts = DateParts {
+            year: (EARLIEST_DOB.year()..=today.year())
+                .contains(&year)
+                .then_some(year),
+            month: (1..=12).contains(&month).then_some(month),
+            day: (1..=31).contains(&day).then_some(day),
+        };
+        (parts.year.is_some() || parts.month.is_some() || parts.day.is_some()).then_some(parts)
+    }
+
+    /// Month and day together, when that day exists in that month of a leap year.
+    pub fn month_day(&self) -> Option<(u32, u32)> {
+        let (month, day) = (self.month?, self.day?);
+        NaiveDate::from_ymd_opt(2000, month, day).map(|_| (month, day))
+    }
+}
+
+/// The year, month and day numbers of a value in one of the date shapes (protocol.md §1.2),
+/// whether or not they make a date.
+fn date_numbers(value: &str) -> Option<(i32, u32, u32)> {
+    let number = |p: &str| p.parse::<u32>().ok();
+    if fits_shape(value, "9999-99-99") {
+        Some((
+            value[..4].parse().ok()?,
+            number(&value[5..7])?,
+            number(&value[8..])?,
+        ))
+    } else if fits_shape(value, "99999999") {
+        Some((
+            value[..4].parse().ok()?,
+            number(&value[4..6])?,
+            number(&value[6..])?,
+        ))
+    } else {
+        let parts: Vec<&str> = value.split('/').collect();
+        let [day, month, year] = parts[..] else {
+            return None;
+        };
+        let digits = |p: &str, most: usize| {
+            (1..=most).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+        };
+        if !(digits(day, 2) && digits(month, 2) && year.len() == 4 && digits(year, 4)) {
+            return None;
+        }
+        Some((year.parse().ok()?, number(month)?, number(day)?))
+    }
+}
+
 /// Compulsory school age across the five nations, in whole years: the youngest at which a
 /// child starts (4, Northern Ireland) to the oldest at which one may leave (16).
 pub const SCHOOL_AGES: std::ops::RangeInclusive<u32> = 4..=16;
@@ -447,17 +527,21 @@ impl PupilRecord {
             },
         }
         let mut dob = None;
+        let mut dob_parts = None;
         match non_empty(&raw.dob) {
             None => required_problem(Column::Dob, RecordProblem::Missing)?,
             Some(value) => match parse_dob(value, today) {
                 Ok(date) => dob = Some(date),
-                Err(reason) => required_problem(
-                    Column::Dob,
-                    RecordProblem::ImpossibleDate {
-                        value: value.to_string(),
-                        reason,
-                    },
-                )?,
+                Err(reason) => {
+                    required_problem(
+                        Column::Dob,
+                        RecordProblem::ImpossibleDate {
+                            value: value.to_string(),
+                            reason,
+                        },
+                    )?;
+                    dob_parts = DateParts::of_unusable(value, today);
+                }
             },
         }
         if let Some(date) = dob.filter(|_| policy == Policy::Pupil) {
@@ -591,6 +675,7 @@ impl PupilRecord {
                 preferred_forename,
                 preferred_surname,
                 dob,
+                dob_parts,
                 sex,
                 identifiers,
                 mistyped_identifiers,

@@ -18,7 +18,7 @@ use sha2::Sha256;
 use crate::encode::keys::{KeyPurpose, KeySchedule};
 use crate::encode::names::forename_groups;
 use crate::encode::normalise::dedup_keep_order;
-use crate::encode::record::PupilRecord;
+use crate::encode::record::{DateParts, PupilRecord};
 
 /// Token length in bytes (a truncated HMAC-SHA256).
 pub const TOKEN_BYTES: usize = 16;
@@ -239,10 +239,12 @@ impl TokenKeys {
     /// once with the lowest flags that produced it.
     pub fn match_keys(&self, record: &PupilRecord) -> Vec<MatchKey> {
         let mut keys = self.near_identifier_keys(record);
-        // Every name family includes the date of birth: a record without one can be found
-        // only by identifier.
+        // Every name family includes the date of birth, or what is usable of an impossible one:
+        // a record with neither can be found only by identifier.
         if let Some(date) = record.dob {
             self.name_keys(record, date, &mut keys);
+        } else if let Some(parts) = &record.dob_parts {
+            self.partial_date_keys(record, parts, &mut keys);
         }
         // Lowest flags first, so deduplication keeps the most direct variant of each token.
         keys.sort_by_key(|k| (k.family, k.token, k.flags));
@@ -297,8 +299,6 @@ impl TokenKeys {
         let forenames = forename_forms(record);
         let surnames = surname_forms(record);
         let dobs = dob_variants(date);
-        let primary_forename = record.forename.as_ref().map(|f| f.full.as_str());
-        let primary_surname = record.surname.as_ref().map(|s| s.full.as_str());
         let mut push = |family: KeyFamily, flags: u8, fields: &[&str]| {
             keys.push(MatchKey {
                 family,
@@ -349,14 +349,50 @@ impl TokenKeys {
             );
         }
 
-        if let (Some(forename), Some(surname)) = (primary_forename, primary_surname) {
-            let (y, m, d) = (date.year(), date.month(), date.day());
-            for (family, partial) in [
-                (KeyFamily::NameYearMonth, format!("{y:04}-{m:02}-**")),
-                (KeyFamily::NameYearDay, format!("{y:04}-**-{d:02}")),
-                (KeyFamily::NameMonthDay, format!("****-{m:02}-{d:02}")),
-            ] {
-                push(family, 0, &[forename, surname, &partial]);
+        let parts = DateParts {
+            year: Some(date.year()),
+            month: Some(date.month()),
+            day: Some(date.day()),
+        };
+        self.partial_date_keys(record, &parts, keys);
+    }
+
+    /// The partial-date families of §4.3 (`name-ym`, `name-yd`, `name-md`) for the parts of a
+    /// date that are known: all three for a date of birth, those its usable parts allow for an
+    /// impossible one (§1.2). Both legal names are needed.
+    fn partial_date_keys(&self, record: &PupilRecord, parts: &DateParts, keys: &mut Vec<MatchKey>) {
+        let (Some(forename), Some(surname)) = (&record.forename, &record.surname) else {
+            return;
+        };
+        let partials = [
+            (
+                KeyFamily::NameYearMonth,
+                parts
+                    .year
+                    .zip(parts.month)
+                    .map(|(y, m)| format!("{y:04}-{m:02}-**")),
+            ),
+            (
+                KeyFamily::NameYearDay,
+                parts
+                    .year
+                    .zip(parts.day)
+                    .map(|(y, d)| format!("{y:04}-**-{d:02}")),
+            ),
+            (
+                KeyFamily::NameMonthDay,
+                parts
+                    .month_day()
+                    .map(|(m, d)| format!("****-{m:02}-{d:02}")),
+            ),
+        ];
+        for (family, partial) in partials {
+            if let Some(partial) = partial {
+                keys.push(MatchKey {
+                    family,
+                    flags: 0,
+                    token: self.token(family, &[&forename.full, &surname.full, &partial]),
+                });
             }
         }
     }
@@ -397,7 +433,7 @@ mod tests {
 
     use super::*;
     use crate::encode::keys::AgreementSecret;
-    use crate::encode::record::PupilRecord;
+    use crate::encode::record::{DateParts, PupilRecord};
     use crate::input::RawRecord;
 
     fn record(forename: &str, surname: &str, dob: &str) -> PupilRecord {
@@ -481,6 +517,41 @@ mod tests {
         }
         let unrelated = near_keys(&with_ids(None, Some("A123456789012")));
         assert!(!unrelated.iter().any(|k| meant.contains(k)));
+    }
+
+    #[test]
+    fn an_impossible_date_keeps_the_partial_keys_of_its_usable_parts() {
+        let k = keys();
+        let family_keys = |r: &PupilRecord, family: KeyFamily| -> Vec<[u8; TOKEN_BYTES]> {
+            let keys = k.match_keys(r);
+            keys.iter()
+                .filter(|m| m.family == family)
+                .map(|m| m.token)
+                .collect()
+        };
+        let parts = |year, month, day| Some(DateParts { year, month, day });
+        let real = record("Hayley", "Dunstone", "2018-05-13");
+        let mut typed = real.clone();
+        typed.dob = None;
+        // `2078-05-13`: the year is in the future, the month and day are usable.
+        typed.dob_parts = parts(None, Some(5), Some(13));
+        let keys = k.match_keys(&typed);
+        assert!(keys.iter().all(|m| m.family == KeyFamily::NameMonthDay));
+        assert_eq!(
+            family_keys(&typed, KeyFamily::NameMonthDay),
+            family_keys(&real, KeyFamily::NameMonthDay)
+        );
+        // `2018-15-13`: year and day.
+        typed.dob_parts = parts(Some(2018), None, Some(13));
+        let keys = k.match_keys(&typed);
+        assert!(keys.iter().all(|m| m.family == KeyFamily::NameYearDay));
+        assert_eq!(
+            family_keys(&typed, KeyFamily::NameYearDay),
+            family_keys(&real, KeyFamily::NameYearDay)
+        );
+        // 31 April exists in no year: no month-and-day key.
+        typed.dob_parts = parts(None, Some(4), Some(31));
+        assert!(k.match_keys(&typed).is_empty());
     }
 
     fn keys() -> TokenKeys {
