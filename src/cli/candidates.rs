@@ -14,6 +14,7 @@ use super::authority_args::known_refs;
 use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
 use crate::client::{Candidate, CandidateQuery, HubClient};
+use crate::matcher::resolve::Standing;
 use crate::store::Jurisdiction;
 
 /// Arguments of `pupilmatch candidates`.
@@ -229,7 +230,7 @@ pub fn read_map(path: &std::path::Path) -> anyhow::Result<HashMap<String, String
 fn as_json(c: &Candidate, names: &HashMap<String, String>) -> serde_json::Value {
     serde_json::json!({
         "id": c.id, "state": c.state, "probability": c.probability,
-        "match_weight": c.match_weight, "created_at": c.created_at,
+        "match_weight": c.match_weight, "created_at": c.created_at, "standing": c.standing,
         "record": {"ref": c.record.record_ref, "record_id": names.get(&c.record.record_ref), "role": c.record.role},
         "counterpart": {"authority": c.counterpart.authority, "jurisdiction": c.counterpart.jurisdiction, "role": c.counterpart.role},
         "evidence": c.evidence,
@@ -246,10 +247,11 @@ fn print_table(
         return;
     }
     println!(
-        "{:>6}  {:<13} {:<20} {:<24} {:<9} {:<36} {:<17} {:<11} {:<10} evidence",
+        "{:>6}  {:<13} {:<20} {:<10} {:<24} {:<9} {:<36} {:<17} {:<11} {:<10} evidence",
         "id",
         "state",
         "confidence",
+        "standing",
         "your record",
         "held as",
         "other authority",
@@ -262,10 +264,11 @@ fn print_table(
             .get(&c.record.record_ref)
             .unwrap_or(&c.record.record_ref);
         println!(
-            "{:>6}  {:<13} {:<20} {:<24} {:<9} {:<36} {:<17} {:<11} {:<10} {}",
+            "{:>6}  {:<13} {:<20} {:<10} {:<24} {:<9} {:<36} {:<17} {:<11} {:<10} {}",
             c.id,
             c.state,
             confidence(c.match_weight),
+            c.standing.map_or("", |s| s.as_str()),
             own,
             c.record.role,
             authorities.show(&c.counterpart.authority),
@@ -273,6 +276,15 @@ fn print_table(
             c.counterpart.role,
             c.created_at.get(..10).unwrap_or(&c.created_at),
             in_words(&c.evidence)
+        );
+    }
+    if candidates
+        .iter()
+        .any(|c| c.standing == Some(Standing::Ambiguous))
+    {
+        eprintln!(
+            "ambiguous: another candidate for the same record of yours is nearly as strong; \
+             rule it out before you confirm either"
         );
     }
 }

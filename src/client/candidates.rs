@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::{ClientError, HubClient};
+use crate::matcher::resolve::Standing;
 use crate::store::Jurisdiction;
 
 /// Filters for listing candidates; every field is optional.
@@ -75,6 +76,10 @@ pub struct Candidate {
     pub record: OwnRecord,
     /// The other party.
     pub counterpart: Counterpart,
+    /// Where it stands among the live candidates of the caller's record (`None` from a hub too
+    /// old to say).
+    #[serde(default)]
+    pub standing: Option<Standing>,
 }
 
 /// One page of the caller's candidates, best first.

@@ -1,6 +1,7 @@
 //! `GET /v1/candidates`: the candidates the caller is party to, best first, with the matcher's
 //! evidence (every listing is audited). Each shows the caller's own record reference and only
-//! the other party's authority, jurisdiction and role. The answer also says how many pass the
+//! the other party's authority, jurisdiction and role, and where it stands among the live
+//! candidates of the caller's record (`best`, `ambiguous`, `runner_up`). The answer also says how many pass the
 //! filters (`total`) and, when more follow, the `after` that lists the next page
 //! (`next_after`).
 
@@ -117,6 +118,7 @@ async fn list(
                 "match_weight": c.match_weight,
                 "evidence": c.evidence,
                 "created_at": c.created_at,
+                "standing": c.standing,
                 "record": {"ref": c.own_ref, "role": c.own_role},
                 "counterpart": {
                     "authority": c.counterpart_authority,

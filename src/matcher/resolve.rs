@@ -82,6 +82,51 @@ fn best_first<P: Pairing>(pairs: &[P]) -> Vec<usize> {
 /// comes within this many bits of match weight: odds of less than 4 to 1 between the two.
 pub const AMBIGUITY_MARGIN: f64 = 2.0;
 
+/// Where a pair stands among the pairs that compete for one of its records (the same missing
+/// child proposed with several roll records, in any authority): the words `link` writes in its
+/// `status` column and the hub gives each candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Ahead of every competitor by at least [`AMBIGUITY_MARGIN`], or without one.
+    Best,
+    /// Ahead, or level, but by less than [`AMBIGUITY_MARGIN`]: rule the others out first.
+    Ambiguous,
+    /// Behind a competitor.
+    RunnerUp,
+}
+
+impl Standing {
+    /// The standing of a pair of match weight `weight` whose best competitor has
+    /// `best_competitor` (`None`: it has none).
+    ///
+    /// ```
+    /// use pupilmatch::matcher::resolve::Standing;
+    /// assert_eq!(Standing::of(30.0, None), Standing::Best);
+    /// assert_eq!(Standing::of(30.0, Some(20.0)), Standing::Best);
+    /// assert_eq!(Standing::of(30.0, Some(29.0)), Standing::Ambiguous);
+    /// assert_eq!(Standing::of(30.0, Some(30.0)), Standing::Ambiguous);
+    /// assert_eq!(Standing::of(29.0, Some(30.0)), Standing::RunnerUp);
+    /// ```
+    pub fn of(weight: f64, best_competitor: Option<f64>) -> Standing {
+        match best_competitor {
+            None => Standing::Best,
+            Some(other) if weight < other => Standing::RunnerUp,
+            Some(other) if weight - other < AMBIGUITY_MARGIN => Standing::Ambiguous,
+            Some(_) => Standing::Best,
+        }
+    }
+
+    /// The standing's wire name: `best`, `ambiguous` or `runner_up`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Best => "best",
+            Standing::Ambiguous => "ambiguous",
+            Standing::RunnerUp => "runner_up",
+        }
+    }
+}
+
 /// A link kept by [`best_links`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct BestLink<P> {

@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::audit::{append, AuditEvent};
 use super::{now, Jurisdiction, Role, Store, StoreError};
+use crate::matcher::resolve::Standing;
 
 /// Candidates per multi-row insert (8 parameters each).
 const CANDIDATE_CHUNK: usize = 500;
@@ -101,6 +102,8 @@ pub struct CandidateView {
     pub counterpart_jurisdiction: Jurisdiction,
     /// The other record's role.
     pub counterpart_role: Role,
+    /// Where it stands among the live candidates of the caller's record.
+    pub standing: Standing,
 }
 
 impl Store {
@@ -220,7 +223,8 @@ impl Store {
         let sql = format!(
             "select c.id, c.state, c.probability, c.match_weight, c.evidence, c.created_at, \
                  lo.authority_code, lo.ref, lo.role, alo.jurisdiction, \
-                 hi.authority_code, hi.ref, hi.role, ahi.jurisdiction {LISTED} \
+                 hi.authority_code, hi.ref, hi.role, ahi.jurisdiction, {BEST_COMPETITOR} \
+                 {LISTED} \
                  and ($7 = 0 or c.match_weight < $8 or (c.match_weight = $8 and c.id > $7)) \
                  order by c.match_weight desc, c.id limit $9"
         );
@@ -287,6 +291,17 @@ const LISTED: &str = "from candidates c \
      and ($5 = '' or (lo.authority_code = $1 and ahi.jurisdiction = $5) \
           or (hi.authority_code = $1 and alo.jurisdiction = $5))";
 
+/// The best match weight among the other live candidates of the caller's (`$1`'s) record in
+/// candidate `c`: what its [`Standing`] is measured against. Only the caller's own record, whose
+/// candidates the caller is party to all of, so a standing reveals nothing of other tenants'
+/// cases. Candidates no decision can revive, and those found to be different children, do not
+/// compete.
+const BEST_COMPETITOR: &str = "(select max(o.match_weight) from candidates o \
+     where o.id <> c.id \
+     and o.state not in ('rejected', 'expired', 'withdrawn', 'case_closed', 'verified_different') \
+     and (case when lo.authority_code = $1 then c.record_lo else c.record_hi end) \
+         in (o.record_lo, o.record_hi))";
+
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Binds `$1`..`$6` of [`LISTED`].
@@ -327,5 +342,6 @@ fn view(authority: &str, row: &AnyRow) -> Result<CandidateView, StoreError> {
         counterpart_authority: text(other)?,
         counterpart_jurisdiction: text(other + 3)?.parse().map_err(StoreError::Corrupt)?,
         counterpart_role: text(other + 2)?.parse().map_err(StoreError::Corrupt)?,
+        standing: Standing::of(row.try_get(3)?, row.try_get::<Option<f64>, _>(14)?),
     })
 }

@@ -1,21 +1,19 @@
 //! Listing and filtering candidates.
 
 use pupilmatch::client::CandidateQuery;
+use pupilmatch::matcher::resolve::Standing;
 use pupilmatch::store::Jurisdiction;
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil, AGREEMENT};
+use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil};
 
 both_backends! {
     /// Candidates filter by state, probability, the other party's jurisdiction and age, and the
     /// typed client sees the same list as raw HTTP.
     async fn candidates_filter_by_state_score_jurisdiction_and_age(backend: Backend) {
         let hub = spawn_hub(backend).await;
-        let leeds = hub.authority("383", "Leeds City Council", Jurisdiction::England).await;
-        let glasgow = hub.authority("S12000049", "Glasgow City Council", Jurisdiction::Scotland).await;
-        let cardiff = hub.authority("W06000015", "Cardiff Council", Jurisdiction::Wales).await;
-        hub.agreement(AGREEMENT, &[&leeds, &glasgow, &cardiff]).await;
+        let (leeds, glasgow, cardiff) = hub.leeds_glasgow_and_cardiff().await;
         leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH, &Pupil::DAFYDD.with_id("LDS-0415")]).await;
         glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
         cardiff.submit_roll("cdf-roll-1", &[&Pupil::DAFYDD]).await;
@@ -62,6 +60,8 @@ both_backends! {
         ]).await;
         let all: Vec<i64> = leeds.candidates("").await.iter().map(|c| c["id"].as_i64().unwrap()).collect();
         assert_eq!(all.len(), 3);
+        // Three roll records as good as each other: none is the best.
+        assert!(leeds.candidates("").await.iter().all(|c| c["standing"] == "ambiguous"));
 
         let (status, first) = status_and_json(leeds.get("/v1/candidates?limit=2").await).await;
         assert_eq!(status, StatusCode::OK, "{first}");
@@ -83,5 +83,37 @@ both_backends! {
 
         let p = assert_problem(cardiff.get(&format!("/v1/candidates?after={}", all[0])).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
         assert_eq!(p["detail"], format!("after: you are party to no candidate {}", all[0]));
+    }
+
+    /// A missing child proposed with roll records in two authorities is one child: each of the
+    /// caller's candidates says where it stands among the live candidates of the caller's own
+    /// record (the roll side sees only its record's), and a rejected one stops competing.
+    async fn each_candidate_says_where_it_stands_among_those_of_the_same_child(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow, cardiff) = hub.leeds_glasgow_and_cardiff().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        // Day and month exchanged: the same names, a weaker date.
+        let transposed = Pupil { id: "CDF-0004", dob: "2013-04-09", ..Pupil::EILIDH_IN_GLASGOW };
+        cardiff.submit_roll("cdf-roll-1", &[&transposed]).await;
+
+        let ours = leeds.candidates("").await;
+        assert_eq!(ours.len(), 2, "{ours:?}");
+        let weight = |c: &serde_json::Value| c["match_weight"].as_f64().unwrap();
+        let (top, second) = (&ours[0], &ours[1]);
+        assert_eq!(top["counterpart"]["authority"], "S12000049");
+        let expected = if weight(top) - weight(second) >= 2.0 { "best" } else { "ambiguous" };
+        assert_eq!(top["standing"], expected, "{ours:?}");
+        assert_eq!(second["standing"], "runner_up", "{ours:?}");
+        // Each roll record has one candidate: at its authority it stands alone.
+        assert_eq!(glasgow.candidates("").await[0]["standing"], "best");
+        assert_eq!(cardiff.candidates("").await[0]["standing"], "best");
+        // The typed client reads it.
+        let typed = leeds.hub_client().candidates(&CandidateQuery::default()).await.unwrap();
+        assert_eq!(typed[1].standing, Some(Standing::RunnerUp));
+
+        let second_id = second["id"].as_i64().unwrap();
+        assert_eq!(leeds.reject(second_id).await.status(), StatusCode::OK);
+        assert_eq!(leeds.candidates("?state=proposed").await[0]["standing"], "best");
     }
 }

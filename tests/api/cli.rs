@@ -170,6 +170,10 @@ both_backends! {
 
         let all = run(&["candidates", "--all"]).await;
         assert!(stderr(&all).contains("all 3 candidate(s) shown"), "{}", stderr(&all));
+        // Three roll records as good as each other for one child: each is marked, and the
+        // coordinator told what that means.
+        assert!(rows(&all).iter().all(|r| r.contains("ambiguous")), "{}", stdout(&all));
+        assert!(stderr(&all).contains("rule it out before you confirm either"), "{}", stderr(&all));
         assert_eq!(rows(&all).len(), 3);
         let beyond = run(&["candidates", "--page", "11"]).await;
         assert!(beyond.status.success(), "{}", stderr(&beyond));

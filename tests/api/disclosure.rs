@@ -2,7 +2,6 @@
 //! before both confirm, a rejection by either side stops release, only the two parties ever
 //! see a candidate, and concurrent decisions stay consistent.
 
-use pupilmatch::store::Jurisdiction;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -121,10 +120,7 @@ both_backends! {
     /// anything of a candidate it is not party to.
     async fn another_authority_cannot_fetch_a_disclosure(backend: Backend) {
         let hub = spawn_hub(backend).await;
-        let leeds = hub.authority("383", "Leeds City Council", Jurisdiction::England).await;
-        let glasgow = hub.authority("S12000049", "Glasgow City Council", Jurisdiction::Scotland).await;
-        let cardiff = hub.authority("W06000015", "Cardiff Council", Jurisdiction::Wales).await;
-        hub.agreement(AGREEMENT, &[&leeds, &glasgow, &cardiff]).await;
+        let (leeds, glasgow, cardiff) = hub.leeds_glasgow_and_cardiff().await;
         for actor in [&leeds, &glasgow, &cardiff] {
             actor.register_disclosure_key().await;
         }

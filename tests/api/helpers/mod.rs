@@ -200,14 +200,30 @@ impl TestHub {
 
     /// Leeds (England) and Glasgow (Scotland) under [`AGREEMENT`].
     pub async fn leeds_and_glasgow(&self) -> (Actor, Actor) {
-        let leeds = self
-            .authority("383", "Leeds City Council", Jurisdiction::England)
-            .await;
-        let glasgow = self
-            .authority("S12000049", "Glasgow City Council", Jurisdiction::Scotland)
-            .await;
+        let (leeds, glasgow) = (self.leeds().await, self.glasgow().await);
         self.agreement(AGREEMENT, &[&leeds, &glasgow]).await;
         (leeds, glasgow)
+    }
+
+    /// Leeds (England), Glasgow (Scotland) and Cardiff (Wales), all three under [`AGREEMENT`].
+    pub async fn leeds_glasgow_and_cardiff(&self) -> (Actor, Actor, Actor) {
+        let (leeds, glasgow) = (self.leeds().await, self.glasgow().await);
+        let cardiff = self
+            .authority("W06000015", "Cardiff Council", Jurisdiction::Wales)
+            .await;
+        self.agreement(AGREEMENT, &[&leeds, &glasgow, &cardiff])
+            .await;
+        (leeds, glasgow, cardiff)
+    }
+
+    async fn leeds(&self) -> Actor {
+        self.authority("383", "Leeds City Council", Jurisdiction::England)
+            .await
+    }
+
+    async fn glasgow(&self) -> Actor {
+        self.authority("S12000049", "Glasgow City Council", Jurisdiction::Scotland)
+            .await
     }
 
     /// Rows in a table.
