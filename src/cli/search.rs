@@ -218,7 +218,7 @@ fn remember_case(
 fn to_json(response: &SearchResponse) -> serde_json::Value {
     serde_json::json!({
         "results": response.results.iter().map(|r| serde_json::json!({
-            "rank": r.rank, "authority": r.authority, "jurisdiction": r.jurisdiction,
+            "rank": r.rank, "standing": r.standing, "authority": r.authority, "jurisdiction": r.jurisdiction,
             "role": r.role, "probability": r.probability, "match_weight": r.match_weight,
             "explanation": r.explanation,
         })).collect::<Vec<_>>(),
@@ -231,14 +231,15 @@ fn print_results(response: &SearchResponse, names: &AuthorityNames) {
         println!("no candidates at or above the threshold");
     } else {
         println!(
-            "{:>4}  {:<20} {:<36} {:<17} {:<12} evidence",
-            "rank", "confidence", "held by", "nation", "held as"
+            "{:>4}  {:<20} {:<10} {:<36} {:<17} {:<12} evidence",
+            "rank", "confidence", "standing", "held by", "nation", "held as"
         );
         for r in &response.results {
             println!(
-                "{:>4}  {:<20} {:<36} {:<17} {:<12} {}",
+                "{:>4}  {:<20} {:<10} {:<36} {:<17} {:<12} {}",
                 r.rank,
                 confidence(r.match_weight),
+                r.standing.map_or("", |s| s.as_str()),
                 names.show(&r.authority),
                 r.jurisdiction.as_deref().unwrap_or("-"),
                 r.role,

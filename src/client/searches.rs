@@ -7,6 +7,7 @@ use super::submissions::CaseFields;
 use super::{ClientError, HubClient};
 use crate::encode::encoded::PROTOCOL_VERSION;
 use crate::encode::EncodedRecord;
+use crate::matcher::resolve::Standing;
 
 /// A national search.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,6 +64,9 @@ pub struct SearchHit {
     pub match_weight: f64,
     /// The matcher's explanation, field by field.
     pub explanation: serde_json::Value,
+    /// Where it stands against the other results (`None` from a hub too old to say).
+    #[serde(default)]
+    pub standing: Option<Standing>,
 }
 
 /// The case a search opened.

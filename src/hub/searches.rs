@@ -24,6 +24,7 @@ use super::problem::{in_range, ApiError, AppJson};
 use super::state::{blocking, AppState};
 use super::submissions::check_agreement;
 use super::validate::check_record;
+use crate::matcher::resolve::Standing;
 use crate::store::{
     AuditEvent, Jurisdiction, Metered, NewRecord, NewSubmission, Role, RowIdentity, SearchCharge,
     SubmitMode,
@@ -147,12 +148,23 @@ async fn search(
             jurisdictions.insert(&m.meta.authority, j);
         }
     }
+    // Every result competes for the one child sought: each stands against the best of the others.
+    let weights: Vec<f64> = matches.iter().map(|m| m.scored.match_weight).collect();
+    let best_other = |i: usize| {
+        weights
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, &w)| w)
+            .reduce(f64::max)
+    };
     let results: Vec<Value> = matches
         .iter()
         .enumerate()
         .map(|(i, m)| {
             json!({
                 "rank": i + 1,
+                "standing": Standing::of(m.scored.match_weight, best_other(i)),
                 "authority": &*m.meta.authority,
                 "jurisdiction": jurisdictions.get(&*m.meta.authority).copied().flatten(),
                 "role": m.meta.role,

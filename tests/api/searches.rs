@@ -1,6 +1,8 @@
 //! National searches.
 
+use pupilmatch::client::SearchResponse;
 use pupilmatch::encode::encoded::PROTOCOL_VERSION;
+use pupilmatch::matcher::resolve::Standing;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -27,6 +29,9 @@ both_backends! {
         assert_eq!(results[0]["role"], "roll");
         assert!(results[0]["probability"].as_f64().unwrap() > 0.9, "{body}");
         assert!(results[0]["explanation"].is_object());
+        // Eilidh is far ahead of anyone else on the roll.
+        assert_eq!(results[0]["standing"], "best", "{body}");
+        assert!(results[1..].iter().all(|r| r["standing"] == "runner_up"), "{body}");
         assert!(results.iter().all(|r| r["authority"] != "383"), "own records are excluded: {body}");
         assert!(body.get("case").is_none());
         assert_eq!(hub.count("records").await, 6, "a plain search stores nothing");
@@ -51,5 +56,20 @@ both_backends! {
         let candidates = leeds.candidates("?state=proposed").await;
         assert_eq!(candidates.len(), 1);
         assert_eq!(candidates[0]["record"]["ref"], leeds.record_ref(&child));
+    }
+
+    /// Two records on the roll as good as each other for the child sought: neither is the
+    /// best, and the coordinator is told to rule one out.
+    async fn a_search_matching_two_records_equally_calls_both_ambiguous(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let twice = [&Pupil::EILIDH_IN_GLASGOW, &Pupil::EILIDH_IN_GLASGOW.with_id("GLA-7732")];
+        glasgow.submit_roll("gla-roll-1", &twice).await;
+        let (status, body) = status_and_json(leeds.search(&Pupil::EILIDH).await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // As the typed client reads it.
+        let hits = serde_json::from_value::<SearchResponse>(body).unwrap().results;
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert!(hits.iter().all(|h| h.standing == Some(Standing::Ambiguous)), "{hits:?}");
     }
 }
