@@ -3,14 +3,14 @@
 //! event carries its chain hashes so it can be checked against `GET /v1/audit/verify`. Every
 //! export is itself audited.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{AuthorityCaller, OperatorCaller};
-use super::problem::{ApiError, AppJson, AppQuery};
+use super::problem::{ApiError, AppJson, AppPath, AppQuery};
 use super::state::AppState;
 use crate::store::AuditEvent;
 
@@ -62,7 +62,7 @@ async fn own_events(
 async fn authority_events(
     State(state): State<AppState>,
     OperatorCaller(operator): OperatorCaller,
-    Path(code): Path<String>,
+    AppPath(code): AppPath<String>,
     AppQuery(page): AppQuery<Page>,
 ) -> Result<AppJson<Value>, ApiError> {
     export(&state, &format!("operator:{operator}"), &code, page).await

@@ -2,7 +2,7 @@
 //! `POST /v1/records/withdraw` (take records out of matching). Both act only on the caller's
 //! own records; another authority's reference is simply not found.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
 use super::matching::unindex;
-use super::problem::{ApiError, AppJson};
+use super::problem::{ApiError, AppJson, AppPath};
 use super::state::AppState;
 use crate::store::{CaseOutcome, StoreError};
 
@@ -32,7 +32,7 @@ struct CloseRequest {
 async fn close(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(record_ref): Path<String>,
+    AppPath(record_ref): AppPath<String>,
     AppJson(request): AppJson<CloseRequest>,
 ) -> Result<AppJson<Value>, ApiError> {
     state.ensure_ready()?;

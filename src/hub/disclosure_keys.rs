@@ -2,7 +2,7 @@
 //! public key; `GET /v1/agreements/{id}/disclosure-keys` lists the current keys of the
 //! agreement's members with the fingerprints to compare out of band.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Router;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
-use super::problem::{ApiError, AppJson};
+use super::problem::{ApiError, AppJson, AppPath};
 use super::state::AppState;
 use crate::disclosure::PublicKey;
 use crate::store::StoreError;
@@ -64,7 +64,7 @@ async fn register(
 async fn list(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(agreement_id): Path<String>,
+    AppPath(agreement_id): AppPath<String>,
 ) -> Result<AppJson<Value>, ApiError> {
     let keys = state
         .store

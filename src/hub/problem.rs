@@ -7,7 +7,7 @@
 //! Errors produced outside handlers (unknown routes, timeouts, body limits) are rewritten into
 //! problems by [`problem_fallback`]. Every problem `type` is listed in the OpenAPI document.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -394,6 +394,18 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        // "Cannot parse `abc` to a `i64`" names the value; say which part of the path it was.
+        ApiError::InvalidRequest(format!("path: {}", rejection.body_text()))
+    }
+}
+
+/// `axum::extract::Path` whose rejections are problem responses naming the bad segment.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct AppPath<T>(pub T);
+
 /// `axum::Json` whose rejections are problem responses.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
@@ -428,6 +440,10 @@ pub async fn problem_fallback(request: Request, next: Next) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this route".to_string(),
         StatusCode::REQUEST_TIMEOUT => "the request took longer than the hub allows".to_string(),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge.to_string(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "the hub reads JSON (`Content-Type: \
+            application/json`) or NDJSON (`application/x-ndjson`), optionally gzip-compressed \
+            (`Content-Encoding: gzip`); nothing else"
+            .to_string(),
         _ => title.to_string(),
     };
     let mut rewritten =

@@ -4,7 +4,7 @@
 //! purge now) and the background task that runs it on a schedule, keeping the matching index
 //! in step with what was purged.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::auth::{AuthorityCaller, OperatorCaller};
 use super::matching::unindex;
-use super::problem::{ApiError, AppJson, AppQuery};
+use super::problem::{ApiError, AppJson, AppPath, AppQuery};
 use super::state::AppState;
 use crate::store::retention::{PurgePolicy, PurgeReport};
 
@@ -125,7 +125,7 @@ async fn follow_ups(
 async fn follow_up_done(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Value>, ApiError> {
     if state.store.complete_follow_up(&me.code, id).await? {
         Ok(AppJson(json!({"id": id, "done": true})))

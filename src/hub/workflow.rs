@@ -11,14 +11,14 @@
 //!
 //! Only the two parties see a candidate; to anyone else it does not exist (404).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
-use super::problem::{ApiError, AppJson};
+use super::problem::{ApiError, AppJson, AppPath};
 use super::state::AppState;
 use crate::disclosure::SealedRecord;
 use crate::store::workflow::{Decision, NewSealed, Transition};
@@ -90,7 +90,7 @@ fn transition_body(t: Transition) -> AppJson<Value> {
 async fn detail(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Value>, ApiError> {
     let d = state.store.candidate_detail(id, &me.code).await?;
     let c = &d.candidate;
@@ -129,7 +129,7 @@ async fn detail(
 async fn confirm(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
     AppJson(request): AppJson<ConfirmRequest>,
 ) -> Result<AppJson<Value>, ApiError> {
     let decision = decision(request.reason.as_str(), request.note, request.decided_by)?;
@@ -153,7 +153,7 @@ async fn confirm(
 async fn reject(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
     AppJson(request): AppJson<RejectRequest>,
 ) -> Result<AppJson<Value>, ApiError> {
     let decision = decision(request.reason.as_str(), request.note, request.decided_by)?;
@@ -168,7 +168,7 @@ async fn reject(
 async fn verify(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
     AppJson(request): AppJson<VerifyRequest>,
 ) -> Result<AppJson<Value>, ApiError> {
     let decision = decision(request.outcome.as_str(), request.note, request.decided_by)?;
@@ -183,7 +183,7 @@ async fn verify(
 async fn disclosure(
     State(state): State<AppState>,
     AuthorityCaller(me): AuthorityCaller,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Value>, ApiError> {
     let released = state.store.release_disclosure(id, &me.code).await?;
     tracing::info!(candidate = id, "sealed record released");

@@ -96,6 +96,15 @@ both_backends! {
             .await
             .unwrap();
         assert_problem(text, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type").await;
+
+        // A path id that is not a number names itself.
+        let p = assert_problem(leeds.get("/v1/candidates/abc").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        assert!(p["detail"].as_str().unwrap().contains("abc"), "{p}");
+        // An encoding the hub does not read says what it does read.
+        let brotli = leeds.post_raw("/v1/submissions", b"{}".to_vec(), Some("br")).await;
+        assert_eq!(brotli.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let body: serde_json::Value = brotli.json().await.unwrap();
+        assert!(body["detail"].as_str().unwrap().contains("gzip"), "{body}");
     }
 
     /// Query bounds outside their range are refused with a problem that names them, not
