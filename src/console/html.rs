@@ -28,6 +28,7 @@ tr.differs td{background:#fff4e5}
 .empty{color:#505a5f;font-style:italic}
 .panel{background:#fff;padding:1rem 1.2rem;margin-bottom:1rem}
 .columns{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem}
+.columns>aside{align-self:start}
 @media (max-width:900px){.columns{grid-template-columns:1fr}}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dl.facts dt{font-weight:700}dl.facts dd{margin:0}
 ul.meanings{padding-left:1.2rem;margin:.5rem 0 0}
@@ -66,7 +67,7 @@ ol.results{list-style:none;padding:0;margin:0}
 .band-very-strong{background:#00703c;color:#fff}.band-strong{background:#1d5aa0;color:#fff}
 .band-possible{background:#ffdd00;color:#0b0c0c}.band-weak{background:#505a5f;color:#fff}
 ul.evidence{list-style:none;padding:0;margin:0}ul.evidence li{padding:.25rem 0;border-bottom:1px solid #e8e8e8}
-ul.evidence .for,ul.evidence .against,ul.evidence .neutral{display:inline-block;min-width:4.6rem;font-weight:700}
+ul.evidence .for,ul.evidence .against,ul.evidence .neutral{display:inline-block;min-width:5.8rem;font-weight:700}
 ul.evidence .for{color:#00703c}ul.evidence .against{color:#b3261e}ul.evidence .neutral{color:#505a5f}
 details{margin-top:.8rem}summary{cursor:pointer;color:#1d5aa0;font-weight:700}
 .no-match{border-left:5px solid #505a5f}.no-match h3{margin:.2rem 0 .4rem}

@@ -200,6 +200,18 @@ impl Browser {
         assert_eq!(self.path().await, "/", "{}", self.text().await);
     }
 
+    /// Scrolls the element with id `id` to the top of the window (for a screenshot of the
+    /// lower part of a long page).
+    pub async fn scroll_to(&self, id: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).scrollIntoView()",
+                vec![json!(id)],
+            )
+            .await
+            .expect("scrolled");
+    }
+
     /// Writes a screenshot of the window to `target/console-screenshots/NAME.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");

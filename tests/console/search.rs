@@ -59,11 +59,23 @@ async fn a_coordinator_finds_a_child_another_authority_holds_opens_it_as_a_case_
         .await
         .is_ok());
     leeds.record("search-results").await;
+    leeds
+        .client
+        .find(Locator::Css("ol.results summary"))
+        .await
+        .expect("the chart's summary")
+        .click()
+        .await
+        .expect("opened");
+    leeds.scroll_to("result-1").await;
+    leeds.record("search-evidence-chart").await;
 
     // The form still holds the child, so opening the case takes the referral only.
     leeds.fill("record-id", "LDS-SEARCH-0001").await;
     leeds.choose("referral-reason", "RTL").await;
     leeds.choose("referral-source", "LOS").await;
+    leeds.scroll_to("case").await;
+    leeds.screenshot("search-case-form").await;
     leeds.press("Search and open as a case").await;
     assert_eq!(leeds.path().await, "/search");
     let page = leeds.text().await;

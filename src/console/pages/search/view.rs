@@ -291,8 +291,9 @@ fn results(
             @if let Some(case) = &response.case {
                 div class="notice" role="status" {
                     p { strong { "Opened as a CME case" } " under your record id " strong { (record_id) } ". "
-                        "The hub proposed " (case.n_candidates) " candidate(s) for it; they are on your "
-                        a href="/" { "dashboard" } " under New candidates. "
+                        "The hub proposed " (case.n_candidates)
+                        @if case.n_candidates == 1 { " candidate" } @else { " candidates" }
+                        " for it, on your " a href="/" { "dashboard" } " under New candidates. "
                         "The case stays open: a later registration anywhere is matched against it." }
                     p class="hint" { "Keep the child in your missing-children file under this record id, so the console can show our record beside its candidates." }
                 }
