@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
@@ -171,13 +172,31 @@ impl Browser {
             .await
             .expect("a page");
         element.click().await.expect("clicked");
+        Self::wait_to_leave(old).await;
+    }
+
+    /// Presses Enter in the field with id `id`, submitting its form with its first button as
+    /// a keyboard user does, and waits for the next page.
+    pub async fn enter_in(&self, id: &str) {
+        let field = self.client.find(Locator::Id(id)).await.expect(id);
+        let old = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("a page");
+        field.send_keys(&Key::Enter).await.expect("typed");
+        Self::wait_to_leave(old).await;
+    }
+
+    /// Waits until `old` (the previous page's root) is gone.
+    async fn wait_to_leave(old: fantoccini::elements::Element) {
         for _ in 0..1000 {
             if old.tag_name().await.is_err() {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        panic!("the click did not leave the page");
+        panic!("the browser did not leave the page");
     }
 
     /// Follows the link whose text is `label`.

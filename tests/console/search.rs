@@ -81,6 +81,10 @@ async fn a_coordinator_finds_a_child_another_authority_holds_opens_it_as_a_case_
     let page = leeds.text().await;
     assert!(page.contains("Opened as a CME case"), "{page}");
     assert!(page.contains("LDS-SEARCH-0001"), "{page}");
+    assert!(
+        page.contains("Your pupil files hold no record with this id yet"),
+        "{page}"
+    );
     leeds.record("search-case-opened").await;
 
     // Only encodings travelled and only encodings are kept.
@@ -144,7 +148,9 @@ async fn an_impossible_date_of_birth_is_shown_beside_its_field_and_a_child_nobod
     leeds.fill("forename", "Zebedee").await;
     leeds.fill("surname", "Quigley").await;
     leeds.fill("dob", "2012-06-15").await;
-    leeds.press("Search").await;
+    // From the keyboard: Enter in a field submits the search.
+    leeds.enter_in("dob").await;
+    assert_eq!(leeds.path().await, "/search");
     let page = leeds.text().await;
     assert!(page.contains("No match found"), "{page}");
     assert!(page.contains("Next step"), "{page}");

@@ -329,11 +329,14 @@ async fn search(
     let outcome = match console.hub.search(&query).await {
         Ok(mut response) => {
             sort_by_weight(&mut response);
+            let workspace = &console.workspace;
+            let reference = workspace.local_key.record_ref(&typed.record_id);
             Outcome::Answered {
                 response,
                 names: AuthorityNames::fetch(&console.hub).await,
                 asked_for_case,
                 record_id: typed.record_id.clone(),
+                in_our_files: workspace.own_record(&reference).is_some(),
             }
         }
         Err(e) => Outcome::Failed(e.to_string()),

@@ -28,6 +28,8 @@ pub enum Outcome {
         asked_for_case: bool,
         /// Our record id for the case.
         record_id: String,
+        /// Whether the workspace's pupil files hold a record with that id.
+        in_our_files: bool,
     },
     /// The search could not be made (no secret, the hub refused or was unreachable).
     Failed(String),
@@ -54,8 +56,8 @@ pub fn render(
                 h2 { "The search could not be made" }
                 p { (message) }
             },
-            Some(Outcome::Answered { response, names, asked_for_case, record_id }) =>
-                (results(response, names, *asked_for_case, record_id)),
+            Some(Outcome::Answered { response, names, asked_for_case, record_id, in_our_files }) =>
+                (results(response, names, *asked_for_case, record_id, *in_our_files)),
             None => {},
         }
         div class="columns" {
@@ -283,6 +285,7 @@ fn results(
     names: &AuthorityNames,
     asked_for_case: bool,
     record_id: &str,
+    in_our_files: bool,
 ) -> Markup {
     let n = response.results.len();
     html! {
@@ -295,7 +298,11 @@ fn results(
                         @if case.n_candidates == 1 { " candidate" } @else { " candidates" }
                         " for it, on your " a href="/" { "dashboard" } " under New candidates. "
                         "The case stays open: a later registration anywhere is matched against it." }
-                    p class="hint" { "Keep the child in your missing-children file under this record id, so the console can show our record beside its candidates." }
+                    @if in_our_files {
+                        p class="hint" { "Your pupil files hold a record with this id: the console shows it beside the case's candidates." }
+                    } @else {
+                        p class="hint" { "Your pupil files hold no record with this id yet. Add the child to your missing-children file under it (the console reads its files when it starts), so it can show our record beside the case's candidates and seal it when you confirm one." }
+                    }
                 }
             } @else if asked_for_case {
                 div class="error" role="alert" {
