@@ -2,9 +2,7 @@
 //! matcher's levels in words and a confidence band (`matcher::explain_words`), and authorities
 //! by name where the hub gives them (`GET /v1/me`).
 
-use std::collections::HashMap;
-
-use crate::client::HubClient;
+pub use crate::client::AuthorityNames;
 use crate::matcher::explain_words::{evidence_line_json, ConfidenceBand};
 
 /// The evidence on one line in words; the matcher's own summary (or the raw JSON) for
@@ -24,23 +22,4 @@ pub fn confidence(match_weight: f64) -> String {
         "{} ({match_weight:.1})",
         ConfidenceBand::from_weight(match_weight)
     )
-}
-
-/// Authority names by code, as the hub gives them; codes are shown where it does not.
-#[derive(Debug, Default)]
-pub struct AuthorityNames(HashMap<String, String>);
-
-impl AuthorityNames {
-    /// Asks the hub; an older hub without `/v1/me` leaves every authority shown by code.
-    pub async fn fetch(client: &HubClient) -> AuthorityNames {
-        AuthorityNames(client.me().await.map(|me| me.names()).unwrap_or_default())
-    }
-
-    /// `Glasgow City Council (S12000049)`, or the code alone.
-    pub fn show(&self, code: &str) -> String {
-        match self.0.get(code) {
-            Some(name) => format!("{name} ({code})"),
-            None => code.to_string(),
-        }
-    }
 }

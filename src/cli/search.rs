@@ -13,9 +13,8 @@ use clap::Args;
 use super::authority_args::{CaseArgs, KeyArgs};
 use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
-use crate::client::{SearchQuery, SearchResponse};
-use crate::encode::record::Policy;
-use crate::encode::{Encoder, LocalKey, PupilRecord};
+use crate::client::{check_child, SearchQuery, SearchResponse};
+use crate::encode::{Encoder, LocalKey};
 use crate::input::{read_records, InputFormat, RawRecord};
 use crate::local::{RefEntry, Workspace};
 
@@ -166,14 +165,11 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         (LocalKey::from_bytes([0; 32]), None)
     };
     let encoder = Encoder::new(&secret, local_key);
-    let today = chrono::Local::now().date_naive();
-    let validated = PupilRecord::from_raw_with(&raw, today, Policy::Pupil)
-        .map_err(|e| anyhow::anyhow!("the child cannot be searched for: {e}"))?;
+    let validated = check_child(&raw, chrono::Local::now().date_naive())?;
     for warning in &validated.warnings {
         eprintln!("warning: {warning}");
     }
-    let encoding = encoder.encode(&validated.record);
-    let mut query = SearchQuery::new(secret.agreement_id(), secret.epoch(), encoding);
+    let mut query = SearchQuery::for_child(&encoder, &validated.record);
     query.limit = args.limit;
     query.min_probability = args.min_probability;
     query.open_case = open_case;

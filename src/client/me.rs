@@ -41,6 +41,25 @@ impl Me {
     }
 }
 
+/// Authority names by code, as the hub gives them; codes are shown where it does not.
+#[derive(Debug, Default, Clone)]
+pub struct AuthorityNames(HashMap<String, String>);
+
+impl AuthorityNames {
+    /// Asks the hub; an older hub without `/v1/me` leaves every authority shown by code.
+    pub async fn fetch(client: &HubClient) -> AuthorityNames {
+        AuthorityNames(client.me().await.map(|me| me.names()).unwrap_or_default())
+    }
+
+    /// `Glasgow City Council (S12000049)`, or the code alone.
+    pub fn show(&self, code: &str) -> String {
+        match self.0.get(code) {
+            Some(name) => format!("{name} ({code})"),
+            None => code.to_string(),
+        }
+    }
+}
+
 impl HubClient {
     /// Who this authority is to the hub.
     pub async fn me(&self) -> Result<Me, ClientError> {

@@ -15,6 +15,7 @@ mod disclosure;
 mod error;
 mod me;
 mod ops;
+mod search_child;
 mod searches;
 mod submissions;
 
@@ -31,8 +32,9 @@ pub use disclosure::{
     DownloadedDisclosure, OwnSide, PublishedKey, SealedFlags, TransitionView,
 };
 pub use error::{ClientError, FieldProblem, Problem};
-pub use me::{AuthorityName, Me};
+pub use me::{AuthorityName, AuthorityNames, Me};
 pub use ops::Readiness;
+pub use search_child::{check_child, ChildProblem, ChildRefused};
 pub use searches::{OpenedCase, SearchHit, SearchQuery, SearchResponse};
 pub use submissions::{
     CaseFields, SubmissionHeader, SubmissionResult, SubmittedRecord, UploadOptions,

@@ -14,6 +14,11 @@ const BAR: f64 = 18.0;
 
 /// The chart of `steps`, titled `title` (announced to screen readers).
 pub fn waterfall_svg(steps: &[Step], title: &str) -> Markup {
+    waterfall_svg_with_id(steps, title, "waterfall-title")
+}
+
+/// [`waterfall_svg`] with its title's element id, for a page holding several charts.
+pub fn waterfall_svg_with_id(steps: &[Step], title: &str, title_id: &str) -> Markup {
     let lo = steps
         .iter()
         .flat_map(|s| [s.from, s.to])
@@ -28,10 +33,10 @@ pub fn waterfall_svg(steps: &[Step], title: &str) -> Markup {
     let height = ROW * steps.len() as f64 + 24.0;
     let zero = x(0.0);
     html! {
-        svg class="waterfall" role="img" aria-labelledby="waterfall-title"
+        svg class="waterfall" role="img" aria-labelledby=(title_id)
             viewBox=(format!("0 0 {WIDTH} {height}")) width=(WIDTH) height=(height)
             xmlns="http://www.w3.org/2000/svg" {
-            title id="waterfall-title" { (title) }
+            title id=(title_id) { (title) }
             line x1=(fmt(zero)) x2=(fmt(zero)) y1="0" y2=(fmt(height - 20.0))
                 stroke="#505a5f" stroke-width="1" {}
             text x=(fmt(zero)) y=(fmt(height - 6.0)) text-anchor="middle" font-size="12"

@@ -28,12 +28,13 @@ tr.differs td{background:#fff4e5}
 .empty{color:#505a5f;font-style:italic}
 .panel{background:#fff;padding:1rem 1.2rem;margin-bottom:1rem}
 .columns{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem}
+.columns>aside{align-self:start}
 @media (max-width:900px){.columns{grid-template-columns:1fr}}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dl.facts dt{font-weight:700}dl.facts dd{margin:0}
 ul.meanings{padding-left:1.2rem;margin:.5rem 0 0}
 form.stacked label{display:block;font-weight:700;margin:.7rem 0 .2rem}
 form.stacked input,form.stacked select,form.stacked textarea{width:100%;max-width:32rem;padding:.4rem;font:inherit;border:2px solid #0b0c0c;background:#fff;color:#0b0c0c}
-.panel>h2:first-child{margin-top:0}
+.panel>h2:first-child,.panel>h3:first-child{margin-top:0}.nowrap{white-space:nowrap}
 form.stacked button{display:block}
 button.primary,button.warning,button.secondary{margin-top:.9rem;padding:.5rem 1rem;font:inherit;font-weight:700;border:0;cursor:pointer;color:#fff}
 button.primary{background:#00703c}button.warning{background:#d4351c}button.secondary{background:#1d5aa0}
@@ -42,6 +43,35 @@ button.primary{background:#00703c}button.warning{background:#d4351c}button.secon
 .hint{color:#505a5f;font-size:.95rem;margin:.2rem 0}
 svg.waterfall{max-width:100%;height:auto;background:#fff}
 .pager{margin:.5rem 0}
+p.lead{font-size:1.1rem;max-width:46rem;margin:0 0 1.2rem}
+fieldset{border:0;border-top:1px solid #b1b4b6;margin:1.4rem 0 0;padding:.6rem 0 0;min-width:0}
+legend{font-weight:700;font-size:1.15rem;padding:0 .4rem 0 0}
+fieldset.case{background:#f3f2f1;border:0;padding:.8rem 1rem 1rem;margin-top:1.6rem}
+fieldset.case legend{float:left;width:100%;margin-bottom:.3rem}
+fieldset.case legend+*{clear:both}
+.field.has-error{border-left:5px solid #b3261e;padding-left:.8rem}
+.field.has-error input,.field.has-error select{border-color:#b3261e}
+.field-error{color:#b3261e;font-weight:700;margin:.2rem 0}
+.field-warning{color:#0b0c0c;margin:.2rem 0}
+.tag{display:inline-block;font-size:.8rem;font-weight:700;text-transform:uppercase;letter-spacing:.03em;padding:.05rem .4rem;margin-right:.2rem;color:#fff;background:#b3261e}
+.field-warning .tag{background:#505a5f}
+.error-summary{background:#fff;border:5px solid #b3261e;padding:.8rem 1.2rem;margin-bottom:1.2rem}
+.error-summary h2{margin-top:0}.error-summary a{color:#b3261e;font-weight:700}
+ul.guidance{padding-left:1.2rem;margin:0}ul.guidance li{margin-bottom:.6rem}
+ol.results{list-style:none;padding:0;margin:0}
+.result{border-left:5px solid #1d70b8}
+.result-head{display:flex;align-items:center;gap:1rem;flex-wrap:wrap;margin-bottom:.6rem}
+.result-head h3{margin:0;font-size:1.2rem}
+.result h4{margin:1rem 0 .3rem}
+.band{padding:.15rem .6rem;font-weight:700;font-size:.95rem}
+.band-very-strong{background:#00703c;color:#fff}.band-strong{background:#1d5aa0;color:#fff}
+.band-possible{background:#ffdd00;color:#0b0c0c}.band-weak{background:#505a5f;color:#fff}
+ul.evidence{list-style:none;padding:0;margin:0}ul.evidence li{padding:.25rem 0;border-bottom:1px solid #e8e8e8}
+ul.evidence .for,ul.evidence .against,ul.evidence .neutral{display:inline-block;min-width:5.8rem;font-weight:700}
+ul.evidence .for{color:#00703c}ul.evidence .against{color:#b3261e}ul.evidence .neutral{color:#505a5f}
+details{margin-top:.8rem}summary{cursor:pointer;color:#1d5aa0;font-weight:700}
+.no-match{border-left:5px solid #505a5f}.no-match h3{margin:.2rem 0 .4rem}
+.results .notice,.results .error{margin-top:.6rem}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#ffdd00;color:#0b0c0c;padding:.3rem}
 "#;
 
@@ -68,7 +98,10 @@ pub fn page(title: &str, authority: &str, session: Option<&Session>, body: Marku
                 header class="site" {
                     a class="brand" href="/" { "pupilmatch · " (authority) }
                     @if let Some((session, user)) = user {
-                        nav aria-label="Main" { a href="/" { "Dashboard" } }
+                        nav aria-label="Main" {
+                            a href="/" { "Dashboard" }
+                            a href="/search" { "National search" }
+                        }
                         div class="who" {
                             span { "Signed in as " strong { (user.as_str()) } }
                             form method="post" action="/sign-out" {

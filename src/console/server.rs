@@ -204,6 +204,10 @@ pub fn router(console: Shared) -> Router {
         )
         .route("/sign-out", post(pages::sign_in::sign_out))
         .route("/setup", get(pages::setup::form).post(pages::setup::submit))
+        .route(
+            "/search",
+            get(pages::search::form).post(pages::search::submit),
+        )
         .route("/candidates/{id}", get(pages::candidate::show))
         .route("/candidates/{id}/confirm", post(pages::candidate::confirm))
         .route("/candidates/{id}/reject", post(pages::candidate::reject))
@@ -324,6 +328,39 @@ mod tests {
         }
         assert!(CONTENT_SECURITY_POLICY.starts_with("default-src 'self'"));
         assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+    }
+
+    #[tokio::test]
+    async fn a_search_needs_its_csrf_token_and_a_bad_date_stops_it_before_the_hub() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = console(dir.path());
+        console
+            .users()
+            .add(StaffName::parse("Ann").unwrap(), "long enough secret")
+            .unwrap();
+        let response = send(&console, get("/sign-in", None)).await;
+        let cookie = cookie_of(&response);
+        let csrf = csrf_in(&body(response).await).to_string();
+        let form = format!("name=Ann&password=long+enough+secret&csrf={csrf}");
+        let signed_in = send(&console, post("/sign-in", &cookie, &form)).await;
+        let cookie = cookie_of(&signed_in);
+        let page = body(send(&console, get("/search", Some(&cookie))).await).await;
+        assert!(page.contains(r#"action="/search""#), "{page}");
+        let csrf = csrf_in(&page).to_string();
+
+        let child = "forename=Lily&surname=Jones&dob=2015-02-30";
+        let refused = send(&console, post("/search", &cookie, child)).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        // The hub of this console is unreachable: a 422 shows nothing was sent.
+        let form = format!("{child}&csrf={csrf}&action=search");
+        let response = send(&console, post("/search", &cookie, &form)).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = body(response).await;
+        assert!(
+            page.contains("`2015-02-30` is not a possible date of birth"),
+            "{page}"
+        );
+        assert!(page.contains(r#"aria-invalid="true""#), "{page}");
     }
 
     #[tokio::test]

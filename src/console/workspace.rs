@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConsoleError;
 use crate::disclosure::{Coordinator, DisclosureKeyPair};
-use crate::encode::LocalKey;
+use crate::encode::{AgreementSecret, Encoder, LocalKey};
 use crate::input::RawRecord;
 
 /// The name of the configuration file inside a workspace.
@@ -63,6 +63,8 @@ pub struct Workspace {
     pub disclosure_key: DisclosureKeyPair,
     /// Our own records by their reference under the local key.
     records: HashMap<String, RawRecord>,
+    /// One encoder per agreement secret (with our local key), for national searches.
+    encoders: Vec<Encoder>,
 }
 
 impl WorkspaceConfig {
@@ -101,12 +103,22 @@ impl Workspace {
                 }
             }
         }
+        let encoders = config
+            .agreement_secrets
+            .iter()
+            .map(|file| {
+                let secret = AgreementSecret::load(&dir.join(file))?;
+                let local = LocalKey::load(&dir.join(&config.local_key))?;
+                Ok(Encoder::new(&secret, local))
+            })
+            .collect::<Result<Vec<_>, ConsoleError>>()?;
         Ok(Workspace {
             dir: dir.to_path_buf(),
             config,
             local_key,
             disclosure_key,
             records,
+            encoders,
         })
     }
 
@@ -118,6 +130,12 @@ impl Workspace {
     /// How many of our records the workspace knows.
     pub fn n_records(&self) -> usize {
         self.records.len()
+    }
+
+    /// The encoders of the agreements this workspace holds a secret of, in `console.json`'s
+    /// order: a national search is encoded here, under one of them.
+    pub fn encoders(&self) -> &[Encoder] {
+        &self.encoders
     }
 
     /// The staff accounts file.
@@ -134,6 +152,10 @@ pub(crate) mod test_support {
     /// Writes console.json, the keys and a one-pupil file into `dir`.
     pub(crate) fn write_workspace(dir: &Path) {
         LocalKey::generate_file(&dir.join("local.key")).unwrap();
+        AgreementSecret::generate("eng-scot-cme", 1)
+            .unwrap()
+            .save_new(&dir.join("agreement.key"))
+            .unwrap();
         DisclosureKeyPair::generate()
             .save_new(&dir.join("disclosure.key"))
             .unwrap();
@@ -145,6 +167,7 @@ pub(crate) mod test_support {
         std::fs::write(
             dir.join(CONFIG_FILE),
             r#"{"authority_code":"383","authority_name":"Leeds City Council",
+               "agreement_secrets":["agreement.key"],
                "local_key":"local.key","disclosure_key":"disclosure.key",
                "pupil_files":["pupils.csv"],
                "coordinator":{"name":"Ann Clark","email":"cme@leeds.example","phone":null}}"#,
@@ -167,6 +190,7 @@ mod tests {
         let record = workspace.own_record(&reference).expect("found");
         assert_eq!(record.forename.as_deref(), Some("Lily"));
         assert_eq!(workspace.n_records(), 1);
+        assert_eq!(workspace.encoders()[0].agreement_id(), "eng-scot-cme");
         assert!(workspace.own_record("not-a-ref").is_none());
     }
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
@@ -171,13 +172,31 @@ impl Browser {
             .await
             .expect("a page");
         element.click().await.expect("clicked");
+        Self::wait_to_leave(old).await;
+    }
+
+    /// Presses Enter in the field with id `id`, submitting its form with its first button as
+    /// a keyboard user does, and waits for the next page.
+    pub async fn enter_in(&self, id: &str) {
+        let field = self.client.find(Locator::Id(id)).await.expect(id);
+        let old = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("a page");
+        field.send_keys(&Key::Enter).await.expect("typed");
+        Self::wait_to_leave(old).await;
+    }
+
+    /// Waits until `old` (the previous page's root) is gone.
+    async fn wait_to_leave(old: fantoccini::elements::Element) {
         for _ in 0..1000 {
             if old.tag_name().await.is_err() {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        panic!("the click did not leave the page");
+        panic!("the browser did not leave the page");
     }
 
     /// Follows the link whose text is `label`.
@@ -198,6 +217,18 @@ impl Browser {
         self.fill("password", password).await;
         self.press("Sign in").await;
         assert_eq!(self.path().await, "/", "{}", self.text().await);
+    }
+
+    /// Scrolls the element with id `id` to the top of the window (for a screenshot of the
+    /// lower part of a long page).
+    pub async fn scroll_to(&self, id: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).scrollIntoView()",
+                vec![json!(id)],
+            )
+            .await
+            .expect("scrolled");
     }
 
     /// Writes a screenshot of the window to `target/console-screenshots/NAME.png`.

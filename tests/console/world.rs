@@ -181,6 +181,25 @@ impl World {
         }
     }
 
+    /// Asserts that none of `raw` is in what the consoles sent to the hub or in what the hub
+    /// stores.
+    pub fn assert_never_at_the_hub(&self, raw: &[&str]) {
+        let sent = self.proxy.sent();
+        let stored = self.database_bytes();
+        assert!(!stored.is_empty());
+        for value in raw {
+            let needle = value.as_bytes();
+            assert!(
+                !sent.windows(needle.len()).any(|w| w == needle),
+                "a console sent {value} to the hub"
+            );
+            assert!(
+                !stored.windows(needle.len()).any(|w| w == needle),
+                "the hub stores {value}"
+            );
+        }
+    }
+
     /// Everything the hub's SQLite database holds on disk (main file and write-ahead log).
     pub fn database_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();

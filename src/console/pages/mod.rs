@@ -4,6 +4,7 @@
 pub mod candidate;
 pub mod dashboard;
 pub mod disclosure;
+pub mod search;
 pub mod setup;
 pub mod sign_in;
 
