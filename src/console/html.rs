@@ -69,6 +69,7 @@ ol.results{list-style:none;padding:0;margin:0}
 ul.evidence{list-style:none;padding:0;margin:0}ul.evidence li{padding:.25rem 0;border-bottom:1px solid #e8e8e8}
 ul.evidence .for,ul.evidence .against,ul.evidence .neutral{display:inline-block;min-width:5.8rem;font-weight:700}
 ul.evidence .for{color:#00703c}ul.evidence .against{color:#b3261e}ul.evidence .neutral{color:#505a5f}
+.standing{display:block;font-size:.9rem;color:#b3261e}.standing.runner-up{color:#505a5f}
 details{margin-top:.8rem}summary{cursor:pointer;color:#1d5aa0;font-weight:700}
 .no-match{border-left:5px solid #505a5f}.no-match h3{margin:.2rem 0 .4rem}
 .results .notice,.results .error{margin-top:.6rem}

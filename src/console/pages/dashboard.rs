@@ -12,6 +12,7 @@ use crate::client::{Candidate, CandidateQuery, FollowUp};
 use crate::console::html::{code_words, percent};
 use crate::console::server::{Console, Shared};
 use crate::console::ConsoleError;
+use crate::matcher::resolve::Standing;
 use crate::store::CandidateState;
 
 /// Rows per group and page.
@@ -191,7 +192,14 @@ fn group_section(console: &Console, group: Group, list: &[Candidate], page: usiz
                                 td { a href=(format!("/candidates/{}", c.id)) { "Candidate " (c.id) } }
                                 td { (our_record_id(console, &c.record.record_ref)) }
                                 td { (c.counterpart.authority) " (" (code_words(&c.counterpart.jurisdiction)) ")" }
-                                td { (percent(c.probability)) }
+                                td {
+                                    (percent(c.probability))
+                                    @match c.standing {
+                                        Some(Standing::Ambiguous) => { span class="standing" { "ambiguous: another candidate for this child is nearly as strong" } }
+                                        Some(Standing::RunnerUp) => { span class="standing runner-up" { "runner-up: a stronger candidate exists for this child" } }
+                                        _ => {}
+                                    }
+                                }
                                 td { (c.created_at.get(..10).unwrap_or(&c.created_at)) }
                             }
                         }

@@ -420,6 +420,7 @@ mod tests {
             probability: 0.9,
             match_weight,
             explanation: serde_json::Value::Null,
+            standing: None,
         };
         let mut response = SearchResponse {
             results: vec![hit(1, 3.0), hit(2, 25.0), hit(3, 12.0)],

@@ -14,6 +14,7 @@ use crate::console::html::{code_words, csrf_field, percent};
 use crate::console::server::Console;
 use crate::matcher::explain_words::ConfidenceBand;
 use crate::matcher::model::Explanation;
+use crate::matcher::resolve::Standing;
 use crate::store::{ReferralReason, ReferralSource};
 
 /// What a submitted search came to.
@@ -357,6 +358,17 @@ fn role_words(role: &str) -> &str {
     }
 }
 
+/// What a result's standing means for the coordinator (one child, one link).
+fn standing_words(standing: Standing) -> &'static str {
+    match standing {
+        Standing::Best => "the best: no other result comes close",
+        Standing::Ambiguous => {
+            "ambiguous: another result is nearly as strong; rule it out before acting on this one"
+        }
+        Standing::RunnerUp => "behind a stronger result",
+    }
+}
+
 fn result(hit: &SearchHit, names: &AuthorityNames) -> Markup {
     let band = ConfidenceBand::from_weight(hit.match_weight);
     let explanation: Option<Explanation> = serde_json::from_value(hit.explanation.clone()).ok();
@@ -374,6 +386,10 @@ fn result(hit: &SearchHit, names: &AuthorityNames) -> Markup {
                 dd { (role_words(&hit.role)) }
                 dt { "Confidence" }
                 dd { (ConfidenceBand::with_weight(hit.match_weight)) ", probability " (percent(hit.probability)) }
+                @if let Some(standing) = hit.standing {
+                    dt { "Against the other results" }
+                    dd { (standing_words(standing)) }
+                }
             }
             @match &explanation {
                 Some(explanation) => {
