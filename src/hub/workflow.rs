@@ -21,8 +21,8 @@ use super::auth::AuthorityCaller;
 use super::problem::{ApiError, AppJson, AppPath};
 use super::state::AppState;
 use crate::disclosure::SealedRecord;
-use crate::store::workflow::{Decision, NewSealed, Transition};
-use crate::store::{ConfirmReason, RejectReason, VerifiedOutcome};
+use crate::store::workflow::{Decision, NewSealed, Transition, WorkflowError};
+use crate::store::{AuditEvent, ConfirmReason, RejectReason, VerifiedOutcome};
 
 /// Longest free-text note accepted.
 pub const MAX_NOTE: usize = 1000;
@@ -83,6 +83,21 @@ fn decision(reason: &str, note: String, decided_by: String) -> Result<Decision, 
     })
 }
 
+/// What a workflow request answers when it fails. A candidate the caller is party to no such
+/// one of is answered as if it did not exist, and the refusal is audited (action
+/// `candidate.refused`, with the id and what was attempted): an operator sees an authority
+/// probing other tenants' candidate ids, which the caller itself cannot tell from a typo.
+async fn refused(state: &AppState, me: &str, attempted: &str, error: WorkflowError) -> ApiError {
+    if let WorkflowError::NotFound(id) = error {
+        let event = AuditEvent::new(&format!("authority:{me}"), "candidate.refused", me)
+            .with_detail(json!({"candidate_id": id, "attempted": attempted}));
+        if let Err(e) = state.store.audit(event).await {
+            return e.into();
+        }
+    }
+    error.into()
+}
+
 fn transition_body(t: Transition) -> AppJson<Value> {
     AppJson(json!({"id": t.id, "state": t.to, "previous_state": t.from}))
 }
@@ -92,7 +107,10 @@ async fn detail(
     AuthorityCaller(me): AuthorityCaller,
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Value>, ApiError> {
-    let d = state.store.candidate_detail(id, &me.code).await?;
+    let d = match state.store.candidate_detail(id, &me.code).await {
+        Ok(d) => d,
+        Err(e) => return Err(refused(&state, &me.code, "view", e).await),
+    };
     let c = &d.candidate;
     let (own, other) = c.sides(&me.code).expect("a party");
     let decisions: Vec<Value> = d
@@ -142,10 +160,14 @@ async fn confirm(
         enc: request.sealed.enc,
         ct: request.sealed.ct,
     };
-    let transition = state
+    let transition = match state
         .store
         .confirm_candidate(id, &me.code, &decision, &sealed)
-        .await?;
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => return Err(refused(&state, &me.code, "confirm", e).await),
+    };
     tracing::info!(candidate = id, state = %transition.to, "candidate confirmed");
     Ok(transition_body(transition))
 }
@@ -157,10 +179,10 @@ async fn reject(
     AppJson(request): AppJson<RejectRequest>,
 ) -> Result<AppJson<Value>, ApiError> {
     let decision = decision(request.reason.as_str(), request.note, request.decided_by)?;
-    let transition = state
-        .store
-        .reject_candidate(id, &me.code, &decision)
-        .await?;
+    let transition = match state.store.reject_candidate(id, &me.code, &decision).await {
+        Ok(t) => t,
+        Err(e) => return Err(refused(&state, &me.code, "reject", e).await),
+    };
     tracing::info!(candidate = id, "candidate rejected");
     Ok(transition_body(transition))
 }
@@ -172,10 +194,14 @@ async fn verify(
     AppJson(request): AppJson<VerifyRequest>,
 ) -> Result<AppJson<Value>, ApiError> {
     let decision = decision(request.outcome.as_str(), request.note, request.decided_by)?;
-    let transition = state
+    let transition = match state
         .store
         .verify_candidate(id, &me.code, request.outcome, &decision)
-        .await?;
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => return Err(refused(&state, &me.code, "verify", e).await),
+    };
     tracing::info!(candidate = id, state = %transition.to, "candidate verified");
     Ok(transition_body(transition))
 }
@@ -185,7 +211,10 @@ async fn disclosure(
     AuthorityCaller(me): AuthorityCaller,
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Value>, ApiError> {
-    let released = state.store.release_disclosure(id, &me.code).await?;
+    let released = match state.store.release_disclosure(id, &me.code).await {
+        Ok(r) => r,
+        Err(e) => return Err(refused(&state, &me.code, "download", e).await),
+    };
     tracing::info!(candidate = id, "sealed record released");
     Ok(AppJson(json!({
         "candidate_id": id,

@@ -145,6 +145,18 @@ both_backends! {
         assert_eq!(opened.recipient, glasgow.code);
         let (_, keys) = status_and_json(cardiff.get(&format!("/v1/agreements/{AGREEMENT}/disclosure-keys")).await).await;
         assert_eq!(keys["keys"].as_array().unwrap().len(), 3);
+
+        // Every refused probe is audited, so an operator sees them: what was attempted, on
+        // which id (one that does not exist looks the same to Cardiff and to the log).
+        let operator = hub.store.issue_key(None, "dpo-desk").await.unwrap();
+        let (_, events) = status_and_json(cardiff.with_key(&operator).get("/v1/audit/authorities/W06000015/events").await).await;
+        let refused: Vec<(String, i64)> = events["events"].as_array().unwrap().iter()
+            .filter(|e| e["action"] == "candidate.refused")
+            .map(|e| (e["detail"]["attempted"].as_str().unwrap().to_string(), e["detail"]["candidate_id"].as_i64().unwrap()))
+            .collect();
+        let expected: Vec<(String, i64)> = [("download", id), ("view", id), ("reject", id), ("confirm", id), ("download", id + 1)]
+            .into_iter().map(|(a, i)| (a.to_string(), i)).collect();
+        assert_eq!(refused, expected, "{events}");
     }
 
     /// Both sides confirming at the same moment end confirmed by both with one decision each;
