@@ -300,3 +300,22 @@ fn protocol_md_publishes_the_forename_tables_byte_for_byte_with_their_digests() 
         "protocol.md §3.5 states another combined digest than {digest}"
     );
 }
+
+#[test]
+fn protocol_md_states_the_version_this_build_speaks_wherever_it_names_one() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/protocol.md")).unwrap();
+    let v = pupilmatch::encode::encoded::PROTOCOL_VERSION;
+    for stated in [
+        format!("# pupilmatch protocol, version {v}\n"),
+        format!("\"protocol\":{v},"),
+        format!("`protocol` ({v})"),
+        format!("protocol ({v}), record"),
+        format!("`protocol` is not the hub's version ({v}, `PROTOCOL_VERSION`)"),
+    ] {
+        assert!(
+            text.contains(&stated),
+            "protocol.md does not say `{stated}`"
+        );
+    }
+}
