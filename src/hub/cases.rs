@@ -46,6 +46,7 @@ async fn close(
         Err(e) => return Err(e.into()),
     };
     if ids.is_empty() {
+        // Another authority's case looks like no case at all (the store audited the probe).
         return Err(ApiError::NotFound(format!("case {record_ref}")));
     }
     unindex(&state, ids).await?;

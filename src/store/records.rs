@@ -248,7 +248,8 @@ impl Store {
 
     /// Closes the caller's open case `record_ref` with `outcome`, marking its undecided
     /// candidates `case_closed` (protocol.md §11.1). Returns the row ids closed; empty when the caller has no
-    /// such open case. [`StoreError::Conflict`] when it exists but is already closed.
+    /// such open case, which is audited as `case.refused` (perhaps a probe of another
+    /// authority's reference). [`StoreError::Conflict`] when it exists but is already closed.
     pub async fn close_case(
         &self,
         authority: &str,
@@ -280,10 +281,16 @@ impl Store {
             .bind(record_ref)
             .fetch_optional(&mut *w.tx)
             .await?;
-            return match closed {
-                Some(_) => Err(StoreError::Conflict(format!("closed case {record_ref}"))),
-                None => Ok(Vec::new()),
-            };
+            if closed.is_some() {
+                return Err(StoreError::Conflict(format!("closed case {record_ref}")));
+            }
+            // No such case of this authority's (perhaps another's): audited as a probe.
+            let event =
+                AuditEvent::new(&format!("authority:{authority}"), "case.refused", authority)
+                    .with_detail(serde_json::json!({"ref": record_ref, "attempted": "close"}));
+            append(&mut w.tx, event).await?;
+            w.commit().await?;
+            return Ok(Vec::new());
         }
         retire_candidates_of(&mut w.tx, &ids, Action::CloseCase, &at).await?;
         let n_follow_ups = if outcome.is_found() {

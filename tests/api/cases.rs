@@ -17,6 +17,13 @@ both_backends! {
 
         let close = |outcome: &str| json!({"outcome": outcome});
         let path = format!("/v1/cases/{case_ref}/close");
+        // Glasgow cannot close Leeds's case: to Glasgow it does not exist, and the probe is
+        // audited under Glasgow's name.
+        assert_problem(glasgow.post(&path, &close("OLA")).await, StatusCode::NOT_FOUND, "not-found").await;
+        let (_, events) = status_and_json(glasgow.get("/v1/audit/events").await).await;
+        let probe = events["events"].as_array().unwrap().iter().find(|e| e["action"] == "case.refused").cloned();
+        assert_eq!(probe.map(|e| e["detail"].clone()), Some(json!({"ref": case_ref, "attempted": "close"})), "{events}");
+
         let (status, body) = status_and_json(leeds.post(&path, &close("OLA")).await).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body, json!({"ref": case_ref, "status": "closed", "outcome": "OLA"}));
