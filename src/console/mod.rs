@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod chart;
 pub mod evidence;
+pub mod forms;
 pub mod html;
 pub mod pages;
 pub mod server;

@@ -146,20 +146,6 @@ impl Console {
         }
         Ok(session)
     }
-
-    /// Like [`Console::checked_post`], and the session must be signed in.
-    #[allow(clippy::result_large_err)]
-    pub fn checked_signed_in_post(
-        &self,
-        headers: &HeaderMap,
-        form: &HashMap<String, String>,
-    ) -> Result<(Session, StaffName), Response> {
-        let session = self.checked_post(headers, form)?;
-        match session.user.clone() {
-            Some(user) => Ok((session, user)),
-            None => Err(Redirect::to("/sign-in").into_response()),
-        }
-    }
 }
 
 async fn stylesheet() -> Response {

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -15,6 +14,7 @@ use crate::client::{CandidateDetail, CandidateQuery, DecisionNote};
 use crate::console::auth::Session;
 use crate::console::chart::waterfall_svg;
 use crate::console::evidence::waterfall;
+use crate::console::forms::SignedInForm;
 use crate::console::html::{code_select, code_words, csrf_field, percent};
 use crate::console::server::{Console, Shared};
 use crate::console::users::StaffName;
@@ -350,14 +350,13 @@ async fn refused(console: &Console, session: &Session, id: i64, error: ConsoleEr
 /// `POST /candidates/{id}/confirm`.
 pub async fn confirm(
     State(console): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    SignedInForm {
+        session,
+        user,
+        form,
+    }: SignedInForm,
 ) -> Response {
-    let (session, user) = match console.checked_signed_in_post(&headers, &form) {
-        Ok(signed_in) => signed_in,
-        Err(refused) => return refused,
-    };
     match confirm_candidate(&console, &user, id, &form).await {
         Ok(()) => Redirect::to(&format!("/candidates/{id}?done=confirmed")).into_response(),
         Err(error) => refused(&console, &session, id, error).await,
@@ -367,14 +366,13 @@ pub async fn confirm(
 /// `POST /candidates/{id}/reject`.
 pub async fn reject(
     State(console): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    SignedInForm {
+        session,
+        user,
+        form,
+    }: SignedInForm,
 ) -> Response {
-    let (session, user) = match console.checked_signed_in_post(&headers, &form) {
-        Ok(signed_in) => signed_in,
-        Err(refused) => return refused,
-    };
     let result = async {
         let reason: RejectReason = parse_code(&form, "reason", "choose a reason for rejecting")?;
         console.hub.reject(id, reason, &note(&form, &user)).await?;

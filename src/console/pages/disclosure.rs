@@ -2,14 +2,12 @@
 //! downloaded and opened here with our disclosure key (as `pupilmatch disclosure open` does),
 //! shown beside ours field by field (`crate::disclosure::compare`), with the verdict form.
 
-use std::collections::HashMap;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::html;
 
+use crate::console::forms::SignedInForm;
 use crate::console::html::{code_select, csrf_field, field_words};
 use crate::console::server::{Console, Shared};
 use crate::console::ConsoleError;
@@ -101,14 +99,13 @@ pub async fn show(
 /// `POST /candidates/{id}/verify`.
 pub async fn verify(
     State(console): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    SignedInForm {
+        session,
+        user,
+        form,
+    }: SignedInForm,
 ) -> Response {
-    let (session, user) = match console.checked_signed_in_post(&headers, &form) {
-        Ok(signed_in) => signed_in,
-        Err(refused) => return refused,
-    };
     let result = async {
         let outcome: VerifiedOutcome =
             parse_code(&form, "outcome", "choose same child or different child")?;

@@ -1,15 +1,13 @@
 //! The first-run page: while the workspace has no staff account, create the first one and
 //! show this authority's disclosure-key fingerprint to read out to the other authorities.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::html;
 
 use crate::console::auth::Session;
+use crate::console::forms::CheckedForm;
 use crate::console::html::csrf_field;
 use crate::console::server::Shared;
 use crate::console::users::StaffName;
@@ -66,13 +64,8 @@ fn render(console: &Shared, session: &Session, error: Option<&str>) -> Response 
 /// `POST /setup`.
 pub async fn submit(
     State(console): State<Shared>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    CheckedForm { session, form }: CheckedForm,
 ) -> Response {
-    let session = match console.checked_post(&headers, &form) {
-        Ok(session) => session,
-        Err(refused) => return refused,
-    };
     let created = (|| -> Result<StaffName, ConsoleError> {
         let mut users = console.users();
         if !users.is_empty() {

@@ -1,15 +1,13 @@
 //! Sign-in and sign-out. A visitor first gets an anonymous session (so the sign-in form has a
 //! CSRF token); signing in replaces it with a new session (a fresh token, against fixation).
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::html;
 
 use crate::console::auth::{expired_cookie, Session};
+use crate::console::forms::CheckedForm;
 use crate::console::html::csrf_field;
 use crate::console::server::Shared;
 
@@ -60,13 +58,8 @@ fn render(
 /// `POST /sign-in`.
 pub async fn submit(
     State(console): State<Shared>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    CheckedForm { session, form }: CheckedForm,
 ) -> Response {
-    let session = match console.checked_post(&headers, &form) {
-        Ok(session) => session,
-        Err(refused) => return refused,
-    };
     let user = console
         .users()
         .verify(field(&form, "name"), form.get("password").map_or("", |p| p));
@@ -84,13 +77,8 @@ pub async fn submit(
 /// `POST /sign-out`.
 pub async fn sign_out(
     State(console): State<Shared>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    CheckedForm { session, .. }: CheckedForm,
 ) -> Response {
-    let session = match console.checked_post(&headers, &form) {
-        Ok(session) => session,
-        Err(refused) => return refused,
-    };
     console.sessions.remove(&session.token);
     let cookie = expired_cookie(console.secure_cookies());
     ([(header::SET_COOKIE, cookie)], Redirect::to("/sign-in")).into_response()

@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use chrono::NaiveDate;
 
 use crate::client::{check_child, AuthorityNames, CaseFields, SearchQuery, SearchResponse};
+use crate::console::forms::SignedInForm;
 use crate::console::server::{Console, Shared};
 use crate::input::{Column, RawRecord};
 use crate::store::{ReferralReason, ReferralSource};
@@ -262,13 +262,8 @@ pub async fn form(State(console): State<Shared>, headers: HeaderMap) -> Response
 /// `POST /search`: checks, encodes and searches, then shows the results beside the form.
 pub async fn submit(
     State(console): State<Shared>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    SignedInForm { session, form, .. }: SignedInForm,
 ) -> Response {
-    let (session, _) = match console.checked_signed_in_post(&headers, &form) {
-        Ok(signed_in) => signed_in,
-        Err(refused) => return refused,
-    };
     let typed = SearchForm::parse(&form);
     drop(form);
     let today = chrono::Local::now().date_naive();
