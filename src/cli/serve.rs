@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,6 +12,7 @@ use clap::Args;
 
 use crate::hub::key_custody::{default_hub_key_path, sqlite_file};
 use crate::hub::{Hub, HubConfig, MatchSettings, Policy, UploadLimits};
+use crate::matcher::Model;
 use crate::store::DailyLimit;
 
 /// Arguments of `pupilmatch serve`.
@@ -49,6 +51,10 @@ pub struct ServeArgs {
     /// Continuous matching proposes a candidate at or above this probability.
     #[arg(long, env = "PUPILMATCH_CANDIDATE_PROBABILITY", default_value_t = 0.5)]
     pub candidate_probability: f64,
+    /// A model file from `pupilmatch train` to score candidates and searches with (default:
+    /// the model shipped in the binary). The hub reports its fingerprint at `/readyz`.
+    #[arg(long, env = "PUPILMATCH_MODEL", value_name = "MODEL.json")]
+    pub model: Option<PathBuf>,
     /// Worker threads of the async runtime (default: one per core).
     #[arg(long, env = "PUPILMATCH_WORKERS")]
     pub workers: Option<usize>,
@@ -84,6 +90,10 @@ impl ServeArgs {
             Some(path) => path.clone(),
             None => default_hub_key_path()?,
         };
+        let model = match &self.model {
+            Some(path) => Arc::new(Model::load(path)?),
+            None => Arc::new(Model::default_model().clone()),
+        };
         Ok(HubConfig {
             listen: self.listen,
             database_url: self.database.clone(),
@@ -97,6 +107,7 @@ impl ServeArgs {
                 candidate_probability: self.candidate_probability,
                 ..MatchSettings::default()
             },
+            model,
             policy: Policy {
                 searches_per_minute: self.searches_per_minute,
                 cases_per_day: self.cases_per_day,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::engine::{
     new_engine, Entry, MatchEngine, Prepared, RecordId, RowMap, Scope, Scored, Tag,
 };
+use crate::matcher::Model;
 use crate::store::Role;
 
 /// Who owns an indexed record and what it stands for.
@@ -86,8 +87,9 @@ pub type Partition = (String, u32);
 /// Each record costs one entry of `location`: its partition's number and its tag, from
 /// which its owner and role are read back (`MatchIndex::meta_of`), so a batch of a million
 /// records is indexed without a million strings or maps of metadata.
-#[derive(Default)]
 pub struct MatchIndex {
+    /// The model every partition's engine scores with.
+    model: Arc<Model>,
     /// One engine per partition, by partition number.
     engines: Vec<Option<Box<dyn MatchEngine>>>,
     partitions: HashMap<Partition, u32>,
@@ -97,7 +99,31 @@ pub struct MatchIndex {
     authorities: HashMap<String, u32>,
 }
 
+impl Default for MatchIndex {
+    /// An empty index scoring with the shipped model.
+    fn default() -> Self {
+        MatchIndex::new(Arc::new(Model::default_model().clone()))
+    }
+}
+
 impl MatchIndex {
+    /// An empty index whose engines score with `model`.
+    pub fn new(model: Arc<Model>) -> Self {
+        MatchIndex {
+            model,
+            engines: Vec::new(),
+            partitions: HashMap::new(),
+            location: RowMap::default(),
+            owners: Vec::new(),
+            authorities: HashMap::new(),
+        }
+    }
+
+    /// The model the index scores with.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Records indexed.
     pub fn len(&self) -> usize {
         self.location.len()
@@ -162,7 +188,8 @@ impl MatchIndex {
     }
 
     fn engine_mut(&mut self, number: u32) -> &mut Box<dyn MatchEngine> {
-        self.engines[number as usize].get_or_insert_with(new_engine)
+        let model = &self.model;
+        self.engines[number as usize].get_or_insert_with(|| new_engine(model.clone()))
     }
 
     /// Indexes (or re-indexes) a record under an agreement and epoch.

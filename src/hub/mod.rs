@@ -58,6 +58,7 @@ pub use state::{AppState, MatchSettings, Policy, UploadLimits};
 
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::keys::KeyError;
+use crate::matcher::Model;
 use crate::store::{Store, StoreError};
 
 /// Everything `pupilmatch serve` can be configured with.
@@ -79,6 +80,9 @@ pub struct HubConfig {
     pub request_timeout: Duration,
     /// Matching thresholds.
     pub matching: MatchSettings,
+    /// The Fellegi–Sunter model that scores every candidate and search (`serve --model`;
+    /// by default the shipped model).
+    pub model: Arc<Model>,
     /// Disclosure, audit and retention policy.
     pub policy: Policy,
 }
@@ -94,6 +98,7 @@ impl Default for HubConfig {
             limits: UploadLimits::default(),
             request_timeout: Duration::from_secs(120),
             matching: MatchSettings::default(),
+            model: Arc::new(Model::default_model().clone()),
             policy: Policy::default(),
         }
     }
@@ -149,7 +154,7 @@ impl Hub {
         let state = AppState {
             store: store.clone(),
             layer: Arc::new(layer),
-            index: Arc::new(RwLock::new(index::MatchIndex::default())),
+            index: Arc::new(RwLock::new(index::MatchIndex::new(config.model.clone()))),
             metrics: Arc::new(Metrics::default()),
             settings: config.matching,
             limits: config.limits,
@@ -179,7 +184,13 @@ impl Hub {
         });
         retention::spawn_scheduled_purge(state.clone());
         let router = router(state.clone(), &config);
-        tracing::info!(%local_addr, backend = ?state.store.backend(), "hub listening");
+        tracing::info!(
+            %local_addr,
+            backend = ?state.store.backend(),
+            model = %config.model.fingerprint(),
+            trained_on = %config.model.training.source,
+            "hub listening"
+        );
         Ok(Hub {
             listener,
             local_addr,

@@ -37,9 +37,14 @@ async fn readyz(State(state): State<AppState>) -> Result<AppJson<Value>, ApiErro
     if !state.store.ping().await {
         return Err(ApiError::NotReady);
     }
+    let model = state.index.read().map(|index| {
+        let model = index.model();
+        json!({"fingerprint": model.fingerprint(), "trained_on": model.training.source})
+    });
     Ok(AppJson(json!({
         "status": "ready",
         "index_records": state.metrics.index_records.load(Ordering::Relaxed),
+        "model": model.unwrap_or(Value::Null),
     })))
 }
 

@@ -255,6 +255,15 @@ impl Model {
         Model::from_json(&text, &display)
     }
 
+    /// A short name for exactly these parameters: the first 16 hex digits of the SHA-256 of
+    /// [`Model::to_json`]. The hub reports it (`/readyz`) so an operator can tell which model
+    /// scored a candidate.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.to_json().as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The model as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a model serialises") + "\n"

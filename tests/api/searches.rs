@@ -1,13 +1,16 @@
 //! National searches.
 
+use std::sync::Arc;
+
 use pupilmatch::client::SearchResponse;
 use pupilmatch::encode::encoded::PROTOCOL_VERSION;
 use pupilmatch::matcher::resolve::Standing;
+use pupilmatch::matcher::Model;
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{spawn_hub, status_and_json, Pupil};
+use crate::helpers::{spawn_hub, spawn_hub_with, status_and_json, Pupil};
 
 both_backends! {
     /// A coordinator's search finds the child on another nation's roll, ranked first, with a
@@ -71,5 +74,33 @@ both_backends! {
         let hits = serde_json::from_value::<SearchResponse>(body).unwrap().results;
         assert_eq!(hits.len(), 2, "{hits:?}");
         assert!(hits.iter().all(|h| h.standing == Some(Standing::Ambiguous)), "{hits:?}");
+    }
+}
+
+both_backends! {
+    /// A model from `pupilmatch train` reaches the hub (`serve --model`): the hub scores with
+    /// it, not with the shipped one, and says at `/readyz` which model it scores with.
+    async fn the_hub_scores_with_the_model_it_is_given_and_says_which(backend: Backend) {
+        let shipped = Model::default_model();
+        // Calibrated for a population 2^20 times as large: every weight falls by 20 bits.
+        let mut json: serde_json::Value = serde_json::from_str(&shipped.to_json()).unwrap();
+        json["min_population"] = json!(shipped.min_population * 2f64.powi(20));
+        let trained = Model::from_json(&json.to_string(), "trained.json").unwrap();
+        assert_ne!(trained.fingerprint(), shipped.fingerprint());
+
+        let mut weights = Vec::new();
+        for model in [shipped.clone(), trained.clone()] {
+            let hub = spawn_hub_with(backend, |config| config.model = Arc::new(model.clone())).await;
+            let ready: serde_json::Value =
+                reqwest::get(hub.url("/readyz")).await.unwrap().json().await.unwrap();
+            assert_eq!(ready["model"]["fingerprint"], model.fingerprint(), "{ready}");
+
+            let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+            glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+            let (status, body) = status_and_json(leeds.search(&Pupil::EILIDH).await).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            weights.push(body["results"][0]["match_weight"].as_f64().unwrap());
+        }
+        assert!((weights[0] - weights[1] - 20.0).abs() < 0.01, "{weights:?}");
     }
 }

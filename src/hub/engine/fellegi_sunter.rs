@@ -3,6 +3,8 @@
 //!
 //! [`Explanation`]: crate::matcher::model::Explanation
 
+use std::sync::Arc;
+
 use super::{rank, Entry, MatchEngine, RecordId, RowMap, Scope, Scored, Tag};
 use crate::matcher::compact::{Prepared, Token};
 use crate::matcher::compare::ComparisonVector;
@@ -62,14 +64,14 @@ impl Slots {
 /// in the index of every record and in a small index of their own, so that a search of the
 /// sought records alone (a roll record against the open cases) costs what the cases cost.
 pub struct FellegiSunterEngine {
-    model: &'static Model,
+    model: Arc<Model>,
     all: Slots,
     sought: Slots,
 }
 
 impl FellegiSunterEngine {
     /// An empty engine scoring with `model`.
-    pub fn new(model: &'static Model) -> Self {
+    pub fn new(model: Arc<Model>) -> Self {
         FellegiSunterEngine {
             model,
             all: Slots::default(),
@@ -86,7 +88,7 @@ impl FellegiSunterEngine {
         admit: &dyn Fn(RecordId, Tag) -> bool,
         min_probability: f64,
     ) -> Vec<((RecordId, Tag), Score, ComparisonVector)> {
-        let context = ScoreContext::for_population(self.model, self.all.index.len());
+        let context = ScoreContext::for_population(&self.model, self.all.index.len());
         let mut slots = Vec::new();
         self.sought
             .index
@@ -164,12 +166,12 @@ impl MatchEngine for FellegiSunterEngine {
         min_probability: f64,
         limit: usize,
     ) -> Vec<Scored> {
-        let context = ScoreContext::for_population(self.model, self.all.index.len());
+        let context = ScoreContext::for_population(&self.model, self.all.index.len());
         let found: Vec<((RecordId, Tag), Score, ComparisonVector)> = match scope {
             Scope::All => search(
                 &self.all.index,
                 query,
-                self.model,
+                &self.model,
                 &|slot| self.all.admits(slot, admit),
                 min_probability,
                 usize::MAX,
@@ -258,7 +260,7 @@ pub(crate) mod tests {
 
     #[test]
     fn inserted_records_are_found_replaced_and_removed() {
-        let mut engine = FellegiSunterEngine::new(Model::default_model());
+        let mut engine = FellegiSunterEngine::new(Arc::new(Model::default_model().clone()));
         engine.insert(entry(1, record(10), false));
         engine.insert(entry(2, record(50), true));
         let found = engine.search(&prepared(10), Scope::All, &|_, _| true, 0.5, 10);
@@ -285,7 +287,7 @@ pub(crate) mod tests {
 
     #[test]
     fn admit_is_given_each_records_own_tag_in_both_scopes() {
-        let mut engine = FellegiSunterEngine::new(Model::default_model());
+        let mut engine = FellegiSunterEngine::new(Arc::new(Model::default_model().clone()));
         engine.insert(entry(1, record(10), true));
         engine.insert_many(vec![
             entry(2, record(10), false),
@@ -365,7 +367,7 @@ mod sought_tests {
     #[test]
     fn a_sought_search_finds_exactly_the_sought_records_of_a_full_search() {
         let records = population(6_000);
-        let mut engine = FellegiSunterEngine::new(Model::default_model());
+        let mut engine = FellegiSunterEngine::new(Arc::new(Model::default_model().clone()));
         let sought = |id: RecordId| id % 9 == 0;
         for (i, r) in records.iter().enumerate() {
             engine.insert(entry(i as RecordId, r.clone(), sought(i as RecordId)));
@@ -382,7 +384,7 @@ mod sought_tests {
             engine.remove(i);
         }
         // Built in bulk (with a replacement inside the batch), the engine answers the same.
-        let mut bulk = FellegiSunterEngine::new(Model::default_model());
+        let mut bulk = FellegiSunterEngine::new(Arc::new(Model::default_model().clone()));
         let mut batch: Vec<Entry> = records
             .iter()
             .enumerate()

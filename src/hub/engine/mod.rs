@@ -11,8 +11,11 @@ mod row_map;
 
 pub use row_map::RowMap;
 
+use std::sync::Arc;
+
 use crate::encode::EncodedRecord;
 pub use crate::matcher::compact::Prepared;
+use crate::matcher::Model;
 
 /// An indexed record id (the store's row id).
 pub type RecordId = i64;
@@ -100,11 +103,9 @@ pub fn prepare(encoding: &EncodedRecord) -> Prepared {
     Prepared::from_encoded(encoding)
 }
 
-/// A new, empty engine of the kind the hub uses.
-pub fn new_engine() -> Box<dyn MatchEngine> {
-    Box::new(fellegi_sunter::FellegiSunterEngine::new(
-        crate::matcher::Model::default_model(),
-    ))
+/// A new, empty engine of the kind the hub uses, scoring with `model`.
+pub fn new_engine(model: Arc<Model>) -> Box<dyn MatchEngine> {
+    Box::new(fellegi_sunter::FellegiSunterEngine::new(model))
 }
 
 /// Sorts best first with a deterministic tie-break on the record id.
