@@ -181,4 +181,35 @@ both_backends! {
         assert_eq!(kept, 5_000, "the stored records keep their rows");
         assert_eq!(glasgow.candidates("").await.len(), 1);
     }
+
+    /// A batch of no records is refused, as JSON or streamed (a header and then a megabyte of
+    /// nothing but newlines too), and a roll snapshot of nothing withdraws nothing.
+    async fn a_batch_of_no_records_is_refused_and_withdraws_nothing(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (_, glasgow) = hub.leeds_and_glasgow().await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::KACPER, &Pupil::EILIDH_IN_GLASGOW]).await;
+        let rows = hub.written_rows().await;
+
+        let mut snapshot = glasgow.submission("gla-roll-2", "roll", vec![]);
+        snapshot["mode"] = json!("snapshot");
+        let p = assert_problem(glasgow.post("/v1/submissions", &snapshot).await,
+            StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        assert!(p["detail"].as_str().unwrap().starts_with("the batch holds no records"), "{p}");
+
+        let header = json!({"batch_id": "gla-roll-3", "agreement_id": AGREEMENT, "epoch": 1,
+            "protocol": PROTOCOL_VERSION, "role": "roll", "mode": "snapshot"});
+        let response = glasgow.post_ndjson("/v1/submissions", format!("{header}\n\n\n")).await;
+        let p = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid-request").await;
+        assert!(p["detail"].as_str().unwrap().starts_with("the batch holds no records"), "{p}");
+
+        let newlines = "\n".repeat(1 << 20);
+        let response = glasgow.post_ndjson("/v1/submissions", format!("{header}\n{newlines}")).await;
+        let p = assert_problem(response, StatusCode::BAD_REQUEST, "unreadable-body").await;
+        assert!(p["detail"].as_str().unwrap().contains("blank lines"), "{p}");
+
+        assert_eq!(hub.written_rows().await, rows, "nothing was written");
+        assert_eq!(glasgow.candidates("").await.len(), 0);
+        let (status, body) = status_and_json(glasgow.submit_roll("gla-roll-1", &[&Pupil::KACPER, &Pupil::EILIDH_IN_GLASGOW]).await).await;
+        assert_eq!(status, StatusCode::OK, "the roll is still there, replayed: {body}");
+    }
 }

@@ -8,8 +8,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{
-    check_batch_id, complete, replay, shuffle_rows, stored_form, BatchHeader, RowContext, Stored,
-    Timings,
+    check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, BatchHeader,
+    RowContext, Stored, Timings,
 };
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
@@ -45,6 +45,9 @@ pub(super) async fn submit(
         .await?
     {
         return replay(prior, &request_hash, &header.batch_id);
+    }
+    if records.is_empty() {
+        return Err(empty_batch());
     }
     let n_records = records.len();
     let accepted = header.check(&state, &me.code, n_records).await?;

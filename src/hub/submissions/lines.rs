@@ -1,9 +1,13 @@
 //! Lines of a streamed request body, read as they arrive: each line is handed out whole
-//! (without its `\n` or `\r\n`), blank lines are skipped, and a line longer than the limit is
-//! refused before it is buffered any further.
+//! (without its `\n` or `\r\n`), blank lines are skipped (up to [`MAX_BLANK_LINES`]: a body of
+//! nothing but newlines, which gzip shrinks a thousandfold, must not keep the hub reading), and a
+//! line longer than the limit is refused before it is buffered any further.
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
+
+/// Blank lines a body may hold in all.
+pub const MAX_BLANK_LINES: u64 = 10_000;
 
 /// Why the body could not be split into lines.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +23,12 @@ pub enum LineError {
         /// The limit.
         limit: usize,
     },
+    /// More than [`MAX_BLANK_LINES`] blank lines.
+    #[error("the body holds more than {MAX_BLANK_LINES} blank lines (at line {line})")]
+    TooManyBlankLines {
+        /// 1-based line number of the first blank line over the limit.
+        line: u64,
+    },
 }
 
 /// A body split into lines.
@@ -29,6 +39,7 @@ pub struct Lines<S> {
     scanned: usize,
     max_line: usize,
     line_no: u64,
+    blank_lines: u64,
     done: bool,
 }
 
@@ -45,6 +56,7 @@ where
             scanned: 0,
             max_line,
             line_no: 0,
+            blank_lines: 0,
             done: false,
         }
     }
@@ -69,6 +81,10 @@ where
                     line.truncate(line.len() - 1);
                 }
                 if line.iter().all(u8::is_ascii_whitespace) {
+                    self.blank_lines += 1;
+                    if self.blank_lines > MAX_BLANK_LINES {
+                        return Err(LineError::TooManyBlankLines { line: self.line_no });
+                    }
                     continue;
                 }
                 return Ok(Some((self.line_no, line)));
@@ -140,6 +156,17 @@ mod tests {
         let error = lines_of(&["{}\n", "0123456789", "0123456789\n"], 16).unwrap_err();
         assert!(
             matches!(error, LineError::TooLong { line: 2, limit: 16 }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_body_of_little_but_blank_lines_is_refused_at_the_first_over_the_limit() {
+        let blank = "\n".repeat(MAX_BLANK_LINES as usize);
+        assert_eq!(lines_of(&["{}\n", &blank, "{}"], 16).unwrap().len(), 2);
+        let error = lines_of(&["{}\n", &blank, "\n{}"], 16).unwrap_err();
+        assert!(
+            matches!(error, LineError::TooManyBlankLines { line } if line == MAX_BLANK_LINES + 2),
             "{error:?}"
         );
     }

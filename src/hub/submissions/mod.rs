@@ -80,6 +80,16 @@ async fn submit(
     }
 }
 
+/// The refusal of a batch without a record: it would store nothing, and a roll snapshot of
+/// nothing would withdraw the authority's whole roll by mistake.
+fn empty_batch() -> ApiError {
+    ApiError::InvalidRequest(
+        "the batch holds no records; nothing was stored (to take records out of matching, \
+         withdraw them: `pupilmatch withdraw`)"
+            .into(),
+    )
+}
+
 /// Checks the parts of a request every encoded upload shares: protocol, membership, epoch.
 pub(crate) async fn check_agreement(
     state: &AppState,

@@ -24,8 +24,8 @@ use tokio::task::JoinHandle;
 
 use super::lines::{LineError, Lines};
 use super::{
-    check_batch_id, complete, replay, shuffle_rows, stored_form, with_row_ids, BatchHeader,
-    RowContext, Stored, Timings,
+    check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, with_row_ids,
+    BatchHeader, RowContext, Stored, Timings,
 };
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::EncodedRecord;
@@ -87,9 +87,13 @@ pub(super) async fn submit(
         .prior_submission(&me.code, &header.batch_id)
         .await?
     {
-        let (hash, _) = run_producer(lines, hasher, None, limit).await?;
+        let (hash, _) = run_producer(lines, None, hasher, None, limit).await?;
         return replay(prior, &hash, &header.batch_id);
     }
+    // Read before anything is locked: a body with no record line is refused at once.
+    let Some((_, first_record)) = lines.next().await.map_err(line_error)? else {
+        return Err(empty_batch());
+    };
     // The number of records is known only at the end: refused here if not even one more
     // case fits, and at the commit if the batch's cases do not.
     let accepted = header.check(&state, &me.code, 1).await?;
@@ -99,7 +103,7 @@ pub(super) async fn submit(
         Ok(ingest) => ingest,
         Err(StoreError::Conflict(_)) => {
             // A concurrent upload with the same batch id committed first.
-            let (hash, _) = run_producer(lines, hasher, None, limit).await?;
+            let (hash, _) = run_producer(lines, Some(first_record), hasher, None, limit).await?;
             let prior = state
                 .store
                 .prior_submission(&me.code, &header.batch_id)
@@ -121,7 +125,13 @@ pub(super) async fn submit(
     // on the blocking pool, while the next one is being stored.
     let turn = MatchTurn::take(&state).await;
     let (sender, mut receiver) = mpsc::channel::<CheckedChunk>(2);
-    let producer = tokio::spawn(run_producer(lines, hasher, Some((check, sender)), limit));
+    let producer = tokio::spawn(run_producer(
+        lines,
+        Some(first_record),
+        hasher,
+        Some((check, sender)),
+        limit,
+    ));
     let mut errors: Vec<FieldError> = Vec::new();
     let mut n_invalid = 0usize;
     let mut first_seen: HashMap<String, usize> = HashMap::new();
@@ -219,6 +229,7 @@ fn line_error(error: LineError) -> ApiError {
     match error {
         LineError::Read(_) => ApiError::UnreadableBody(error.to_string()),
         LineError::TooLong { .. } => ApiError::BatchTooLarge(error.to_string()),
+        LineError::TooManyBlankLines { .. } => ApiError::UnreadableBody(error.to_string()),
     }
 }
 
@@ -230,10 +241,12 @@ struct CheckContext {
     binder: RowBinder,
 }
 
-/// Reads the record lines to the end, hashing each; with a context, checks each chunk on the
-/// blocking pool and sends it on. Returns the request hash (hex) and the number of records.
+/// Reads the record lines to the end (after `first`, a record line already read), hashing
+/// each; with a context, checks each chunk on the blocking pool and sends it on. Returns the
+/// request hash (hex) and the number of records.
 async fn run_producer(
     mut lines: BodyLines,
+    mut first: Option<Bytes>,
     mut hasher: Sha256,
     check: Option<(CheckContext, mpsc::Sender<CheckedChunk>)>,
     max_records: usize,
@@ -241,6 +254,7 @@ async fn run_producer(
     let mut n_records = 0usize;
     loop {
         let mut chunk: Vec<Bytes> = Vec::with_capacity(CHUNK_LINES);
+        chunk.extend(first.take());
         while chunk.len() < CHUNK_LINES {
             match lines.next().await.map_err(line_error)? {
                 Some((_, line)) => chunk.push(line),
