@@ -13,7 +13,25 @@ use crate::store::{AuditEvent, DailyLimitHit, SearchCharge, Store};
 /// Events gathered into one transaction at most.
 const MAX_GROUP: usize = 512;
 
-type Reply = oneshot::Sender<Result<Option<DailyLimitHit>, String>>;
+type Reply = oneshot::Sender<Result<Option<DailyLimitHit>, GroupFailure>>;
+
+/// Why a group of events was not committed, as each of its requests answers it.
+#[derive(Debug, Clone)]
+struct GroupFailure {
+    /// The database could not be reached (503), rather than refusing the write (500).
+    unavailable: bool,
+    message: String,
+}
+
+impl From<GroupFailure> for ApiError {
+    fn from(failure: GroupFailure) -> Self {
+        if failure.unavailable {
+            ApiError::DatabaseUnavailable
+        } else {
+            ApiError::Internal(format!("audit: {}", failure.message))
+        }
+    }
+}
 
 type Entry = (AuditEvent, Option<SearchCharge>, Reply);
 
@@ -47,8 +65,12 @@ impl AuditQueue {
                         }
                     }
                     Err(e) => {
+                        let failure = GroupFailure {
+                            unavailable: e.is_unavailable(),
+                            message: e.to_string(),
+                        };
                         for reply in replies {
-                            let _ = reply.send(Err(e.to_string()));
+                            let _ = reply.send(Err(failure.clone()));
                         }
                     }
                 }
@@ -84,6 +106,6 @@ impl AuditQueue {
         committed
             .await
             .map_err(|_| ApiError::Internal("the audit writer stopped".into()))?
-            .map_err(|e| ApiError::Internal(format!("audit: {e}")))
+            .map_err(ApiError::from)
     }
 }

@@ -127,6 +127,10 @@ pub enum ApiError {
     /// 415 Unsupported Media Type.
     #[error("expected a body of type application/json")]
     UnsupportedMediaType,
+    /// 503 Service Unavailable: the database cannot be reached just now (sent with
+    /// `Retry-After`); nothing of the request was written or answered unaudited.
+    #[error("the hub's database is unavailable; try again shortly")]
+    DatabaseUnavailable,
     /// 503 Service Unavailable: the matching index is still being rebuilt.
     #[error("the hub is starting; try again shortly")]
     NotReady,
@@ -233,6 +237,11 @@ impl ApiError {
                 "Unsupported media type",
             ),
             NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready"),
+            DatabaseUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database-unavailable",
+                "Database unavailable",
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -241,6 +250,9 @@ impl ApiError {
         }
     }
 }
+
+/// Seconds a client is asked to wait when the database is unavailable.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
 
 /// The `type` URI of a problem slug.
 pub fn problem_type(slug: &str) -> String {
@@ -327,6 +339,7 @@ impl IntoResponse for ApiError {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
             ApiError::DailyLimitReached(hit) => Some(hit.retry_after_secs(chrono::Utc::now())),
+            ApiError::DatabaseUnavailable => Some(DATABASE_RETRY_AFTER_SECS),
             _ => None,
         };
         if let Some(secs) = retry_after {
@@ -349,6 +362,10 @@ impl From<StoreError> for ApiError {
             // Counted and audited by `hub::limits::settle`, which every write that can be
             // refused at a limit goes through.
             StoreError::DailyLimit(hit) => ApiError::DailyLimitReached(hit),
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "the database is unavailable: answered 503");
+                ApiError::DatabaseUnavailable
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -541,6 +558,7 @@ mod tests {
             ApiError::UnreadableBody(String::new()),
             ApiError::UnsupportedMediaType,
             ApiError::NotReady,
+            ApiError::DatabaseUnavailable,
             ApiError::Internal(String::new()),
         ];
         for error in &all {
@@ -569,6 +587,7 @@ mod tests {
                 | ApiError::UnreadableBody(_)
                 | ApiError::UnsupportedMediaType
                 | ApiError::NotReady
+                | ApiError::DatabaseUnavailable
                 | ApiError::Internal(_) => {}
             }
         }

@@ -44,6 +44,35 @@ impl StoreError {
         }
     }
 
+    /// Whether the database could not be reached or could not take the work just now (the
+    /// server is down or restarting, no connection could be had in time, or SQLite's file is
+    /// locked or its disk full), as against a query it refused: the caller should try again
+    /// later, and nothing of the request was written.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(error) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(e) => match e.code() {
+                // PostgreSQL: connection exceptions (class 08), and the server shutting down
+                // or not yet accepting connections (57P01–57P03).
+                Some(code) if code.starts_with("08") || code.starts_with("57P0") => true,
+                // SQLite (extended codes carry the primary one in their low byte): BUSY,
+                // LOCKED, FULL.
+                Some(code) => code
+                    .parse::<u32>()
+                    .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 13)),
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Turns a unique violation into [`StoreError::Conflict`] naming `what`, leaving other
     /// errors unchanged (the `on_constraint` helper of the style notes).
     pub fn on_unique(self, what: impl Into<String>) -> Self {

@@ -103,12 +103,17 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)?;
         let mut pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10))
-            // By default sqlx pings a connection before handing it out: one more round trip
-            // (to SQLite's worker thread, or to the server) per query. A broken connection is
-            // still caught, since sqlx pings each connection it takes back and closes one that
-            // fails; what is lost is only the hiding of a connection that broke while idle.
-            .test_before_acquire(false);
+            // While PostgreSQL is down, a request waits this long for a connection and is then
+            // answered 503 with `Retry-After`, not held for the whole request timeout.
+            .acquire_timeout(match backend {
+                Backend::Sqlite => Duration::from_secs(10),
+                Backend::Postgres => Duration::from_secs(3),
+            })
+            // sqlx can ping a connection before handing it out: one more round trip per query.
+            // SQLite's connections are files in this process and do not go stale; a
+            // PostgreSQL connection idle across a server restart does, and without the ping
+            // the first request to draw each one after the restart would fail.
+            .test_before_acquire(backend == Backend::Postgres);
         if backend == Backend::Sqlite {
             pool = pool.after_connect(|conn, _| {
                 Box::pin(async move {

@@ -13,6 +13,7 @@ mod cli;
 mod disclosure;
 mod limits;
 mod ops;
+mod outage;
 mod privacy;
 mod retention;
 mod searches;
