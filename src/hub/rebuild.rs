@@ -7,6 +7,7 @@
 //! previous one is decoded in parallel on the blocking pool and handed to the index in id
 //! order.
 
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -66,7 +67,9 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
             "stored encodings written before sealing are now sealed"
         );
     }
-    let unmatched_submissions = std::sync::Arc::new(state.store.unmatched_submissions().await?);
+    let unmatched_submissions = state.store.unmatched_submissions().await?;
+    let unfinished: std::sync::Arc<HashSet<i64>> =
+        std::sync::Arc::new(unmatched_submissions.keys().copied().collect());
     let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
     let store = state.store.clone();
     let reader = tokio::spawn(async move {
@@ -82,14 +85,16 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
         }
         Ok::<(), crate::store::StoreError>(())
     });
-    let mut unmatched: Vec<Pending> = Vec::new();
+    // The records of each submission whose matching did not finish, held out of the index
+    // until that submission is matched, as it would have been had the hub not stopped.
+    let mut unmatched: BTreeMap<i64, Vec<Pending>> = BTreeMap::new();
     let mut n_records = 0usize;
     while let Some(page) = received.recv().await {
         let index = state.index.clone();
         let layer = state.layer.clone();
-        let unmatched_submissions = unmatched_submissions.clone();
-        let (n_indexed, mut page_unmatched) = blocking(move || {
-            let decoded: Vec<(Pending, bool)> = page
+        let unfinished = unfinished.clone();
+        let (n_indexed, page_unmatched) = blocking(move || {
+            let decoded: Vec<(Pending, Option<i64>)> = page
                 .into_par_iter()
                 .map(|stored| {
                     let identity = stored.identity();
@@ -105,31 +110,35 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
                         role: stored.role,
                         record: prepare(&encoding),
                     };
-                    let matched =
-                        stored.matched || !unmatched_submissions.contains(&stored.submission_id);
-                    Ok((pending, matched))
+                    let unfinished = (!stored.matched
+                        && unfinished.contains(&stored.submission_id))
+                    .then_some(stored.submission_id);
+                    Ok((pending, unfinished))
                 })
                 .collect::<Result<_, ApiError>>()?;
-            let unmatched: Vec<Pending> = decoded
-                .iter()
-                .filter(|(_, matched)| !matched)
-                .map(|(p, _)| p.clone())
-                .collect();
-            let n = insert_all(&index, decoded.into_iter().map(|(p, _)| p).collect(), &[]);
+            let (matched, unmatched): (Vec<_>, Vec<_>) = decoded
+                .into_iter()
+                .partition(|(_, unfinished)| unfinished.is_none());
+            let n = insert_all(&index, matched.into_iter().map(|(p, _)| p).collect(), &[]);
             Ok::<_, ApiError>((n, unmatched))
         })
         .await??;
         n_records = n_indexed;
-        unmatched.append(&mut page_unmatched);
+        for (pending, submission) in page_unmatched {
+            let submission = submission.expect("partitioned on it");
+            unmatched.entry(submission).or_default().push(pending);
+        }
     }
     reader
         .await
         .map_err(|e| ApiError::Internal(format!("the rebuild reader failed: {e}")))??;
     state.update_index_gauge(n_records);
-    let n_unmatched = unmatched.len();
-    if !unmatched.is_empty() {
-        // Already indexed above; inserting again replaces them in place.
-        index_and_match(&state, unmatched, Vec::new(), None, None, None).await?;
+    let n_unmatched: usize = unmatched.values().map(Vec::len).sum();
+    // In commit order, each against what was indexed before it, and recorded as its batch's
+    // matching (its stored answer then tells a retry how many candidates it produced).
+    for (submission, records) in unmatched {
+        let answer = unmatched_submissions.get(&submission).cloned().flatten();
+        index_and_match(&state, records, Vec::new(), Some(submission), answer, None).await?;
     }
     state.metrics.ready.store(true, Ordering::Release);
     tracing::info!(

@@ -1,6 +1,6 @@
 //! Stored records: loading them for the matching index, withdrawing them and closing cases.
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 
 use super::audit::{append, AuditEvent};
 use super::retention::schedule_follow_ups;
@@ -195,12 +195,19 @@ impl Store {
     }
 
     /// The submissions whose matching has not been recorded (crashed before it, or written
-    /// before matching was tracked per submission).
-    pub async fn unmatched_submissions(&self) -> Result<HashSet<i64>, StoreError> {
-        let rows: Vec<(i64,)> = sqlx::query_as("select id from submissions where matched = 0")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+    /// before matching was tracked per submission), by id, each with the answer stored when it
+    /// was committed (`None` if that does not parse), which its matching completes.
+    pub async fn unmatched_submissions(
+        &self,
+    ) -> Result<BTreeMap<i64, Option<serde_json::Value>>, StoreError> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("select id, result from submissions where matched = 0")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, result)| (id, serde_json::from_str(&result).ok()))
+            .collect())
     }
 
     /// Withdraws the caller's active records with these references under `agreement_id`

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{spawn_hub, status_and_json, Pupil};
+use crate::helpers::{spawn_hub, spawn_hub_with, status_and_json, Pupil};
 
 both_backends! {
     /// The operational endpoints answer, and the OpenAPI document lists every route.
@@ -115,5 +115,54 @@ both_backends! {
         hub.restart().await;
         assert_eq!(hub.count("candidates").await, 1, "and only once");
         assert_eq!(leeds.at(&hub.url("")).candidates("").await.len(), 1);
+    }
+
+    /// Matching finished at start after a crash gives exactly the candidates, with exactly the
+    /// probabilities, that the same batch got on a hub that did not crash, and the batch's
+    /// retry then reports them. (The model is calibrated for any population, so that scores
+    /// follow the size of the index as it was when the batch was matched.)
+    async fn matching_finished_after_a_crash_equals_matching_without_one(backend: Backend) {
+        use pupilmatch::matcher::Model;
+        use sqlx::Executor;
+        let mut model: Value = serde_json::from_str(&Model::default_model().to_json()).unwrap();
+        model["min_population"] = serde_json::json!(1.0);
+        let model = std::sync::Arc::new(Model::from_json(&model.to_string(), "test").unwrap());
+        let cases = [&Pupil::EILIDH, &Pupil::DAFYDD, &Pupil::AOIFE, &Pupil::KACPER];
+        let roll = [&Pupil::EILIDH_IN_GLASGOW, &Pupil::DAFYDD, &Pupil::AOIFE, &Pupil::KACPER,
+            &Pupil::TOMASZ, &Pupil::OISIN];
+        let mut runs = Vec::new();
+        for crash in [false, true] {
+            let mut hub = spawn_hub_with(backend, |config| config.model = model.clone()).await;
+            let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+            leeds.report_missing("leeds-cme-1", &cases).await;
+            let (status, answer) = status_and_json(glasgow.submit_roll("gla-roll-1", &roll).await).await;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+            if crash {
+                // What a crash right after the batch committed leaves: its records and its
+                // answer before matching, no candidates, matching not recorded.
+                let mut before_matching = answer.clone();
+                before_matching["n_candidates"] = serde_json::json!(0);
+                let mut db = hub.raw_connection().await;
+                db.execute("delete from candidates").await.unwrap();
+                sqlx::query("update submissions set matched = 0, result = $1 where batch_id = 'gla-roll-1'")
+                    .bind(before_matching.to_string()).execute(&mut db).await.unwrap();
+                db.execute("update records set matched = 0").await.unwrap();
+                drop(db);
+                hub.restart().await;
+            }
+            let leeds = leeds.at(&hub.url(""));
+            let mut found: Vec<(String, String, String)> = leeds.candidates("").await.iter()
+                .map(|c| (c["record"]["ref"].to_string(), c["probability"].to_string(), c["match_weight"].to_string()))
+                .collect();
+            found.sort();
+            let (status, retried) = status_and_json(glasgow.at(&hub.url("")).submit_roll("gla-roll-1", &roll).await).await;
+            assert_eq!(status, StatusCode::OK, "{retried}");
+            runs.push((found, retried["n_candidates"].clone(), answer["n_candidates"].clone()));
+        }
+        let (uninterrupted, crashed) = (&runs[0], &runs[1]);
+        assert!(!uninterrupted.0.is_empty());
+        assert_eq!(crashed.0, uninterrupted.0, "same candidates, same probabilities and weights");
+        assert_eq!(uninterrupted.1, uninterrupted.2, "a retry reports what the batch produced");
+        assert_eq!(crashed.1, uninterrupted.2, "also after the crash");
     }
 }
