@@ -16,13 +16,15 @@ use maud::{html, Markup};
 
 use super::auth::{csrf_matches, session_cookie, Session, Sessions};
 use super::html::{page, STYLESHEET};
+use super::uploads::Uploads;
 use super::users::{StaffName, Users};
 use super::workspace::Workspace;
 use super::{pages, ConsoleError};
 use crate::client::HubClient;
 
-/// The Content-Security-Policy of every response: nothing but this origin, no script at all.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; \
+/// The Content-Security-Policy of every response: nothing but this origin; the only script is
+/// the console's own file (the upload progress bar), never an inline one.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Everything the console's handlers share.
@@ -35,6 +37,8 @@ pub struct Console {
     pub sessions: Sessions,
     /// Staff accounts (written back to the workspace when one is added).
     pub users: Mutex<Users>,
+    /// Uploaded files waiting to be sent, and their answers.
+    pub uploads: Uploads,
 }
 
 /// Shared state of the handlers.
@@ -49,6 +53,7 @@ impl Console {
             hub,
             sessions: Sessions::default(),
             users: Mutex::new(users),
+            uploads: Uploads::default(),
         })
     }
 
@@ -159,6 +164,20 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The upload page's script: sends the batch in the background and fills its progress bar.
+const UPLOAD_SCRIPT: &str = include_str!("assets/uploads.js");
+
+async fn upload_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        UPLOAD_SCRIPT,
+    )
+        .into_response()
+}
+
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -184,6 +203,7 @@ pub fn router(console: Shared) -> Router {
     Router::new()
         .route("/", get(pages::dashboard::show))
         .route("/assets/console.css", get(stylesheet))
+        .route("/assets/uploads.js", get(upload_script))
         .route(
             "/sign-in",
             get(pages::sign_in::form).post(pages::sign_in::submit),
@@ -193,6 +213,23 @@ pub fn router(console: Shared) -> Router {
         .route(
             "/search",
             get(pages::search::form).post(pages::search::submit),
+        )
+        .route(
+            "/uploads",
+            get(pages::uploads::form)
+                .post(pages::uploads::preview)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::uploads::MAX_FILE_BYTES,
+                )),
+        )
+        .route("/uploads/{id}", get(pages::uploads::show))
+        .route("/uploads/{id}/send", post(pages::uploads::send))
+        .route("/uploads/{id}/progress", get(pages::uploads::progress))
+        .route("/cases", get(pages::cases::show))
+        .route("/cases/close", post(pages::cases::close))
+        .route(
+            "/cases/follow-ups/{id}/done",
+            post(pages::cases::follow_up_done),
         )
         .route("/candidates/{id}", get(pages::candidate::show))
         .route("/candidates/{id}/confirm", post(pages::candidate::confirm))
@@ -313,6 +350,7 @@ mod tests {
             assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
         }
         assert!(CONTENT_SECURITY_POLICY.starts_with("default-src 'self'"));
+        assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self';"));
         assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
     }
 
