@@ -294,6 +294,22 @@ mod tests {
         value.split(';').next().unwrap().to_string()
     }
 
+    /// A console with one staff account, Ann, and the cookie of her signed-in session.
+    async fn signed_in_console(dir: &std::path::Path) -> (Shared, String) {
+        let console = console(dir);
+        console
+            .users()
+            .add(StaffName::parse("Ann").unwrap(), "long enough secret")
+            .unwrap();
+        let response = send(&console, get("/sign-in", None)).await;
+        let cookie = cookie_of(&response);
+        let csrf = csrf_in(&body(response).await).to_string();
+        let form = format!("name=Ann&password=long+enough+secret&csrf={csrf}");
+        let signed_in = send(&console, post("/sign-in", &cookie, &form)).await;
+        let cookie = cookie_of(&signed_in);
+        (console, cookie)
+    }
+
     #[tokio::test]
     async fn with_no_staff_account_the_console_opens_on_the_first_run_page_which_creates_one() {
         let dir = tempfile::tempdir().unwrap();
@@ -357,17 +373,7 @@ mod tests {
     #[tokio::test]
     async fn a_search_needs_its_csrf_token_and_a_bad_date_stops_it_before_the_hub() {
         let dir = tempfile::tempdir().unwrap();
-        let console = console(dir.path());
-        console
-            .users()
-            .add(StaffName::parse("Ann").unwrap(), "long enough secret")
-            .unwrap();
-        let response = send(&console, get("/sign-in", None)).await;
-        let cookie = cookie_of(&response);
-        let csrf = csrf_in(&body(response).await).to_string();
-        let form = format!("name=Ann&password=long+enough+secret&csrf={csrf}");
-        let signed_in = send(&console, post("/sign-in", &cookie, &form)).await;
-        let cookie = cookie_of(&signed_in);
+        let (console, cookie) = signed_in_console(dir.path()).await;
         let page = body(send(&console, get("/search", Some(&cookie))).await).await;
         assert!(page.contains(r#"action="/search""#), "{page}");
         let csrf = csrf_in(&page).to_string();
@@ -385,6 +391,53 @@ mod tests {
             "{page}"
         );
         assert!(page.contains(r#"aria-invalid="true""#), "{page}");
+    }
+
+    #[tokio::test]
+    async fn an_upload_needs_its_csrf_token_and_is_read_only_for_a_signed_in_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let (console, cookie) = signed_in_console(dir.path()).await;
+        let page = body(send(&console, get("/uploads", Some(&cookie))).await).await;
+        assert!(page.contains(r#"enctype="multipart/form-data""#), "{page}");
+        let csrf = csrf_in(&page).to_string();
+
+        let multipart = |csrf: Option<&str>| {
+            let mut body = String::new();
+            let mut part = |head: &str, value: &str| {
+                body.push_str(&format!(
+                    "--XyZ\r\nContent-Disposition: form-data; {head}\r\n\r\n{value}\r\n"
+                ));
+            };
+            if let Some(csrf) = csrf {
+                part(r#"name="csrf""#, csrf);
+            }
+            part(r#"name="role""#, "roll");
+            part(
+                r#"name="file"; filename="roll.csv""#,
+                "record_id,forename,surname,dob\nG-1,Amy,Ross,2014-01-01",
+            );
+            body.push_str("--XyZ--\r\n");
+            axum::http::Request::post("/uploads")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let refused = send(&console, multipart(None)).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let read = send(&console, multipart(Some(&csrf))).await;
+        assert_eq!(read.status(), StatusCode::SEE_OTHER);
+        let location = read.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(location.starts_with("/uploads/"), "{location}");
+        let page = body(send(&console, get(&location, Some(&cookie))).await).await;
+        assert!(page.contains("Nothing has been sent yet"), "{page}");
+        assert!(page.contains("Send 1 record to the hub"), "{page}");
+        // Another browser (no session) is sent to sign in; the upload is not shown to it.
+        let other = send(&console, get(&location, None)).await;
+        assert_eq!(other.headers()[header::LOCATION], "/sign-in");
     }
 
     #[tokio::test]

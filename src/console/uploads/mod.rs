@@ -198,3 +198,64 @@ fn keep_file(console: &Console, upload: &Upload) -> Result<String, String> {
         .map(|path| path.display().to_string())
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::uploads::preview::{encode_upload, BatchKind};
+    use crate::encode::keys::{AgreementSecret, LocalKey};
+    use crate::encode::Encoder;
+    use crate::store::{Role, SubmitMode};
+
+    fn upload(uploads: &Uploads, session: &str, text: &str) -> Arc<Upload> {
+        let encoder = Encoder::new(
+            &AgreementSecret::from_bytes("eng-scot-cme", 1, [1; 32]).unwrap(),
+            LocalKey::from_bytes([2; 32]),
+        );
+        let file = UploadedFile {
+            name: "roll.csv".into(),
+            bytes: text.as_bytes().to_vec(),
+        };
+        let kind = BatchKind {
+            role: Role::Roll,
+            mode: SubmitMode::Incremental,
+            case: None,
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let (preview, batch) = encode_upload(&encoder, &file, kind, today);
+        uploads.add(session, file, preview, batch)
+    }
+
+    #[test]
+    fn an_upload_is_found_only_by_the_session_that_made_it_under_an_unguessable_id() {
+        let uploads = Uploads::default();
+        let made = upload(
+            &uploads,
+            "session-a",
+            "record_id,forename,surname,dob\nG-1,Amy,Ross,2014-01-01\n",
+        );
+        assert_eq!(made.id.len(), 48, "192 random bits, in hex");
+        assert!(uploads.get(&made.id, "session-a").is_some());
+        assert!(uploads.get(&made.id, "session-b").is_none());
+        assert!(uploads.get("not-an-id", "session-a").is_none());
+        assert_eq!(made.n_records(), 1);
+        assert!(made.raw.lock().unwrap().is_some(), "held until it is sent");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_sent_keeps_no_bytes_and_never_starts_sending() {
+        let uploads = Uploads::default();
+        let refused = upload(&uploads, "s", "record_id,forename,surname,dob\n");
+        assert!(refused.raw.lock().unwrap().is_none());
+        assert!(!refused.start());
+        assert!(matches!(refused.state(), SendState::Ready));
+
+        let ready = upload(
+            &uploads,
+            "s",
+            "record_id,forename,surname,dob\nG-1,Amy,Ross,2014-01-01\n",
+        );
+        assert!(ready.start());
+        assert!(!ready.start(), "one send at a time");
+    }
+}
