@@ -179,26 +179,14 @@ fn default_batch_id(
     case: Option<&CaseFields>,
     source: &Source,
 ) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(
-        format!(
-            "{}\u{1f}{}\u{1f}{role}\u{1f}{mode}\u{1f}",
-            source.agreement_id, source.epoch
-        )
-        .as_bytes(),
-    );
-    if let Some(case) = case {
-        hasher.update(
-            format!(
-                "{}\u{1f}{}\u{1f}{}\u{1f}",
-                case.referral_reason, case.referral_source, case.referred_on
-            )
-            .as_bytes(),
-        );
-    }
-    hasher.update(source.digest.as_bytes());
-    let hash = crate::encode::keys::hex(&hasher.finalize());
-    format!("{role}-{}", &hash[..20])
+    crate::client::default_batch_id(
+        &source.agreement_id,
+        source.epoch,
+        role,
+        mode,
+        case,
+        &source.digest,
+    )
 }
 
 type RecordIter = Box<dyn Iterator<Item = Result<EncodedRecord, String>> + Send>;

@@ -1,4 +1,4 @@
-//! Closing CME cases (`POST /v1/cases/{ref}/close`), their follow-ups (`GET /v1/follow-ups`,
+//! Listing open CME cases (`GET /v1/cases`), closing them (`POST /v1/cases/{ref}/close`), their follow-ups (`GET /v1/follow-ups`,
 //! `POST /v1/follow-ups/{id}/done`) and withdrawing records (`POST /v1/records/withdraw`).
 
 use reqwest::Method;
@@ -6,7 +6,30 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{ClientError, HubClient};
-use crate::store::CaseOutcome;
+use crate::store::{CaseOutcome, ReferralReason, ReferralSource};
+
+/// One of the caller's open CME cases.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OpenCase {
+    /// The case's reference.
+    #[serde(rename = "ref")]
+    pub record_ref: String,
+    /// The agreement it was submitted under.
+    pub agreement_id: String,
+    /// Why the case was opened.
+    pub referral_reason: ReferralReason,
+    /// Who referred the child.
+    pub referral_source: ReferralSource,
+    /// When the child was referred (`YYYY-MM-DD`).
+    pub referred_on: String,
+    /// When the hub stored the case (RFC 3339).
+    pub opened_at: String,
+}
+
+#[derive(Deserialize)]
+struct OpenCaseList {
+    cases: Vec<OpenCase>,
+}
 
 /// The answer to closing a case.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -49,6 +72,14 @@ pub struct Withdrawal {
 }
 
 impl HubClient {
+    /// The caller's open cases, oldest first.
+    pub async fn open_cases(&self) -> Result<Vec<OpenCase>, ClientError> {
+        let path = "/v1/cases";
+        let request = self.request(Method::GET, path);
+        let (_, list): (_, OpenCaseList) = self.send(path, request).await?;
+        Ok(list.cases)
+    }
+
     /// Closes the caller's open case `record_ref` with an outcome code.
     pub async fn close_case(
         &self,

@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 
 pub use crate::store::{ActivityReport, AgreementActivity, DailyLimitHit, MemberDay};
 pub use candidates::{Candidate, CandidatePage, CandidateQuery, Counterpart, OwnRecord};
-pub use cases::{ClosedCase, FollowUp, Withdrawal};
+pub use cases::{ClosedCase, FollowUp, OpenCase, Withdrawal};
 pub use disclosure::{
     CandidateDetail, CounterpartDetail, CounterpartKey, DecisionNote, DecisionView,
     DownloadedDisclosure, OwnSide, PublishedKey, SealedFlags, TransitionView,
@@ -37,7 +37,8 @@ pub use ops::Readiness;
 pub use search_child::{check_child, ChildProblem, ChildRefused};
 pub use searches::{OpenedCase, SearchHit, SearchQuery, SearchResponse};
 pub use submissions::{
-    CaseFields, SubmissionHeader, SubmissionResult, SubmittedRecord, UploadOptions,
+    default_batch_id, CaseFields, SubmissionHeader, SubmissionResult, SubmittedRecord,
+    UploadOptions,
 };
 
 /// The media type of problem responses.

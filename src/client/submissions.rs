@@ -60,6 +60,35 @@ impl SubmissionHeader {
     }
 }
 
+/// The batch id a batch gets unless one is given: a digest of its agreement, epoch, role,
+/// mode, case fields and `content_digest` (the hex SHA-256 of what is sent, or of the file it
+/// was encoded from), so sending the same thing again is a retry the hub answers with its
+/// first answer.
+pub fn default_batch_id(
+    agreement_id: &str,
+    epoch: u32,
+    role: Role,
+    mode: SubmitMode,
+    case: Option<&CaseFields>,
+    content_digest: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(format!("{agreement_id}\u{1f}{epoch}\u{1f}{role}\u{1f}{mode}\u{1f}").as_bytes());
+    if let Some(case) = case {
+        hasher.update(
+            format!(
+                "{}\u{1f}{}\u{1f}{}\u{1f}",
+                case.referral_reason, case.referral_source, case.referred_on
+            )
+            .as_bytes(),
+        );
+    }
+    hasher.update(content_digest.as_bytes());
+    let hash = crate::encode::keys::hex(&hasher.finalize());
+    format!("{role}-{}", &hash[..20])
+}
+
 /// The case metadata a `missing` record carries (domain notes §10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseFields {

@@ -73,6 +73,17 @@ ul.evidence .for{color:#00703c}ul.evidence .against{color:#b3261e}ul.evidence .n
 details{margin-top:.8rem}summary{cursor:pointer;color:#1d5aa0;font-weight:700}
 .no-match{border-left:5px solid #505a5f}.no-match h3{margin:.2rem 0 .4rem}
 .results .notice,.results .error{margin-top:.6rem}
+.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+.choice{display:grid;grid-template-columns:auto 1fr;gap:0 .6rem;align-items:center;margin:.5rem 0}
+.choice input{width:1.4rem;height:1.4rem;margin:0;accent-color:#0b0c0c}.choice label{font-weight:700;margin:0}.choice .hint{grid-column:2}
+form.stacked .choice label{margin:0}form.stacked .choice input{width:1.4rem;max-width:none;padding:0}
+form.inline{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}form.inline select{padding:.3rem;font:inherit;border:2px solid #0b0c0c;background:#fff;color:#0b0c0c;max-width:100%}
+form.inline button.secondary{margin-top:0}
+#sending{margin-top:1rem}#sending label{font-weight:700}
+progress{display:block;width:100%;max-width:32rem;height:1.4rem;margin:.4rem 0}
+.tag.warning-tag{background:#505a5f}
+table.problems td:first-child{white-space:nowrap}
+code{font-size:.85rem;word-break:break-all}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#ffdd00;color:#0b0c0c;padding:.3rem}
 "#;
 
@@ -102,6 +113,8 @@ pub fn page(title: &str, authority: &str, session: Option<&Session>, body: Marku
                         nav aria-label="Main" {
                             a href="/" { "Dashboard" }
                             a href="/search" { "National search" }
+                            a href="/uploads" { "Uploads" }
+                            a href="/cases" { "Cases" }
                         }
                         div class="who" {
                             span { "Signed in as " strong { (user.as_str()) } }
@@ -115,6 +128,13 @@ pub fn page(title: &str, authority: &str, session: Option<&Session>, body: Marku
                 main id="content" { (body) }
             }
         }
+    }
+}
+
+/// A table's head row: one column header per name.
+pub fn column_heads(names: &[&str]) -> Markup {
+    html! {
+        thead { tr { @for name in names { th scope="col" { (name) } } } }
     }
 }
 

@@ -15,7 +15,9 @@ pub mod forms;
 pub mod html;
 pub mod pages;
 pub mod server;
+pub mod uploads;
 pub mod users;
+pub mod vocab;
 pub mod workspace;
 
 use std::path::PathBuf;

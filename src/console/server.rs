@@ -16,13 +16,15 @@ use maud::{html, Markup};
 
 use super::auth::{csrf_matches, session_cookie, Session, Sessions};
 use super::html::{page, STYLESHEET};
+use super::uploads::Uploads;
 use super::users::{StaffName, Users};
 use super::workspace::Workspace;
 use super::{pages, ConsoleError};
 use crate::client::HubClient;
 
-/// The Content-Security-Policy of every response: nothing but this origin, no script at all.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; \
+/// The Content-Security-Policy of every response: nothing but this origin; the only script is
+/// the console's own file (the upload progress bar), never an inline one.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Everything the console's handlers share.
@@ -35,6 +37,8 @@ pub struct Console {
     pub sessions: Sessions,
     /// Staff accounts (written back to the workspace when one is added).
     pub users: Mutex<Users>,
+    /// Uploaded files waiting to be sent, and their answers.
+    pub uploads: Uploads,
 }
 
 /// Shared state of the handlers.
@@ -49,6 +53,7 @@ impl Console {
             hub,
             sessions: Sessions::default(),
             users: Mutex::new(users),
+            uploads: Uploads::default(),
         })
     }
 
@@ -159,6 +164,20 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The upload page's script: sends the batch in the background and fills its progress bar.
+const UPLOAD_SCRIPT: &str = include_str!("assets/uploads.js");
+
+async fn upload_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        UPLOAD_SCRIPT,
+    )
+        .into_response()
+}
+
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -184,6 +203,7 @@ pub fn router(console: Shared) -> Router {
     Router::new()
         .route("/", get(pages::dashboard::show))
         .route("/assets/console.css", get(stylesheet))
+        .route("/assets/uploads.js", get(upload_script))
         .route(
             "/sign-in",
             get(pages::sign_in::form).post(pages::sign_in::submit),
@@ -193,6 +213,23 @@ pub fn router(console: Shared) -> Router {
         .route(
             "/search",
             get(pages::search::form).post(pages::search::submit),
+        )
+        .route(
+            "/uploads",
+            get(pages::uploads::form)
+                .post(pages::uploads::preview)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::uploads::MAX_FILE_BYTES,
+                )),
+        )
+        .route("/uploads/{id}", get(pages::uploads::show))
+        .route("/uploads/{id}/send", post(pages::uploads::send))
+        .route("/uploads/{id}/progress", get(pages::uploads::progress))
+        .route("/cases", get(pages::cases::show))
+        .route("/cases/close", post(pages::cases::close))
+        .route(
+            "/cases/follow-ups/{id}/done",
+            post(pages::cases::follow_up_done),
         )
         .route("/candidates/{id}", get(pages::candidate::show))
         .route("/candidates/{id}/confirm", post(pages::candidate::confirm))
@@ -257,6 +294,22 @@ mod tests {
         value.split(';').next().unwrap().to_string()
     }
 
+    /// A console with one staff account, Ann, and the cookie of her signed-in session.
+    async fn signed_in_console(dir: &std::path::Path) -> (Shared, String) {
+        let console = console(dir);
+        console
+            .users()
+            .add(StaffName::parse("Ann").unwrap(), "long enough secret")
+            .unwrap();
+        let response = send(&console, get("/sign-in", None)).await;
+        let cookie = cookie_of(&response);
+        let csrf = csrf_in(&body(response).await).to_string();
+        let form = format!("name=Ann&password=long+enough+secret&csrf={csrf}");
+        let signed_in = send(&console, post("/sign-in", &cookie, &form)).await;
+        let cookie = cookie_of(&signed_in);
+        (console, cookie)
+    }
+
     #[tokio::test]
     async fn with_no_staff_account_the_console_opens_on_the_first_run_page_which_creates_one() {
         let dir = tempfile::tempdir().unwrap();
@@ -313,23 +366,14 @@ mod tests {
             assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
         }
         assert!(CONTENT_SECURITY_POLICY.starts_with("default-src 'self'"));
+        assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self';"));
         assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
     }
 
     #[tokio::test]
     async fn a_search_needs_its_csrf_token_and_a_bad_date_stops_it_before_the_hub() {
         let dir = tempfile::tempdir().unwrap();
-        let console = console(dir.path());
-        console
-            .users()
-            .add(StaffName::parse("Ann").unwrap(), "long enough secret")
-            .unwrap();
-        let response = send(&console, get("/sign-in", None)).await;
-        let cookie = cookie_of(&response);
-        let csrf = csrf_in(&body(response).await).to_string();
-        let form = format!("name=Ann&password=long+enough+secret&csrf={csrf}");
-        let signed_in = send(&console, post("/sign-in", &cookie, &form)).await;
-        let cookie = cookie_of(&signed_in);
+        let (console, cookie) = signed_in_console(dir.path()).await;
         let page = body(send(&console, get("/search", Some(&cookie))).await).await;
         assert!(page.contains(r#"action="/search""#), "{page}");
         let csrf = csrf_in(&page).to_string();
@@ -347,6 +391,53 @@ mod tests {
             "{page}"
         );
         assert!(page.contains(r#"aria-invalid="true""#), "{page}");
+    }
+
+    #[tokio::test]
+    async fn an_upload_needs_its_csrf_token_and_is_read_only_for_a_signed_in_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let (console, cookie) = signed_in_console(dir.path()).await;
+        let page = body(send(&console, get("/uploads", Some(&cookie))).await).await;
+        assert!(page.contains(r#"enctype="multipart/form-data""#), "{page}");
+        let csrf = csrf_in(&page).to_string();
+
+        let multipart = |csrf: Option<&str>| {
+            let mut body = String::new();
+            let mut part = |head: &str, value: &str| {
+                body.push_str(&format!(
+                    "--XyZ\r\nContent-Disposition: form-data; {head}\r\n\r\n{value}\r\n"
+                ));
+            };
+            if let Some(csrf) = csrf {
+                part(r#"name="csrf""#, csrf);
+            }
+            part(r#"name="role""#, "roll");
+            part(
+                r#"name="file"; filename="roll.csv""#,
+                "record_id,forename,surname,dob\nG-1,Amy,Ross,2014-01-01",
+            );
+            body.push_str("--XyZ--\r\n");
+            axum::http::Request::post("/uploads")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let refused = send(&console, multipart(None)).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let read = send(&console, multipart(Some(&csrf))).await;
+        assert_eq!(read.status(), StatusCode::SEE_OTHER);
+        let location = read.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(location.starts_with("/uploads/"), "{location}");
+        let page = body(send(&console, get(&location, Some(&cookie))).await).await;
+        assert!(page.contains("Nothing has been sent yet"), "{page}");
+        assert!(page.contains("Send 1 record to the hub"), "{page}");
+        // Another browser (no session) is sent to sign in; the upload is not shown to it.
+        let other = send(&console, get(&location, None)).await;
+        assert_eq!(other.headers()[header::LOCATION], "/sign-in");
     }
 
     #[tokio::test]

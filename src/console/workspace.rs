@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -61,10 +62,11 @@ pub struct Workspace {
     pub local_key: LocalKey,
     /// The disclosure key pair.
     pub disclosure_key: DisclosureKeyPair,
-    /// Our own records by their reference under the local key.
-    records: HashMap<String, RawRecord>,
+    /// Our own records by their reference under the local key (grows when a file uploaded
+    /// through the console is kept, [`Workspace::keep_uploaded_file`]).
+    records: RwLock<HashMap<String, RawRecord>>,
     /// One encoder per agreement secret (with our local key), for national searches.
-    encoders: Vec<Encoder>,
+    encoders: Vec<Arc<Encoder>>,
 }
 
 impl WorkspaceConfig {
@@ -91,17 +93,7 @@ impl Workspace {
         let disclosure_key = DisclosureKeyPair::load(&dir.join(&config.disclosure_key))?;
         let mut records = HashMap::new();
         for file in &config.pupil_files {
-            let path = dir.join(file);
-            let input = |e: crate::input::InputError| ConsoleError::Input {
-                path: path.clone(),
-                message: e.to_string(),
-            };
-            for record in crate::input::read_records(&path).map_err(input)? {
-                let record = record.map_err(input)?;
-                if let Some(id) = &record.record_id {
-                    records.insert(local_key.record_ref(id.trim()), record);
-                }
-            }
+            index_file(&local_key, &dir.join(file), &mut records)?;
         }
         let encoders = config
             .agreement_secrets
@@ -109,7 +101,7 @@ impl Workspace {
             .map(|file| {
                 let secret = AgreementSecret::load(&dir.join(file))?;
                 let local = LocalKey::load(&dir.join(&config.local_key))?;
-                Ok(Encoder::new(&secret, local))
+                Ok(Arc::new(Encoder::new(&secret, local)))
             })
             .collect::<Result<Vec<_>, ConsoleError>>()?;
         Ok(Workspace {
@@ -117,24 +109,63 @@ impl Workspace {
             config,
             local_key,
             disclosure_key,
-            records,
+            records: RwLock::new(records),
             encoders,
         })
     }
 
     /// Our own record with reference `record_ref`, if it is in the workspace's pupil files.
-    pub fn own_record(&self, record_ref: &str) -> Option<&RawRecord> {
-        self.records.get(record_ref)
+    pub fn own_record(&self, record_ref: &str) -> Option<RawRecord> {
+        self.records().get(record_ref).cloned()
     }
 
     /// How many of our records the workspace knows.
     pub fn n_records(&self) -> usize {
-        self.records.len()
+        self.records().len()
+    }
+
+    fn records(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, RawRecord>> {
+        self.records.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps a pupil file uploaded through the console (already sent to the hub) as one of the
+    /// workspace's pupil files: written to `uploads/NAME` (readable by its owner only), named
+    /// in `console.json`'s `pupil_files` and indexed at once, so the candidate pages find our
+    /// record and confirmations work without a restart. Returns the path written, relative to
+    /// the workspace.
+    pub fn keep_uploaded_file(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, ConsoleError> {
+        let relative = Path::new(UPLOADS_DIR).join(name);
+        let path = self.dir.join(&relative);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ConsoleError::Io { path, source }
+        };
+        std::fs::create_dir_all(self.dir.join(UPLOADS_DIR)).map_err(io(&path))?;
+        write_private(&path, bytes).map_err(io(&path))?;
+        let mut added = HashMap::new();
+        index_file(&self.local_key, &path, &mut added)?;
+        let config_path = self.dir.join(CONFIG_FILE);
+        let mut config = WorkspaceConfig::load(&self.dir)?;
+        if !config.pupil_files.contains(&relative) {
+            config.pupil_files.push(relative.clone());
+        }
+        let text = serde_json::to_string_pretty(&config).map_err(|e| ConsoleError::Config {
+            path: config_path.clone(),
+            message: e.to_string(),
+        })?;
+        let temporary = config_path.with_extension("json.new");
+        std::fs::write(&temporary, text).map_err(io(&temporary))?;
+        std::fs::rename(&temporary, &config_path).map_err(io(&config_path))?;
+        self.records
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(added);
+        Ok(relative)
     }
 
     /// The encoders of the agreements this workspace holds a secret of, in `console.json`'s
     /// order: a national search is encoded here, under one of them.
-    pub fn encoders(&self) -> &[Encoder] {
+    pub fn encoders(&self) -> &[Arc<Encoder>] {
         &self.encoders
     }
 
@@ -142,6 +173,38 @@ impl Workspace {
     pub fn users_path(&self) -> PathBuf {
         super::users::users_path(&self.dir)
     }
+}
+
+/// The folder inside a workspace that keeps the pupil files uploaded through the console.
+pub const UPLOADS_DIR: &str = "uploads";
+
+/// Adds every record of the pupil file `path` to `records`, by its reference under `local_key`.
+fn index_file(
+    local_key: &LocalKey,
+    path: &Path,
+    records: &mut HashMap<String, RawRecord>,
+) -> Result<(), ConsoleError> {
+    let input = |e: crate::input::InputError| ConsoleError::Input {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    for record in crate::input::read_records(path).map_err(input)? {
+        let record = record.map_err(input)?;
+        if let Some(id) = &record.record_id {
+            records.insert(local_key.record_ref(id.trim()), record);
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a new file at `path` that only its owner can read (on Unix).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// A small workspace for unit tests (Leeds, one pupil, fresh keys).
@@ -192,6 +255,37 @@ mod tests {
         assert_eq!(workspace.n_records(), 1);
         assert_eq!(workspace.encoders()[0].agreement_id(), "eng-scot-cme");
         assert!(workspace.own_record("not-a-ref").is_none());
+    }
+
+    #[test]
+    fn an_uploaded_file_kept_by_the_workspace_is_indexed_at_once_and_read_again_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        write_workspace(dir.path());
+        let workspace = Workspace::load(dir.path()).unwrap();
+        let file = b"record_id,forename,surname,dob\nB-7,Amir,Hussain,2014-06-02\n";
+        let kept = workspace.keep_uploaded_file("roll-1.csv", file).unwrap();
+        assert_eq!(kept, Path::new("uploads/roll-1.csv"));
+        let reference = workspace.local_key.record_ref("B-7");
+        assert_eq!(
+            workspace
+                .own_record(&reference)
+                .unwrap()
+                .forename
+                .as_deref(),
+            Some("Amir")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(&kept))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "only its owner reads a pupil file");
+        }
+        let again = Workspace::load(dir.path()).unwrap();
+        assert_eq!(again.n_records(), 2);
+        assert!(again.own_record(&reference).is_some());
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! `POST /v1/cases/{ref}/close` (close a CME case with an outcome code) and
+//! `GET /v1/cases` (the caller's open CME cases), `POST /v1/cases/{ref}/close` (close one with
+//! an outcome code) and
 //! `POST /v1/records/withdraw` (take records out of matching). Both act only on the caller's
 //! own records; another authority's reference is simply not found.
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -19,8 +20,27 @@ const MAX_WITHDRAW: usize = 100_000;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route("/v1/cases", get(open_cases))
         .route("/v1/cases/{ref}/close", post(close))
         .route("/v1/records/withdraw", post(withdraw))
+}
+
+async fn open_cases(
+    State(state): State<AppState>,
+    AuthorityCaller(me): AuthorityCaller,
+) -> Result<AppJson<Value>, ApiError> {
+    let cases: Vec<Value> = state
+        .store
+        .open_cases(&me.code)
+        .await?
+        .into_iter()
+        .map(|c| {
+            json!({"ref": c.record_ref, "agreement_id": c.agreement_id,
+                "referral_reason": c.case.referral_reason, "referral_source": c.case.referral_source,
+                "referred_on": c.case.referred_on, "opened_at": c.opened_at})
+        })
+        .collect();
+    Ok(AppJson(json!({"cases": cases})))
 }
 
 #[derive(Debug, Deserialize)]

@@ -461,6 +461,18 @@ pub enum InputError {
 }
 
 impl InputError {
+    /// The 1-based line the error is on, when it is about one line.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            InputError::CsvSyntax { line, .. }
+            | InputError::InvalidUtf8 { line, .. }
+            | InputError::RaggedRow { line, .. }
+            | InputError::XmlSyntax { line, .. }
+            | InputError::XmlText { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
     /// Whether reading stops at this error, so the rest of the file is lost — as opposed to an
     /// error confined to one record (a ragged row, a cell that is not UTF-8, an undecodable
     /// XML element), after which reading carries on.
@@ -523,11 +535,20 @@ pub fn read_records_from<R: BufRead + Send + 'static>(
 /// the fixed set the CTF reader fills, [`ctf::COLUMNS`].
 pub fn inspect_header(path: &Path) -> Result<HeaderReport, InputError> {
     let (reader, name, format) = open(path)?;
-    let reader = strip_bom(reader).map_err(|source| io_error(&name, source))?;
+    inspect_header_from(reader, &name, format)
+}
+
+/// [`inspect_header`] of an open reader; `name` is used in error messages.
+pub fn inspect_header_from<R: BufRead>(
+    reader: R,
+    name: &str,
+    format: InputFormat,
+) -> Result<HeaderReport, InputError> {
+    let reader = strip_bom(reader).map_err(|source| io_error(name, source))?;
     match format {
-        InputFormat::Csv => Ok(csv::CsvRecords::new(reader, &name)?.header_report()),
+        InputFormat::Csv => Ok(csv::CsvRecords::new(reader, name)?.header_report()),
         InputFormat::CtfXml => {
-            ctf::CtfRecords::new(reader, &name)?;
+            ctf::CtfRecords::new(reader, name)?;
             Ok(HeaderReport {
                 known: ctf::COLUMNS.to_vec(),
                 unknown: Vec::new(),
@@ -548,29 +569,33 @@ fn open(path: &Path) -> Result<(BufReader<File>, String, InputFormat), InputErro
     let name = path.display().to_string();
     let file = File::open(path).map_err(|source| io_error(&name, source))?;
     let mut reader = BufReader::with_capacity(BUFFER_SIZE, file);
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let format = match extension.as_deref() {
-        Some("csv") => InputFormat::Csv,
-        Some("xml") => InputFormat::CtfXml,
-        Some(ext @ ("xlsx" | "xls" | "xlsm" | "ods")) => {
-            return Err(InputError::UnknownFormat {
-                file: name,
-                reason: format!(".{ext} is a spreadsheet; export it as \"CSV UTF-8\""),
-            })
-        }
-        _ => {
-            let head = reader
-                .fill_buf()
-                .map_err(|source| io_error(&name, source))?;
-            sniff(head).map_err(|reason| InputError::UnknownFormat {
-                file: name.clone(),
-                reason,
-            })?
-        }
-    };
+    let head = reader
+        .fill_buf()
+        .map_err(|source| io_error(&name, source))?;
+    let format = InputFormat::of(&name, head)?;
     Ok((reader, name, format))
+}
+
+impl InputFormat {
+    /// The format of the file `name` whose first bytes are `head`: by extension (`.csv`,
+    /// `.xml`; a spreadsheet's is refused with what to do), otherwise by sniffing `head`.
+    pub fn of(name: &str, head: &[u8]) -> Result<InputFormat, InputError> {
+        let extension = Path::new(name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("csv") => Ok(InputFormat::Csv),
+            Some("xml") => Ok(InputFormat::CtfXml),
+            Some(ext @ ("xlsx" | "xls" | "xlsm" | "ods")) => Err(InputError::UnknownFormat {
+                file: name.to_string(),
+                reason: format!(".{ext} is a spreadsheet; export it as \"CSV UTF-8\""),
+            }),
+            _ => sniff(head).map_err(|reason| InputError::UnknownFormat {
+                file: name.to_string(),
+                reason,
+            }),
+        }
+    }
 }
 
 /// Decides the format from the first bytes of a file of unknown extension.

@@ -48,7 +48,7 @@ pub use model::{
     ReferralSource, RejectReason, Role, SubmitMode, VerifiedOutcome,
 };
 pub use packed::{pack, unpack};
-pub use records::{CaseInfo, StoredRecord};
+pub use records::{CaseInfo, OpenCase, StoredRecord, MAX_OPEN_CASES};
 pub use sealed::{AtRestKey, RowIdentity, SealError};
 pub use submissions::{
     BoundChunk, IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission, RowBinder,

@@ -19,6 +19,22 @@ pub struct CaseInfo {
     pub referred_on: String,
 }
 
+/// One of an authority's open CME cases, as `GET /v1/cases` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCase {
+    /// The case's reference.
+    pub record_ref: String,
+    /// The agreement it was submitted under.
+    pub agreement_id: String,
+    /// Why, by whom and when it was referred.
+    pub case: CaseInfo,
+    /// When the hub stored it (RFC 3339).
+    pub opened_at: String,
+}
+
+/// At most this many open cases are listed.
+pub const MAX_OPEN_CASES: i64 = 5000;
+
 /// A record as the matching index needs it.
 #[derive(Debug, Clone)]
 pub struct StoredRecord {
@@ -208,6 +224,53 @@ impl Store {
             .into_iter()
             .map(|(id, result)| (id, serde_json::from_str(&result).ok()))
             .collect())
+    }
+
+    /// The caller's open cases, oldest first (at most [`MAX_OPEN_CASES`]), through the partial
+    /// index of open cases.
+    pub async fn open_cases(&self, authority: &str) -> Result<Vec<OpenCase>, StoreError> {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "select ref, agreement_id, referral_reason, referral_source, referred_on, created_at \
+             from records where authority_code = $1 and case_status = 'open' \
+             and status = 'active' order by created_at, id limit $2",
+        )
+        .bind(authority)
+        .bind(MAX_OPEN_CASES)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(
+                |(record_ref, agreement_id, reason, source, referred_on, opened_at)| {
+                    let corrupt =
+                        || StoreError::Corrupt(format!("case {record_ref} lacks its referral"));
+                    let case = CaseInfo {
+                        referral_reason: reason
+                            .ok_or_else(corrupt)?
+                            .parse()
+                            .map_err(StoreError::Corrupt)?,
+                        referral_source: source
+                            .ok_or_else(corrupt)?
+                            .parse()
+                            .map_err(StoreError::Corrupt)?,
+                        referred_on: referred_on.ok_or_else(corrupt)?,
+                    };
+                    Ok(OpenCase {
+                        record_ref,
+                        agreement_id,
+                        case,
+                        opened_at,
+                    })
+                },
+            )
+            .collect()
     }
 
     /// Withdraws the caller's active records with these references under `agreement_id`

@@ -1,10 +1,10 @@
-//! Closing cases.
+//! Listing and closing cases.
 
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil, SECRET};
+use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil, AGREEMENT, SECRET};
 
 both_backends! {
     /// Closing a case records the outcome, retires its candidates and stops it matching.
@@ -39,6 +39,39 @@ both_backends! {
         // The same child registering elsewhere in Glasgow no longer matches the closed case.
         let (_, body) = status_and_json(glasgow.submit_roll("gla-roll-2", &[&Pupil::EILIDH_IN_GLASGOW.with_id("GLA-9")]).await).await;
         assert_eq!(body["n_candidates"], 0);
+    }
+
+    /// An authority lists its own open cases with their referral, and a closed case leaves the list.
+    async fn an_authority_lists_only_its_own_open_cases_and_a_closed_one_leaves_the_list(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH, &Pupil::KACPER]).await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::DAFYDD]).await;
+        let refs = |body: &serde_json::Value| -> Vec<String> {
+            body["cases"].as_array().unwrap().iter().map(|c| c["ref"].as_str().unwrap().to_string()).collect()
+        };
+
+        let (status, body) = status_and_json(leeds.get("/v1/cases").await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mut listed = refs(&body);
+        listed.sort();
+        let mut expected = vec![leeds.record_ref(&Pupil::EILIDH), leeds.record_ref(&Pupil::KACPER)];
+        expected.sort();
+        assert_eq!(listed, expected);
+        let case = &body["cases"][0];
+        assert_eq!(case["agreement_id"], AGREEMENT);
+        assert!(case["referral_reason"].is_string() && case["referral_source"].is_string(), "{body}");
+        assert!(case["referred_on"].as_str().unwrap().len() == 10, "{body}");
+        assert!(case["opened_at"].as_str().unwrap().contains('T'), "{body}");
+
+        let (_, body) = status_and_json(glasgow.get("/v1/cases").await).await;
+        assert!(refs(&body).is_empty(), "a roll is not a case, and Leeds's cases are not Glasgow's: {body}");
+
+        let eilidh = leeds.record_ref(&Pupil::EILIDH);
+        let (status, _) = status_and_json(leeds.post(&format!("/v1/cases/{eilidh}/close"), &json!({"outcome": "EMI"})).await).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, body) = status_and_json(leeds.get("/v1/cases").await).await;
+        assert_eq!(refs(&body), vec![leeds.record_ref(&Pupil::KACPER)]);
     }
 
     /// Withdrawn records leave matching; unknown references are ignored.

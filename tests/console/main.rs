@@ -4,8 +4,10 @@
 //! axe-core.
 
 mod browser;
+mod cases;
 mod proxy;
 mod search;
+mod uploads;
 mod world;
 
 use fantoccini::Locator;
@@ -22,6 +24,29 @@ const LEEDS_RECORD: &str = "LDS-CME-0004";
 const GLASGOW_RECORD: &str = "GLA-0004";
 /// Leeds's missing child the tests reject.
 const REJECTED_RECORD: &str = "LDS-CME-0003";
+
+/// Which console a test signs in to.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    /// Leeds: the missing children.
+    Leeds,
+    /// Glasgow: the roll.
+    Glasgow,
+}
+
+/// A fresh world, its browser driver and the coordinator of `side` signed in (the driver
+/// must outlive the browser).
+async fn signed_in(side: Side) -> (World, Driver, Browser) {
+    let world = World::start().await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    let site = match side {
+        Side::Leeds => &world.leeds,
+        Side::Glasgow => &world.glasgow,
+    };
+    browser.sign_in(&site.url, site.staff, PASSWORD).await;
+    (world, driver, browser)
+}
 
 /// The id of the candidate whose row on the dashboard shows our record `record_id`.
 async fn candidate_on_dashboard(browser: &Browser, record_id: &str) -> i64 {

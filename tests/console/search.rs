@@ -4,24 +4,12 @@
 
 use fantoccini::Locator;
 
-use crate::browser::{Browser, Driver};
-use crate::world::{World, PASSWORD};
+use crate::browser::Browser;
+use crate::{signed_in, Side};
 
 /// A middle name typed only into the search form: in no pupil file, so finding it anywhere at
 /// the hub would mean the typed child leaked.
 const TYPED_ONLY: &str = "Seonaid";
-
-/// The world, its browser driver and Leeds's coordinator signed in (the driver must outlive
-/// the browser).
-async fn leeds_signed_in() -> (World, Driver, Browser) {
-    let world = World::start().await;
-    let driver = Driver::start().await;
-    let leeds = driver.browser().await;
-    leeds
-        .sign_in(&world.leeds.url, world.leeds.staff, PASSWORD)
-        .await;
-    (world, driver, leeds)
-}
 
 /// Types Glasgow's pupil GLA-0007 (Eilidh MacLeod, born 4 September 2013) as a referral
 /// would give her, with a middle name of our own.
@@ -36,7 +24,7 @@ async fn type_eilidh(leeds: &Browser) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coordinator_finds_a_child_another_authority_holds_opens_it_as_a_case_and_nothing_typed_reaches_the_hub(
 ) {
-    let (world, _driver, leeds) = leeds_signed_in().await;
+    let (world, _driver, leeds) = signed_in(Side::Leeds).await;
 
     // The dashboard links to the search page.
     leeds.follow("National search").await;
@@ -110,7 +98,7 @@ async fn a_coordinator_finds_a_child_another_authority_holds_opens_it_as_a_case_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_impossible_date_of_birth_is_shown_beside_its_field_and_a_child_nobody_holds_is_not_found(
 ) {
-    let (world, _driver, leeds) = leeds_signed_in().await;
+    let (world, _driver, leeds) = signed_in(Side::Leeds).await;
     leeds.goto(&world.leeds.at("/search")).await;
 
     leeds.fill("forename", "Lily").await;

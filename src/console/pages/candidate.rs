@@ -152,7 +152,7 @@ fn render(
             }
             section class="panel" aria-labelledby="h-ours" {
                 h2 id="h-ours" { "Our record" }
-                @match own {
+                @match &own {
                     Some(record) => (own_record_facts(record)),
                     None => p class="error" { "This record is not in the workspace's pupil files." },
                 }
@@ -311,7 +311,7 @@ async fn confirm_candidate(
         candidate_id: id,
         sender: context.sender.clone(),
         recipient: context.recipient.clone(),
-        record: DisclosedRecord::from_raw(raw, optional(form, "school"), None, false),
+        record: DisclosedRecord::from_raw(&raw, optional(form, "school"), None, false),
         coordinator,
         sealed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };

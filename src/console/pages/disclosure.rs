@@ -36,7 +36,7 @@ async fn opened(
         .workspace
         .own_record(&detail.record.record_ref)
         .ok_or_else(|| ConsoleError::OwnRecordMissing(detail.record.record_ref.clone()))?;
-    let ours = DisclosedRecord::from_raw(ours, None, None, true);
+    let ours = DisclosedRecord::from_raw(&ours, None, None, true);
     let rows = compare(&ours, &theirs.record);
     Ok((theirs, rows))
 }

@@ -2,11 +2,13 @@
 //! render server-side with maud and answer POSTs with a redirect (post/redirect/get).
 
 pub mod candidate;
+pub mod cases;
 pub mod dashboard;
 pub mod disclosure;
 pub mod search;
 pub mod setup;
 pub mod sign_in;
+pub mod uploads;
 
 use std::collections::HashMap;
 

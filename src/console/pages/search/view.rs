@@ -12,6 +12,7 @@ use crate::console::chart::waterfall_svg_with_id;
 use crate::console::evidence::waterfall;
 use crate::console::html::{code_words, csrf_field, percent};
 use crate::console::server::Console;
+use crate::console::vocab::{reason_words, source_words};
 use crate::matcher::explain_words::ConfidenceBand;
 use crate::matcher::model::Explanation;
 use crate::matcher::resolve::Standing;
@@ -250,34 +251,6 @@ fn select_plain<'a>(
                 option value=(value) selected[value == chosen] { (words) }
             }
         }
-    }
-}
-
-/// A referral reason as words (domain notes §10).
-pub fn reason_words(reason: ReferralReason) -> &'static str {
-    match reason {
-        ReferralReason::Ftt => "FTT: failure to transfer",
-        ReferralReason::Fse => "FSE: failure to start education",
-        ReferralReason::Ftr => "FTR: failure to register",
-        ReferralReason::Inf => "INF: information only",
-        ReferralReason::Rtl => "RTL: reported to have left",
-    }
-}
-
-/// A referral source as words (domain notes §10).
-pub fn source_words(source: ReferralSource) -> &'static str {
-    match source {
-        ReferralSource::Aca => "ACA: academy",
-        ReferralSource::Frs => "FRS: free school",
-        ReferralSource::Ehe => "EHE: elective home education",
-        ReferralSource::Ind => "IND: independent school",
-        ReferralSource::Los => "LOS: lost pupils (S2S)",
-        ReferralSource::Ola => "OLA: other LA",
-        ReferralSource::Sch => "SCH: maintained school",
-        ReferralSource::Soc => "SOC: social care",
-        ReferralSource::Wla => "WLA: within LA",
-        ReferralSource::Yos => "YOS: youth offending service",
-        ReferralSource::Hea => "HEA: health or A&E",
     }
 }
 
