@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{ClientError, HubClient};
-use crate::store::Jurisdiction;
+use crate::store::{AgreementTerms, Jurisdiction};
 
 /// An authority as the hub names it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -29,6 +29,9 @@ pub struct Me {
     pub holds_records: bool,
     /// The authorities the caller shares an agreement with.
     pub partners: Vec<AuthorityName>,
+    /// The terms of each agreement the caller is a member of (absent from older hubs).
+    #[serde(default)]
+    pub agreements: Vec<AgreementTerms>,
 }
 
 impl Me {
@@ -44,6 +47,12 @@ impl Me {
 /// Authority names by code, as the hub gives them; codes are shown where it does not.
 #[derive(Debug, Default, Clone)]
 pub struct AuthorityNames(HashMap<String, String>);
+
+impl From<&Me> for AuthorityNames {
+    fn from(me: &Me) -> Self {
+        AuthorityNames(me.names())
+    }
+}
 
 impl AuthorityNames {
     /// Asks the hub; an older hub without `/v1/me` leaves every authority shown by code.

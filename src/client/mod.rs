@@ -9,6 +9,7 @@
 //! RFC 9457 status, title, detail and per-record field errors.
 
 mod activity;
+mod audit_export;
 mod candidates;
 mod cases;
 mod disclosure;

@@ -38,6 +38,7 @@ form.stacked input,form.stacked select,form.stacked textarea{width:100%;max-widt
 form.stacked button{display:block}
 button.primary,button.warning,button.secondary{margin-top:.9rem;padding:.5rem 1rem;font:inherit;font-weight:700;border:0;cursor:pointer;color:#fff}
 button.primary{background:#00703c}button.warning{background:#d4351c}button.secondary{background:#1d5aa0}
+a.button{display:inline-block;margin:.3rem .6rem .3rem 0;padding:.5rem 1rem;font-weight:700;color:#fff;background:#1d5aa0;text-decoration:none}a.button:hover{background:#174a85}
 .notice{background:#fff;border-left:5px solid #00703c;padding:.7rem 1rem;margin-bottom:1rem}
 .error{background:#fff;border-left:5px solid #d4351c;padding:.7rem 1rem;margin-bottom:1rem}
 .hint{color:#505a5f;font-size:.95rem;margin:.2rem 0}
@@ -115,6 +116,7 @@ pub fn page(title: &str, authority: &str, session: Option<&Session>, body: Marku
                             a href="/search" { "National search" }
                             a href="/uploads" { "Uploads" }
                             a href="/cases" { "Cases" }
+                            a href="/data-protection" { "Data protection" }
                         }
                         div class="who" {
                             span { "Signed in as " strong { (user.as_str()) } }

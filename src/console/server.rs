@@ -226,6 +226,15 @@ pub fn router(console: Shared) -> Router {
         .route("/uploads/{id}/send", post(pages::uploads::send))
         .route("/uploads/{id}/progress", get(pages::uploads::progress))
         .route("/cases", get(pages::cases::show))
+        .route("/data-protection", get(pages::data_protection::show))
+        .route(
+            "/data-protection/audit.csv",
+            get(pages::data_protection::audit_csv),
+        )
+        .route(
+            "/data-protection/audit.jsonl",
+            get(pages::data_protection::audit_jsonl),
+        )
         .route("/cases/close", post(pages::cases::close))
         .route(
             "/cases/follow-ups/{id}/done",

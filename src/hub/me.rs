@@ -1,6 +1,7 @@
 //! `GET /v1/me`: who the calling authority is to the hub — its code, name and jurisdiction,
 //! whether the hub already holds records it submitted, and the names of the authorities it
-//! shares an agreement with. The command line uses it to keep one local workspace per
+//! shares an agreement with, and the terms of each of its agreements (purpose, lawful basis,
+//! retention, key epochs, members) for its data-protection officer. The command line uses it to keep one local workspace per
 //! authority, to refuse a new local key that would give the same children new references, and
 //! to show authorities by name. Nothing about any record.
 
@@ -28,9 +29,11 @@ async fn me(
 ) -> Result<AppJson<Value>, ApiError> {
     let holds_records = state.store.holds_records_of(&me.code).await?;
     let partners = state.store.partners_of(&me.code).await?;
+    let agreements = state.store.agreements_of(&me.code).await?;
     Ok(AppJson(json!({
         "authority": authority(&me),
         "holds_records": holds_records,
         "partners": partners.iter().map(authority).collect::<Vec<_>>(),
+        "agreements": agreements,
     })))
 }

@@ -53,7 +53,7 @@ pub use sealed::{AtRestKey, RowIdentity, SealError};
 pub use submissions::{
     BoundChunk, IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission, RowBinder,
 };
-pub use tenancy::{Agreement, Authority, NewAgreement, Principal};
+pub use tenancy::{Agreement, AgreementTerms, Authority, NewAgreement, Principal};
 
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

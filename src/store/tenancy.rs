@@ -21,8 +21,8 @@ pub struct Authority {
     pub jurisdiction: Jurisdiction,
 }
 
-/// A new data-sharing agreement.
-#[derive(Debug, Clone)]
+/// A data-sharing agreement's terms, as the operator registers it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewAgreement {
     /// Identifier, as in the agreement secret file (protocol.md §2.1).
     pub id: String,
@@ -50,6 +50,10 @@ pub struct Agreement {
     /// The daily limits the operator set for it (the hub's defaults apply where `None`).
     pub limits: AgreementLimits,
 }
+
+/// An agreement's terms as its members read them back (`GET /v1/me`): what the operator
+/// registered, with the key epochs accepted now.
+pub type AgreementTerms = NewAgreement;
 
 /// Who a request acts as, from its API key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,6 +347,47 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         authorities_from(rows)
+    }
+
+    /// The agreements `authority` is a member of, with what a data-protection officer checks:
+    /// purpose, lawful basis, retention, the key epochs accepted now and every member.
+    pub async fn agreements_of(&self, authority: &str) -> Result<Vec<AgreementTerms>, StoreError> {
+        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "select a.id, a.name, a.purpose, a.lawful_basis, a.retention_days from agreements a \
+             join agreement_members m on m.agreement_id = a.id \
+             where m.authority_code = $1 order by a.id",
+        )
+        .bind(authority)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut terms = Vec::with_capacity(rows.len());
+        for (id, name, purpose, lawful_basis, retention_days) in rows {
+            let members: Vec<(String,)> = sqlx::query_as(
+                "select authority_code from agreement_members where agreement_id = $1 \
+                 order by authority_code",
+            )
+            .bind(&id)
+            .fetch_all(&self.pool)
+            .await?;
+            let epochs: Vec<(i64,)> = sqlx::query_as(
+                "select epoch from agreement_epochs where agreement_id = $1 \
+                 and (retire_after is null or retire_after > $2) order by epoch",
+            )
+            .bind(&id)
+            .bind(now())
+            .fetch_all(&self.pool)
+            .await?;
+            terms.push(AgreementTerms {
+                id,
+                name,
+                purpose,
+                lawful_basis,
+                retention_days,
+                epochs: epochs.into_iter().map(|(e,)| e as u32).collect(),
+                members: members.into_iter().map(|(m,)| m).collect(),
+            });
+        }
+        Ok(terms)
     }
 
     /// Whether the hub holds any record (active or withdrawn) submitted by `authority`: a

@@ -5,6 +5,7 @@
 
 mod browser;
 mod cases;
+mod data_protection;
 mod proxy;
 mod search;
 mod uploads;

@@ -4,6 +4,7 @@
 pub mod candidate;
 pub mod cases;
 pub mod dashboard;
+pub mod data_protection;
 pub mod disclosure;
 pub mod search;
 pub mod setup;
