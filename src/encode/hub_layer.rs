@@ -256,31 +256,6 @@ mod tests {
     use crate::encode::bloom::{encode_name, BloomField};
     use crate::encode::keys::{AgreementSecret, KeyPurpose, KeySchedule};
 
-    /// protocol.md §14.6: the audit keys of hub secret 32 × 0x11, through the vector event.
-    #[test]
-    fn the_audit_keys_derive_from_the_hub_key_as_the_protocol_says() {
-        use crate::store::audit::link::{keyed_link, LinkInput, GENESIS};
-        let layer = HubLayer::from_bytes(&[0x11; 32]);
-        let parties = ["383".to_string(), "S12000049".to_string()];
-        let event = LinkInput {
-            at: "2026-12-07T21:00:00Z",
-            actor: "authority:383",
-            action: "candidate.confirm",
-            subject: "17",
-            detail: r#"{"n":1}"#,
-            parties: &parties,
-        };
-        assert_eq!(
-            keyed_link(&layer.audit_chain_key(), GENESIS, &event),
-            "e147fe74f379f8aca7e3fa6c891fc33b8ebd186e55085d5146e5593a175edf50"
-        );
-        let public = layer.checkpoint_signer().public_key();
-        assert_eq!(
-            URL_SAFE_NO_PAD.encode(public),
-            "eAXVRh1GssfTNiNz7G1NqFYG-QAEQ10mu-fVttaLJM0"
-        );
-    }
-
     #[test]
     fn permutations_are_bijections() {
         let layer = HubLayer::from_bytes(&[1; 32]);

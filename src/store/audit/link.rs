@@ -173,6 +173,7 @@ mod tests {
         // Seven strings (label, prev, at, actor, action, subject, detail), the party count, two parties.
         let strings = 24 + 64 + 20 + 13 + 17 + 2 + 7;
         assert_eq!(input.len(), 7 * 4 + strings + 4 + (4 + 3) + (4 + 9));
+        assert_eq!(input.len(), 199);
         assert_eq!(&input[..4], &[0, 0, 0, 24]);
         let key = ChainKey::from_bytes(&[0x42; 32]);
         assert_eq!(
