@@ -40,7 +40,8 @@ if "$bin" --help | grep -q '^  link'; then
 fi
 
 echo "== 4. The hub operator registers both authorities, the agreement and their API keys"
-export PUPILMATCH_DATABASE="sqlite://$out/hub/hub.db?mode=rwc"
+# admin, serve and audit verify all open the hub key: its actions are audited, keyed with it.
+export PUPILMATCH_DATABASE="sqlite://$out/hub/hub.db?mode=rwc" PUPILMATCH_HUB_KEY="$out/hub-key/hub.key"
 "$bin" admin authority add --code 383 --name "Leeds City Council" --jurisdiction england
 "$bin" admin authority add --code S12000049 --name "Glasgow City Council" --jurisdiction scotland
 "$bin" admin agreement add --id eng-scot-cme --name "England-Scotland CME" \
@@ -51,7 +52,7 @@ leeds_key="$("$bin" admin key issue --authority 383 2>/dev/null)"
 glasgow_key="$("$bin" admin key issue --authority S12000049 2>/dev/null)"
 
 echo "== 5. The hub starts (embedded SQLite, a free port on loopback)"
-"$bin" serve --listen 127.0.0.1:0 --hub-key "$out/hub-key/hub.key" 2>"$out/hub/serve.log" &
+"$bin" serve --listen 127.0.0.1:0 2>"$out/hub/serve.log" &
 hub_pid=$!
 trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -29,15 +29,16 @@ cd "$out/hub"
 
 # walkthrough:begin
 # Hub operator: start the hub, register both authorities and their agreement, issue API keys
-pupilmatch serve --database "sqlite://hub.db" --listen "$HUB_ADDR" --hub-key hub-key/hub.key >serve.log 2>&1 &
+export PUPILMATCH_DATABASE="sqlite://hub.db" PUPILMATCH_HUB_KEY=hub-key/hub.key   # for serve, admin and audit verify
+pupilmatch serve --listen "$HUB_ADDR" >serve.log 2>&1 &
 hub_pid=$! && trap 'kill $hub_pid' EXIT                              # the hub stops with this script
 until curl -sf "$PUPILMATCH_HUB/readyz" >/dev/null; do kill -0 $hub_pid && sleep 0.2; done
-pupilmatch admin --database "sqlite://hub.db" authority add --code 383 --name "Leeds City Council" --jurisdiction england
-pupilmatch admin --database "sqlite://hub.db" authority add --code S12000049 --name "Glasgow City Council" --jurisdiction scotland
-pupilmatch admin --database "sqlite://hub.db" agreement add --id eng-scot-cme --name "England–Scotland CME" \
+pupilmatch admin authority add --code 383 --name "Leeds City Council" --jurisdiction england
+pupilmatch admin authority add --code S12000049 --name "Glasgow City Council" --jurisdiction scotland
+pupilmatch admin agreement add --id eng-scot-cme --name "England–Scotland CME" \
   --purpose "Finding children missing from education" --lawful-basis "public task" --retention-days 365 --epoch 1 --member 383 S12000049
-leeds_key=$(pupilmatch admin --database "sqlite://hub.db" key issue --authority 383)          # sent to Leeds
-glasgow_key=$(pupilmatch admin --database "sqlite://hub.db" key issue --authority S12000049)  # sent to Glasgow
+leeds_key=$(pupilmatch admin key issue --authority 383)          # sent to Leeds
+glasgow_key=$(pupilmatch admin key issue --authority S12000049)  # sent to Glasgow
 
 # Once per agreement: Leeds creates the secret and sends it securely to Glasgow
 leeds pupilmatch keygen --agreement eng-scot-cme --epoch 1 --output agreement.key
@@ -76,10 +77,12 @@ leeds pupilmatch disclosure open --candidate "$candidate" --key disclosure.key -
 leeds pupilmatch disclosure verify --candidate "$candidate" --outcome same_child --decided-by a.coordinator@leeds
 leeds pupilmatch case close --record-id LDS-CME-0001 --outcome OLA   # found: 6- and 18-week follow-ups scheduled
 
-# Operators and data-protection officers
-pupilmatch audit verify --database "sqlite://hub.db"                 # exit 3 if the log was altered
-pupilmatch audit export --database "sqlite://hub.db" --authority 383 --output leeds-audit.jsonl
-pupilmatch admin --database "sqlite://hub.db" labels --output labels.jsonl   # verified pairs for retraining
+# Each authority keeps the hub's signed audit checkpoint (the hub key is pinned at first use);
+# operators and data-protection officers check the log, held to a checkpoint an authority kept
+leeds pupilmatch audit checkpoint --keep-in audit       # exit 3 if the hub's key changed or its log shrank
+pupilmatch audit verify --checkpoint "$out/leeds/audit/audit-checkpoint.json"   # exit 3 if the log was altered
+pupilmatch audit export --authority 383 --output leeds-audit.jsonl
+pupilmatch admin labels --output labels.jsonl   # verified pairs for retraining
 # walkthrough:end
 
 echo "walkthrough done: see $out"

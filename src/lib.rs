@@ -6,6 +6,7 @@
 //! anything identifying is released. `protocol.md` is the byte-level contract for the encodings;
 //! `ARCHITECTURE.md` is the map of this crate.
 
+pub mod checkpoint;
 pub mod cli;
 pub mod client;
 pub mod console;

@@ -319,3 +319,55 @@ fn protocol_md_states_the_version_this_build_speaks_wherever_it_names_one() {
         );
     }
 }
+
+/// protocol.md §14.6 prints the audit vectors an independent implementation must reproduce:
+/// every value printed there is what this crate computes.
+#[test]
+fn protocol_md_audit_vectors_match_the_implementation() {
+    use base64::Engine;
+    use pupilmatch::checkpoint::CheckpointSigner;
+    use pupilmatch::store::audit::link::{keyed_input, keyed_link, LinkInput, GENESIS};
+    use pupilmatch::store::{ChainHead, ChainKey};
+
+    let protocol = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/protocol.md"))
+        .unwrap()
+        .replace('\n', " ");
+    let section = &protocol[protocol.find("### 14.6").expect("§14.6")..];
+    let parties = ["383".to_string(), "S12000049".to_string()];
+    let event = LinkInput {
+        at: "2026-12-07T21:00:00Z",
+        actor: "authority:383",
+        action: "candidate.confirm",
+        subject: "17",
+        detail: r#"{"n":1}"#,
+        parties: &parties,
+    };
+    let hub = HubLayer::from_bytes(&[0x11; 32]);
+    let signer = CheckpointSigner::from_seed(&[7; 32]);
+    let checkpoint = signer.sign_at(
+        &ChainHead {
+            n_events: 120,
+            head: "ab".repeat(32),
+        },
+        "2026-12-07T21:00:00Z",
+    );
+    let printed = [
+        format!(
+            "the MAC input is {} bytes",
+            keyed_input(GENESIS, &event).len()
+        ),
+        keyed_link(&ChainKey::from_bytes(&[0x42; 32]), GENESIS, &event),
+        keyed_link(&hub.audit_chain_key(), GENESIS, &event),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(hub.checkpoint_signer().public_key()),
+        checkpoint.public_key,
+        checkpoint.key_fingerprint,
+        checkpoint.signature,
+    ];
+    for value in printed {
+        assert!(
+            section.contains(&value),
+            "protocol.md §14.6 does not print {value}"
+        );
+    }
+}

@@ -59,7 +59,10 @@ fn the_walkthrough_runs_from_an_empty_hub_to_a_closed_case() {
         "disclosed → verified_same",
         "case LDS-CME-0001",
         "closed with outcome OLA",
+        "hub key",
+        "pinned",
         "audit chain intact",
+        "agrees with 1 signed checkpoint",
         "walkthrough done",
     ] {
         assert!(

@@ -1,6 +1,7 @@
 //! `pupilmatch admin`: create authorities and agreements and issue API keys, directly against
 //! the hub's database (run it where the hub runs).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -19,6 +20,11 @@ pub struct AdminArgs {
         global = true
     )]
     pub database: String,
+    /// The hub key file, as for `serve` (created, mode 0600, if absent; default
+    /// `$XDG_CONFIG_HOME/pupilmatch/hub.key`): admin actions are audited, and the audit chain's
+    /// links are keyed with it.
+    #[arg(long, env = "PUPILMATCH_HUB_KEY", global = true)]
+    pub hub_key: Option<PathBuf>,
     /// What to administer.
     #[command(subcommand)]
     pub command: AdminCommand,
@@ -197,9 +203,15 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
+        let hub_key = match &args.hub_key {
+            Some(path) => path.clone(),
+            None => crate::hub::key_custody::default_hub_key_path()?,
+        };
+        let layer = crate::hub::open_hub_key(&hub_key, &args.database)?;
         let store = Store::connect(&args.database)
             .await
-            .with_context(|| format!("opening {}", args.database))?;
+            .with_context(|| format!("opening {}", args.database))?
+            .with_audit_key(layer.audit_chain_key());
         match args.command {
             AdminCommand::Authority(AuthorityCommand::Add {
                 code,
@@ -282,7 +294,9 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                 limits(&store, &args).await?;
             }
             AdminCommand::Purge(purge) => super::admin_retention::purge(&store, &purge).await?,
-            AdminCommand::Labels(labels) => super::admin_retention::labels(&store, &labels).await?,
+            AdminCommand::Labels(labels) => {
+                super::admin_retention::labels(&store, &layer, &labels).await?
+            }
         }
         store.close().await;
         Ok(ExitCode::SUCCESS)

@@ -46,9 +46,6 @@ pub struct LabelsArgs {
     /// Where to write the JSON lines (default: standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// The hub key file that opens the stored encodings (default as for `serve`).
-    #[arg(long, env = "PUPILMATCH_HUB_KEY")]
-    pub hub_key: Option<PathBuf>,
 }
 
 /// Runs the purge now and prints the counts.
@@ -81,18 +78,13 @@ pub async fn rotate(store: &Store, args: &RotateArgs) -> anyhow::Result<()> {
 }
 
 /// Writes the training labels.
-pub async fn labels(store: &Store, args: &LabelsArgs) -> anyhow::Result<()> {
+pub async fn labels(store: &Store, layer: &HubLayer, args: &LabelsArgs) -> anyhow::Result<()> {
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
         )),
         None => Box::new(std::io::stdout().lock()),
     };
-    let hub_key = match &args.hub_key {
-        Some(path) => path.clone(),
-        None => crate::hub::key_custody::default_hub_key_path()?,
-    };
-    let layer = HubLayer::load(&hub_key)?;
     let labels = store.labelled_pairs(layer.at_rest()).await?;
     for label in &labels {
         serde_json::to_writer(&mut out, label)?;

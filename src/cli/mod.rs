@@ -10,6 +10,7 @@ pub mod admin;
 mod admin_retention;
 pub mod agreement;
 pub mod audit;
+pub mod audit_checkpoint;
 mod authority_args;
 pub mod bench;
 pub mod candidates;

@@ -1,6 +1,6 @@
 //! A typed async client of the hub's HTTP API (v1), used by the coordinators' commands
-//! (`pupilmatch submit`, `search`, `candidates`, `case`, `agreement activity`) and by the
-//! benchmarks.
+//! (`pupilmatch submit`, `search`, `candidates`, `case`, `agreement activity`, `audit checkpoint`)
+//! and by the benchmarks.
 //!
 //! The client only ever sends what an authority may send: encodings made locally under the
 //! agreement secret, opaque references and case metadata. It never reads a raw pupil file
@@ -9,7 +9,7 @@
 //! RFC 9457 status, title, detail and per-record field errors.
 
 mod activity;
-mod audit_export;
+mod audit;
 mod candidates;
 mod cases;
 mod disclosure;

@@ -20,6 +20,7 @@ use super::uploads::Uploads;
 use super::users::{StaffName, Users};
 use super::workspace::Workspace;
 use super::{pages, ConsoleError};
+use crate::checkpoint::CheckpointBook;
 use crate::client::HubClient;
 
 /// The Content-Security-Policy of every response: nothing but this origin; the only script is
@@ -39,6 +40,9 @@ pub struct Console {
     pub users: Mutex<Users>,
     /// Uploaded files waiting to be sent, and their answers.
     pub uploads: Uploads,
+    /// The hub's pinned audit key and the latest audit checkpoint, kept in the workspace;
+    /// the lock keeps two dashboard loads from keeping their checkpoints out of order.
+    pub audit_book: tokio::sync::Mutex<CheckpointBook>,
 }
 
 /// Shared state of the handlers.
@@ -48,12 +52,14 @@ impl Console {
     /// A console over `workspace`, talking to `hub`.
     pub fn new(workspace: Workspace, hub: HubClient) -> Result<Console, ConsoleError> {
         let users = Users::load(&workspace.users_path())?;
+        let audit_book = tokio::sync::Mutex::new(CheckpointBook::at(&workspace.dir));
         Ok(Console {
             workspace,
             hub,
             sessions: Sessions::default(),
             users: Mutex::new(users),
             uploads: Uploads::default(),
+            audit_book,
         })
     }
 

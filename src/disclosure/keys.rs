@@ -66,8 +66,14 @@ pub fn parse_fingerprint(text: &str) -> Result<String, FingerprintError> {
 /// assert_eq!(fp.matches('-').count(), 7);
 /// ```
 pub fn fingerprint(public_key: &[u8; 32]) -> String {
+    labelled_fingerprint(FINGERPRINT_LABEL, public_key)
+}
+
+/// `SHA-256(label ‖ 0x00 ‖ public key)[..16]` as lower-case hex in eight dash-separated groups
+/// of four: the fingerprint of a public key of the kind `label` names.
+pub(crate) fn labelled_fingerprint(label: &[u8], public_key: &[u8; 32]) -> String {
     let digest = Sha256::new()
-        .chain_update(FINGERPRINT_LABEL)
+        .chain_update(label)
         .chain_update([0u8])
         .chain_update(public_key)
         .finalize();

@@ -17,6 +17,7 @@ pub mod record;
 pub mod seal;
 
 pub use compare::{compare, FieldComparison, Verdict};
+pub(crate) use keys::labelled_fingerprint;
 pub use keys::{fingerprint, parse_fingerprint, DisclosureKeyPair, FingerprintError, PublicKey};
 pub use record::{Coordinator, DisclosedRecord, DisclosurePayload};
 pub use seal::{

@@ -17,6 +17,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::checkpoint::CheckpointSigner;
 use crate::encode::bloom::{Bloom, FILTER_BITS, NAMES_FILTER_BITS};
 use crate::encode::encoded::{EncodedRecord, IdToken, UnderId};
 use crate::encode::keys::{
@@ -24,6 +25,7 @@ use crate::encode::keys::{
 };
 use crate::encode::tokens::{MatchKey, TOKEN_BYTES};
 use crate::store::sealed::AtRestKey;
+use crate::store::ChainKey;
 
 #[derive(Serialize, Deserialize)]
 struct HubKeyFile {
@@ -46,6 +48,8 @@ pub struct HubLayer {
     dob_check_perm: Vec<u8>,
     sex_check_perm: Vec<u8>,
     at_rest: AtRestKey,
+    audit_chain: ChainKey,
+    checkpoint_signer: CheckpointSigner,
 }
 
 impl fmt::Debug for HubLayer {
@@ -89,7 +93,8 @@ impl HubLayer {
     /// Derives the layer from the hub secret: `PRK = HKDF-Extract("pupilmatch/v1/hub", secret)`,
     /// one key per label `hub/token`, `hub/id`, `hub/id-dob`, `hub/perm/forename`, `hub/perm/surname`,
     /// `hub/perm/names`, `hub/perm/id-names`, `hub/perm/dob-check`, `hub/perm/sex-check`,
-    /// `hub/at-rest`.
+    /// `hub/at-rest`, `hub/audit-chain` (the audit links' HMAC key) and `hub/audit-signing`
+    /// (the Ed25519 seed of audit checkpoints).
     pub fn from_bytes(secret: &[u8; 32]) -> Self {
         let hk = Hkdf::<Sha256>::new(Some(b"pupilmatch/v1/hub"), secret);
         let key = |label: &str| {
@@ -109,6 +114,8 @@ impl HubLayer {
             dob_check_perm: keyed_byte_permutation(&key("hub/perm/dob-check"), 256),
             sex_check_perm: keyed_byte_permutation(&key("hub/perm/sex-check"), 256),
             at_rest: AtRestKey::from_bytes(&key("hub/at-rest").0),
+            audit_chain: ChainKey::from_bytes(&key("hub/audit-chain").0),
+            checkpoint_signer: CheckpointSigner::from_seed(&key("hub/audit-signing").0),
         }
     }
 
@@ -147,6 +154,16 @@ impl HubLayer {
     /// The key that seals stored encodings (protocol.md §7.2).
     pub fn at_rest(&self) -> &AtRestKey {
         &self.at_rest
+    }
+
+    /// The key of the audit chain's links (protocol.md §14.6).
+    pub fn audit_chain_key(&self) -> ChainKey {
+        self.audit_chain.clone()
+    }
+
+    /// The key that signs audit checkpoints (protocol.md §14.6).
+    pub fn checkpoint_signer(&self) -> &CheckpointSigner {
+        &self.checkpoint_signer
     }
 
     /// `u32_be(HMAC(K_hub_id_dob, u32_be(check))[0..4])`: equal checks stay equal.

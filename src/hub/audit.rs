@@ -2,6 +2,10 @@
 //! events) and `GET /v1/audit/authorities/{code}/events` (any authority's, for operators). Each
 //! event carries its chain hashes so it can be checked against `GET /v1/audit/verify`. Every
 //! export is itself audited.
+//!
+//! `GET /v1/audit/checkpoint` gives an authority the chain's length and head signed with the
+//! hub's checkpoint key (protocol.md §14.6), to keep outside the hub. It is not audited: it
+//! reveals nothing about any authority, and auditing it would move the head it reports.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -12,12 +16,14 @@ use serde_json::{json, Value};
 use super::auth::{AuthorityCaller, OperatorCaller};
 use super::problem::{ApiError, AppJson, AppPath, AppQuery};
 use super::state::AppState;
+use crate::checkpoint::Checkpoint;
 use crate::store::AuditEvent;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/audit/events", get(own_events))
         .route("/v1/audit/authorities/{code}/events", get(authority_events))
+        .route("/v1/audit/checkpoint", get(checkpoint))
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,4 +72,12 @@ async fn authority_events(
     AppQuery(page): AppQuery<Page>,
 ) -> Result<AppJson<Value>, ApiError> {
     export(&state, &format!("operator:{operator}"), &code, page).await
+}
+
+async fn checkpoint(
+    State(state): State<AppState>,
+    AuthorityCaller(_me): AuthorityCaller,
+) -> Result<AppJson<Checkpoint>, ApiError> {
+    let head = state.store.audit_chain_head().await?;
+    Ok(AppJson(state.layer.checkpoint_signer().sign(&head)))
 }

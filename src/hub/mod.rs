@@ -126,6 +126,25 @@ pub enum HubError {
     },
 }
 
+/// Opens the hub key for the database at `database_url` as `serve` does: refused where
+/// [`key_custody`] forbids it, created (mode 0600, in a 0700 directory) if absent.
+pub fn open_hub_key(path: &std::path::Path, database_url: &str) -> Result<HubLayer, HubError> {
+    key_custody::check_custody(path, database_url)?;
+    key_custody::prepare_directory(path).map_err(|source| HubError::Io {
+        context: format!("creating the directory of {}", path.display()),
+        source,
+    })?;
+    let (layer, created) = HubLayer::load_or_create(path)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(),
+            "created a new hub key (mode 0600): back it up apart from the database; \
+             without it the stored records cannot be opened nor the audit chain verified"
+        );
+    }
+    Ok(layer)
+}
+
 /// A bound, not yet serving hub.
 pub struct Hub {
     listener: tokio::net::TcpListener,
@@ -139,18 +158,8 @@ impl Hub {
     pub async fn build(config: HubConfig) -> Result<Hub, HubError> {
         key_custody::check_custody(&config.hub_key, &config.database_url)?;
         let store = Store::connect(&config.database_url).await?;
-        key_custody::prepare_directory(&config.hub_key).map_err(|source| HubError::Io {
-            context: format!("creating the directory of {}", config.hub_key.display()),
-            source,
-        })?;
-        let (layer, created) = HubLayer::load_or_create(&config.hub_key)?;
-        if created {
-            tracing::warn!(
-                path = %config.hub_key.display(),
-                "created a new hub key (mode 0600): back it up apart from the database; \
-                 without it the stored records cannot be opened"
-            );
-        }
+        let layer = open_hub_key(&config.hub_key, &config.database_url)?;
+        let store = store.with_audit_key(layer.audit_chain_key());
         let state = AppState {
             store: store.clone(),
             layer: Arc::new(layer),

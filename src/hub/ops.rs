@@ -68,11 +68,14 @@ async fn verify_audit(
     OperatorCaller(operator): OperatorCaller,
 ) -> Result<AppJson<Value>, ApiError> {
     let report = state.store.verify_audit_chain().await?;
-    tracing::info!(%operator, n_events = report.n_events, intact = report.first_broken.is_none(), "audit chain verified");
+    tracing::info!(%operator, n_events = report.n_events, intact = report.intact(), "audit chain verified");
     Ok(AppJson(json!({
         "n_events": report.n_events,
-        "intact": report.first_broken.is_none(),
+        "n_legacy": report.n_legacy,
+        "head": report.head,
+        "intact": report.intact(),
         "first_broken": report.first_broken,
+        "why": report.why.as_ref().map(ToString::to_string),
     })))
 }
 

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::{now, Jurisdiction, Role, Store, StoreError};
 use crate::matcher::resolve::Standing;
 
@@ -202,7 +202,7 @@ impl Store {
             };
             let event = AuditEvent::new("hub", "candidates.propose", "matcher")
                 .with_detail(serde_json::json!({"n_new": n_new, "submission_id": submission_id}));
-            append(&mut w.tx, event).await?;
+            w.append(event).await?;
         }
         w.commit().await?;
         Ok(n_new)

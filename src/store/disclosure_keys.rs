@@ -1,7 +1,7 @@
 //! Authorities' disclosure public keys (protocol.md §12.1): registered by each authority,
 //! published to the other members of its agreements with their fingerprints.
 
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::workflow::current_key;
 use super::{now, Store, StoreError};
 
@@ -61,7 +61,7 @@ impl Store {
             authority,
         )
         .with_detail(serde_json::json!({"fingerprint": fingerprint, "n_retired": retired}));
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         let info = self.key_info(&mut w.tx, authority).await?;
         w.commit().await?;
         Ok((info, true))

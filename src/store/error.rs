@@ -26,6 +26,13 @@ pub enum StoreError {
     /// written.
     #[error(transparent)]
     DailyLimit(Box<super::DailyLimitHit>),
+    /// An audit event was to be written, or a keyed link checked, without the chain key
+    /// (which comes from the hub key).
+    #[error(
+        "the audit chain is keyed with the hub key, and this store was opened without it: pass \
+         --hub-key (PUPILMATCH_HUB_KEY) as for `serve`"
+    )]
+    NoAuditKey,
     /// A table name outside the schema.
     #[error("unknown table `{0}`")]
     UnknownTable(String),

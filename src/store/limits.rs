@@ -18,7 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::{now, Metered, Store, StoreError};
 
 /// A daily limit: at most a number per UTC day, or none.
@@ -503,7 +503,7 @@ impl Store {
         let event = AuditEvent::new("admin", "agreement.limits", id)
             .with_detail(serde_json::json!({"cases_per_day": limits.cases_per_day,
                 "searches_per_day": limits.searches_per_day}));
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await
     }
 
@@ -525,7 +525,7 @@ impl Store {
     pub async fn record_limit_hit(&self, hit: &DailyLimitHit) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
         let event = note_hit(&mut w.tx, hit).await?;
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await
     }
 
@@ -575,7 +575,7 @@ impl Store {
                 }
             }
         }
-        self.append_all(&mut w.tx, events).await?;
+        w.append_all(events).await?;
         w.commit().await?;
         Ok(refusals)
     }

@@ -11,7 +11,7 @@
 //! [`Store::begin_write`], which also serialises writers in this process (SQLite allows one
 //! writer at a time anyway, and the audit hash chain needs a total order).
 
-mod audit;
+pub mod audit;
 mod candidates;
 mod disclosure_keys;
 mod error;
@@ -33,7 +33,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
-pub use audit::{AuditEvent, ChainReport, StoredEvent};
+pub use audit::{
+    Anchor, AnchorMismatch, AuditEvent, ChainBreak, ChainHead, ChainKey, ChainReport, LinkScheme,
+    StoredEvent,
+};
 pub use candidates::{
     CandidateCursor, CandidateFilter, CandidateView, MatchedRecords, NewCandidate,
 };
@@ -70,11 +73,15 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     writer: std::sync::Arc<Mutex<()>>,
+    /// The key of the audit chain's links (from the hub key); without it nothing can be
+    /// audited, so nothing that audits can be written.
+    audit_key: Option<std::sync::Arc<ChainKey>>,
 }
 
 /// A write transaction, holding the store's writer lock until it commits or drops.
 pub struct WriteTx<'a> {
     tx: Transaction<'static, Any>,
+    store: &'a Store,
     _writer: MutexGuard<'a, ()>,
 }
 
@@ -139,7 +146,16 @@ impl Store {
             pool,
             backend,
             writer: std::sync::Arc::new(Mutex::new(())),
+            audit_key: None,
         })
+    }
+
+    /// The same store, linking the audit events it writes under `key` (derived from the hub
+    /// key, `HubLayer::audit_chain_key`). A store without it refuses to audit, and so every
+    /// write that is audited ([`StoreError::NoAuditKey`]); it can still read.
+    pub fn with_audit_key(mut self, key: ChainKey) -> Self {
+        self.audit_key = Some(std::sync::Arc::new(key));
+        self
     }
 
     /// The backend in use.
@@ -185,6 +201,7 @@ impl Store {
         let tx = self.pool.begin().await?;
         Ok(WriteTx {
             tx,
+            store: self,
             _writer: writer,
         })
     }

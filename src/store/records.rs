@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::retention::schedule_follow_ups;
 use super::workflow::retire_candidates_of;
 use super::workflow::state::Action;
@@ -311,7 +311,7 @@ impl Store {
             serde_json::json!({"n_requested": refs.len(), "n_withdrawn": ids.len(),
             "n_candidates_withdrawn": n_candidates}),
         );
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await?;
         Ok(ids)
     }
@@ -358,7 +358,7 @@ impl Store {
             let event =
                 AuditEvent::new(&format!("authority:{authority}"), "case.refused", authority)
                     .with_detail(serde_json::json!({"ref": record_ref, "attempted": "close"}));
-            append(&mut w.tx, event).await?;
+            w.append(event).await?;
             w.commit().await?;
             return Ok(Vec::new());
         }
@@ -370,7 +370,7 @@ impl Store {
         };
         let event = AuditEvent::new(&format!("authority:{authority}"), "case.close", record_ref)
             .with_detail(serde_json::json!({"outcome": outcome, "n_follow_ups": n_follow_ups}));
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await?;
         Ok(ids)
     }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use sqlx::AnyConnection;
 
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::workflow::state::Action;
 use super::workflow::{purge_disclosures, retire_candidates_of};
 use super::{now, Store, StoreError};
@@ -210,11 +210,8 @@ impl Store {
         .rows_affected();
 
         let detail = serde_json::to_value(&report).unwrap_or_default();
-        append(
-            &mut w.tx,
-            AuditEvent::new(actor, "retention.purge", "hub").with_detail(detail),
-        )
-        .await?;
+        w.append(AuditEvent::new(actor, "retention.purge", "hub").with_detail(detail))
+            .await?;
         w.commit().await?;
         Ok(report)
     }
@@ -245,7 +242,7 @@ impl Store {
             authority,
         )
         .with_detail(serde_json::json!({"n_requested": refs.len(), "n_erased": n}));
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await?;
         Ok(ids)
     }
@@ -298,7 +295,7 @@ impl Store {
                 "case.follow_up",
                 &format!("follow_up:{id}"),
             );
-            append(&mut w.tx, event).await?;
+            w.append(event).await?;
         }
         w.commit().await?;
         Ok(n > 0)
@@ -359,7 +356,7 @@ impl Store {
         let event = AuditEvent::new("admin", "agreement.rotate", agreement_id).with_detail(
             serde_json::json!({"epoch": epoch, "retiring": older, "retire_after": until}),
         );
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await?;
         Ok(older)
     }

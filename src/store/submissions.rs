@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::limits::{charge_cases, count_roll};
 use super::records::CaseInfo;
 use super::{now, Backend, DailyLimit, Role, Store, StoreError, SubmitMode, WriteTx};
@@ -528,7 +528,7 @@ impl IngestTx<'_> {
             "cases_today": cases_today,
             "cases_per_day": cases_today.and(submission.cases_per_day.per_day()),
         }));
-        append(&mut self.w.tx, event).await?;
+        self.w.append(event).await?;
         self.w.commit().await?;
         Ok(IngestOutcome {
             submission_id: *submission_id,

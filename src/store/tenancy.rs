@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::limits::limits_from_columns;
 use super::{now, AgreementLimits, Jurisdiction, Store, StoreError};
 
@@ -123,7 +123,7 @@ impl Store {
         .map_err(|e| StoreError::from(e).on_unique(format!("authority {}", authority.code)))?;
         let event = AuditEvent::new("admin", "authority.add", &authority.code)
             .with_detail(serde_json::json!({"jurisdiction": authority.jurisdiction}));
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await
     }
 
@@ -178,7 +178,7 @@ impl Store {
             serde_json::json!({"epochs": agreement.epochs, "members": agreement.members,
                 "retention_days": agreement.retention_days}),
         );
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await
     }
 
@@ -221,7 +221,8 @@ impl Store {
         .execute(&mut *w.tx)
         .await?;
         let subject = authority.map_or_else(|| format!("operator:{label}"), str::to_string);
-        append(&mut w.tx, AuditEvent::new("admin", "key.issue", &subject)).await?;
+        w.append(AuditEvent::new("admin", "key.issue", &subject))
+            .await?;
         w.commit().await?;
         Ok(key)
     }
@@ -269,7 +270,7 @@ impl Store {
         let subject = authority.unwrap_or_else(|| format!("operator:{label}"));
         let event = AuditEvent::new("admin", "key.revoke", &subject)
             .with_detail(serde_json::json!({"key_id": id, "already_revoked": revoked != 0}));
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await?;
         Ok(revoked == 0)
     }

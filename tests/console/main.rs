@@ -82,6 +82,17 @@ async fn two_authorities_confirm_open_and_verify_a_match_in_the_browser_and_no_r
         .await;
     leeds.record("dashboard-leeds").await;
     let id = candidate_on_dashboard(&leeds, LEEDS_RECORD).await;
+    // Each dashboard load keeps the hub's signed audit checkpoint in the workspace, the hub's
+    // signing key pinned at the first.
+    let dashboard = leeds.text().await;
+    assert!(dashboard.contains("signed checkpoint kept"), "{dashboard}");
+    let workspace = world.workspace(&world.leeds);
+    assert!(workspace.join("hub-audit-key.json").exists());
+    let kept: pupilmatch::checkpoint::Checkpoint = serde_json::from_str(
+        &std::fs::read_to_string(workspace.join("audit-checkpoint.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(kept.n_events > 0 && kept.verify().is_ok(), "{kept:?}");
     glasgow
         .sign_in(&world.glasgow.url, world.glasgow.staff, PASSWORD)
         .await;

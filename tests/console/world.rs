@@ -200,6 +200,11 @@ impl World {
         }
     }
 
+    /// The workspace folder of `site`'s console.
+    pub fn workspace(&self, site: &Site) -> std::path::PathBuf {
+        self.dir.path().join(&site.code)
+    }
+
     /// Everything the hub's SQLite database holds on disk (main file and write-ahead log).
     pub fn database_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();

@@ -164,6 +164,7 @@ pub async fn show(
             }
         }
         (follow_up_section(&console, &follow_ups))
+        (audit_checkpoint(&console).await)
     };
     console.page("Dashboard", Some(&session), body)
 }
@@ -246,6 +247,28 @@ fn follow_up_section(console: &Console, follow_ups: &[FollowUp]) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Fetches the hub's signed audit checkpoint and keeps it in the workspace (the hub key pinned
+/// at first use); one line saying so, or an alert when the hub's key changed or its audit log
+/// shrank or forked since the checkpoint kept before.
+async fn audit_checkpoint(console: &Console) -> Markup {
+    let book = console.audit_book.lock().await;
+    let kept = match console.hub.audit_checkpoint().await {
+        Ok(checkpoint) => book.keep(&checkpoint).map(|_| checkpoint),
+        Err(e) => {
+            return html! { p class="audit-checkpoint" { "Hub audit checkpoint not available: " (e) } }
+        }
+    };
+    match kept {
+        Ok(checkpoint) => html! {
+            p class="audit-checkpoint" {
+                "Hub audit log: " (checkpoint.n_events) " events, signed checkpoint kept (hub key "
+                code { (checkpoint.key_fingerprint) } ")."
+            }
+        },
+        Err(e) => html! { p class="error audit-checkpoint" role="alert" { (e.to_string()) } },
     }
 }
 

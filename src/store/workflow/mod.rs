@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use self::state::{next, Action, Sides, TransitionError};
-use super::audit::{append, AuditEvent};
+use super::audit::AuditEvent;
 use super::{now, CandidateState, Role, Store, StoreError, VerifiedOutcome, WriteTx};
 
 /// Why a workflow action failed.
@@ -443,7 +443,7 @@ impl Step<'_> {
         detail["to"] = serde_json::json!(transition.to);
         let actor = format!("authority:{authority}");
         let event = audit_event(&actor, action, &self.candidate, detail);
-        append(&mut self.w.tx, event).await?;
+        self.w.append(event).await?;
         self.w.commit().await?;
         Ok(transition)
     }

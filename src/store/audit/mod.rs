@@ -1,18 +1,26 @@
-//! The append-only audit log with a SHA-256 hash chain.
+//! The append-only audit log, each event linked to the one before (protocol.md §14.5, §14.6).
 //!
-//! Each event's `hash` is `SHA-256(prev_hash ‖ 0x1F ‖ at ‖ 0x1F ‖ actor ‖ 0x1F ‖ action ‖ 0x1F ‖
-//! subject ‖ 0x1F ‖ detail)` in hex, with `prev_hash` the previous event's hash (64 zeros for the
-//! first), so removing or editing an event breaks every later hash. Triggers in the migrations
-//! refuse updates and deletes. Events are appended inside the transaction of the change they
-//! record, under the store's writer lock, which gives the chain its total order. Details carry
-//! counts, codes and opaque references only.
+//! Every event written now carries a keyed link (`link::keyed_link`): an HMAC under a chain key
+//! derived from the hub key, over the previous link, the event and its parties, so a thief
+//! with write access to the database alone can neither edit, re-hash nor re-file an event.
+//! Events written before links were keyed keep their unkeyed SHA-256 links and verify only as a
+//! prefix of the chain. What the database cannot show (its newest events removed, or the whole
+//! chain rewritten by someone holding the hub key) is caught against signed checkpoints the
+//! authorities keep (`crate::checkpoint`): [`Store::verify_audit_chain_with`] checks the chain
+//! against them. Triggers in the migrations refuse updates and deletes. Events are appended
+//! inside the transaction of the change they record, under the store's writer lock, which
+//! gives the chain its total order. Details carry counts, codes and opaque references only.
 
-use sha2::{Digest, Sha256};
-use sqlx::{Any, AnyConnection, Transaction};
+pub mod link;
+mod verify;
 
-use super::{now, Store, StoreError};
+use sqlx::AnyConnection;
 
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub use link::{ChainKey, LinkScheme, GENESIS};
+pub use verify::{Anchor, AnchorMismatch, ChainBreak, ChainHead, ChainReport};
+
+use self::link::{keyed_link, LinkInput};
+use super::{now, Store, StoreError, WriteTx};
 
 /// One event to append.
 #[derive(Debug, Clone)]
@@ -76,71 +84,6 @@ pub struct StoredEvent {
     pub hash: String,
 }
 
-/// The result of checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainReport {
-    /// Events checked.
-    pub n_events: u64,
-    /// The id of the first event whose hash does not match, if any.
-    pub first_broken: Option<i64>,
-}
-
-fn chain_hash(
-    prev: &str,
-    at: &str,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> String {
-    let mut hasher = Sha256::new();
-    for (i, part) in [prev, at, actor, action, subject, detail]
-        .iter()
-        .enumerate()
-    {
-        if i > 0 {
-            hasher.update([0x1F]);
-        }
-        hasher.update(part.as_bytes());
-    }
-    crate::encode::keys::hex(&hasher.finalize())
-}
-
-/// Appends `event` inside `tx` (the caller holds the writer lock).
-pub(crate) async fn append(
-    tx: &mut Transaction<'static, Any>,
-    event: AuditEvent,
-) -> Result<(), StoreError> {
-    append_on(tx, event).await
-}
-
-async fn append_on(conn: &mut AnyConnection, event: AuditEvent) -> Result<(), StoreError> {
-    let prev = last_hash(conn).await?;
-    let parties = parties_of(&event);
-    let row = ChainedEvent::after(&prev, event);
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into audit_events (at, actor, action, subject, detail, prev_hash, hash) \
-         values ($1, $2, $3, $4, $5, $6, $7) returning id",
-    )
-    .bind(row.at)
-    .bind(row.actor)
-    .bind(row.action)
-    .bind(row.subject)
-    .bind(row.detail)
-    .bind(row.prev_hash)
-    .bind(row.hash)
-    .fetch_one(&mut *conn)
-    .await?;
-    for party in parties {
-        sqlx::query("insert into audit_parties (event_id, authority_code) values ($1, $2)")
-            .bind(id)
-            .bind(party)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
 /// The hash of the chain's last event, or the genesis hash.
 async fn last_hash(conn: &mut AnyConnection) -> Result<String, StoreError> {
     let prev: Option<(String,)> =
@@ -150,7 +93,8 @@ async fn last_hash(conn: &mut AnyConnection) -> Result<String, StoreError> {
     Ok(prev.map_or_else(|| GENESIS.to_string(), |(h,)| h))
 }
 
-/// The authorities an event is filed under: its parties and an authority actor, once each.
+/// The authorities an event is filed under: its parties and an authority actor, once each, in
+/// the canonical order of the link (sorted by their UTF-8 bytes).
 fn parties_of(event: &AuditEvent) -> Vec<String> {
     let mut parties = event.parties.clone();
     if let Some(code) = event.actor.strip_prefix("authority:") {
@@ -161,28 +105,34 @@ fn parties_of(event: &AuditEvent) -> Vec<String> {
     parties
 }
 
-/// An event's row, chained after `prev_hash`.
+/// An event's row, chained after `prev_hash` with a keyed link.
 struct ChainedEvent {
     at: String,
     actor: String,
     action: String,
     subject: String,
     detail: String,
+    parties: Vec<String>,
     prev_hash: String,
     hash: String,
 }
 
 impl ChainedEvent {
-    fn after(prev_hash: &str, event: AuditEvent) -> Self {
+    fn after(key: &ChainKey, prev_hash: &str, event: AuditEvent) -> Self {
         let at = now();
         let detail = event.detail.to_string();
-        let hash = chain_hash(
+        let parties = parties_of(&event);
+        let hash = keyed_link(
+            key,
             prev_hash,
-            &at,
-            &event.actor,
-            &event.action,
-            &event.subject,
-            &detail,
+            &LinkInput {
+                at: &at,
+                actor: &event.actor,
+                action: &event.action,
+                subject: &event.subject,
+                detail: &detail,
+                parties: &parties,
+            },
         );
         ChainedEvent {
             at,
@@ -190,9 +140,81 @@ impl ChainedEvent {
             action: event.action,
             subject: event.subject,
             detail,
+            parties,
             prev_hash: prev_hash.to_string(),
             hash,
         }
+    }
+}
+
+impl WriteTx<'_> {
+    /// Appends `event` to the audit chain inside this transaction.
+    pub(crate) async fn append(&mut self, event: AuditEvent) -> Result<(), StoreError> {
+        self.append_all(vec![event]).await
+    }
+
+    /// Appends several events, in order, inside this transaction (group commit for hot paths).
+    pub(crate) async fn append_all(&mut self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let key = self.store.audit_key.clone().ok_or(StoreError::NoAuditKey)?;
+        let store = self.store;
+        let tx = &mut self.tx;
+        // At most three statements whatever the group's size: the chain's last hash, every
+        // event in one insert, every party in another.
+        let mut prev = last_hash(tx).await?;
+        let chained: Vec<ChainedEvent> = events
+            .into_iter()
+            .map(|event| {
+                let row = ChainedEvent::after(&key, &prev, event);
+                prev.clone_from(&row.hash);
+                row
+            })
+            .collect();
+        let mut insert = String::from(
+            "insert into audit_events (at, actor, action, subject, detail, prev_hash, hash, scheme) values ",
+        );
+        insert.push_str(&store.value_rows(chained.len(), 8));
+        // Both backends number a multi-row insert's rows in `values` order, which is the
+        // chain's order; verification walks the chain by id, so any other order would show.
+        insert.push_str(" returning id, hash");
+        let mut query = sqlx::query_as::<_, (i64, String)>(&insert);
+        for row in &chained {
+            query = query
+                .bind(&row.at)
+                .bind(&row.actor)
+                .bind(&row.action)
+                .bind(&row.subject)
+                .bind(&row.detail)
+                .bind(&row.prev_hash)
+                .bind(&row.hash)
+                .bind(LinkScheme::Keyed.code());
+        }
+        let ids: std::collections::HashMap<String, i64> = query
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(|(id, hash)| (hash, id))
+            .collect();
+        let mut parties = Vec::new();
+        for row in &chained {
+            let id = *ids.get(&row.hash).ok_or_else(|| {
+                StoreError::Corrupt("an appended audit event returned no id".into())
+            })?;
+            parties.extend(row.parties.iter().map(|party| (id, party)));
+        }
+        if !parties.is_empty() {
+            let mut insert =
+                String::from("insert into audit_parties (event_id, authority_code) values ");
+            insert.push_str(&store.value_rows(parties.len(), 2));
+            let mut query = sqlx::query(&insert);
+            for (id, party) in parties {
+                query = query.bind(id).bind(party);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
     }
 }
 
@@ -200,7 +222,7 @@ impl Store {
     /// Appends one event in its own transaction.
     pub async fn audit(&self, event: AuditEvent) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
-        append(&mut w.tx, event).await?;
+        w.append(event).await?;
         w.commit().await
     }
 
@@ -210,73 +232,8 @@ impl Store {
             return Ok(());
         }
         let mut w = self.begin_write().await?;
-        self.append_all(&mut w.tx, events).await?;
+        w.append_all(events).await?;
         w.commit().await
-    }
-
-    /// Appends several events, in order, inside `tx` (the caller holds the writer lock).
-    pub(crate) async fn append_all(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        events: Vec<AuditEvent>,
-    ) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        // At most three statements whatever the group's size: the chain's last hash, every
-        // event in one insert, every party in another.
-        let mut prev = last_hash(tx).await?;
-        let chained: Vec<(ChainedEvent, Vec<String>)> = events
-            .into_iter()
-            .map(|event| {
-                let parties = parties_of(&event);
-                let row = ChainedEvent::after(&prev, event);
-                prev.clone_from(&row.hash);
-                (row, parties)
-            })
-            .collect();
-        let mut insert = String::from(
-            "insert into audit_events (at, actor, action, subject, detail, prev_hash, hash) values ",
-        );
-        insert.push_str(&self.value_rows(chained.len(), 7));
-        // Both backends number a multi-row insert's rows in `values` order, which is the
-        // chain's order; verification walks the chain by id, so any other order would show.
-        insert.push_str(" returning id, hash");
-        let mut query = sqlx::query_as::<_, (i64, String)>(&insert);
-        for (row, _) in &chained {
-            query = query
-                .bind(&row.at)
-                .bind(&row.actor)
-                .bind(&row.action)
-                .bind(&row.subject)
-                .bind(&row.detail)
-                .bind(&row.prev_hash)
-                .bind(&row.hash);
-        }
-        let ids: std::collections::HashMap<String, i64> = query
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .map(|(id, hash)| (hash, id))
-            .collect();
-        let mut parties = Vec::new();
-        for (row, of_row) in &chained {
-            let id = *ids.get(&row.hash).ok_or_else(|| {
-                StoreError::Corrupt("an appended audit event returned no id".into())
-            })?;
-            parties.extend(of_row.iter().map(|party| (id, party)));
-        }
-        if !parties.is_empty() {
-            let mut insert =
-                String::from("insert into audit_parties (event_id, authority_code) values ");
-            insert.push_str(&self.value_rows(parties.len(), 2));
-            let mut query = sqlx::query(&insert);
-            for (id, party) in parties {
-                query = query.bind(id).bind(party);
-            }
-            query.execute(&mut **tx).await?;
-        }
-        Ok(())
     }
 
     /// The events concerning `authority` (as actor or party) with ids above `after`, oldest
@@ -317,30 +274,7 @@ impl Store {
             )
             .collect()
     }
-
-    /// Recomputes the whole chain and reports the first event that does not match.
-    pub async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
-        type Row = (i64, String, String, String, String, String, String, String);
-        let rows: Vec<Row> = sqlx::query_as(
-            "select id, at, actor, action, subject, detail, prev_hash, hash from audit_events order by id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut prev = GENESIS.to_string();
-        let n_events = rows.len() as u64;
-        for (id, at, actor, action, subject, detail, prev_hash, hash) in rows {
-            let expected = chain_hash(&prev, &at, &actor, &action, &subject, &detail);
-            if prev_hash != prev || hash != expected {
-                return Ok(ChainReport {
-                    n_events,
-                    first_broken: Some(id),
-                });
-            }
-            prev = hash;
-        }
-        Ok(ChainReport {
-            n_events,
-            first_broken: None,
-        })
-    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,11 +1,25 @@
-//! `GET /v1/audit/events`: this authority's own audit events, for its data-protection officer
-//! (each export is itself audited by the hub). Events are kept as the hub wrote them, so an
-//! export written to a file carries every field, chain hashes included.
+//! The audit routes an authority uses: `GET /v1/audit/checkpoint`, the hub's audit chain
+//! length and head signed with its checkpoint key, for the authority to check and keep
+//! (`crate::checkpoint::CheckpointBook`); and `GET /v1/audit/events`, this authority's own
+//! events for its data-protection officer (each export itself audited by the hub), kept as the
+//! hub wrote them so that a file written from them carries every field, chain links included.
 
 use reqwest::Method;
 use serde::Deserialize;
 
 use super::{ClientError, HubClient};
+use crate::checkpoint::Checkpoint;
+
+impl HubClient {
+    /// The hub's latest signed audit checkpoint. Nothing is checked here: keep it through a
+    /// [`CheckpointBook`](crate::checkpoint::CheckpointBook), which checks the signature and
+    /// the pinned key.
+    pub async fn audit_checkpoint(&self) -> Result<Checkpoint, ClientError> {
+        let path = "/v1/audit/checkpoint";
+        let request = self.request(Method::GET, path);
+        Ok(self.send(path, request).await?.1)
+    }
+}
 
 /// One page of events.
 #[derive(Debug, Clone, Deserialize)]
