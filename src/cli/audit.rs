@@ -13,7 +13,9 @@ use clap::{Args, Subcommand};
 
 use crate::checkpoint::Checkpoint;
 use crate::encode::hub_layer::HubLayer;
-use crate::hub::key_custody::{check_custody, default_hub_key_path};
+use crate::hub::key_custody::{
+    check_custody, default_hub_key_path, legacy_links_record, recorded_legacy_links,
+};
 use crate::store::{ChainReport, Store};
 
 /// Arguments of `pupilmatch audit`.
@@ -125,12 +127,25 @@ async fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("refusing the checkpoint {}", path.display()))?;
         anchors.push(checkpoint.anchor());
     }
-    let store = open(&args.db.database)
+    let mut store = open(&args.db.database)
         .await?
         .with_audit_key(layer.audit_chain_key());
+    let recorded = recorded_legacy_links(&hub_key)
+        .with_context(|| format!("reading {}", legacy_links_record(&hub_key).display()))?;
+    if let Some(limit) = recorded {
+        store = store.with_legacy_limit(limit);
+    }
     let report = store.verify_audit_chain_with(&anchors).await?;
     store.close().await;
     print_report(&report, args.checkpoint.len());
+    if report.n_legacy > 0 && recorded.is_none() {
+        println!(
+            "warning: {} holds no count of the legacy links the chain had when it was first \
+             keyed (the hub writes it at start), so a chain re-hashed and passed off as legacy \
+             links is caught only against a checkpoint",
+            legacy_links_record(&hub_key).display()
+        );
+    }
     Ok(if report.intact() {
         ExitCode::SUCCESS
     } else {

@@ -107,6 +107,46 @@ pub fn prepare_directory(key: &Path) -> std::io::Result<()> {
     builder.create(parent)
 }
 
+/// Where the hub records, beside its key and so outside the database, how many unkeyed
+/// (legacy) audit links its chain held when the hub first ran with keyed links: a thief who can
+/// write to the database but not to this directory cannot pass a re-hashed chain off as
+/// legacy links (protocol.md §14.6).
+pub fn legacy_links_record(key: &Path) -> PathBuf {
+    key.with_extension("audit-legacy")
+}
+
+/// The number of legacy audit links recorded beside `key`, if recorded.
+pub fn recorded_legacy_links(key: &Path) -> std::io::Result<Option<u64>> {
+    let path = legacy_links_record(key);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text.trim().parse().map(Some).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} does not hold a count: {e}", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The recorded number of legacy audit links; on the first start with keyed links, records
+/// `found` (owner-only) and returns it. Links are never written unkeyed again, so the count
+/// recorded then is the most a true chain can hold.
+pub fn pin_legacy_links(key: &Path, found: u64) -> std::io::Result<u64> {
+    if let Some(recorded) = recorded_legacy_links(key)? {
+        return Ok(recorded);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(legacy_links_record(key))?;
+    std::io::Write::write_all(&mut file, format!("{found}\n").as_bytes())?;
+    file.sync_all()?;
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +217,23 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o700);
         }
+    }
+
+    #[test]
+    fn the_legacy_link_count_is_recorded_once_beside_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("hub.key");
+        assert_eq!(recorded_legacy_links(&key).unwrap(), None);
+        assert_eq!(pin_legacy_links(&key, 12).unwrap(), 12);
+        assert_eq!(
+            pin_legacy_links(&key, 40).unwrap(),
+            12,
+            "the first count stands"
+        );
+        assert_eq!(recorded_legacy_links(&key).unwrap(), Some(12));
+        assert_eq!(
+            legacy_links_record(&key),
+            dir.path().join("hub.audit-legacy")
+        );
     }
 }

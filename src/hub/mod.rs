@@ -159,7 +159,18 @@ impl Hub {
         key_custody::check_custody(&config.hub_key, &config.database_url)?;
         let store = Store::connect(&config.database_url).await?;
         let layer = open_hub_key(&config.hub_key, &config.database_url)?;
-        let store = store.with_audit_key(layer.audit_chain_key());
+        let legacy_links =
+            key_custody::pin_legacy_links(&config.hub_key, store.count_legacy_audit_links().await?)
+                .map_err(|source| HubError::Io {
+                    context: format!(
+                        "recording the audit chain's legacy links in {}",
+                        key_custody::legacy_links_record(&config.hub_key).display()
+                    ),
+                    source,
+                })?;
+        let store = store
+            .with_audit_key(layer.audit_chain_key())
+            .with_legacy_limit(legacy_links);
         let state = AppState {
             store: store.clone(),
             layer: Arc::new(layer),

@@ -76,6 +76,9 @@ pub struct Store {
     /// The key of the audit chain's links (from the hub key); without it nothing can be
     /// audited, so nothing that audits can be written.
     audit_key: Option<std::sync::Arc<ChainKey>>,
+    /// The most unkeyed (legacy) links a true chain can open with, as recorded outside the
+    /// database (`hub::key_custody::pin_legacy_links`); unlimited when `None`.
+    legacy_limit: Option<u64>,
 }
 
 /// A write transaction, holding the store's writer lock until it commits or drops.
@@ -147,6 +150,7 @@ impl Store {
             backend,
             writer: std::sync::Arc::new(Mutex::new(())),
             audit_key: None,
+            legacy_limit: None,
         })
     }
 
@@ -155,6 +159,13 @@ impl Store {
     /// write that is audited ([`StoreError::NoAuditKey`]); it can still read.
     pub fn with_audit_key(mut self, key: ChainKey) -> Self {
         self.audit_key = Some(std::sync::Arc::new(key));
+        self
+    }
+
+    /// The same store, whose audit check refuses more than `limit` legacy links (the count
+    /// recorded beside the hub key when the chain was first keyed).
+    pub fn with_legacy_limit(mut self, limit: u64) -> Self {
+        self.legacy_limit = Some(limit);
         self
     }
 

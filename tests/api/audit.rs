@@ -351,6 +351,15 @@ both_backends! {
         let (code, out) = cli_verify_with(&hub, &[&checkpoint]);
         assert_eq!(code, Some(3), "{out}");
         assert!(out.contains("DISAGREES with a checkpoint") && out.contains("rewritten"), "{out}");
+        // Without any checkpoint too: the hub recorded beside its key, outside the database,
+        // that its chain opened with no legacy link.
+        let report = verify(&hub, &operator).await;
+        assert_eq!(report["intact"], false, "{report}");
+        assert_eq!(report["first_broken"], first, "{report}");
+        assert!(report["why"].as_str().unwrap().contains("passed off as legacy"), "{report}");
+        let (code, out) = cli_verify(&hub);
+        assert_eq!(code, Some(3), "{out}");
+        assert!(out.contains("beyond the 0 recorded beside the hub key"), "{out}");
     }
 
     /// Filing an event under another authority, or taking one out of an authority's export,
@@ -422,12 +431,18 @@ both_backends! {
     /// chain, every later event is keyed, and the output says so. An unkeyed link after a keyed
     /// one is refused.
     async fn a_legacy_unkeyed_prefix_still_verifies(backend: Backend) {
-        let hub = spawn_hub(backend).await;
+        let mut hub = spawn_hub(backend).await;
         let operator = hub.store.issue_key(None, "ops").await.unwrap();
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;
         // What migration 0008 (SQLite) / 0010 (PostgreSQL) leaves of a chain written before: scheme 1, SHA-256 links.
         rehash_without_the_key(&hub, backend, 1, |_| {}).await;
         let n_legacy = stored_events(&hub).await.len() as u64;
+        // The first start of this version on that database records its legacy links.
+        let record = pupilmatch::hub::key_custody::legacy_links_record(&hub.config.hub_key);
+        std::fs::remove_file(&record).unwrap();
+        hub.restart().await;
+        assert_eq!(std::fs::read_to_string(&record).unwrap(), format!("{n_legacy}\n"));
+        let (leeds, glasgow) = (leeds.at(&hub.url("")), glasgow.at(&hub.url("")));
         let (status, body) = status_and_json(leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let (status, body) = status_and_json(glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await).await;

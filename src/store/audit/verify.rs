@@ -36,6 +36,9 @@ pub enum ChainBreak {
     LegacyAfterKeyed,
     /// A link scheme this hub does not know.
     UnknownScheme(i64),
+    /// More legacy links than the chain held when it was first keyed (recorded outside the
+    /// database): keyed links were re-hashed and passed off as legacy ones.
+    LegacyBeyondRecord(u64),
 }
 
 impl std::fmt::Display for ChainBreak {
@@ -46,6 +49,11 @@ impl std::fmt::Display for ChainBreak {
             }
             ChainBreak::LegacyAfterKeyed => f.write_str("an unkeyed legacy link after keyed links"),
             ChainBreak::UnknownScheme(code) => write!(f, "unknown link scheme {code}"),
+            ChainBreak::LegacyBeyondRecord(recorded) => write!(
+                f,
+                "an unkeyed legacy link beyond the {recorded} recorded beside the hub key when \
+                 links were first keyed: the chain was re-hashed and passed off as legacy"
+            ),
         }
     }
 }
@@ -138,6 +146,14 @@ impl Store {
         })
     }
 
+    /// How many events carry unkeyed (legacy) links.
+    pub async fn count_legacy_audit_links(&self) -> Result<u64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("select count(*) from audit_events where scheme = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
     /// Recomputes the whole chain and reports the first event whose link does not hold.
     pub async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
         self.verify_audit_chain_with(&[]).await
@@ -193,6 +209,15 @@ impl Store {
                 let broken = match LinkScheme::from_code(scheme) {
                     None => Some(ChainBreak::UnknownScheme(scheme)),
                     Some(LinkScheme::Legacy) if keyed_seen => Some(ChainBreak::LegacyAfterKeyed),
+                    Some(LinkScheme::Legacy)
+                        if self
+                            .legacy_limit
+                            .is_some_and(|limit| report.n_legacy >= limit) =>
+                    {
+                        Some(ChainBreak::LegacyBeyondRecord(
+                            self.legacy_limit.unwrap_or(0),
+                        ))
+                    }
                     Some(scheme) => {
                         keyed_seen |= scheme == LinkScheme::Keyed;
                         if scheme == LinkScheme::Legacy {
