@@ -72,6 +72,10 @@ pub struct Candidate {
     pub evidence: serde_json::Value,
     /// When it was proposed (RFC 3339).
     pub created_at: String,
+    /// When it expires unless both sides confirm (RFC 3339; `None` once no decision is awaited,
+    /// or from a hub too old to say).
+    #[serde(default)]
+    pub expires_at: Option<String>,
     /// The caller's record.
     pub record: OwnRecord,
     /// The other party.

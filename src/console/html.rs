@@ -51,6 +51,7 @@ fieldset.case{background:#f3f2f1;border:0;padding:.8rem 1rem 1rem;margin-top:1.6
 fieldset.case legend{float:left;width:100%;margin-bottom:.3rem}
 fieldset.case legend+*{clear:both}
 .field.has-error{border-left:5px solid #b3261e;padding-left:.8rem}
+.panel.expiring{border-left:5px solid #b3261e}
 .field.has-error input,.field.has-error select{border-color:#b3261e}
 .field-error{color:#b3261e;font-weight:700;margin:.2rem 0}
 .field-warning{color:#0b0c0c;margin:.2rem 0}

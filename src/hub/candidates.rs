@@ -117,6 +117,7 @@ async fn list(
                 "probability": c.probability,
                 "match_weight": c.match_weight,
                 "evidence": c.evidence,
+                "expires_at": c.state.parse().ok().and_then(|s| expires_at(s, &c.created_at, state.policy.confirm_within_days)),
                 "created_at": c.created_at,
                 "standing": c.standing,
                 "record": {"ref": c.own_ref, "role": c.own_role},
@@ -133,4 +134,43 @@ async fn list(
         "total": total,
         "next_after": next_after,
     })))
+}
+
+/// When an undecided candidate (`proposed` or `confirmed_one`) expires unless both sides
+/// confirm: `confirm_within_days` after it was proposed (protocol.md §14.1), in RFC 3339 UTC.
+/// `None` for any other state, which does not expire.
+pub(crate) fn expires_at(
+    state: CandidateState,
+    created_at: &str,
+    confirm_within_days: i64,
+) -> Option<String> {
+    if !state.awaits_decision() {
+        return None;
+    }
+    let created = chrono::DateTime::parse_from_rfc3339(created_at).ok()?;
+    let expires = created.with_timezone(&chrono::Utc) + chrono::Duration::days(confirm_within_days);
+    Some(expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expires_at;
+    use crate::store::CandidateState;
+
+    #[test]
+    fn an_undecided_candidate_expires_its_window_after_it_was_proposed_and_no_other_does() {
+        let at = "2026-12-07T10:15:00Z";
+        let expiry = |state, days| expires_at(state, at, days);
+        assert_eq!(
+            expiry(CandidateState::Proposed, 28).as_deref(),
+            Some("2027-01-04T10:15:00.000Z")
+        );
+        assert_eq!(
+            expiry(CandidateState::ConfirmedOne, 1).as_deref(),
+            Some("2026-12-08T10:15:00.000Z")
+        );
+        for settled in CandidateState::ALL.iter().filter(|s| !s.awaits_decision()) {
+            assert_eq!(expiry(*settled, 28), None, "{settled:?}");
+        }
+    }
 }

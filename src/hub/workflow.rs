@@ -129,6 +129,7 @@ async fn detail(
         "probability": c.probability,
         "match_weight": c.match_weight,
         "evidence": c.evidence,
+        "expires_at": super::candidates::expires_at(c.state, &c.created_at, state.policy.confirm_within_days),
         "created_at": c.created_at,
         "updated_at": c.updated_at,
         "record": {"authority": own.authority, "ref": own.record_ref, "role": own.role},

@@ -213,6 +213,15 @@ impl CandidateState {
         )
     }
 
+    /// Whether the candidate still waits for a side's decision, and so expires at the end of
+    /// the hub's confirmation window (protocol.md §14.1).
+    pub fn awaits_decision(self) -> bool {
+        matches!(
+            self,
+            CandidateState::Proposed | CandidateState::ConfirmedOne
+        )
+    }
+
     /// Whether the sealed records may be released (both sides confirmed, nothing stopped it).
     pub fn is_released(self) -> bool {
         matches!(

@@ -6,7 +6,7 @@ use pupilmatch::store::Jurisdiction;
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::helpers::{assert_problem, spawn_hub, status_and_json, Pupil};
+use crate::helpers::{assert_problem, spawn_hub, spawn_hub_with, status_and_json, Pupil};
 
 both_backends! {
     /// Candidates filter by state, probability, the other party's jurisdiction and age, and the
@@ -115,5 +115,24 @@ both_backends! {
         let second_id = second["id"].as_i64().unwrap();
         assert_eq!(leeds.reject(second_id).await.status(), StatusCode::OK);
         assert_eq!(leeds.candidates("?state=proposed").await[0]["standing"], "best");
+    }
+
+    /// An undecided candidate says when it expires: the hub's confirmation window after it
+    /// was proposed; once rejected, it awaits no decision and says nothing.
+    async fn an_undecided_candidate_says_when_it_expires(backend: Backend) {
+        let hub = spawn_hub_with(backend, |config| config.policy.confirm_within_days = 10).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        let listed = leeds.candidates("").await;
+        let at = |field: &str| chrono::DateTime::parse_from_rfc3339(listed[0][field].as_str().unwrap()).unwrap();
+        assert_eq!(at("expires_at") - at("created_at"), chrono::Duration::days(10), "{listed:?}");
+        let id = listed[0]["id"].as_i64().unwrap();
+        let (_, detail) = status_and_json(glasgow.get(&format!("/v1/candidates/{id}")).await).await;
+        assert_eq!(detail["expires_at"], listed[0]["expires_at"], "{detail}");
+
+        let (status, _) = status_and_json(leeds.reject(id).await).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(leeds.candidates("").await[0]["expires_at"], serde_json::Value::Null);
     }
 }

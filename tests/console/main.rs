@@ -86,6 +86,13 @@ async fn two_authorities_confirm_open_and_verify_a_match_in_the_browser_and_no_r
     // signing key pinned at the first.
     let dashboard = leeds.text().await;
     assert!(dashboard.contains("signed checkpoint kept"), "{dashboard}");
+    // Undecided, it expires at the end of the hub's window: listed as about to expire.
+    let expiring = leeds.text_of("#expiring").await;
+    assert!(expiring.contains(LEEDS_RECORD), "{expiring}");
+    assert!(
+        expiring.contains(&format!("(in {} days)", world::CONFIRM_WITHIN_DAYS)),
+        "{expiring}"
+    );
     let workspace = world.workspace(&world.leeds);
     assert!(workspace.join("hub-audit-key.json").exists());
     let kept: pupilmatch::checkpoint::Checkpoint = serde_json::from_str(

@@ -9,11 +9,14 @@ use std::process::Stdio;
 
 use pupilmatch::client::{HubClient, HubClientConfig};
 use pupilmatch::disclosure::DisclosureKeyPair;
-use pupilmatch::hub::{Hub, HubConfig};
+use pupilmatch::hub::{Hub, HubConfig, Policy};
 use pupilmatch::store::{Authority, Jurisdiction, NewAgreement, Store};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
+
+/// The hub's confirmation window in these tests, in days (the default is 28).
+pub const CONFIRM_WITHIN_DAYS: i64 = 5;
 
 use crate::proxy::RecordingProxy;
 
@@ -90,6 +93,11 @@ impl World {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display()),
             hub_key: dir.path().join("keys").join("hub.key"),
+            // A short confirmation window, so every new candidate is about to expire.
+            policy: Policy {
+                confirm_within_days: CONFIRM_WITHIN_DAYS,
+                ..Policy::default()
+            },
             ..HubConfig::default()
         };
         let hub = Hub::build(config).await.expect("the hub starts");

@@ -9,7 +9,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::client::{Candidate, CandidateQuery, FollowUp};
-use crate::console::html::{code_words, percent};
+use crate::console::html::{code_words, column_heads, percent};
 use crate::console::server::{Console, Shared};
 use crate::console::ConsoleError;
 use crate::matcher::resolve::Standing;
@@ -17,6 +17,9 @@ use crate::store::CandidateState;
 
 /// Rows per group and page.
 pub const PAGE_SIZE: usize = 25;
+
+/// Candidates expiring within this many days are listed as about to expire.
+pub const EXPIRY_WARNING_DAYS: i64 = 7;
 
 /// The dashboard's groups, in the order a coordinator works through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +147,8 @@ pub async fn show(
         .as_deref()
         .and_then(|slug| Group::ALL.into_iter().find(|g| g.slug() == slug));
     let page = query.page.unwrap_or(1).max(1);
+    let now = chrono::Utc::now();
+    let expiring = about_to_expire(&groups, now);
     let body = html! {
         h1 { "Dashboard" }
         nav class="cards" aria-label="Groups" {
@@ -157,7 +162,12 @@ pub async fn show(
                 span class="count" { (follow_ups.len()) }
                 "Follow-ups due"
             }
+            a class="card" href="#expiring" {
+                span class="count" { (expiring.len()) }
+                "About to expire"
+            }
         }
+        (expiring_section(&console, &expiring, now))
         @for (group, list) in &groups {
             @if only.is_none() || only == Some(*group) {
                 (group_section(&console, *group, list, if only.is_some() { page } else { 1 }))
@@ -214,6 +224,55 @@ fn group_section(console: &Console, group: Group, list: &[Candidate], page: usiz
                         }
                         @if page < pages {
                             a href=(format!("/?group={}&page={}", group.slug(), page + 1)) { "Next page" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The candidates still awaiting a decision that expire within [`EXPIRY_WARNING_DAYS`],
+/// soonest first, each with its expiry.
+fn about_to_expire(
+    groups: &[(Group, Vec<Candidate>)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(&Candidate, chrono::DateTime<chrono::Utc>)> {
+    let horizon = now + chrono::Duration::days(EXPIRY_WARNING_DAYS);
+    let mut expiring: Vec<_> = groups
+        .iter()
+        .flat_map(|(_, list)| list)
+        .filter_map(|c| {
+            let at = chrono::DateTime::parse_from_rfc3339(c.expires_at.as_deref()?).ok()?;
+            let at = at.with_timezone(&chrono::Utc);
+            (at <= horizon).then_some((c, at))
+        })
+        .collect();
+    expiring.sort_by_key(|(c, at)| (*at, c.id));
+    expiring
+}
+
+fn expiring_section(
+    console: &Console,
+    expiring: &[(&Candidate, chrono::DateTime<chrono::Utc>)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Markup {
+    html! {
+        @if !expiring.is_empty() {
+            section class="panel expiring" aria-labelledby="h-expiring" id="expiring" {
+                h2 id="h-expiring" { "About to expire (" (expiring.len()) ")" }
+                p { "Unless both sides confirm, these candidates expire and nothing is released. Decide them, or ask the other authority to." }
+                table {
+                    (column_heads(&["Candidate", "Our record", "Expires"]))
+                    tbody {
+                        @for (c, at) in expiring {
+                            @let days = ((*at - now).num_seconds() + 86_399) / 86_400;
+                            tr {
+                                td { a href=(format!("/candidates/{}", c.id)) { "Candidate " (c.id) } }
+                                td { (our_record_id(console, &c.record.record_ref)) }
+                                td { (at.format("%Y-%m-%d")) " "
+                                    strong { @if days <= 1 { "(within a day)" } @else { "(in " (days) " days)" } } }
+                            }
                         }
                     }
                 }
