@@ -32,6 +32,10 @@ pub struct Me {
     /// The terms of each agreement the caller is a member of (absent from older hubs).
     #[serde(default)]
     pub agreements: Vec<AgreementTerms>,
+    /// When the caller last submitted a roll batch (RFC 3339; `None` if never, or from an
+    /// older hub).
+    #[serde(default)]
+    pub last_roll_at: Option<String>,
 }
 
 impl Me {

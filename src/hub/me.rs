@@ -30,10 +30,12 @@ async fn me(
     let holds_records = state.store.holds_records_of(&me.code).await?;
     let partners = state.store.partners_of(&me.code).await?;
     let agreements = state.store.agreements_of(&me.code).await?;
+    let last_roll_at = state.store.last_roll_submitted_at(&me.code).await?;
     Ok(AppJson(json!({
         "authority": authority(&me),
         "holds_records": holds_records,
         "partners": partners.iter().map(authority).collect::<Vec<_>>(),
         "agreements": agreements,
+        "last_roll_at": last_roll_at,
     })))
 }

@@ -391,6 +391,21 @@ impl Store {
         Ok(terms)
     }
 
+    /// When `authority` last submitted a roll batch (RFC 3339), if ever: a roll not refreshed
+    /// for weeks misses the registrations since, and its coordinator should be told.
+    pub async fn last_roll_submitted_at(
+        &self,
+        authority: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (at,): (Option<String>,) = sqlx::query_as(
+            "select max(created_at) from submissions where authority_code = $1 and role = 'roll'",
+        )
+        .bind(authority)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(at)
+    }
+
     /// Whether the hub holds any record (active or withdrawn) submitted by `authority`: a
     /// client about to create a new local key asks, since a new key would give the same
     /// children new references.

@@ -115,4 +115,30 @@ both_backends! {
         let (_, body) = status_and_json(operator.get("/v1/audit/verify").await).await;
         assert_eq!(body["intact"], true, "{body}");
     }
+
+    /// `GET /v1/me` names the caller and its partners, gives each of its agreements' terms
+    /// (for its DPO), and says when it last sent a roll (never, for an authority that only
+    /// reports missing children).
+    async fn me_gives_the_callers_agreements_terms_and_when_it_last_sent_a_roll(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::KACPER]).await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        let (status, me) = status_and_json(glasgow.get("/v1/me").await).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!(me["authority"]["code"], "S12000049");
+        assert_eq!(me["partners"][0]["code"], "383");
+        let terms = &me["agreements"][0];
+        assert_eq!(terms["id"], crate::helpers::AGREEMENT, "{me}");
+        assert_eq!(terms["purpose"], "Finding children missing from education");
+        assert_eq!(terms["lawful_basis"], "public task; Education Act 1996 s436A");
+        assert_eq!(terms["retention_days"], 365);
+        assert_eq!(terms["epochs"], json!([1]));
+        assert_eq!(terms["members"], json!(["383", "S12000049"]));
+        let sent = me["last_roll_at"].as_str().expect("a roll was sent");
+        assert!(chrono::DateTime::parse_from_rfc3339(sent).is_ok(), "{sent}");
+        let (_, me) = status_and_json(leeds.get("/v1/me").await).await;
+        assert_eq!(me["last_roll_at"], serde_json::Value::Null, "Leeds sent no roll: {me}");
+        assert_eq!(me["agreements"].as_array().unwrap().len(), 1, "{me}");
+    }
 }

@@ -21,6 +21,9 @@ pub const PAGE_SIZE: usize = 25;
 /// Candidates expiring within this many days are listed as about to expire.
 pub const EXPIRY_WARNING_DAYS: i64 = 7;
 
+/// A roll last sent more than this many days ago is called stale on the dashboard.
+pub const STALE_ROLL_DAYS: i64 = 30;
+
 /// The dashboard's groups, in the order a coordinator works through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -149,8 +152,19 @@ pub async fn show(
     let page = query.page.unwrap_or(1).max(1);
     let now = chrono::Utc::now();
     let expiring = about_to_expire(&groups, now);
+    let stale = match console.hub.me().await {
+        Ok(me) => stale_roll_days(me.last_roll_at.as_deref(), now),
+        Err(_) => None,
+    };
     let body = html! {
         h1 { "Dashboard" }
+        @if let Some(days) = stale {
+            div class="panel expiring" role="alert" {
+                p { strong { "Your roll was last sent " (days) " days ago." }
+                    " Children registered since then are not matched against open cases anywhere. "
+                    a href="/uploads" { "Upload the current roll" } "." }
+            }
+        }
         nav class="cards" aria-label="Groups" {
             @for (group, list) in &groups {
                 a class="card" href=(format!("/?group={}", group.slug())) {
@@ -230,6 +244,14 @@ fn group_section(console: &Console, group: Group, list: &[Candidate], page: usiz
             }
         }
     }
+}
+
+/// How many days ago the roll was last sent, when that is more than [`STALE_ROLL_DAYS`]
+/// (`None` when it is fresh, or was never sent: an authority may hold only open cases).
+fn stale_roll_days(last_roll_at: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let sent = chrono::DateTime::parse_from_rfc3339(last_roll_at?).ok()?;
+    let days = (now - sent.with_timezone(&chrono::Utc)).num_days();
+    (days > STALE_ROLL_DAYS).then_some(days)
 }
 
 /// The candidates still awaiting a decision that expire within [`EXPIRY_WARNING_DAYS`],
@@ -343,6 +365,19 @@ pub fn our_record_id(console: &Console, record_ref: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_roll_sent_over_thirty_days_ago_is_stale_and_no_roll_is_not() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            stale_roll_days(Some("2026-11-01T09:00:00.000Z"), now),
+            Some(36)
+        );
+        assert_eq!(stale_roll_days(Some("2026-11-07T12:00:00.000Z"), now), None);
+        assert_eq!(stale_roll_days(None, now), None);
+    }
 
     #[test]
     fn half_confirmed_candidates_wait_on_whoever_has_not_confirmed() {
