@@ -7,7 +7,7 @@
 //! previous one is decoded in parallel on the blocking pool and handed to the index in id
 //! order.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -67,9 +67,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
             "stored encodings written before sealing are now sealed"
         );
     }
-    let unmatched_submissions = state.store.unmatched_submissions().await?;
-    let unfinished: std::sync::Arc<HashSet<i64>> =
-        std::sync::Arc::new(unmatched_submissions.keys().copied().collect());
+    let unmatched_submissions = std::sync::Arc::new(state.store.unmatched_submissions().await?);
     let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
     let store = state.store.clone();
     let reader = tokio::spawn(async move {
@@ -92,7 +90,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     while let Some(page) = received.recv().await {
         let index = state.index.clone();
         let layer = state.layer.clone();
-        let unfinished = unfinished.clone();
+        let unfinished = unmatched_submissions.clone();
         let (n_indexed, page_unmatched) = blocking(move || {
             let decoded: Vec<(Pending, Option<i64>)> = page
                 .into_par_iter()
@@ -111,7 +109,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
                         record: prepare(&encoding),
                     };
                     let unfinished = (!stored.matched
-                        && unfinished.contains(&stored.submission_id))
+                        && unfinished.contains_key(&stored.submission_id))
                     .then_some(stored.submission_id);
                     Ok((pending, unfinished))
                 })

@@ -210,13 +210,9 @@ impl Store {
                     None => Some(ChainBreak::UnknownScheme(scheme)),
                     Some(LinkScheme::Legacy) if keyed_seen => Some(ChainBreak::LegacyAfterKeyed),
                     Some(LinkScheme::Legacy)
-                        if self
-                            .legacy_limit
-                            .is_some_and(|limit| report.n_legacy >= limit) =>
+                        if self.legacy_limit.is_some_and(|l| report.n_legacy >= l) =>
                     {
-                        Some(ChainBreak::LegacyBeyondRecord(
-                            self.legacy_limit.unwrap_or(0),
-                        ))
+                        Some(ChainBreak::LegacyBeyondRecord(report.n_legacy))
                     }
                     Some(scheme) => {
                         keyed_seen |= scheme == LinkScheme::Keyed;
