@@ -1,8 +1,7 @@
 //! Continuous matching: each new record is compared with what the rules admit (see
-//! `hub::index`), then enters the index; every probable pair becomes one candidate row. A
-//! streamed batch is compared chunk by chunk while it is being stored, and indexed once it
-//! has committed; other writes are compared and indexed after their commit. The
-//! [`MatchTurn`] orders both against each other. Runs on blocking threads (rayon for large
+//! `hub::index`), then enters the index; every probable pair becomes one candidate row.
+//! Records are compared and indexed after their commit (a streamed batch once all its rows
+//! are stored), under the [`MatchTurn`], which orders batches against each other. Runs on blocking threads (rayon for large
 //! batches), never on a tokio worker.
 //!
 //! A batch's submission row is written with `matched = 0` and flipped to 1 in the same
@@ -108,9 +107,8 @@ pub fn match_all(
 
 /// The turn to match against the index and then change it. Whoever matches records and
 /// indexes them holds it from the first comparison until they are indexed, so that of any
-/// two batches the later one sees the earlier: a batch matched while it is being stored
-/// (before it is indexed) cannot miss one indexed in between. Taken after the store's writer
-/// lock, never while waiting for it.
+/// two batches the later one sees the earlier. Never awaited while holding the store's
+/// writer lock.
 pub struct MatchTurn {
     _held: OwnedMutexGuard<()>,
 }
@@ -124,16 +122,7 @@ impl MatchTurn {
     }
 }
 
-/// The candidates of a batch found while it was being stored, and the turn held since.
-pub struct Found {
-    /// Held until the batch is indexed.
-    pub turn: MatchTurn,
-    /// Every candidate of the batch's records.
-    pub candidates: Vec<NewCandidate>,
-}
-
-/// Matches freshly committed records (unless their candidates were `found` while they were
-/// stored), indexes them (and drops withdrawn ones) and stores the candidates. `submission`
+/// Matches freshly committed records, indexes them (and drops withdrawn ones) and stores the candidates. `submission`
 /// names the batch when `records` are all of one submission (it is then marked matched, one
 /// row); `answer` is then stored as its answer in the same transaction, with `n_candidates`
 /// filled in. Returns how many candidates were new.
@@ -143,19 +132,15 @@ pub async fn index_and_match(
     removed: Vec<RecordId>,
     submission: Option<i64>,
     answer: Option<serde_json::Value>,
-    found: Option<Found>,
 ) -> Result<u64, ApiError> {
     let index = state.index.clone();
     let settings = state.settings;
     let started = std::time::Instant::now();
-    let (turn, found) = match found {
-        Some(Found { turn, candidates }) => (turn, Some(candidates)),
-        None => (MatchTurn::take(state).await, None),
-    };
+    let turn = MatchTurn::take(state).await;
     let (candidates, n_indexed, matched, match_time) = blocking(move || {
         // Matching first lets the records move into the index, uncopied: they are not
         // compared with their own authority's records, so indexing them first changes nothing.
-        let candidates = found.unwrap_or_else(|| match_all(&index, &records, &settings));
+        let candidates = match_all(&index, &records, &settings);
         let match_time = started.elapsed();
         let matched = match submission {
             Some(id) => MatchedRecords::Submission { id, answer },

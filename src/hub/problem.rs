@@ -79,6 +79,10 @@ pub enum ApiError {
     /// 409 Conflict: a different batch was already received under this batch id.
     #[error("batch {0} was already received with different content")]
     BatchConflict(String),
+    /// 409 Conflict, with `Retry-After`: the batch is being received by another request, or
+    /// was accepted and its records are still being stored; retried later it gets its answer.
+    #[error("batch {0} is still being received or stored by an earlier request; retry in a few seconds for its answer")]
+    BatchInProgress(String),
     /// 409 Conflict: the case is already closed.
     #[error("case {0} is already closed")]
     CaseClosed(String),
@@ -187,6 +191,11 @@ impl ApiError {
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             BatchConflict(_) => (StatusCode::CONFLICT, "batch-conflict", "Batch id reused"),
+            BatchInProgress(_) => (
+                StatusCode::CONFLICT,
+                "batch-in-progress",
+                "Batch still being received or stored",
+            ),
             CaseClosed(_) => (StatusCode::CONFLICT, "case-closed", "Case already closed"),
             InvalidTransition(_) => (
                 StatusCode::CONFLICT,
@@ -339,7 +348,9 @@ impl IntoResponse for ApiError {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
             ApiError::DailyLimitReached(hit) => Some(hit.retry_after_secs(chrono::Utc::now())),
-            ApiError::DatabaseUnavailable => Some(DATABASE_RETRY_AFTER_SECS),
+            ApiError::DatabaseUnavailable | ApiError::BatchInProgress(_) => {
+                Some(DATABASE_RETRY_AFTER_SECS)
+            }
             _ => None,
         };
         if let Some(secs) = retry_after {
@@ -532,6 +543,7 @@ mod tests {
             ApiError::Forbidden(""),
             ApiError::NotFound(String::new()),
             ApiError::BatchConflict(String::new()),
+            ApiError::BatchInProgress(String::new()),
             ApiError::CaseClosed(String::new()),
             ApiError::InvalidTransition(String::new()),
             ApiError::AlreadyDecided(String::new()),
@@ -572,6 +584,7 @@ mod tests {
                 | ApiError::Forbidden(_)
                 | ApiError::NotFound(_)
                 | ApiError::BatchConflict(_)
+                | ApiError::BatchInProgress(_)
                 | ApiError::CaseClosed(_)
                 | ApiError::InvalidTransition(_)
                 | ApiError::AlreadyDecided(_)

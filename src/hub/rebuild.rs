@@ -1,4 +1,6 @@
-//! The start-up rebuild: seals any stored encoding an older hub left unsealed, reads every
+//! The start-up rebuild: discards uploads that were still being received when the hub stopped
+//! and stores the accepted ones (`store::Staging`), seals any stored encoding an older hub left
+//! unsealed, reads every
 //! active roll record and open case from the database, opening each sealed encoding, into
 //! the matching index, then matches the records whose matching had not finished when the hub
 //! last stopped. `/readyz` answers 200 only afterwards.
@@ -65,6 +67,22 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
         tracing::info!(
             n_sealed,
             "stored encodings written before sealing are now sealed"
+        );
+    }
+    // A streamed batch still being received when the hub stopped was never accepted: its
+    // staged rows go. One accepted but not yet moved into `records` is the client's: moved
+    // now, it is then matched below with the other unfinished batches.
+    let n_discarded = state.store.discard_staging().await?;
+    let accepted = state.store.accepted_batches().await?;
+    let n_accepted = accepted.len();
+    for batch in accepted {
+        state.store.store_accepted(batch).await?;
+    }
+    if n_discarded + n_accepted > 0 {
+        tracing::info!(
+            n_discarded,
+            n_accepted,
+            "uploads interrupted by the last stop: unaccepted ones discarded, accepted ones stored"
         );
     }
     let unmatched_submissions = std::sync::Arc::new(state.store.unmatched_submissions().await?);
@@ -136,7 +154,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     // matching (its stored answer then tells a retry how many candidates it produced).
     for (submission, records) in unmatched {
         let answer = unmatched_submissions.get(&submission).cloned().flatten();
-        index_and_match(&state, records, Vec::new(), Some(submission), answer, None).await?;
+        index_and_match(&state, records, Vec::new(), Some(submission), answer).await?;
     }
     state.metrics.ready.store(true, Ordering::Release);
     tracing::info!(

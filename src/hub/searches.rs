@@ -247,7 +247,6 @@ async fn search(
             Vec::new(),
             Some(outcome.submission_id),
             None,
-            None,
         )
         .await?;
         response["case"] = json!({"ref": record_ref, "n_candidates": n_candidates});

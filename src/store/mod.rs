@@ -22,6 +22,7 @@ mod packed;
 mod records;
 pub mod retention;
 pub mod sealed;
+mod staging;
 mod submissions;
 mod tenancy;
 pub mod workflow;
@@ -53,6 +54,7 @@ pub use model::{
 pub use packed::{pack, unpack};
 pub use records::{CaseInfo, OpenCase, StoredRecord, MAX_OPEN_CASES};
 pub use sealed::{AtRestKey, RowIdentity, SealError};
+pub use staging::{AcceptedBatch, Staging};
 pub use submissions::{
     BoundChunk, IngestOutcome, IngestTx, NewRecord, NewSubmission, PriorSubmission, RowBinder,
 };

@@ -216,10 +216,11 @@ impl Store {
     pub async fn unmatched_submissions(
         &self,
     ) -> Result<BTreeMap<i64, Option<serde_json::Value>>, StoreError> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("select id, result from submissions where matched = 0")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "select id, result from submissions where matched = 0 and state = 'stored'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(id, result)| (id, serde_json::from_str(&result).ok()))

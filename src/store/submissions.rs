@@ -56,21 +56,51 @@ const SQLITE_ROWS: &str = "select ?1, ?2, ?3, j.value ->> 0, ?4, 'active', j.val
      j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, ?5, 0, ?6, ?6 \
      from json_each(?7) j where true";
 
+/// The columns a staged row is received into (`staged_records`, see [`super::staging`]).
+const STAGED_HEAD: &str = "insert into staged_records (submission_id, ref, encoding, \
+     referral_reason, referral_source, referred_on, case_status) ";
+
+/// The rows of a staged chunk on SQLite (the parameters as in [`SQLITE_ROWS`]; the shared
+/// columns but the submission are not stored again).
+const SQLITE_STAGED_ROWS: &str = "select ?5, j.value ->> 0, j.value ->> 1, j.value ->> 2, \
+     j.value ->> 3, j.value ->> 4, j.value ->> 5 from json_each(?7) j";
+
+/// What a resubmitted record updates, for statements built elsewhere in the store.
+pub(super) const UPSERT_TAIL: &str = upsert_tail!();
+
 /// How a chunk's rows are inserted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum InsertKind {
+pub(super) enum InsertKind {
     /// A plain insert: fails on a row that already exists.
     Plain,
     /// An upsert that overwrites an existing row of the same key.
     Upsert,
+    /// Into the staging table of a streamed batch, where nothing reads it as a record.
+    Staged,
+}
+
+impl InsertKind {
+    /// The row of [`chunk_sql`]'s cache.
+    fn slot(self) -> usize {
+        match self {
+            InsertKind::Plain => 0,
+            InsertKind::Upsert => 1,
+            InsertKind::Staged => 2,
+        }
+    }
 }
 
 /// The chunk statement of `rows` rows on `backend`.
 fn insert_sql(backend: Backend, kind: InsertKind, rows: usize) -> String {
+    let staged = kind == InsertKind::Staged;
     let mut sql = String::with_capacity(64 * rows + 1024);
-    sql.push_str(INSERT_HEAD);
+    sql.push_str(if staged { STAGED_HEAD } else { INSERT_HEAD });
     match backend {
-        Backend::Sqlite => sql.push_str(SQLITE_ROWS),
+        Backend::Sqlite => sql.push_str(if staged {
+            SQLITE_STAGED_ROWS
+        } else {
+            SQLITE_ROWS
+        }),
         Backend::Postgres => {
             use std::fmt::Write;
             sql.push_str("values ");
@@ -79,23 +109,28 @@ fn insert_sql(backend: Backend, kind: InsertKind, rows: usize) -> String {
                 if i > 0 {
                     sql.push(',');
                 }
-                let _ = write!(
-                    sql,
-                    "($1, $2, $3, ${}, $4, 'active', ${}, ${}, ${}, ${}, ${}, $5, 0, $6, $6)",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6
-                );
+                let (a, b, c, d, e, f) = (p + 1, p + 2, p + 3, p + 4, p + 5, p + 6);
+                let _ = if staged {
+                    // $1–$4 and $6 are bound for every statement of a batch but not stored
+                    // here; PostgreSQL takes their declared types.
+                    write!(sql, "($5, ${a}, ${b}, ${c}, ${d}, ${e}, ${f})")
+                } else {
+                    write!(
+                        sql,
+                        "($1, $2, $3, ${a}, $4, 'active', ${b}, ${c}, ${d}, ${e}, ${f}, $5, 0, $6, $6)"
+                    )
+                };
             }
         }
     }
-    if kind == InsertKind::Upsert {
-        sql.push_str(upsert_tail!());
+    match kind {
+        InsertKind::Plain => sql.push_str(" returning id, ref"),
+        InsertKind::Upsert => {
+            sql.push_str(UPSERT_TAIL);
+            sql.push_str(" returning id, ref");
+        }
+        InsertKind::Staged => {}
     }
-    sql.push_str(" returning id, ref");
     sql
 }
 
@@ -140,6 +175,9 @@ pub struct PriorSubmission {
     pub request_hash: String,
     /// The answer given to it.
     pub result: serde_json::Value,
+    /// Whether its records are all stored (false while an accepted streamed batch is still
+    /// being moved into `records`, [`super::Staging`]).
+    pub stored: bool,
 }
 
 /// What [`Store::ingest`] wrote.
@@ -161,15 +199,17 @@ impl Store {
         authority: &str,
         batch_id: &str,
     ) -> Result<Option<PriorSubmission>, StoreError> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "select request_hash, result from submissions where authority_code = $1 and batch_id = $2",
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "select request_hash, result, state from submissions where authority_code = $1 \
+             and batch_id = $2 and state <> 'staging'",
         )
         .bind(authority)
         .bind(batch_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(request_hash, result)| {
+        row.map(|(request_hash, result, state)| {
             Ok(PriorSubmission {
+                stored: state == "stored",
                 request_hash,
                 result: serde_json::from_str(&result)
                     .map_err(|e| StoreError::Corrupt(format!("submission result: {e}")))?,
@@ -203,31 +243,11 @@ impl Store {
         &self,
         submission: &NewSubmission,
     ) -> Result<IngestTx<'_>, StoreError> {
-        let at = now();
         let mut w = self.begin_write().await?;
-        let (submission_id,): (i64,) = sqlx::query_as(
-            "insert into submissions (authority_code, batch_id, agreement_id, epoch, role, mode, \
-             n_records, request_hash, result, created_at) \
-             values ($1, $2, $3, $4, $5, $6, 0, '', '{}', $7) returning id",
-        )
-        .bind(&submission.authority)
-        .bind(&submission.batch_id)
-        .bind(&submission.agreement_id)
-        .bind(i64::from(submission.epoch))
-        .bind(submission.role.as_str())
-        .bind(submission.mode.as_str())
-        .bind(&at)
-        .fetch_one(&mut *w.tx)
-        .await
-        .map_err(|e| StoreError::from(e).on_unique(format!("batch {}", submission.batch_id)))?;
+        let rows = insert_submission(self.backend, &mut w, submission, "stored").await?;
         Ok(IngestTx {
             w,
-            rows: RowBinder {
-                backend: self.backend,
-                submission: Arc::new(submission.clone()),
-                submission_id,
-                at: at.into(),
-            },
+            rows,
             upserting: false,
             n_records: 0,
         })
@@ -249,22 +269,56 @@ impl Store {
     }
 }
 
+/// Inserts a batch's submission row in `state` (`stored` once its transaction commits, or
+/// `staging`), answering what its rows will share. A used batch id gives
+/// [`StoreError::Conflict`].
+pub(super) async fn insert_submission(
+    backend: Backend,
+    w: &mut WriteTx<'_>,
+    submission: &NewSubmission,
+    state: &str,
+) -> Result<RowBinder, StoreError> {
+    let at = now();
+    let (submission_id,): (i64,) = sqlx::query_as(
+        "insert into submissions (authority_code, batch_id, agreement_id, epoch, role, mode, \
+         n_records, request_hash, result, created_at, state) \
+         values ($1, $2, $3, $4, $5, $6, 0, '', '{}', $7, $8) returning id",
+    )
+    .bind(&submission.authority)
+    .bind(&submission.batch_id)
+    .bind(&submission.agreement_id)
+    .bind(i64::from(submission.epoch))
+    .bind(submission.role.as_str())
+    .bind(submission.mode.as_str())
+    .bind(&at)
+    .bind(state)
+    .fetch_one(&mut *w.tx)
+    .await
+    .map_err(|e| StoreError::from(e).on_unique(format!("batch {}", submission.batch_id)))?;
+    Ok(RowBinder {
+        backend,
+        submission: Arc::new(submission.clone()),
+        submission_id,
+        at: at.into(),
+    })
+}
+
 /// What every row of a batch shares, and how a chunk's statement arguments are built. Cheap
 /// to clone and `Send`: a streamed upload builds the arguments of its next chunks on the
 /// blocking pool ([`IngestTx::binder`]) while the writer is sending the current one.
 #[derive(Debug, Clone)]
 pub struct RowBinder {
-    backend: Backend,
-    submission: Arc<NewSubmission>,
-    submission_id: i64,
-    at: Arc<str>,
+    pub(super) backend: Backend,
+    pub(super) submission: Arc<NewSubmission>,
+    pub(super) submission_id: i64,
+    pub(super) at: Arc<str>,
 }
 
 /// The arguments of one chunk statement, built by [`RowBinder::bind`] for the rows of one
 /// [`RowBinder::CHUNK`] of a batch, in order.
 pub struct BoundChunk {
-    n_rows: usize,
-    arguments: AnyArguments<'static>,
+    pub(super) n_rows: usize,
+    pub(super) arguments: AnyArguments<'static>,
 }
 
 impl RowBinder {
@@ -334,7 +388,7 @@ where
         .map_err(|e| StoreError::Corrupt(format!("binding a record: {e}")))
 }
 
-/// Runs one bound chunk statement of `kind` through `conn`.
+/// Runs one bound chunk statement of `kind` (not [`InsertKind::Staged`]) through `conn`.
 async fn run_chunk(
     backend: Backend,
     conn: &mut sqlx::AnyConnection,
@@ -351,17 +405,20 @@ async fn run_chunk(
 
 /// [`insert_sql`], kept for full chunks: on PostgreSQL the text of a full chunk is 49,152
 /// placeholders, which the writer would otherwise format again for every chunk.
-fn chunk_sql(backend: Backend, kind: InsertKind, rows: usize) -> std::borrow::Cow<'static, str> {
+pub(super) fn chunk_sql(
+    backend: Backend,
+    kind: InsertKind,
+    rows: usize,
+) -> std::borrow::Cow<'static, str> {
     use std::sync::OnceLock;
-    static FULL: [[OnceLock<String>; 2]; 2] = [
-        [OnceLock::new(), OnceLock::new()],
-        [OnceLock::new(), OnceLock::new()],
+    static FULL: [[OnceLock<String>; 3]; 2] = [
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()],
     ];
     if rows != CHUNK {
         return insert_sql(backend, kind, rows).into();
     }
-    let slot =
-        &FULL[usize::from(backend == Backend::Postgres)][usize::from(kind == InsertKind::Upsert)];
+    let slot = &FULL[usize::from(backend == Backend::Postgres)][kind.slot()];
     slot.get_or_init(|| insert_sql(backend, kind, rows))
         .as_str()
         .into()
@@ -455,44 +512,87 @@ impl IngestTx<'_> {
         request_hash: &str,
         result: &serde_json::Value,
     ) -> Result<IngestOutcome, StoreError> {
-        let RowBinder {
-            submission,
-            submission_id,
-            at,
-            ..
-        } = &self.rows;
-        let at: &str = at;
         // A record's authority, agreement, epoch and role are those of the submission that
         // last wrote it, so the records to withdraw are found through the earlier submissions'
         // ids (indexed on PostgreSQL); the key columns are checked as well, so a record
         // outside the key is never withdrawn whatever its submission.
-        let withdrawn: Vec<i64> = if submission.mode == SubmitMode::Snapshot {
-            sqlx::query_as::<_, (i64,)>(
-                "update records set status = 'withdrawn', updated_at = $1 \
-                 where submission_id in (select id from submissions where authority_code = $2 \
-                 and agreement_id = $3 and epoch = $4 and role = $5 and id <> $6) \
-                 and authority_code = $2 and agreement_id = $3 and epoch = $4 and role = $5 \
-                 and status = 'active' returning id",
-            )
-            .bind(at)
-            .bind(&submission.authority)
-            .bind(&submission.agreement_id)
-            .bind(i64::from(submission.epoch))
-            .bind(submission.role.as_str())
-            .bind(submission_id)
-            .fetch_all(&mut *self.w.tx)
-            .await?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect()
-        } else {
-            Vec::new()
+        let withdrawn = withdraw_for_snapshot(
+            &mut self.w.tx,
+            "update records set status = 'withdrawn', updated_at = $1 \
+             where submission_id in (select id from submissions where authority_code = $2 \
+             and agreement_id = $3 and epoch = $4 and role = $5 and id <> $6) \
+             and authority_code = $2 and agreement_id = $3 and epoch = $4 and role = $5 \
+             and status = 'active' returning id",
+            &self.rows,
+        )
+        .await?;
+        let (submission, submission_id) = (&self.rows.submission, self.rows.submission_id);
+        let accepted = Accepted {
+            submission,
+            submission_id,
+            n_records: self.n_records,
+            n_withdrawn: withdrawn.len(),
+            request_hash,
+            result,
+            state: "stored",
         };
+        accepted.record(&mut self.w).await?;
+        self.w.commit().await?;
+        Ok(IngestOutcome {
+            submission_id,
+            records: Vec::new(),
+            withdrawn,
+        })
+    }
+}
+
+/// For a snapshot, withdraws the records of its key that it does not hold, by `sql` (bound:
+/// time, authority, agreement, epoch, role, submission id; returning the withdrawn ids);
+/// nothing for an incremental batch.
+pub(super) async fn withdraw_for_snapshot(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    rows: &RowBinder,
+) -> Result<Vec<i64>, StoreError> {
+    let submission = &rows.submission;
+    if submission.mode != SubmitMode::Snapshot {
+        return Ok(Vec::new());
+    }
+    let withdrawn: Vec<(i64,)> = sqlx::query_as(sql)
+        .bind(&*rows.at)
+        .bind(&submission.authority)
+        .bind(&submission.agreement_id)
+        .bind(i64::from(submission.epoch))
+        .bind(submission.role.as_str())
+        .bind(rows.submission_id)
+        .fetch_all(conn)
+        .await?;
+    Ok(withdrawn.into_iter().map(|(id,)| id).collect())
+}
+
+/// What accepting a batch writes, in the transaction that accepts it: the daily count (binding
+/// for open cases), the request hash, the answer and the submission's new state, and the
+/// `submission.accept` audit event.
+pub(super) struct Accepted<'a> {
+    pub submission: &'a NewSubmission,
+    pub submission_id: i64,
+    pub n_records: usize,
+    pub n_withdrawn: usize,
+    pub request_hash: &'a str,
+    pub result: &'a serde_json::Value,
+    /// `stored`, or `accepted` for a staged batch whose rows are still to be moved.
+    pub state: &'static str,
+}
+
+impl Accepted<'_> {
+    pub(super) async fn record(&self, w: &mut WriteTx<'_>) -> Result<(), StoreError> {
+        let submission = self.submission;
         // Counted in this transaction, under the writer lock: two batches cannot both pass
-        // the limit, and a refused batch leaves nothing behind (dropping `self` rolls back).
+        // the limit, and a refused batch leaves nothing behind (dropping the transaction
+        // rolls back).
         let cases_today = if submission.role == Role::Missing {
             let counted = charge_cases(
-                &mut self.w.tx,
+                &mut w.tx,
                 &submission.agreement_id,
                 &submission.authority,
                 self.n_records,
@@ -502,17 +602,19 @@ impl IngestTx<'_> {
             Some(counted.map_err(|hit| StoreError::DailyLimit(Box::new(hit)))?)
         } else {
             let (agreement, authority) = (&submission.agreement_id, &submission.authority);
-            count_roll(&mut self.w.tx, agreement, authority, self.n_records).await?;
+            count_roll(&mut w.tx, agreement, authority, self.n_records).await?;
             None
         };
         sqlx::query(
-            "update submissions set n_records = $1, request_hash = $2, result = $3 where id = $4",
+            "update submissions set n_records = $1, request_hash = $2, result = $3, state = $4 \
+             where id = $5",
         )
         .bind(self.n_records as i64)
-        .bind(request_hash)
-        .bind(result.to_string())
-        .bind(submission_id)
-        .execute(&mut *self.w.tx)
+        .bind(self.request_hash)
+        .bind(self.result.to_string())
+        .bind(self.state)
+        .bind(self.submission_id)
+        .execute(&mut *w.tx)
         .await?;
         let event = AuditEvent::new(
             &format!("authority:{}", submission.authority),
@@ -520,20 +622,14 @@ impl IngestTx<'_> {
             &submission.batch_id,
         )
         .with_detail(serde_json::json!({
-            "submission_id": submission_id,
+            "submission_id": self.submission_id,
             "agreement_id": submission.agreement_id, "epoch": submission.epoch,
             "role": submission.role, "mode": submission.mode,
-            "n_records": self.n_records, "n_withdrawn": withdrawn.len(),
+            "n_records": self.n_records, "n_withdrawn": self.n_withdrawn,
             "n_cases": cases_today.map(|_| self.n_records),
             "cases_today": cases_today,
             "cases_per_day": cases_today.and(submission.cases_per_day.per_day()),
         }));
-        self.w.append(event).await?;
-        self.w.commit().await?;
-        Ok(IngestOutcome {
-            submission_id: *submission_id,
-            records: Vec::new(),
-            withdrawn,
-        })
+        w.append(event).await
     }
 }

@@ -398,7 +398,8 @@ impl Store {
         authority: &str,
     ) -> Result<Option<String>, StoreError> {
         let (at,): (Option<String>,) = sqlx::query_as(
-            "select max(created_at) from submissions where authority_code = $1 and role = 'roll'",
+            "select max(created_at) from submissions where authority_code = $1 and role = 'roll' \
+             and state <> 'staging'",
         )
         .bind(authority)
         .fetch_one(&self.pool)

@@ -75,26 +75,16 @@ both_backends! {
 
     /// A case reported while another authority's roll is still streaming in, for the same
     /// child, becomes exactly one candidate: whichever batch is matched second sees the
-    /// other one indexed, although the roll is matched chunk by chunk before it commits.
+    /// other one indexed.
     async fn a_case_reported_during_a_streamed_roll_is_matched_with_it_once(backend: Backend) {
         let hub = spawn_hub(backend).await;
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;
-        let (lines, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
-        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-            receiver.recv().await.map(|line| (line, receiver))
-        });
         let header = json!({"batch_id": "gla-roll-slow", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll"});
-        let roll = reqwest::Client::new()
-            .post(hub.url("/v1/submissions"))
-            .bearer_auth(&glasgow.key)
-            .header("content-type", "application/x-ndjson")
-            .body(reqwest::Body::wrap_stream(stream))
-            .send();
-        let roll = tokio::spawn(roll);
+        let (lines, roll) = slow_upload(&hub, &glasgow);
         lines.send(Ok(format!("{header}\n"))).await.unwrap();
         lines.send(Ok(format!("{}\n", glasgow.encode(&Pupil::KACPER)))).await.unwrap();
         lines.send(Ok(format!("{}\n", glasgow.encode(&Pupil::EILIDH_IN_GLASGOW)))).await.unwrap();
-        // The roll's transaction is open; the case waits for it, then is matched.
+        // The roll is being received; the case is stored and matched beside it.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let case = tokio::spawn(async move {
             let response = leeds.report_missing("leeds-cme-during", &[&Pupil::EILIDH]).await;
@@ -212,4 +202,181 @@ both_backends! {
         let (status, body) = status_and_json(glasgow.submit_roll("gla-roll-1", &[&Pupil::KACPER, &Pupil::EILIDH_IN_GLASGOW]).await).await;
         assert_eq!(status, StatusCode::OK, "the roll is still there, replayed: {body}");
     }
+
+    /// A streamed upload that is slow to arrive holds up nobody: while a roll is still being
+    /// received, another authority searches, lists its candidates, sends a batch of cases and
+    /// lists its open cases; none of the roll is visible until its last line is in, and then
+    /// it is matched with the case sent meanwhile (issue #20 item 1: before staging, every one
+    /// of these waited for the roll's transaction).
+    async fn a_slow_upload_does_not_hold_up_searches_or_other_batches(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        let header = json!({"batch_id": "gla-roll-slow", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll"});
+        let (lines, roll) = slow_upload(&hub, &glasgow);
+        lines.send(Ok(format!("{header}\n"))).await.unwrap();
+        lines.send(Ok(format!("{}\n", glasgow.encode(&Pupil::KACPER)))).await.unwrap();
+        lines.send(Ok(format!("{}\n", glasgow.encode(&Pupil::EILIDH_IN_GLASGOW)))).await.unwrap();
+        // The first lines are staged once the hub has them: a submission in `staging`.
+        let staging = || async {
+            let (n,): (i64,) = sqlx::query_as("select count(*) from submissions where state = 'staging'")
+                .fetch_one(&mut hub.raw_connection().await).await.unwrap();
+            n
+        };
+        for _ in 0..200 {
+            if staging().await == 1 { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(staging().await, 1, "the roll is being received");
+
+        // Bounded only so that a regression fails instead of hanging: the roll never ends
+        // until the line below drops its sender.
+        let meanwhile = async {
+            let (status, found) = status_and_json(leeds.search(&Pupil::KACPER).await).await;
+            assert_eq!(status, StatusCode::OK, "{found}");
+            assert_eq!(found["results"].as_array().unwrap().len(), 0, "none of the roll is visible: {found}");
+            assert_eq!(leeds.candidates("").await.len(), 0);
+            let (status, case) = status_and_json(leeds.report_missing("leeds-cme-meanwhile", &[&Pupil::EILIDH]).await).await;
+            assert_eq!(status, StatusCode::CREATED, "{case}");
+            assert_eq!(case["n_candidates"], 0, "the roll is not stored yet: {case}");
+            let (status, cases) = status_and_json(leeds.get("/v1/cases").await).await;
+            assert_eq!(status, StatusCode::OK, "{cases}");
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), meanwhile).await
+            .expect("searches, candidate lists and other batches are answered while a roll is still arriving");
+        assert_eq!(hub.count("records").await, 1, "only the case is a record; the roll is still staged");
+        let gla = json!({"batch_id": "gla-roll-slow", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll"});
+        let again = glasgow.post_ndjson("/v1/submissions", format!("{gla}\n{}\n", glasgow.encode(&Pupil::KACPER))).await;
+        assert_problem(again, StatusCode::CONFLICT, "batch-in-progress").await;
+
+        drop(lines);
+        let (status, roll) = status_and_json(roll.await.unwrap().unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{roll}");
+        assert_eq!((roll["n_records"].as_u64(), roll["n_candidates"].as_u64()), (Some(2), Some(1)), "{roll}");
+        assert_eq!(hub.count("records").await, 3);
+        assert_eq!(leeds.candidates("").await.len(), 1);
+        let (n_staged,): (i64,) = sqlx::query_as("select count(*) from staged_records")
+            .fetch_one(&mut hub.raw_connection().await).await.unwrap();
+        assert_eq!(n_staged, 0, "every staged row moved into records");
+    }
+
+    /// An upload whose client goes away half way leaves nothing behind, and its batch id can
+    /// be sent again at once; one still being received when the hub stops is discarded at
+    /// start.
+    async fn an_abandoned_upload_leaves_nothing_behind(backend: Backend) {
+        let mut hub = spawn_hub(backend).await;
+        let (_, glasgow) = hub.leeds_and_glasgow().await;
+        let rows = hub.written_rows().await;
+        let header = json!({"batch_id": "gla-roll-1", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll"});
+        let (lines, roll) = slow_upload(&hub, &glasgow);
+        // More lines than the hub checks at once, so that a chunk is staged before the end.
+        use base64::Engine;
+        let record = glasgow.encode(&Pupil::KACPER);
+        lines.send(Ok(format!("{header}\n"))).await.unwrap();
+        for i in 0..8200u32 {
+            let mut line = record.clone();
+            let reference = u128::from(i).to_be_bytes();
+            line["ref"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(reference));
+            lines.send(Ok(format!("{line}\n"))).await.unwrap();
+        }
+        for _ in 0..500 {
+            if staged_rows(&hub).await > 0 { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(staged_rows(&hub).await, 8192, "one chunk is staged");
+        // The client fails mid-body: the hub reads an error and gives the upload up.
+        lines.send(Err(std::io::Error::other("the coordinator's laptop went to sleep"))).await.unwrap();
+        let _ = roll.await.unwrap();
+        for _ in 0..200 {
+            if staged_rows(&hub).await == 0 && hub.written_rows().await == rows { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!((staged_rows(&hub).await, hub.written_rows().await), (0, rows), "nothing is left of it");
+        let (status, body) = status_and_json(glasgow.post_ndjson("/v1/submissions", format!("{header}\n{}\n", glasgow.encode(&Pupil::KACPER))).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+
+        // A hub that stopped while receiving: the staging submission and rows are still there.
+        let mut conn = hub.raw_connection().await;
+        sqlx::query("insert into submissions (authority_code, batch_id, agreement_id, epoch, role, mode, n_records, request_hash, result, created_at, state) \
+            values ('S12000049', 'gla-roll-2', $1, 1, 'roll', 'incremental', 0, '', '{}', '2026-12-08T00:00:00.000Z', 'staging')")
+            .bind(AGREEMENT).execute(&mut conn).await.unwrap();
+        sqlx::query("insert into staged_records (submission_id, ref, encoding) select id, 'r', 'e' from submissions where batch_id = 'gla-roll-2'")
+            .execute(&mut conn).await.unwrap();
+        drop(conn);
+        hub.restart().await;
+        assert_eq!(staged_rows(&hub).await, 0, "discarded at start");
+        let (n,): (i64,) = sqlx::query_as("select count(*) from submissions where batch_id = 'gla-roll-2'")
+            .fetch_one(&mut hub.raw_connection().await).await.unwrap();
+        assert_eq!(n, 0);
+    }
+
+    /// A batch accepted (its commit point passed) but whose staged rows were not all moved
+    /// into `records` when the hub stopped is stored at start and matched as an uninterrupted
+    /// run would have matched it; a retry meanwhile is told to wait, then gets the answer.
+    async fn a_batch_accepted_before_a_stop_is_stored_and_matched_at_start(backend: Backend) {
+        let mut hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        let header = json!({"batch_id": "gla-roll-1", "agreement_id": AGREEMENT, "epoch": 1, "protocol": PROTOCOL_VERSION, "role": "roll"});
+        let body = format!("{header}\n{}\n{}\n", glasgow.encode(&Pupil::KACPER), glasgow.encode(&Pupil::EILIDH_IN_GLASGOW));
+        let (status, first) = status_and_json(glasgow.post_ndjson("/v1/submissions", body.clone()).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        let candidate = leeds.candidates("").await;
+        assert_eq!(candidate.len(), 1);
+
+        // Put the database back where a stop right after the commit point leaves it: the
+        // rows staged, not in `records`, the batch accepted and not matched.
+        let mut conn = hub.raw_connection().await;
+        sqlx::query("insert into staged_records (submission_id, ref, encoding) select submission_id, ref, encoding from records where role = 'roll' order by id")
+            .execute(&mut conn).await.unwrap();
+        sqlx::query("delete from candidates").execute(&mut conn).await.unwrap();
+        sqlx::query("delete from records where role = 'roll'").execute(&mut conn).await.unwrap();
+        sqlx::query("update submissions set state = 'accepted', matched = 0 where batch_id = 'gla-roll-1'")
+            .execute(&mut conn).await.unwrap();
+        drop(conn);
+        let response = glasgow.post_ndjson("/v1/submissions", body.clone()).await;
+        let p = assert_problem(response, StatusCode::CONFLICT, "batch-in-progress").await;
+        assert!(p["detail"].as_str().unwrap().contains("retry"), "{p}");
+
+        hub.restart().await;
+        let (leeds, glasgow) = (leeds.at(&hub.url("")), glasgow.at(&hub.url("")));
+        assert_eq!(hub.count("records").await, 3);
+        let after = leeds.candidates("").await;
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0]["probability"], candidate[0]["probability"]);
+        assert_eq!(after[0]["match_weight"], candidate[0]["match_weight"]);
+        let (status, replayed) = status_and_json(glasgow.post_ndjson("/v1/submissions", body).await).await;
+        assert_eq!(status, StatusCode::OK, "{replayed}");
+        assert_eq!(replayed["n_candidates"], 1, "the retry is told what the batch produced: {replayed}");
+    }
+}
+
+/// Rows in the staging table of streamed uploads.
+async fn staged_rows(hub: &crate::helpers::TestHub) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("select count(*) from staged_records")
+        .fetch_one(&mut hub.raw_connection().await)
+        .await
+        .unwrap();
+    n
+}
+
+/// A streamed upload by `actor` whose body is sent a line at a time through the returned
+/// sender, as slowly as the test likes; the request ends when the sender is dropped.
+fn slow_upload(
+    hub: &crate::helpers::TestHub,
+    actor: &crate::helpers::Actor,
+) -> (
+    tokio::sync::mpsc::Sender<Result<String, std::io::Error>>,
+    tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+) {
+    let (lines, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|line| (line, receiver))
+    });
+    let upload = reqwest::Client::new()
+        .post(hub.url("/v1/submissions"))
+        .bearer_auth(&actor.key)
+        .header("content-type", "application/x-ndjson")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    (lines, tokio::spawn(upload))
 }

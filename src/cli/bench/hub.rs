@@ -10,13 +10,16 @@
 //!    Target: p50 ≤ 20 ms, p99 ≤ 100 ms, no errors, with 1M records loaded.
 //! 3. **Restart**: the hub stopped and started on the same database; time until `/readyz`.
 //!    Target: ≤ 30 s with 1M records stored.
+//! 4. **Searches beside an upload** (issue #20 item 1): the searches of 2 again, in a loop,
+//!    while another authority streams a roll of `--beside` records (1M by default) as fast as
+//!    the hub takes it. Target: p99 ≤ 100 ms and throughput ≥ 80% of the idle figure of 2.
 //!
 //! Fixture generation and local encoding are not timed (they happen at the authorities).
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -77,6 +80,9 @@ pub struct HubBenchArgs {
     /// Skip the restart measurement.
     #[arg(long)]
     pub no_restart: bool,
+    /// Records of the roll streamed in while searches run (0 skips the measurement).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub beside: usize,
     /// PostgreSQL server (a database per run is created on it and dropped afterwards).
     #[arg(
         long,
@@ -135,6 +141,8 @@ const ROLL_AUTHORITIES: [(&str, &str, Jurisdiction); 4] = [
     ),
 ];
 const SEARCHER: (&str, &str, Jurisdiction) = ("383", "Leeds City Council", Jurisdiction::England);
+/// The authority whose roll streams in beside the searches.
+const BESIDE: (&str, &str, Jurisdiction) = ("W06000011", "Swansea Council", Jurisdiction::Wales);
 
 /// Everything encoded before the clock starts.
 struct Fixture {
@@ -249,10 +257,16 @@ struct Report {
     index_records: u64,
     /// References withdrawn in one request, and how long it took.
     withdraw: Option<(u64, Duration)>,
+    /// Searches while a roll streamed in: the roll's records and seconds, and the latencies.
+    beside: Option<(u64, f64, Latencies)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Latencies {
+    /// Every request's latency, sorted.
+    samples: Vec<Duration>,
+    /// Seconds the requests took from the first sent to the last answered.
+    seconds: f64,
     n: usize,
     errors: u64,
     p50: Duration,
@@ -276,7 +290,18 @@ impl Report {
                 && s.p99 <= Duration::from_millis(100)
         });
         let restart = self.restart_seconds.is_none_or(|s| !full_size || s <= 30.0);
-        ingest && search && restart
+        ingest && search && restart && self.beside_met() != Some(false)
+    }
+
+    /// Whether searches beside the streamed roll met their target: p99 ≤ 100 ms, no errors,
+    /// and at least 80% of the idle throughput.
+    fn beside_met(&self) -> Option<bool> {
+        let (idle, (_, _, beside)) = (self.search.as_ref()?, self.beside.as_ref()?);
+        Some(
+            beside.errors == 0
+                && beside.p99 <= Duration::from_millis(100)
+                && beside.per_second >= 0.8 * idle.per_second,
+        )
     }
 
     fn print(&self, backend: BenchBackend, args: &HubBenchArgs) {
@@ -306,6 +331,15 @@ impl Report {
                 "withdraw {n} records of a {}-record roll in one request: {:.0} ms",
                 args.records / ROLL_AUTHORITIES.len(),
                 ms(took)
+            );
+        }
+        if let (Some((n, seconds, s)), Some(idle)) = (&self.beside, &self.search) {
+            println!(
+                "beside   p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms  max {:.1} ms  ({} searches, {:.0}/s = x{:.2} of idle, {} errors) while a {n}-record roll streamed in ({:.0} records/s)  target p99 <= 100, >= x0.80: {}",
+                ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), s.n, s.per_second,
+                s.per_second / idle.per_second.max(1e-9), s.errors,
+                *n as f64 / seconds.max(1e-9),
+                verdict(self.beside_met() == Some(true))
             );
         }
         if let Some(seconds) = self.restart_seconds {
@@ -491,6 +525,7 @@ async fn measure(
     wait_ready(running.addr).await?;
     let mut all = vec![SEARCHER];
     all.extend(ROLL_AUTHORITIES);
+    all.push(BESIDE);
     let clients = one_agreement(&store, running.addr, AGREEMENT, &all).await?;
     let leeds = clients[0].clone();
     let header = |batch_id: String, role: Role, mode: SubmitMode| {
@@ -553,20 +588,77 @@ async fn measure(
         "every reference sent was withdrawn"
     );
 
-    if !args.no_restart {
+    let (running, leeds, beside) = if args.no_restart {
+        (running, leeds, clients[all.len() - 1].clone())
+    } else {
         let _ = running.stop.send(());
         running.task.await.context("the hub stopped")?;
         let started = Instant::now();
-        let (running, _) = start(config).await?;
+        let (running, store) = start(config).await?;
         wait_ready(running.addr).await?;
         report.restart_seconds = Some(started.elapsed().as_secs_f64());
-        let _ = running.stop.send(());
-        let _ = running.task.await;
-    } else {
-        let _ = running.stop.send(());
-        let _ = running.task.await;
+        let leeds = client_of(&store, running.addr, SEARCHER.0).await?;
+        let beside = client_of(&store, running.addr, BESIDE.0).await?;
+        (running, leeds, beside)
+    };
+    if args.beside > 0 {
+        // Records of the other authorities' files, sent as this authority's roll: new rows
+        // the index has never held, which match the open cases as the rolls did.
+        let roll: Vec<SubmittedRecord> = fixture
+            .rolls
+            .iter()
+            .flatten()
+            .flatten()
+            .take(args.beside)
+            .cloned()
+            .collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let load = tokio::spawn(search_until(
+            leeds.clone(),
+            fixture.queries.clone(),
+            args.clients,
+            stop.clone(),
+        ));
+        let started = Instant::now();
+        let result = beside
+            .submit_stream(
+                &header("beside-roll".into(), Role::Roll, SubmitMode::Incremental),
+                roll.into_iter().map(Ok),
+                UploadOptions::default(),
+            )
+            .await
+            .context("streaming the roll beside the searches");
+        let seconds = started.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        let latencies = load.await.context("the search load")?;
+        report.beside = Some((result?.n_records, seconds, latencies));
     }
+    let _ = running.stop.send(());
+    let _ = running.task.await;
     Ok(report)
+}
+
+/// A client of the hub at `addr` for `authority`, with a new API key.
+async fn client_of(store: &Store, addr: SocketAddr, authority: &str) -> anyhow::Result<HubClient> {
+    let key = store.issue_key(Some(authority), authority).await?;
+    let mut config = HubClientConfig::new(format!("http://{addr}"), key);
+    config.timeout = Duration::from_secs(3600);
+    Ok(HubClient::new(config)?)
+}
+
+/// [`search_load`] over and over (the queries in a loop) until `stop` is set.
+async fn search_until(
+    client: HubClient,
+    queries: Vec<SubmittedRecord>,
+    clients: usize,
+    stop: Arc<AtomicBool>,
+) -> Latencies {
+    let mut rounds = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let upto = queries.len().min(clients.max(1) * 20);
+        rounds.push(search_load(&client, &queries[..upto], clients).await);
+    }
+    Latencies::merge(rounds)
 }
 
 /// `clients` tasks share the queries; each measures every request it sends.
@@ -608,19 +700,36 @@ async fn search_load(client: &HubClient, queries: &[SubmittedRecord], clients: u
         all.extend(task.await.unwrap_or_default());
     }
     let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
-    let at = |q: f64| {
-        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Latencies {
-        n: all.len(),
-        errors: errors.load(Ordering::Relaxed),
-        p50: at(0.50),
-        p95: at(0.95),
-        p99: at(0.99),
-        max: all.last().copied().unwrap_or_default(),
-        per_second: all.len() as f64 / elapsed.max(1e-9),
+    Latencies::of(all, elapsed, errors.load(Ordering::Relaxed))
+}
+
+impl Latencies {
+    fn of(mut samples: Vec<Duration>, seconds: f64, errors: u64) -> Latencies {
+        samples.sort();
+        let at = |q: f64| {
+            samples
+                .get(((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
+        Latencies {
+            n: samples.len(),
+            errors,
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: samples.last().copied().unwrap_or_default(),
+            per_second: samples.len() as f64 / seconds.max(1e-9),
+            seconds,
+            samples,
+        }
+    }
+
+    /// The figures of several rounds of requests, as one.
+    fn merge(rounds: Vec<Latencies>) -> Latencies {
+        let seconds = rounds.iter().map(|r| r.seconds).sum();
+        let errors = rounds.iter().map(|r| r.errors).sum();
+        let samples = rounds.into_iter().flat_map(|r| r.samples).collect();
+        Latencies::of(samples, seconds, errors)
     }
 }

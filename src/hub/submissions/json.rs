@@ -9,10 +9,11 @@ use sha2::{Digest, Sha256};
 
 use super::{
     check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, BatchHeader,
-    RowContext, Stored, Timings,
+    RowContext, Timings,
 };
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
+use crate::hub::engine::prepare;
 use crate::hub::limits::settle;
 use crate::hub::problem::{ApiError, AppJson, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
@@ -106,7 +107,10 @@ pub(super) async fn submit(
         &header,
         result,
         outcome,
-        Stored::Encodings(encodings),
+        encodings
+            .iter()
+            .map(|e| (e.record_ref.clone(), prepare(e)))
+            .collect(),
         timings,
     )
     .await

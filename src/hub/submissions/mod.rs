@@ -28,9 +28,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthorityCaller;
-use super::engine::prepare;
+use super::engine::Prepared;
 use super::limits::ensure_room;
-use super::matching::{index_and_match, Found, Pending};
+use super::matching::{index_and_match, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::AppState;
 use super::validate::ValidRecord;
@@ -204,13 +204,16 @@ fn check_batch_id(batch_id: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The first answer to a batch id again (200), or 409 if the content differs.
+/// The first answer to a batch id again (200), or 409 if the content differs, or if the batch
+/// is accepted but its records are still being stored (the answer would not be true yet).
 fn replay(
     prior: PriorSubmission,
     request_hash: &str,
     batch_id: &str,
 ) -> Result<(StatusCode, AppJson<Value>), ApiError> {
-    if prior.request_hash == request_hash {
+    if prior.request_hash == request_hash && !prior.stored {
+        Err(ApiError::BatchInProgress(batch_id.to_string()))
+    } else if prior.request_hash == request_hash {
         Ok((StatusCode::OK, AppJson(prior.result)))
     } else {
         Err(ApiError::BatchConflict(batch_id.to_string()))
@@ -278,33 +281,24 @@ struct Timings {
     store: Duration,
 }
 
-/// A committed batch's records, as [`complete`] receives them.
-enum Stored {
-    /// The encodings, to be paired with the row ids of [`IngestOutcome::records`], indexed
-    /// and matched.
-    Encodings(Vec<EncodedRecord>),
-    /// The records with their row ids, already matched while they were being stored.
-    Matched { records: Vec<Pending>, found: Found },
-}
-
-/// Pairs encodings with the row ids their references were stored under.
+/// Pairs prepared records with the row ids their references were stored under.
 fn with_row_ids(
     header: &BatchHeader,
     me: &str,
     written: &[(i64, String)],
-    encodings: Vec<EncodedRecord>,
+    prepared: Vec<(String, Prepared)>,
 ) -> Vec<Pending> {
     let by_ref: HashMap<&str, i64> = written.iter().map(|(id, r)| (r.as_str(), *id)).collect();
-    encodings
+    prepared
         .into_iter()
-        .filter_map(|encoding| {
+        .filter_map(|(record_ref, record)| {
             Some(Pending {
-                id: *by_ref.get(encoding.record_ref.as_str())?,
+                id: *by_ref.get(record_ref.as_str())?,
                 agreement_id: header.agreement_id.clone(),
                 epoch: header.epoch,
                 authority: me.to_string(),
                 role: header.role,
-                record: prepare(&encoding),
+                record,
             })
         })
         .collect()
@@ -318,16 +312,11 @@ async fn complete(
     header: &BatchHeader,
     mut result: Value,
     outcome: IngestOutcome,
-    stored: Stored,
+    prepared: Vec<(String, Prepared)>,
     timings: Timings,
 ) -> Result<(StatusCode, AppJson<Value>), ApiError> {
     let matching_started = std::time::Instant::now();
-    let (pending, found) = match stored {
-        Stored::Encodings(encodings) => {
-            (with_row_ids(header, me, &outcome.records, encodings), None)
-        }
-        Stored::Matched { records, found } => (records, Some(found)),
-    };
+    let pending = with_row_ids(header, me, &outcome.records, prepared);
     let n_records = pending.len();
     let n_withdrawn = outcome.withdrawn.len();
     result["n_withdrawn"] = json!(n_withdrawn);
@@ -338,7 +327,6 @@ async fn complete(
         outcome.withdrawn,
         Some(outcome.submission_id),
         Some(result.clone()),
-        found,
     )
     .await?;
     tracing::info!(

@@ -1,14 +1,16 @@
 //! A streamed submission (`Content-Type: application/x-ndjson`): line 1 is the batch header
 //! (the JSON submission without `records`), every further line one record. Lines are checked
 //! in parallel chunks while later ones are still arriving (with, for a chunk all valid, its
-//! insert statements' arguments, so the writer only sends them), and each valid chunk is
-//! written into the batch's open transaction, so memory holds one chunk of text at a time
-//! whatever the batch size. Each written chunk is matched on the blocking pool while the next
-//! is stored (under the [`MatchTurn`], taken with the transaction), and the batch is indexed
-//! once it has committed. All or nothing still holds: an invalid record anywhere rolls the
-//! transaction back, and the answer lists every bad record and field (up to the cap). The
-//! idempotency hash is the SHA-256 of the canonical header line, a newline, then each record
-//! line as sent followed by a newline.
+//! staging statements' arguments), and each valid chunk is staged in a short transaction of
+//! its own (`store::Staging`), so memory holds one chunk of text at a time whatever the batch
+//! size and nothing that searches, candidate views or audit appends need is held while the
+//! body arrives, however slowly (`tests/api/streaming.rs`
+//! `a_slow_upload_does_not_hold_up_searches_or_other_batches`). Once the last line is in and
+//! every record is valid, one brief transaction accepts the batch (the commit point), its
+//! rows move into `records` a chunk per transaction, and it is indexed and matched. All or
+//! nothing still holds: an invalid record anywhere discards what was staged, and the answer
+//! lists every bad record and field (up to the cap). The idempotency hash is the SHA-256 of
+//! the canonical header line, a newline, then each record line as sent followed by a newline.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,18 +26,18 @@ use tokio::task::JoinHandle;
 
 use super::lines::{LineError, Lines};
 use super::{
-    check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, with_row_ids,
-    BatchHeader, RowContext, Stored, Timings,
+    check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, BatchHeader,
+    RowContext, Timings,
 };
 use crate::encode::hub_layer::HubLayer;
 use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
+use crate::hub::engine::{prepare, Prepared};
 use crate::hub::limits::settle;
-use crate::hub::matching::{match_all, Found, MatchTurn, Pending};
 use crate::hub::problem::{ApiError, AppJson, FieldError, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
 use crate::hub::validate::check_record;
-use crate::store::{BoundChunk, NewCandidate, NewRecord, RowBinder, StoreError};
+use crate::store::{AcceptedBatch, BoundChunk, IngestOutcome, NewRecord, RowBinder, StoreError};
 
 /// The media type of a streamed submission.
 pub const MEDIA_TYPE: &str = "application/x-ndjson";
@@ -90,26 +92,32 @@ pub(super) async fn submit(
         let (hash, _) = run_producer(lines, None, hasher, None, limit).await?;
         return replay(prior, &hash, &header.batch_id);
     }
-    // Read before anything is locked: a body with no record line is refused at once.
+    // Read before anything is written: a body with no record line is refused at once.
     let Some((_, first_record)) = lines.next().await.map_err(line_error)? else {
         return Err(empty_batch());
     };
     // The number of records is known only at the end: refused here if not even one more
-    // case fits, and at the commit if the batch's cases do not.
+    // case fits, and at the commit point if the batch's cases do not.
     let accepted = header.check(&state, &me.code, 1).await?;
     let mode = accepted.mode;
     let submission = header.submission(&me.code, accepted);
-    let mut ingest = match state.store.begin_ingest(&submission).await {
-        Ok(ingest) => ingest,
+    let mut staging = match state.store.begin_staging(&submission).await {
+        Ok(staging) => staging,
         Err(StoreError::Conflict(_)) => {
-            // A concurrent upload with the same batch id committed first.
-            let (hash, _) = run_producer(lines, Some(first_record), hasher, None, limit).await?;
-            let prior = state
+            // The batch id was taken since: received by a concurrent upload (a replay), or
+            // still being received by one.
+            return match state
                 .store
                 .prior_submission(&me.code, &header.batch_id)
-                .await?;
-            let prior = prior.ok_or_else(|| ApiError::Internal("batch vanished".into()))?;
-            return replay(prior, &hash, &header.batch_id);
+                .await?
+            {
+                Some(prior) => {
+                    let (hash, _) =
+                        run_producer(lines, Some(first_record), hasher, None, limit).await?;
+                    replay(prior, &hash, &header.batch_id)
+                }
+                None => Err(ApiError::BatchInProgress(header.batch_id.clone())),
+            };
         }
         Err(e) => return Err(e.into()),
     };
@@ -118,12 +126,8 @@ pub(super) async fn submit(
         rows: RowContext::new(&me.code, &header),
         today: chrono::Utc::now().date_naive(),
         layer: state.layer.clone(),
-        binder: ingest.binder(),
+        binder: staging.binder(),
     };
-    // Taken after the writer lock (which `begin_ingest` holds): from here until the batch is
-    // indexed, no other batch changes the index, so each stored chunk can be matched at once,
-    // on the blocking pool, while the next one is being stored.
-    let turn = MatchTurn::take(&state).await;
     let (sender, mut receiver) = mpsc::channel::<CheckedChunk>(2);
     let producer = tokio::spawn(run_producer(
         lines,
@@ -135,7 +139,7 @@ pub(super) async fn submit(
     let mut errors: Vec<FieldError> = Vec::new();
     let mut n_invalid = 0usize;
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    let mut matching: Vec<JoinHandle<(Vec<Pending>, Vec<NewCandidate>)>> = Vec::new();
+    let mut preparing: Vec<JoinHandle<Vec<(String, Prepared)>>> = Vec::new();
     let mut store_time = std::time::Duration::ZERO;
     while let Some((chunk, bound)) = receiver.recv().await {
         let mut rows = Vec::with_capacity(chunk.len());
@@ -166,21 +170,18 @@ pub(super) async fn submit(
         }
         if errors.is_empty() {
             let writing = std::time::Instant::now();
-            let written = ingest.write_bound(&rows, bound).await?;
+            staging.write_bound(&rows, bound).await?;
             store_time += writing.elapsed();
-            let index = state.index.clone();
-            let settings = state.settings;
-            let (header, me) = (header.clone(), me.code.clone());
-            matching.push(tokio::task::spawn_blocking(move || {
-                // Prepared here, hidden behind the next chunk's store, for matching now and
-                // indexing after the commit.
-                let records = with_row_ids(&header, &me, &written, encodings);
-                let candidates = match_all(&index, &records, &settings);
-                (records, candidates)
+            // Prepared for matching on the blocking pool, hidden behind the next chunk.
+            preparing.push(tokio::task::spawn_blocking(move || {
+                encodings
+                    .into_iter()
+                    .map(|encoding| (encoding.record_ref.clone(), prepare(&encoding)))
+                    .collect()
             }));
         } else {
-            // Nothing will be stored: drop what was matched, but go on listing problems.
-            matching.clear();
+            // Nothing will be stored: drop what was prepared, but go on listing problems.
+            preparing.clear();
             errors.truncate(MAX_LISTED_ERRORS);
         }
     }
@@ -189,40 +190,97 @@ pub(super) async fn submit(
         .map_err(|e| ApiError::Internal(format!("the upload reader failed: {e}")))??;
     drop(first_seen);
     if !errors.is_empty() {
+        staging.abandon().await?;
         return Err(ApiError::InvalidRecords {
             errors,
             n_invalid,
             n_records,
         });
     }
+    let mut prepared = Vec::with_capacity(n_records);
+    for chunk in preparing {
+        prepared.extend(
+            chunk
+                .await
+                .map_err(|e| ApiError::Internal(format!("preparing a stored chunk failed: {e}")))?,
+        );
+    }
     let result = header.result(mode, n_records);
     let committing = std::time::Instant::now();
-    let outcome = settle(&state, ingest.finish(&request_hash, &result).await).await?;
+    let accepted = staging.accept(&request_hash, &result).await;
+    if accepted.is_err() {
+        // Refused at the commit point (a daily limit) or failed: nothing is left of it.
+        staging.abandon().await?;
+    } else {
+        drop(staging);
+    }
+    let (batch, withdrawn) = settle(&state, accepted).await?;
+    let records = match state.store.store_accepted(batch).await {
+        Ok(records) => records,
+        Err(e) => {
+            // Accepted is the client's: the hub finishes it in the background, and a retry
+            // is told to wait until it has (503) rather than told it is stored.
+            finish_in_background(
+                state.clone(),
+                me.code.clone(),
+                header,
+                batch,
+                prepared,
+                withdrawn,
+                result,
+            );
+            return Err(e.into());
+        }
+    };
     store_time += committing.elapsed();
     let timings = Timings {
         check: started.elapsed().saturating_sub(store_time),
         store: store_time,
     };
-    let mut records = Vec::with_capacity(n_records);
-    let mut candidates = Vec::new();
-    for chunk in matching {
-        let (mut chunk_records, mut chunk_candidates) = chunk
-            .await
-            .map_err(|e| ApiError::Internal(format!("matching a stored chunk failed: {e}")))?;
-        records.append(&mut chunk_records);
-        candidates.append(&mut chunk_candidates);
-    }
-    let found = Found { turn, candidates };
+    let outcome = IngestOutcome {
+        submission_id: batch.submission_id,
+        records,
+        withdrawn,
+    };
     complete(
-        &state,
-        &me.code,
-        &header,
-        result,
-        outcome,
-        Stored::Matched { records, found },
-        timings,
+        &state, &me.code, &header, result, outcome, prepared, timings,
     )
     .await
+}
+
+/// Keeps moving an accepted batch's rows into `records` (after a database error stopped the
+/// request that received it), then indexes and matches it, retrying every few seconds until
+/// the database lets it; a hub stopped before then finishes it at start.
+fn finish_in_background(
+    state: AppState,
+    me: String,
+    header: BatchHeader,
+    batch: AcceptedBatch,
+    prepared: Vec<(String, Prepared)>,
+    withdrawn: Vec<i64>,
+    result: Value,
+) {
+    tokio::spawn(async move {
+        let retry = std::time::Duration::from_secs(crate::hub::problem::DATABASE_RETRY_AFTER_SECS);
+        let records = loop {
+            match state.store.store_accepted(batch).await {
+                Ok(records) => break records,
+                Err(e) => {
+                    tracing::warn!(batch_id = %header.batch_id, error = %e, "an accepted batch is not yet stored; retrying");
+                    tokio::time::sleep(retry).await;
+                }
+            }
+        };
+        let outcome = IngestOutcome {
+            submission_id: batch.submission_id,
+            records,
+            withdrawn,
+        };
+        let timings = Timings::default();
+        if let Err(e) = complete(&state, &me, &header, result, outcome, prepared, timings).await {
+            tracing::warn!(batch_id = %header.batch_id, error = %e, "an accepted batch is stored but not matched until the next start");
+        }
+    });
 }
 
 fn line_error(error: LineError) -> ApiError {
