@@ -5,6 +5,7 @@
 use maud::{html, Markup};
 
 use super::evidence::Step;
+use super::i18n::t;
 
 const WIDTH: f64 = 720.0;
 const LABEL_WIDTH: f64 = 150.0;
@@ -40,7 +41,7 @@ pub fn waterfall_svg_with_id(steps: &[Step], title: &str, title_id: &str) -> Mar
             line x1=(fmt(zero)) x2=(fmt(zero)) y1="0" y2=(fmt(height - 20.0))
                 stroke="#505a5f" stroke-width="1" {}
             text x=(fmt(zero)) y=(fmt(height - 6.0)) text-anchor="middle" font-size="12"
-                fill="#0b0c0c" { "even odds" }
+                fill="#0b0c0c" { (t("chart-even-odds")) }
             @for (i, step) in steps.iter().enumerate() {
                 @let y = ROW * i as f64 + 6.0;
                 @let (left, right) = (x(step.from.min(step.to)), x(step.from.max(step.to)));
