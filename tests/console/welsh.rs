@@ -7,7 +7,7 @@
 use fantoccini::Locator;
 
 use crate::browser::Browser;
-use crate::{signed_in, Side};
+use crate::{candidate_on_dashboard, signed_in, Side, LEEDS_RECORD};
 
 /// The `lang` of the page's `<html>`.
 async fn page_lang(browser: &Browser) -> String {
@@ -113,6 +113,13 @@ async fn a_coordinator_switches_to_welsh_stays_in_welsh_from_page_to_page_and_sw
             "search-cy",
         ),
         (
+            "Uwchlwytho",
+            "/uploads",
+            "Uwchlwytho ffeil",
+            "Beth sydd yn y ffeil?",
+            "uploads-cy",
+        ),
+        (
             "Diogelu data",
             "/data-protection",
             "Diogelu data",
@@ -130,6 +137,32 @@ async fn a_coordinator_switches_to_welsh_stays_in_welsh_from_page_to_page_and_sw
         assert_fits(&leeds).await;
         leeds.record(screenshot).await;
     }
+
+    // A candidate: the evidence in Welsh words, and every label of its chart inside the chart.
+    leeds.follow("Dangosfwrdd").await;
+    let id = candidate_on_dashboard(&leeds, LEEDS_RECORD).await;
+    leeds.follow(&format!("Ymgeisydd {id}")).await;
+    assert_eq!(page_lang(&leeds).await, "cy");
+    let candidate = leeds.text().await;
+    for words in ["Pam y cynigiodd y paru hwn", "Ein cofnod", "Dyddiad geni: "] {
+        assert!(candidate.contains(words), "{words} in {candidate}");
+    }
+    let outside = leeds
+        .client
+        .execute(
+            "const svg = document.querySelector('svg.waterfall');
+             const width = svg.viewBox.baseVal.width;
+             return Array.from(svg.querySelectorAll('text'))
+                 .map(t => t.getBBox())
+                 .filter(b => b.x < 0 || b.x + b.width > width).length;",
+            Vec::new(),
+        )
+        .await
+        .expect("the chart's labels measured");
+    assert_eq!(outside, 0, "chart labels outside the chart");
+    assert_fits(&leeds).await;
+    leeds.record("candidate-cy").await;
+    leeds.follow("Diogelu data").await;
 
     // Back to English, on the same page.
     leeds.follow("English").await;
