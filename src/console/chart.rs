@@ -5,6 +5,7 @@
 use maud::{html, Markup};
 
 use super::evidence::Step;
+use super::i18n::t;
 
 const WIDTH: f64 = 720.0;
 const LABEL_WIDTH: f64 = 150.0;
@@ -28,8 +29,9 @@ pub fn waterfall_svg_with_id(steps: &[Step], title: &str, title_id: &str) -> Mar
         .flat_map(|s| [s.from, s.to])
         .fold(0.0_f64, f64::max);
     let span = (hi - lo).max(1.0);
-    let plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-    let x = |v: f64| LABEL_WIDTH + (v - lo) / span * plot;
+    let label_width = label_width(steps);
+    let plot = WIDTH - label_width - VALUE_WIDTH;
+    let x = |v: f64| label_width + (v - lo) / span * plot;
     let height = ROW * steps.len() as f64 + 24.0;
     let zero = x(0.0);
     html! {
@@ -40,7 +42,7 @@ pub fn waterfall_svg_with_id(steps: &[Step], title: &str, title_id: &str) -> Mar
             line x1=(fmt(zero)) x2=(fmt(zero)) y1="0" y2=(fmt(height - 20.0))
                 stroke="#505a5f" stroke-width="1" {}
             text x=(fmt(zero)) y=(fmt(height - 6.0)) text-anchor="middle" font-size="12"
-                fill="#0b0c0c" { "even odds" }
+                fill="#0b0c0c" { (t("chart-even-odds")) }
             @for (i, step) in steps.iter().enumerate() {
                 @let y = ROW * i as f64 + 6.0;
                 @let (left, right) = (x(step.from.min(step.to)), x(step.from.max(step.to)));
@@ -48,7 +50,7 @@ pub fn waterfall_svg_with_id(steps: &[Step], title: &str, title_id: &str) -> Mar
                 @let colour = if step.is_total { "#1d70b8" } else if delta >= 0.0 { "#00703c" } else { "#d4351c" };
                 g {
                     title { (step.label) ": " (step.meaning) }
-                    text x=(fmt(LABEL_WIDTH - 8.0)) y=(fmt(y + BAR - 4.0)) text-anchor="end"
+                    text x=(fmt(label_width - 8.0)) y=(fmt(y + BAR - 4.0)) text-anchor="end"
                         font-size="14" fill="#0b0c0c" { (step.label) }
                     rect x=(fmt(left)) y=(fmt(y)) width=(fmt((right - left).max(2.0)))
                         height=(fmt(BAR)) fill=(colour) {}
@@ -61,6 +63,13 @@ pub fn waterfall_svg_with_id(steps: &[Step], title: &str, title_id: &str) -> Mar
             }
         }
     }
+}
+
+/// The width of the label column: [`LABEL_WIDTH`], or more for a longer label (a Welsh one,
+/// "Pwysau cyfatebiaeth"), at about 8 units a character of the 14-unit font.
+fn label_width(steps: &[Step]) -> f64 {
+    let longest = steps.iter().map(|s| s.label.chars().count()).max();
+    longest.map_or(LABEL_WIDTH, |n| (n as f64 * 8.0 + 16.0).max(LABEL_WIDTH))
 }
 
 fn fmt(v: f64) -> String {
@@ -97,6 +106,17 @@ mod tests {
         assert!(svg.contains("Date of birth &lt;b&gt;"), "{svg}");
         assert!(svg.contains("+12.0"), "{svg}");
         assert!(!svg.contains("style="), "no inline styles under the CSP");
+    }
+
+    #[test]
+    fn a_long_label_widens_its_column_and_a_short_one_keeps_the_usual_width() {
+        let labelled = |label: &str| Step {
+            label: label.into(),
+            ..step(0.0, 1.0, true)
+        };
+        assert_eq!(label_width(&[labelled("Match weight")]), LABEL_WIDTH);
+        let welsh = [labelled("Match weight"), labelled("Pwysau cyfatebiaeth")];
+        assert!(label_width(&welsh) >= 19.0 * 8.0);
     }
 
     #[test]

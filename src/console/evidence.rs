@@ -1,31 +1,63 @@
 //! The matcher's evidence as the candidate page shows it: each level in the CLI's plain words
 //! ([`describe_level`]) and the steps of the waterfall chart.
 
+use crate::console::i18n::{t, t_code, tr};
 use crate::matcher::compare::Field;
-use crate::matcher::explain_words;
 use crate::matcher::model::Explanation;
 
-/// What a field's comparison level means, in words a coordinator uses (the wording the CLI
-/// uses too: [`explain_words::describe_level`]). `None` is a field one side does not hold.
+/// What a field's comparison level means, in words a coordinator uses (in English the wording
+/// the CLI uses too, `matcher::explain_words::describe_level`: the test below holds them
+/// together). `None` is a field one side does not hold.
 pub fn describe_level(field: Field, level: Option<&str>) -> String {
-    match level {
-        None => format!("{}: not compared (missing on one side)", field_label(field)),
-        Some(level) => format!(
-            "{}: {}",
-            field_label(field),
-            explain_words::describe_level(field, level)
-        ),
-    }
+    let meaning = match level {
+        None => t("level-not-compared"),
+        Some(level) if field.levels().iter().any(|(known, _)| *known == level) => {
+            t_code("level", &level_code(field, level))
+        }
+        Some(_) => t("level-unknown"),
+    };
+    tr!(
+        "field-meaning",
+        field = field_label(field),
+        meaning = meaning
+    )
+}
+
+/// The code of a field's level in the `level` family of messages (`dob-one-off`).
+pub fn level_code(field: Field, level: &str) -> String {
+    format!("{}-{level}", field.name())
+}
+
+/// Every level of every field, as codes of the `level` family of messages.
+pub fn level_codes() -> Vec<String> {
+    Field::ALL
+        .iter()
+        .flat_map(|&field| {
+            field
+                .levels()
+                .iter()
+                .map(move |(level, _)| level_code(field, level))
+        })
+        .collect()
 }
 
 /// A field's name for people.
-pub fn field_label(field: Field) -> &'static str {
+pub fn field_label(field: Field) -> String {
     match field {
-        Field::Identifier => "Pupil identifier",
-        Field::Dob => "Date of birth",
-        Field::Forename => "Forename",
-        Field::Surname => "Surname",
-        Field::Sex => "Sex",
+        Field::Identifier => t("field-label-identifier"),
+        Field::Dob => t("date-of-birth"),
+        Field::Forename => t("forename"),
+        Field::Surname => t("surname"),
+        Field::Sex => t("sex"),
+    }
+}
+
+/// An adjustment's meaning: the catalogue's words for the ones this console knows (the
+/// sibling pattern), else the hub's own words.
+fn adjustment_words(name: &str, meaning: &str) -> String {
+    match name {
+        "sibling_pattern" => t("adjustment-sibling-pattern"),
+        _ => meaning.to_string(),
     }
 }
 
@@ -48,8 +80,8 @@ pub struct Step {
 /// and the final match weight.
 pub fn waterfall(explanation: &Explanation) -> Vec<Step> {
     let mut steps = vec![Step {
-        label: "Starting point".into(),
-        meaning: "how likely two records picked at random are the same child".into(),
+        label: t("step-starting-point"),
+        meaning: t("step-starting-point-meaning"),
         from: 0.0,
         to: explanation.prior_weight,
         is_total: true,
@@ -57,7 +89,7 @@ pub fn waterfall(explanation: &Explanation) -> Vec<Step> {
     let mut at = explanation.prior_weight;
     for f in &explanation.fields {
         steps.push(Step {
-            label: field_label(f.field).into(),
+            label: field_label(f.field),
             meaning: describe_level(f.field, f.level.as_deref()),
             from: at,
             to: at + f.weight,
@@ -67,8 +99,8 @@ pub fn waterfall(explanation: &Explanation) -> Vec<Step> {
     }
     for a in &explanation.adjustments {
         steps.push(Step {
-            label: "Adjustment".into(),
-            meaning: a.meaning.clone(),
+            label: t("step-adjustment"),
+            meaning: adjustment_words(&a.name, &a.meaning),
             from: at,
             to: at + a.weight,
             is_total: false,
@@ -76,10 +108,10 @@ pub fn waterfall(explanation: &Explanation) -> Vec<Step> {
         at += a.weight;
     }
     steps.push(Step {
-        label: "Match weight".into(),
-        meaning: format!(
-            "the evidence together: probability {}",
-            super::html::percent(explanation.probability)
+        label: t("step-match-weight"),
+        meaning: tr!(
+            "step-match-weight-meaning",
+            probability = super::html::percent(explanation.probability)
         ),
         from: 0.0,
         to: explanation.match_weight,
@@ -127,6 +159,20 @@ mod tests {
             describe_level(Field::Dob, Some("transposed")),
             "Date of birth: same date of birth but day and month swapped"
         );
+    }
+
+    #[test]
+    fn every_level_reads_in_english_as_the_command_line_words_it() {
+        for field in Field::ALL {
+            for (level, _) in field.levels() {
+                let words = crate::matcher::explain_words::describe_level(field, level);
+                assert_eq!(
+                    describe_level(field, Some(level)),
+                    format!("{}: {words}", field_label(field)),
+                    "{field:?} {level}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::auth::Session;
+use super::i18n::tr;
 use super::server::Shared;
 use super::uploads::preview::UploadedFile;
 use super::users::StaffName;
@@ -57,11 +58,7 @@ impl FromRequest<Shared> for SignedInUpload {
             .await
             .map_err(IntoResponse::into_response)?;
         let unreadable = |e: axum::extract::multipart::MultipartError| {
-            (
-                e.status(),
-                format!("the upload could not be read: {}", e.body_text()),
-            )
-                .into_response()
+            (e.status(), tr!("upload-unreadable", cause = e.body_text())).into_response()
         };
         let mut form = Fields::new();
         let mut file = None;

@@ -5,6 +5,7 @@
 use maud::{html, Markup, DOCTYPE};
 
 use super::auth::Session;
+use super::i18n::{current_path, lang, switch_href, t, t_code, tr, Lang};
 
 /// The stylesheet (GOV.UK-like colours, all text contrast ≥ 4.5:1).
 pub const STYLESHEET: &str = r#"
@@ -86,6 +87,8 @@ progress{display:block;width:100%;max-width:32rem;height:1.4rem;margin:.4rem 0}
 .tag.warning-tag{background:#505a5f}
 table.problems td:first-child{white-space:nowrap}
 code{font-size:.85rem;word-break:break-all}
+header.site nav a[aria-current=page]{font-weight:700;text-decoration:none;border-bottom:4px solid #ffdd00;padding-bottom:.1rem}
+header.site nav.langs{display:flex;gap:.7rem;align-items:center}header.site nav.langs a{margin:0}header.site nav.langs span{font-weight:700;border-bottom:4px solid #ffdd00}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#ffdd00;color:#0b0c0c;padding:.3rem}
 "#;
 
@@ -94,38 +97,86 @@ pub fn csrf_field(session: &Session) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf); }
 }
 
+/// The main navigation's paths.
+const NAV: [&str; 5] = ["/", "/search", "/uploads", "/cases", "/data-protection"];
+
+/// The main navigation: each page's path and its name.
+fn nav_links() -> [(&'static str, String); 5] {
+    [
+        (NAV[0], t("nav-dashboard")),
+        (NAV[1], t("nav-search")),
+        (NAV[2], t("nav-uploads")),
+        (NAV[3], t("nav-cases")),
+        (NAV[4], t("nav-data-protection")),
+    ]
+}
+
+/// The navigation link of the page at `path` (a path and query): the one whose path it is,
+/// or lies under (`/uploads/…` is under Uploads); the dashboard only for `/` itself.
+fn current_nav(path: &str) -> Option<&'static str> {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    NAV.into_iter().find(|href| match *href {
+        "/" => path == "/",
+        href => path == href || path.starts_with(&format!("{href}/")),
+    })
+}
+
+/// The language switch: each language by its own name, with its `lang`; the current one is
+/// not a link.
+fn language_switch() -> Markup {
+    let current = lang();
+    html! {
+        nav class="langs" aria-label=(t("language-switch")) {
+            @for other in Lang::ALL {
+                @if other == current {
+                    span lang=(other.code()) aria-current="true" { (other.own_name()) }
+                } @else {
+                    a href=(switch_href(other)) lang=(other.code()) hreflang=(other.code()) { (other.own_name()) }
+                }
+            }
+        }
+    }
+}
+
 /// A whole page: `title`, the authority's name in the header, the signed-in user (and a
-/// sign-out form) when there is one, and `body` inside `<main>`.
+/// sign-out form) when there is one, the language switch, and `body` inside `<main>`; in the
+/// request's language, with the navigation link of the page shown marked `aria-current`.
 pub fn page(title: &str, authority: &str, session: Option<&Session>, body: Markup) -> Markup {
     let user = session.and_then(|s| s.user.as_ref().map(|u| (s, u)));
+    let current = current_nav(&current_path());
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang().code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — pupilmatch console, " (authority) }
+                title { (tr!("page-title", title = title, authority = authority)) }
                 link rel="stylesheet" href="/assets/console.css";
             }
             body {
-                a class="skip" href="#content" { "Skip to main content" }
+                a class="skip" href="#content" { (t("skip-to-content")) }
                 header class="site" {
                     a class="brand" href="/" { "pupilmatch · " (authority) }
                     @if let Some((session, user)) = user {
-                        nav aria-label="Main" {
-                            a href="/" { "Dashboard" }
-                            a href="/search" { "National search" }
-                            a href="/uploads" { "Uploads" }
-                            a href="/cases" { "Cases" }
-                            a href="/data-protection" { "Data protection" }
-                        }
-                        div class="who" {
-                            span { "Signed in as " strong { (user.as_str()) } }
-                            form method="post" action="/sign-out" {
-                                (csrf_field(session))
-                                button type="submit" { "Sign out" }
+                        nav aria-label=(t("nav-main")) {
+                            @for (href, name) in nav_links() {
+                                @if current == Some(href) {
+                                    a href=(href) aria-current="page" { (name) }
+                                } @else {
+                                    a href=(href) { (name) }
+                                }
                             }
                         }
+                        div class="who" {
+                            span { (t("signed-in-as")) " " strong { (user.as_str()) } }
+                            form method="post" action="/sign-out" {
+                                (csrf_field(session))
+                                button type="submit" { (t("sign-out")) }
+                            }
+                            (language_switch())
+                        }
+                    } @else {
+                        div class="who" { (language_switch()) }
                     }
                 }
                 main id="content" { (body) }
@@ -135,9 +186,9 @@ pub fn page(title: &str, authority: &str, session: Option<&Session>, body: Marku
 }
 
 /// A table's head row: one column header per name.
-pub fn column_heads(names: &[&str]) -> Markup {
+pub fn column_heads<S: AsRef<str>>(names: &[S]) -> Markup {
     html! {
-        thead { tr { @for name in names { th scope="col" { (name) } } } }
+        thead { tr { @for name in names { th scope="col" { (name.as_ref()) } } } }
     }
 }
 
@@ -145,7 +196,7 @@ pub fn column_heads(names: &[&str]) -> Markup {
 pub fn code_select<'a>(id: &str, name: &str, codes: impl Iterator<Item = &'a str>) -> Markup {
     html! {
         select id=(id) name=(name) {
-            @for code in codes { option value=(code) { (code_words(code)) } }
+            @for code in codes { option value=(code) { (super::vocab::code_words(code)) } }
         }
     }
 }
@@ -163,22 +214,39 @@ pub fn code_words(code: &str) -> String {
 /// A probability for people: one decimal, but never a rounded-up certainty.
 pub fn percent(p: f64) -> String {
     if (0.9995..1.0).contains(&p) {
-        "over 99.9%".into()
+        t("percent-over")
     } else if p > 0.0 && p < 0.0005 {
-        "under 0.1%".into()
+        t("percent-under")
     } else {
         format!("{:.1}%", p * 100.0)
     }
 }
 
+/// The canonical fields of a disclosed record (protocol.md §1.1) that have a message.
+pub const DISCLOSED_FIELDS: [&str; 16] = [
+    "forename",
+    "middle_names",
+    "surname",
+    "former_surname",
+    "preferred_forename",
+    "preferred_surname",
+    "dob",
+    "sex",
+    "upn",
+    "former_upn",
+    "scn",
+    "ppsn",
+    "ni_pupil_id",
+    "school",
+    "address",
+    "postcode",
+];
+
 /// A disclosed record's canonical field name (protocol.md §1.1) for people.
 pub fn field_words(field: &str) -> String {
     match field {
-        "dob" => "Date of birth".into(),
-        "upn" | "scn" | "ppsn" => field.to_uppercase(),
-        "former_upn" => "Former UPN".into(),
-        "ni_pupil_id" => "NI pupil id".into(),
-        other => code_words(other),
+        known if DISCLOSED_FIELDS.contains(&known) => t_code("field", known),
+        other => super::vocab::code_words(other),
     }
 }
 
@@ -205,6 +273,75 @@ mod tests {
         let html = page("Dashboard", "Leeds", Some(&session), html! {}).into_string();
         assert!(html.contains(r#"name="csrf" value="c5rf""#), "{html}");
         assert!(html.contains("Signed in as <strong>Ann</strong>"), "{html}");
+    }
+
+    fn ann() -> Session {
+        Session {
+            token: "t".into(),
+            csrf: "c5rf".into(),
+            user: Some(super::super::StaffName::parse("Ann").unwrap()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_page_shown_is_marked_current_in_the_navigation_and_no_other() {
+        let cases = |path: &'static str| {
+            crate::console::i18n::within(Lang::En, path, async move {
+                page("Cases", "Leeds", Some(&ann()), html! {}).into_string()
+            })
+        };
+        let html = cases("/cases?closed=A").await;
+        assert!(
+            html.contains(r#"<a href="/cases" aria-current="page">Cases</a>"#),
+            "{html}"
+        );
+        assert_eq!(html.matches(r#"aria-current="page""#).count(), 1, "{html}");
+        let upload = cases("/uploads/abc").await;
+        assert!(upload.contains(r#"<a href="/uploads" aria-current="page">Uploads</a>"#));
+        let dashboard = cases("/?group=new").await;
+        assert!(dashboard.contains(r#"<a href="/" aria-current="page">Dashboard</a>"#));
+        let candidate = cases("/candidates/3").await;
+        assert!(
+            !candidate.contains(r#"aria-current="page""#),
+            "no nav link for a candidate"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_welsh_page_is_marked_welsh_and_offers_english_back_to_the_same_page() {
+        let html = crate::console::i18n::within(Lang::Cy, "/cases", async {
+            page("Achosion", "Leeds", Some(&ann()), html! {}).into_string()
+        })
+        .await;
+        assert!(html.contains(r#"<html lang="cy">"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="/cases" aria-current="page">Achosion</a>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains("Wedi mewngofnodi fel <strong>Ann</strong>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"<a href="/language?to=en&amp;back=/cases" lang="en" hreflang="en">English</a>"#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span lang="cy" aria-current="true">Cymraeg</span>"#),
+            "{html}"
+        );
+        // Signed out, the switch is there too.
+        let signed_out = crate::console::i18n::within(Lang::En, "/sign-in", async {
+            page("Sign in", "Leeds", None, html! {}).into_string()
+        })
+        .await;
+        assert!(
+            signed_out.contains(r#"lang="cy" hreflang="cy">Cymraeg</a>"#),
+            "{signed_out}"
+        );
+        assert!(signed_out.contains(r#"<html lang="en">"#));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod chart;
 pub mod evidence;
 pub mod forms;
 pub mod html;
+pub mod i18n;
 pub mod pages;
 pub mod server;
 pub mod uploads;
@@ -25,6 +26,29 @@ use std::path::PathBuf;
 pub use server::{router, Console};
 pub use users::{StaffName, Users};
 pub use workspace::{Workspace, WorkspaceConfig};
+
+use i18n::tr;
+
+impl ConsoleError {
+    /// What went wrong, for the person using the console, in the request's language (the
+    /// `Display` text is for logs and the command line).
+    pub fn words(&self) -> String {
+        match self {
+            ConsoleError::BadInput(words) => words.clone(),
+            ConsoleError::FingerprintMismatch { authority } => {
+                tr!("error-fingerprint-mismatch", authority = authority.as_str())
+            }
+            ConsoleError::NoCounterpartKey(authority) => {
+                tr!("error-no-counterpart-key", authority = authority.as_str())
+            }
+            ConsoleError::OwnRecordMissing(reference) => {
+                tr!("error-own-record-missing", reference = reference.as_str())
+            }
+            ConsoleError::Hub(e) => tr!("error-hub", cause = e.to_string()),
+            other => tr!("error-other", cause = other.to_string()),
+        }
+    }
+}
 
 /// What can go wrong in the console.
 #[derive(Debug, thiserror::Error)]

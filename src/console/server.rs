@@ -16,6 +16,7 @@ use maud::{html, Markup};
 
 use super::auth::{csrf_matches, session_cookie, Session, Sessions};
 use super::html::{page, STYLESHEET};
+use super::i18n::{self, t};
 use super::uploads::Uploads;
 use super::users::{StaffName, Users};
 use super::workspace::Workspace;
@@ -92,11 +93,11 @@ impl Console {
         error: &ConsoleError,
     ) -> Response {
         let body = html! {
-            h1 { "Something went wrong" }
-            div class="error" role="alert" { p { (error.to_string()) } }
-            p { a href="/" { "Back to the dashboard" } }
+            h1 { (t("error-heading")) }
+            div class="error" role="alert" { p { (error.words()) } }
+            p { a href="/" { (t("back-to-dashboard")) } }
         };
-        (status, self.page("Error", session, body)).into_response()
+        (status, self.page(&t("error-title"), session, body)).into_response()
     }
 
     /// The request's session, or a new anonymous one and the `Set-Cookie` value starting it
@@ -143,13 +144,7 @@ impl Console {
         headers: &HeaderMap,
         form: &HashMap<String, String>,
     ) -> Result<Session, Response> {
-        let refused = || {
-            (
-                StatusCode::FORBIDDEN,
-                "refused: this form has expired or did not come from this console; reload the page and try again",
-            )
-                .into_response()
-        };
+        let refused = || (StatusCode::FORBIDDEN, t("form-refused")).into_response();
         let session = self.sessions.from_headers(headers).ok_or_else(refused)?;
         let token = form.get("csrf").ok_or_else(refused)?;
         if !csrf_matches(&session, token) {
@@ -215,6 +210,7 @@ pub fn router(console: Shared) -> Router {
             get(pages::sign_in::form).post(pages::sign_in::submit),
         )
         .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/language", get(i18n::switch))
         .route("/setup", get(pages::setup::form).post(pages::setup::submit))
         .route(
             "/search",
@@ -251,6 +247,7 @@ pub fn router(console: Shared) -> Router {
         .route("/candidates/{id}/reject", post(pages::candidate::reject))
         .route("/candidates/{id}/disclosure", get(pages::disclosure::show))
         .route("/candidates/{id}/verify", post(pages::disclosure::verify))
+        .layer(middleware::from_fn(i18n::middleware))
         .layer(middleware::from_fn(security_headers))
         .with_state(console)
 }
@@ -453,6 +450,48 @@ mod tests {
         // Another browser (no session) is sent to sign in; the upload is not shown to it.
         let other = send(&console, get(&location, None)).await;
         assert_eq!(other.headers()[header::LOCATION], "/sign-in");
+    }
+
+    #[tokio::test]
+    async fn the_language_follows_accept_language_then_the_switch_which_keeps_the_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let (console, cookie) = signed_in_console(dir.path()).await;
+        let welsh_browser = |path: &str, cookies: &str| {
+            axum::http::Request::get(path)
+                .header(header::COOKIE, cookies)
+                .header(header::ACCEPT_LANGUAGE, "cy-GB,cy;q=0.9,en;q=0.5")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let page = body(send(&console, welsh_browser("/search", &cookie)).await).await;
+        assert!(page.contains(r#"<html lang="cy">"#), "{page}");
+        assert!(page.contains("<h1>Chwiliad cenedlaethol</h1>"), "{page}");
+
+        let switched = send(&console, get("/language?to=en&back=/search", None)).await;
+        assert_eq!(switched.status(), StatusCode::SEE_OTHER);
+        assert_eq!(switched.headers()[header::LOCATION], "/search");
+        let lang_cookie = cookie_of(&switched);
+        assert_eq!(lang_cookie, "pupilmatch_lang=en");
+        let both = format!("{cookie}; {lang_cookie}");
+        let page = body(send(&console, welsh_browser("/search", &both)).await).await;
+        assert!(
+            page.contains(r#"<html lang="en">"#),
+            "the cookie wins: {page}"
+        );
+        assert!(page.contains("<h1>National search</h1>"), "{page}");
+
+        // In Welsh the forms still carry their CSRF token and are still checked.
+        let welsh = format!("{cookie}; pupilmatch_lang=cy");
+        let page = body(send(&console, get("/search", Some(&welsh))).await).await;
+        let csrf = csrf_in(&page).to_string();
+        let refused = send(&console, post("/search", &welsh, "forename=Lily")).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert!(body(refused).await.starts_with("gwrthodwyd"));
+        let form = format!("forename=Lily&surname=Jones&dob=2015-02-30&csrf={csrf}&action=search");
+        let answered = send(&console, post("/search", &welsh, &form)).await;
+        assert_eq!(answered.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = body(answered).await;
+        assert!(page.contains("Ni ellir chwilio am y plentyn eto"), "{page}");
     }
 
     #[tokio::test]

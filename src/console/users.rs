@@ -8,6 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 
+use super::i18n::{t, tr};
 use super::ConsoleError;
 
 /// The staff accounts file inside a workspace.
@@ -30,9 +31,7 @@ impl StaffName {
     pub fn parse(text: &str) -> Result<StaffName, ConsoleError> {
         let name = text.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(ConsoleError::BadInput(
-                "a staff name has 1 to 100 characters and no control characters".into(),
-            ));
+            return Err(ConsoleError::BadInput(t("staff-name-refused")));
         }
         Ok(StaffName(name.to_string()))
     }
@@ -99,20 +98,21 @@ impl Users {
     /// Adds an account; refuses a duplicate name or a short password.
     pub fn add(&mut self, name: StaffName, password: &str) -> Result<(), ConsoleError> {
         if self.accounts.iter().any(|a| a.name == name) {
-            return Err(ConsoleError::BadInput(format!(
-                "a staff account named {} already exists",
-                name.as_str()
+            return Err(ConsoleError::BadInput(tr!(
+                "staff-name-taken",
+                name = name.as_str()
             )));
         }
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(ConsoleError::BadInput(format!(
-                "a password has at least {MIN_PASSWORD_CHARS} characters"
+            return Err(ConsoleError::BadInput(tr!(
+                "password-too-short",
+                n = MIN_PASSWORD_CHARS
             )));
         }
         let salt = SaltString::generate(&mut OsRng);
         let password_hash = Argon2::default()
             .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| ConsoleError::BadInput(format!("hashing the password: {e}")))?
+            .map_err(|e| ConsoleError::BadInput(tr!("password-unhashable", cause = e.to_string())))?
             .to_string();
         self.accounts.push(Account {
             name,

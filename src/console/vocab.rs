@@ -1,65 +1,91 @@
-//! The CME process codes (domain notes §10) and the upload roles, in a coordinator's words:
-//! every page that shows or offers a code shows these words beside it.
+//! The CME process codes (domain notes §10), the upload roles and the hub's other codes
+//! (candidate states, decision reasons, jurisdictions), in a coordinator's words from the
+//! message catalogue: every page that shows or offers a code shows these words beside it.
 
-use crate::store::{CaseOutcome, ReferralReason, ReferralSource, Role};
+use crate::console::i18n::{t, t_code};
+use crate::store::{
+    CandidateState, CaseOutcome, ConfirmReason, Jurisdiction, ReferralReason, ReferralSource,
+    RejectReason, Role, VerifiedOutcome,
+};
 
 /// A referral reason as words (domain notes §10).
-pub fn reason_words(reason: ReferralReason) -> &'static str {
-    match reason {
-        ReferralReason::Ftt => "FTT: failure to transfer",
-        ReferralReason::Fse => "FSE: failure to start education",
-        ReferralReason::Ftr => "FTR: failure to register",
-        ReferralReason::Inf => "INF: information only",
-        ReferralReason::Rtl => "RTL: reported to have left",
-    }
+pub fn reason_words(reason: ReferralReason) -> String {
+    t_code("reason", reason.as_str())
 }
 
 /// A referral source as words (domain notes §10).
-pub fn source_words(source: ReferralSource) -> &'static str {
-    match source {
-        ReferralSource::Aca => "ACA: academy",
-        ReferralSource::Frs => "FRS: free school",
-        ReferralSource::Ehe => "EHE: elective home education",
-        ReferralSource::Ind => "IND: independent school",
-        ReferralSource::Los => "LOS: lost pupils (S2S)",
-        ReferralSource::Ola => "OLA: other LA",
-        ReferralSource::Sch => "SCH: maintained school",
-        ReferralSource::Soc => "SOC: social care",
-        ReferralSource::Wla => "WLA: within LA",
-        ReferralSource::Yos => "YOS: youth offending service",
-        ReferralSource::Hea => "HEA: health or A&E",
-    }
+pub fn source_words(source: ReferralSource) -> String {
+    t_code("source", source.as_str())
 }
 
 /// A case outcome as words (domain notes §10).
-pub fn outcome_words(outcome: CaseOutcome) -> &'static str {
-    match outcome {
-        CaseOutcome::Dec => "DEC: deceased",
-        CaseOutcome::Ehe => "EHE: elective home education",
-        CaseOutcome::Emi => "EMI: emigrated or gone abroad",
-        CaseOutcome::Ind => "IND: independent school",
-        CaseOutcome::Nca => "NCA: not of compulsory school age",
-        CaseOutcome::Ola => "OLA: found in another LA",
-        CaseOutcome::Wla => "WLA: found within our LA",
-        CaseOutcome::S2s => "S2S: uploaded to the S2S site",
-    }
+pub fn outcome_words(outcome: CaseOutcome) -> String {
+    t_code("outcome", outcome.as_str())
 }
 
 /// What a batch of records is, in plain words.
-pub fn role_words(role: Role) -> &'static str {
-    match role {
-        Role::Roll => "Pupils on our roll",
-        Role::Missing => "Children missing from education (open cases)",
-    }
+pub fn role_words(role: Role) -> String {
+    t_code("role", role.as_str())
 }
 
 /// A follow-up kind (`6_weeks`, `18_weeks`) as words.
-pub fn follow_up_words(kind: &str) -> &str {
+pub fn follow_up_words(kind: &str) -> String {
     match kind {
-        "6_weeks" => "6-week check",
-        "18_weeks" => "18-week check",
-        other => other,
+        "6_weeks" => t("follow-up-6-weeks"),
+        "18_weeks" => t("follow-up-18-weeks"),
+        other => other.to_string(),
     }
+}
+
+/// The hub's codes that pages show as words (`code-…` messages): decision kinds and reasons,
+/// verdicts, candidate states, jurisdictions.
+fn hub_codes() -> Vec<&'static str> {
+    let mut codes = vec!["confirm", "reject"];
+    codes.extend(ConfirmReason::ALL.iter().map(|c| c.as_str()));
+    codes.extend(RejectReason::ALL.iter().map(|c| c.as_str()));
+    codes.extend(VerifiedOutcome::ALL.iter().map(|c| c.as_str()));
+    codes.extend(CandidateState::ALL.iter().map(|c| c.as_str()));
+    codes.extend(Jurisdiction::ALL.iter().map(|c| c.as_str()));
+    codes
+}
+
+/// A hub code (a reason such as `names_and_dob_agree`, a state, a jurisdiction) as words; a
+/// code this console does not know is shown as the hub sent it, in words.
+pub fn code_words(code: &str) -> String {
+    if hub_codes().contains(&code) {
+        t_code("code", code)
+    } else {
+        crate::console::html::code_words(code)
+    }
+}
+
+/// Every family of coded messages and its codes, for the catalogue's completeness test.
+pub fn code_families() -> Vec<(&'static str, Vec<String>)> {
+    let families: Vec<(&'static str, Vec<&'static str>)> = vec![
+        (
+            "reason",
+            ReferralReason::ALL.iter().map(|c| c.as_str()).collect(),
+        ),
+        (
+            "source",
+            ReferralSource::ALL.iter().map(|c| c.as_str()).collect(),
+        ),
+        (
+            "outcome",
+            CaseOutcome::ALL.iter().map(|c| c.as_str()).collect(),
+        ),
+        ("role", Role::ALL.iter().map(|c| c.as_str()).collect()),
+        ("code", hub_codes()),
+        ("field", crate::console::html::DISCLOSED_FIELDS.to_vec()),
+    ];
+    families
+        .into_iter()
+        .map(|(family, codes)| (family, codes.into_iter().map(str::to_string).collect()))
+        .chain(std::iter::once((
+            "level",
+            crate::console::evidence::level_codes(),
+        )))
+        .collect()
 }
 
 #[cfg(test)]
@@ -78,5 +104,12 @@ mod tests {
             assert!(outcome_words(*o).starts_with(o.as_str()));
         }
         assert_eq!(follow_up_words("6_weeks"), "6-week check");
+    }
+
+    #[test]
+    fn hub_codes_read_as_the_words_they_always_had_in_english() {
+        assert_eq!(code_words("names_and_dob_agree"), "Names and dob agree");
+        assert_eq!(code_words("confirmed_one"), "Confirmed one");
+        assert_eq!(code_words("something_new"), "Something new");
     }
 }

@@ -9,6 +9,7 @@ mod data_protection;
 mod proxy;
 mod search;
 mod uploads;
+mod welsh;
 mod world;
 
 use fantoccini::Locator;

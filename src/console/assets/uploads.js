@@ -19,8 +19,11 @@
     var show = function (sent, total) {
       bar.max = Math.max(total, 1);
       bar.value = sent;
-      status.textContent = sent + " of " + total + " records sent" +
-        (total > 0 && sent >= total ? "; the hub is storing and matching them" : "");
+      // The words come from the page, in its language (the console's message catalogue).
+      var words = (box.getAttribute("data-template") || "{sent} / {total}")
+        .replace("{sent}", sent).replace("{total}", total);
+      status.textContent = words +
+        (total > 0 && sent >= total ? (box.getAttribute("data-storing") || "") : "");
     };
     var poll = function () {
       if (answered) {

@@ -15,9 +15,11 @@ use crate::console::auth::Session;
 use crate::console::chart::waterfall_svg;
 use crate::console::evidence::waterfall;
 use crate::console::forms::SignedInForm;
-use crate::console::html::{code_select, code_words, csrf_field, percent};
+use crate::console::html::{code_select, column_heads, csrf_field, percent};
+use crate::console::i18n::{t, tr};
 use crate::console::server::{Console, Shared};
 use crate::console::users::StaffName;
+use crate::console::vocab::code_words;
 use crate::console::ConsoleError;
 use crate::disclosure::record::PAYLOAD_FORMAT;
 use crate::disclosure::{
@@ -42,11 +44,11 @@ pub enum Done {
 }
 
 impl Done {
-    fn message(self) -> &'static str {
+    fn message(self) -> String {
         match self {
-            Done::Confirmed => "You confirmed this candidate. Our record was sealed to the other authority's key; it is released only when they confirm too.",
-            Done::Rejected => "You rejected this candidate. Nothing is released to either side.",
-            Done::Verified => "Your verdict is recorded.",
+            Done::Confirmed => t("done-confirmed"),
+            Done::Rejected => t("done-rejected"),
+            Done::Verified => t("done-verified"),
         }
     }
 }
@@ -93,7 +95,7 @@ pub async fn show(
     };
     let jurisdiction = jurisdiction(&console, id).await;
     let body = render(&console, &session, &detail, jurisdiction, query.done, None);
-    console.page(&format!("Candidate {id}"), Some(&session), body)
+    console.page(&tr!("candidate-n", id = id), Some(&session), body)
 }
 
 fn render(
@@ -111,50 +113,50 @@ fn render(
         CandidateState::Proposed | CandidateState::ConfirmedOne
     ) && !we_decided(detail);
     html! {
-        h1 { "Candidate " (detail.id) }
+        h1 { (tr!("candidate-n", id = detail.id)) }
         @if let Some(done) = done {
             div class="notice" role="status" { p { (done.message()) } }
         }
         @if let Some(error) = error {
-            div class="error" role="alert" { p { (error.to_string()) } }
+            div class="error" role="alert" { p { (error.words()) } }
         }
         div class="panel" {
             dl class="facts" {
-                dt { "Other authority" }
+                dt { (t("col-other-authority")) }
                 dd { (detail.counterpart.authority)
                     @if let Some(j) = &jurisdiction { " (" (code_words(j)) ")" } }
-                dt { "Probability" }
+                dt { (t("col-probability")) }
                 dd { (percent(detail.probability))
-                    " (match weight " (format!("{:.1}", detail.match_weight)) ")" }
-                dt { "State" }
+                    " " (tr!("match-weight-parenthesised", weight = format!("{:.1}", detail.match_weight))) }
+                dt { (t("state")) }
                 dd { (code_words(detail.state.as_str())) }
-                dt { "Agreement" }
-                dd { (detail.agreement_id) ", key epoch " (detail.epoch) }
+                dt { (t("agreement")) }
+                dd { (detail.agreement_id) ", " (tr!("key-epoch", epoch = detail.epoch)) }
             }
             @if detail.released {
                 p { a href=(format!("/candidates/{}/disclosure", detail.id)) {
-                    "Open the other authority's record" } }
+                    (t("open-their-record")) } }
             }
         }
         div class="columns" {
             section class="panel" aria-labelledby="h-evidence" {
-                h2 id="h-evidence" { "Why the matcher proposed it" }
+                h2 id="h-evidence" { (t("why-proposed")) }
                 @match &explanation {
                     Some(explanation) => {
                         @let steps = waterfall(explanation);
-                        (waterfall_svg(&steps, "How each field moved the evidence, from the starting point to the match weight"))
+                        (waterfall_svg(&steps, &t("chart-title")))
                         ul class="meanings" {
                             @for step in &steps[1..steps.len() - 1] { li { (step.meaning) } }
                         }
                     }
-                    None => p { "The hub's evidence is in a form this console cannot chart." }
+                    None => p { (t("evidence-uncharted")) }
                 }
             }
             section class="panel" aria-labelledby="h-ours" {
-                h2 id="h-ours" { "Our record" }
+                h2 id="h-ours" { (t("col-our-record")) }
                 @match &own {
                     Some(record) => (own_record_facts(record)),
-                    None => p class="error" { "This record is not in the workspace's pupil files." },
+                    None => p class="error" { (t("own-record-missing")) },
                 }
             }
         }
@@ -170,13 +172,13 @@ fn render(
 
 fn own_record_facts(record: &RawRecord) -> Markup {
     let rows = [
-        ("Record id", &record.record_id),
-        ("Forename", &record.forename),
-        ("Middle names", &record.middle_names),
-        ("Surname", &record.surname),
-        ("Former surname", &record.former_surname),
-        ("Date of birth", &record.dob),
-        ("Sex", &record.sex),
+        (t("record-id"), &record.record_id),
+        (t("forename"), &record.forename),
+        (t("middle-names"), &record.middle_names),
+        (t("surname"), &record.surname),
+        (t("former-surname"), &record.former_surname),
+        (t("date-of-birth"), &record.dob),
+        (t("sex"), &record.sex),
     ];
     html! {
         dl class="facts" {
@@ -194,29 +196,29 @@ fn confirm_form(console: &Console, session: &Session, detail: &CandidateDetail) 
     let known = config.fingerprints.get(&detail.counterpart.authority);
     html! {
         section class="panel" aria-labelledby="h-confirm" {
-            h2 id="h-confirm" { "Confirm" }
-            p class="hint" { "Our record is sealed to the other authority's key and released only when they confirm too." }
+            h2 id="h-confirm" { (t("confirm")) }
+            p class="hint" { (t("confirm-hint")) }
             form class="stacked" method="post" action=(format!("/candidates/{}/confirm", detail.id)) {
                 (csrf_field(session))
-                label for="confirm-reason" { "Reason" }
+                label for="confirm-reason" { (t("reason")) }
                 (code_select("confirm-reason", "reason", ConfirmReason::ALL.iter().map(|r| r.as_str())))
-                label for="fingerprint" { "Their key fingerprint, as their coordinator read it to you" }
+                label for="fingerprint" { (t("their-fingerprint")) }
                 input id="fingerprint" name="fingerprint" type="text" required
                     value=(known.map_or("", String::as_str)) autocomplete="off";
-                label for="coordinator-name" { "Contact name" }
+                label for="coordinator-name" { (t("contact-name")) }
                 input id="coordinator-name" name="coordinator_name" type="text" required
                     value=(config.coordinator.name);
-                label for="coordinator-email" { "Contact email" }
+                label for="coordinator-email" { (t("contact-email")) }
                 input id="coordinator-email" name="coordinator_email" type="email" required
                     value=(config.coordinator.email);
-                label for="coordinator-phone" { "Contact telephone" }
+                label for="coordinator-phone" { (t("contact-phone")) }
                 input id="coordinator-phone" name="coordinator_phone" type="tel"
                     value=(config.coordinator.phone.as_deref().unwrap_or(""));
-                label for="school" { "Current or last school (optional)" }
+                label for="school" { (t("school-optional")) }
                 input id="school" name="school" type="text";
-                label for="confirm-note" { "Note (no personal data: the hub stores it in clear)" }
+                label for="confirm-note" { (t("note-stored-in-clear")) }
                 input id="confirm-note" name="note" type="text";
-                button class="primary" type="submit" { "Confirm and send our record sealed" }
+                button class="primary" type="submit" { (t("confirm-and-send")) }
             }
         }
     }
@@ -225,15 +227,15 @@ fn confirm_form(console: &Console, session: &Session, detail: &CandidateDetail) 
 fn reject_form(session: &Session, detail: &CandidateDetail) -> Markup {
     html! {
         section class="panel" aria-labelledby="h-reject" {
-            h2 id="h-reject" { "Reject" }
-            p class="hint" { "Nothing is released to either side." }
+            h2 id="h-reject" { (t("reject")) }
+            p class="hint" { (t("reject-hint")) }
             form class="stacked" method="post" action=(format!("/candidates/{}/reject", detail.id)) {
                 (csrf_field(session))
-                label for="reject-reason" { "Reason" }
+                label for="reject-reason" { (t("reason")) }
                 (code_select("reject-reason", "reason", RejectReason::ALL.iter().map(|r| r.as_str())))
-                label for="reject-note" { "Note (no personal data)" }
+                label for="reject-note" { (t("note-no-personal-data")) }
                 input id="reject-note" name="note" type="text";
-                button class="warning" type="submit" { "Reject" }
+                button class="warning" type="submit" { (t("reject")) }
             }
         }
     }
@@ -242,16 +244,12 @@ fn reject_form(session: &Session, detail: &CandidateDetail) -> Markup {
 fn decisions(detail: &CandidateDetail) -> Markup {
     html! {
         section class="panel" aria-labelledby="h-decisions" {
-            h2 id="h-decisions" { "Decisions" }
+            h2 id="h-decisions" { (t("decisions")) }
             @if detail.decisions.is_empty() {
-                p class="empty" { "No decision yet." }
+                p class="empty" { (t("no-decision")) }
             } @else {
                 table {
-                    thead { tr {
-                        th scope="col" { "When" } th scope="col" { "Authority" }
-                        th scope="col" { "Decision" } th scope="col" { "Reason" }
-                        th scope="col" { "By" }
-                    } }
+                    (column_heads(&[t("col-when"), t("col-authority"), t("col-decision"), t("reason"), t("col-by")]))
                     tbody {
                         @for d in &detail.decisions {
                             tr {
@@ -274,17 +272,19 @@ async fn confirm_candidate(
     id: i64,
     form: &HashMap<String, String>,
 ) -> Result<(), ConsoleError> {
-    let reason: ConfirmReason = parse_code(form, "reason", "choose a reason for confirming")?;
-    let fingerprint = parse_fingerprint(field(form, "fingerprint"))
-        .map_err(|e| ConsoleError::BadInput(format!("the fingerprint: {e}")))?;
+    let reason: ConfirmReason = parse_code(form, "reason", &t("refuse-confirm-reason"))?;
+    let fingerprint = parse_fingerprint(field(form, "fingerprint")).map_err(|e| {
+        ConsoleError::BadInput(tr!("fingerprint-unreadable", cause = e.to_string()))
+    })?;
     let detail = console.hub.candidate(id).await?;
     let key = detail
         .counterpart
         .disclosure_key
         .as_ref()
         .ok_or_else(|| ConsoleError::NoCounterpartKey(detail.counterpart.authority.clone()))?;
-    let key = PublicKey::parse(&key.public_key)
-        .map_err(|e| ConsoleError::BadInput(format!("the hub published an unusable key: {e}")))?;
+    let key = PublicKey::parse(&key.public_key).map_err(|e| {
+        ConsoleError::BadInput(tr!("counterpart-key-unusable", cause = e.to_string()))
+    })?;
     if key.fingerprint() != fingerprint {
         return Err(ConsoleError::FingerprintMismatch {
             authority: detail.counterpart.authority.clone(),
@@ -301,9 +301,7 @@ async fn confirm_candidate(
         phone: optional(form, "coordinator_phone"),
     };
     if coordinator.name.is_empty() || coordinator.email.is_empty() {
-        return Err(ConsoleError::BadInput(
-            "give a contact name and email address for the other authority".into(),
-        ));
+        return Err(ConsoleError::BadInput(t("contact-required")));
     }
     let payload = DisclosurePayload {
         format: PAYLOAD_FORMAT.into(),
@@ -339,7 +337,7 @@ async fn refused(console: &Console, session: &Session, id: i64, error: ConsoleEr
             let body = render(console, session, &detail, jurisdiction, None, Some(&error));
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                console.page(&format!("Candidate {id}"), Some(session), body),
+                console.page(&tr!("candidate-n", id = id), Some(session), body),
             )
                 .into_response()
         }
@@ -374,7 +372,7 @@ pub async fn reject(
     }: SignedInForm,
 ) -> Response {
     let result = async {
-        let reason: RejectReason = parse_code(&form, "reason", "choose a reason for rejecting")?;
+        let reason: RejectReason = parse_code(&form, "reason", &t("refuse-reject-reason"))?;
         console.hub.reject(id, reason, &note(&form, &user)).await?;
         Ok::<_, ConsoleError>(())
     }

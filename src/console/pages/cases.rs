@@ -16,6 +16,7 @@ use crate::client::{FollowUp, OpenCase};
 use crate::console::auth::Session;
 use crate::console::forms::SignedInForm;
 use crate::console::html::{column_heads, csrf_field};
+use crate::console::i18n::{date_text, t, tr};
 use crate::console::server::{Console, Shared};
 use crate::console::vocab::{follow_up_words, outcome_words, reason_words, source_words};
 use crate::console::ConsoleError;
@@ -60,7 +61,7 @@ pub async fn show(
         }
     };
     let body = render(&console, &session, &cases, &follow_ups, &done, today);
-    console.page("Cases", Some(&session), body)
+    console.page(&t("nav-cases"), Some(&session), body)
 }
 
 /// `POST /cases/close`: closes one of our cases with the chosen outcome.
@@ -80,11 +81,7 @@ async fn close_case(
     console: &Console,
     form: &HashMap<String, String>,
 ) -> Result<(String, CaseOutcome), ConsoleError> {
-    let outcome: CaseOutcome = parse_code(
-        form,
-        "outcome",
-        "choose the case's outcome before closing it; nothing was closed",
-    )?;
+    let outcome: CaseOutcome = parse_code(form, "outcome", &t("refuse-outcome"))?;
     let reference = field(form, "ref");
     console.hub.close_case(reference, outcome).await?;
     Ok((reference.to_string(), outcome))
@@ -140,39 +137,39 @@ fn render(
         .filter(|f| f.due_on.as_str() <= today.format("%Y-%m-%d").to_string().as_str())
         .count();
     html! {
-        h1 { "Cases" }
+        h1 { (t("nav-cases")) }
         (notice(console, done))
         div class="cards" {
-            a class="card" href="#h-open" { span class="count" { (cases.len()) } "open cases" }
-            a class="card" href="#h-follow-ups" { span class="count" { (follow_ups.len()) } "follow-ups to make, " (due_now) " due now" }
+            a class="card" href="#h-open" { span class="count" { (cases.len()) } (tr!("card-open-cases", n = cases.len())) }
+            a class="card" href="#h-follow-ups" { span class="count" { (follow_ups.len()) } (tr!("card-follow-ups", n = follow_ups.len(), due = due_now)) }
         }
         section aria-labelledby="h-open" {
-            h2 id="h-open" { "Open cases (" (cases.len()) ")" }
+            h2 id="h-open" { (t("open-cases")) " (" (cases.len()) ")" }
             @if cases.is_empty() {
-                p class="empty" { "No open case. Cases are opened by uploading a file of children missing from education, or from a national search." }
+                p class="empty" { (t("no-open-case")) }
             } @else {
-                p class="hint" { "Oldest first. Close a case when the child is found or the enquiries end: it stops matching, and a child found in education gets follow-ups at 6 and 18 weeks." }
+                p class="hint" { (t("open-cases-hint")) }
                 table {
-                    (column_heads(&["Our record", "Referral", "Opened", "Age", "Close with outcome"]))
+                    (column_heads(&[t("col-our-record"), t("col-referral"), t("col-opened"), t("col-age"), t("col-close-with-outcome")]))
                     tbody {
                         @for (i, case) in cases.iter().enumerate() {
                             @let ours = our_record_id(console, &case.record_ref);
                             tr {
-                                td { strong { (ours) } br; span class="hint" { "Reference " code { (case.record_ref) } } }
+                                td { strong { (ours) } br; span class="hint" { (t("reference")) " " code { (case.record_ref) } } }
                                 td { (reason_words(case.referral_reason)) br;
-                                    span class="hint" { (source_words(case.referral_source)) "; referred on " (case.referred_on) } }
-                                td class="nowrap" { (case.opened_at.get(..10).unwrap_or(&case.opened_at)) }
-                                td class="nowrap" { (days(age_in_days(case, today))) br; span class="hint" { "since referral" } }
+                                    span class="hint" { (source_words(case.referral_source)) "; " (tr!("referred-on", date = date_text(&case.referred_on))) } }
+                                td class="nowrap" { (date_text(&case.opened_at)) }
+                                td class="nowrap" { (days(age_in_days(case, today))) br; span class="hint" { (t("since-referral")) } }
                                 td {
                                     form class="inline" method="post" action="/cases/close" {
                                         (csrf_field(session))
                                         input type="hidden" name="ref" value=(case.record_ref);
-                                        label class="visually-hidden" for=(format!("outcome-{i}")) { "Outcome for " (ours) }
+                                        label class="visually-hidden" for=(format!("outcome-{i}")) { (tr!("outcome-for", record = ours.as_str())) }
                                         select id=(format!("outcome-{i}")) name="outcome" required {
-                                            option value="" { "Choose an outcome" }
+                                            option value="" { (t("choose-outcome")) }
                                             @for o in CaseOutcome::ALL { option value=(o.as_str()) { (outcome_words(*o)) } }
                                         }
-                                        button class="secondary" type="submit" { "Close case" span class="visually-hidden" { " " (ours) } }
+                                        button class="secondary" type="submit" { (t("close-case")) span class="visually-hidden" { " " (ours) } }
                                     }
                                 }
                             }
@@ -182,13 +179,13 @@ fn render(
             }
         }
         section aria-labelledby="h-follow-ups" {
-            h2 id="h-follow-ups" { "Follow-ups" }
+            h2 id="h-follow-ups" { (t("follow-ups")) }
             @if follow_ups.is_empty() {
-                p class="empty" { "No follow-up is waiting. A case closed as found in education (EHE, IND, OLA, WLA) is checked again at 6 and 18 weeks." }
+                p class="empty" { (t("no-follow-up")) }
             } @else {
-                p class="hint" { "Is the child still in education? Mark each check done when you have made it." }
+                p class="hint" { (t("follow-ups-hint")) }
                 table {
-                    (column_heads(&["Our record", "Check", "Due", "Done?"]))
+                    (column_heads(&[t("col-our-record"), t("col-check"), t("col-due"), t("col-done")]))
                     tbody {
                         @for f in follow_ups {
                             @let ours = our_record_id(console, &f.record_ref);
@@ -196,17 +193,17 @@ fn render(
                             tr {
                                 td { (ours) }
                                 td { (follow_up_words(&f.kind)) }
-                                td class="nowrap" { (f.due_on)
+                                td class="nowrap" { (date_text(&f.due_on))
                                     @if let Some(due) = due {
                                         br;
-                                        @if due <= today { strong { "due now" } }
-                                        @else { span class="hint" { "in " (days((due - today).num_days())) } }
+                                        @if due <= today { strong { (t("due-now")) } }
+                                        @else { span class="hint" { (tr!("in-days", days = days((due - today).num_days()))) } }
                                     } }
                                 td {
                                     form class="inline" method="post" action=(format!("/cases/follow-ups/{}/done", f.id)) {
                                         (csrf_field(session))
-                                        button class="secondary" type="submit" { "Mark done"
-                                            span class="visually-hidden" { ": " (follow_up_words(&f.kind)) " for " (ours) } }
+                                        button class="secondary" type="submit" { (t("mark-done"))
+                                            span class="visually-hidden" { ": " (tr!("check-for", check = follow_up_words(&f.kind), record = ours.as_str())) } }
                                     }
                                 }
                             }
@@ -219,11 +216,7 @@ fn render(
 }
 
 fn days(n: i64) -> String {
-    if n == 1 {
-        "1 day".into()
-    } else {
-        format!("{n} days")
-    }
+    tr!("days", n = n)
 }
 
 fn notice(console: &Console, done: &Done) -> Markup {
@@ -234,12 +227,12 @@ fn notice(console: &Console, done: &Done) -> Markup {
     html! {
         @if let (Some(reference), Some(outcome)) = (&done.closed, outcome) {
             div class="notice" role="status" {
-                p { "Case " strong { (our_record_id(console, reference)) } " closed: " (outcome_words(outcome)) "."
-                    @if outcome.is_found() { " Its follow-ups at 6 and 18 weeks are listed below." } }
+                p { (t("case")) " " strong { (our_record_id(console, reference)) } " " (tr!("case-closed", outcome = outcome_words(outcome)))
+                    @if outcome.is_found() { " " (t("case-closed-follow-ups")) } }
             }
         }
         @if done.follow_up.is_some() {
-            div class="notice" role="status" { p { "Follow-up marked done." } }
+            div class="notice" role="status" { p { (t("follow-up-done")) } }
         }
     }
 }

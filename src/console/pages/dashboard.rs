@@ -9,8 +9,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::client::{Candidate, CandidateQuery, FollowUp};
-use crate::console::html::{code_words, column_heads, percent};
+use crate::console::html::{column_heads, percent};
+use crate::console::i18n::{date, date_text, t, tr};
 use crate::console::server::{Console, Shared};
+use crate::console::vocab::code_words;
 use crate::console::ConsoleError;
 use crate::matcher::resolve::Standing;
 use crate::store::CandidateState;
@@ -61,13 +63,13 @@ impl Group {
     }
 
     /// Its heading.
-    pub fn title(self) -> &'static str {
+    pub fn title(self) -> String {
         match self {
-            Group::New => "New candidates",
-            Group::AwaitingMe => "Awaiting my decision",
-            Group::AwaitingThem => "Awaiting the other side",
-            Group::Released => "Released, ready to open",
-            Group::ToClose => "Verified, case to close",
+            Group::New => t("group-new"),
+            Group::AwaitingMe => t("group-awaiting-me"),
+            Group::AwaitingThem => t("group-awaiting-them"),
+            Group::Released => t("group-released"),
+            Group::ToClose => t("group-to-close"),
         }
     }
 
@@ -157,15 +159,15 @@ pub async fn show(
         Err(_) => None,
     };
     let body = html! {
-        h1 { "Dashboard" }
+        h1 { (t("dashboard-title")) }
         @if let Some(days) = stale {
             div class="panel expiring" role="alert" {
-                p { strong { "Your roll was last sent " (days) " days ago." }
-                    " Children registered since then are not matched against open cases anywhere. "
-                    a href="/uploads" { "Upload the current roll" } "." }
+                p { strong { (tr!("roll-stale", days = days)) }
+                    " " (t("roll-stale-why")) " "
+                    a href="/uploads" { (t("roll-stale-upload")) } "." }
             }
         }
-        nav class="cards" aria-label="Groups" {
+        nav class="cards" aria-label=(t("dashboard-groups")) {
             @for (group, list) in &groups {
                 a class="card" href=(format!("/?group={}", group.slug())) {
                     span class="count" { (list.len()) }
@@ -174,11 +176,11 @@ pub async fn show(
             }
             a class="card" href="#follow-ups" {
                 span class="count" { (follow_ups.len()) }
-                "Follow-ups due"
+                (t("card-follow-ups-due"))
             }
             a class="card" href="#expiring" {
                 span class="count" { (expiring.len()) }
-                "About to expire"
+                (t("card-about-to-expire"))
             }
         }
         (expiring_section(&console, &expiring, now))
@@ -190,7 +192,7 @@ pub async fn show(
         (follow_up_section(&console, &follow_ups))
         (audit_checkpoint(&console).await)
     };
-    console.page("Dashboard", Some(&session), body)
+    console.page(&t("dashboard-title"), Some(&session), body)
 }
 
 fn group_section(console: &Console, group: Group, list: &[Candidate], page: usize) -> Markup {
@@ -201,43 +203,37 @@ fn group_section(console: &Console, group: Group, list: &[Candidate], page: usiz
         section aria-labelledby=(format!("h-{}", group.slug())) id=(group.slug()) {
             h2 id=(format!("h-{}", group.slug())) { (group.title()) " (" (list.len()) ")" }
             @if rows.is_empty() {
-                p class="empty" { "None." }
+                p class="empty" { (t("none")) }
             } @else {
                 table {
-                    thead { tr {
-                        th scope="col" { "Candidate" }
-                        th scope="col" { "Our record" }
-                        th scope="col" { "Other authority" }
-                        th scope="col" { "Probability" }
-                        th scope="col" { "Proposed" }
-                    } }
+                    (column_heads(&[t("col-candidate"), t("col-our-record"), t("col-other-authority"), t("col-probability"), t("col-proposed")]))
                     tbody {
                         @for c in rows {
                             tr {
-                                td { a href=(format!("/candidates/{}", c.id)) { "Candidate " (c.id) } }
+                                td { a href=(format!("/candidates/{}", c.id)) { (tr!("candidate-n", id = c.id)) } }
                                 td { (our_record_id(console, &c.record.record_ref)) }
                                 td { (c.counterpart.authority) " (" (code_words(&c.counterpart.jurisdiction)) ")" }
                                 td {
                                     (percent(c.probability))
                                     @match c.standing {
-                                        Some(Standing::Ambiguous) => { span class="standing" { "ambiguous: another candidate for this child is nearly as strong" } }
-                                        Some(Standing::RunnerUp) => { span class="standing runner-up" { "runner-up: a stronger candidate exists for this child" } }
+                                        Some(Standing::Ambiguous) => { span class="standing" { (t("standing-ambiguous")) } }
+                                        Some(Standing::RunnerUp) => { span class="standing runner-up" { (t("standing-runner-up")) } }
                                         _ => {}
                                     }
                                 }
-                                td { (c.created_at.get(..10).unwrap_or(&c.created_at)) }
+                                td { (date_text(&c.created_at)) }
                             }
                         }
                     }
                 }
                 @if pages > 1 {
                     p class="pager" {
-                        "Page " (page) " of " (pages) " "
+                        (tr!("page-of", page = page, pages = pages)) " "
                         @if page > 1 {
-                            a href=(format!("/?group={}&page={}", group.slug(), page - 1)) { "Previous page" } " "
+                            a href=(format!("/?group={}&page={}", group.slug(), page - 1)) { (t("page-previous")) } " "
                         }
                         @if page < pages {
-                            a href=(format!("/?group={}&page={}", group.slug(), page + 1)) { "Next page" }
+                            a href=(format!("/?group={}&page={}", group.slug(), page + 1)) { (t("page-next")) }
                         }
                     }
                 }
@@ -282,18 +278,18 @@ fn expiring_section(
     html! {
         @if !expiring.is_empty() {
             section class="panel expiring" aria-labelledby="h-expiring" id="expiring" {
-                h2 id="h-expiring" { "About to expire (" (expiring.len()) ")" }
-                p { "Unless both sides confirm, these candidates expire and nothing is released. Decide them, or ask the other authority to." }
+                h2 id="h-expiring" { (t("card-about-to-expire")) " (" (expiring.len()) ")" }
+                p { (t("expiring-why")) }
                 table {
-                    (column_heads(&["Candidate", "Our record", "Expires"]))
+                    (column_heads(&[t("col-candidate"), t("col-our-record"), t("col-expires")]))
                     tbody {
                         @for (c, at) in expiring {
                             @let days = ((*at - now).num_seconds() + 86_399) / 86_400;
                             tr {
-                                td { a href=(format!("/candidates/{}", c.id)) { "Candidate " (c.id) } }
+                                td { a href=(format!("/candidates/{}", c.id)) { (tr!("candidate-n", id = c.id)) } }
                                 td { (our_record_id(console, &c.record.record_ref)) }
-                                td { (at.format("%Y-%m-%d")) " "
-                                    strong { @if days <= 1 { "(within a day)" } @else { "(in " (days) " days)" } } }
+                                td { (date(at.date_naive())) " "
+                                    strong { (tr!("expires-in", days = days.max(1))) } }
                             }
                         }
                     }
@@ -306,22 +302,18 @@ fn expiring_section(
 fn follow_up_section(console: &Console, follow_ups: &[FollowUp]) -> Markup {
     html! {
         section aria-labelledby="h-follow-ups" id="follow-ups" {
-            h2 id="h-follow-ups" { "Follow-ups due (" (follow_ups.len()) ")" }
+            h2 id="h-follow-ups" { (t("card-follow-ups-due")) " (" (follow_ups.len()) ")" }
             @if follow_ups.is_empty() {
-                p class="empty" { "None due." }
+                p class="empty" { (t("none-due")) }
             } @else {
                 table {
-                    thead { tr {
-                        th scope="col" { "Our record" }
-                        th scope="col" { "Check" }
-                        th scope="col" { "Due" }
-                    } }
+                    (column_heads(&[t("col-our-record"), t("col-check"), t("col-due")]))
                     tbody {
                         @for f in follow_ups {
                             tr {
                                 td { (our_record_id(console, &f.record_ref)) }
-                                td { (f.kind.replace('_', " ")) " after closing" }
-                                td { (f.due_on) }
+                                td { (tr!("follow-up-after-closing", weeks = f.kind.split('_').next().unwrap_or(&f.kind))) }
+                                td { (date_text(&f.due_on)) }
                             }
                         }
                     }
@@ -339,13 +331,13 @@ async fn audit_checkpoint(console: &Console) -> Markup {
     let kept = match console.hub.audit_checkpoint().await {
         Ok(checkpoint) => book.keep(&checkpoint).map(|_| checkpoint),
         Err(e) => {
-            return html! { p class="audit-checkpoint" { "Hub audit checkpoint not available: " (e) } }
+            return html! { p class="audit-checkpoint" { (tr!("audit-checkpoint-unavailable", cause = e.to_string())) } }
         }
     };
     match kept {
         Ok(checkpoint) => html! {
             p class="audit-checkpoint" {
-                "Hub audit log: " (checkpoint.n_events) " events, signed checkpoint kept (hub key "
+                (tr!("audit-checkpoint-kept", n = checkpoint.n_events)) " "
                 code { (checkpoint.key_fingerprint) } ")."
             }
         },
@@ -359,7 +351,7 @@ pub fn our_record_id(console: &Console, record_ref: &str) -> String {
         .workspace
         .own_record(record_ref)
         .and_then(|r| r.record_id.clone())
-        .unwrap_or_else(|| "not in our files".into())
+        .unwrap_or_else(|| t("not-in-our-files"))
 }
 
 #[cfg(test)]

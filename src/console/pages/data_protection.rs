@@ -10,6 +10,7 @@ use maud::{html, Markup};
 
 use crate::client::{AuthorityNames, Me};
 use crate::console::html::column_heads;
+use crate::console::i18n::{t, tr};
 use crate::console::server::Shared;
 
 /// `GET /data-protection`.
@@ -19,7 +20,7 @@ pub async fn show(State(console): State<Shared>, headers: HeaderMap) -> Response
         Err(redirect) => return redirect,
     };
     match console.hub.me().await {
-        Ok(me) => console.page("Data protection", Some(&session), render(&me)),
+        Ok(me) => console.page(&t("nav-data-protection"), Some(&session), render(&me)),
         Err(e) => console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e.into()),
     }
 }
@@ -27,31 +28,31 @@ pub async fn show(State(console): State<Shared>, headers: HeaderMap) -> Response
 fn render(me: &Me) -> Markup {
     let names = AuthorityNames::from(me);
     html! {
-        h1 { "Data protection" }
-        p { "For the data-protection officer of " (me.authority.name) ": the agreements under which its records are matched, and everything the hub recorded about them." }
+        h1 { (t("nav-data-protection")) }
+        p { (tr!("dpo-lead", authority = me.authority.name.as_str())) }
         section aria-labelledby="h-agreements" {
-            h2 id="h-agreements" { "Agreements (" (me.agreements.len()) ")" }
+            h2 id="h-agreements" { (t("agreements")) " (" (me.agreements.len()) ")" }
             @if me.agreements.is_empty() {
-                p class="empty" { "This authority is not party to any agreement yet: the hub's operator adds it when the agreement is signed." }
+                p class="empty" { (t("no-agreement")) }
             }
             @for agreement in &me.agreements {
                 div class="panel" {
                     h3 { (agreement.name) " " span class="hint" { "(" code { (agreement.id) } ")" } }
                     dl class="facts" {
-                        dt { "Purpose" } dd { (agreement.purpose) }
-                        dt { "Lawful basis" } dd { (agreement.lawful_basis) }
-                        dt { "Retention" } dd { (agreement.retention_days) " days" }
-                        dt { "Key epochs accepted" } dd {
-                            @if agreement.epochs.is_empty() { "none (the agreement is retired)" }
+                        dt { (t("purpose")) } dd { (agreement.purpose) }
+                        dt { (t("lawful-basis")) } dd { (agreement.lawful_basis) }
+                        dt { (t("retention")) } dd { (tr!("days", n = agreement.retention_days)) }
+                        dt { (t("key-epochs")) } dd {
+                            @if agreement.epochs.is_empty() { (t("key-epochs-none")) }
                             @else { (agreement.epochs.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")) }
                         }
                     }
                     table {
-                        caption class="visually-hidden" { "Members of " (agreement.name) }
-                        (column_heads(&["Member"]))
+                        caption class="visually-hidden" { (tr!("members-of", agreement = agreement.name.as_str())) }
+                        (column_heads(&[t("col-member")]))
                         tbody {
                             @for code in &agreement.members {
-                                tr { td { (names.show(code)) @if *code == me.authority.code { " — us" } } }
+                                tr { td { (names.show(code)) @if *code == me.authority.code { " — " (t("us")) } } }
                             }
                         }
                     }
@@ -59,12 +60,12 @@ fn render(me: &Me) -> Markup {
             }
         }
         section aria-labelledby="h-audit" {
-            h2 id="h-audit" { "Audit log" }
-            p { "Every submission, search, candidate decision, disclosure and export concerning this authority, as the hub recorded it. Downloading it is itself recorded." }
+            h2 id="h-audit" { (t("audit-log")) }
+            p { (t("audit-log-lead")) }
             p class="actions" {
-                a class="button" href="/data-protection/audit.csv" download { "Download as CSV" }
+                a class="button" href="/data-protection/audit.csv" download { (t("download-csv")) }
                 " "
-                a class="button" href="/data-protection/audit.jsonl" download { "Download as JSON lines" }
+                a class="button" href="/data-protection/audit.jsonl" download { (t("download-jsonl")) }
             }
         }
     }
@@ -130,7 +131,8 @@ async fn export<E: std::fmt::Display>(
     let bytes = match format(&events) {
         Ok(bytes) => bytes,
         Err(e) => {
-            let error = crate::console::ConsoleError::BadInput(format!("writing the export: {e}"));
+            let error =
+                crate::console::ConsoleError::BadInput(tr!("export-failed", cause = e.to_string()));
             return console.error_page(StatusCode::INTERNAL_SERVER_ERROR, Some(&session), &error);
         }
     };

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
 use crate::console::forms::SignedInForm;
-use crate::console::html::{code_select, csrf_field, field_words};
+use crate::console::html::{code_select, column_heads, csrf_field, field_words};
+use crate::console::i18n::{t, tr};
 use crate::console::server::{Console, Shared};
 use crate::console::ConsoleError;
 use crate::disclosure::{
@@ -56,44 +57,63 @@ pub async fn show(
         Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e),
     };
     let body = html! {
-        h1 { "Candidate " (id) ": the two records" }
+        h1 { (tr!("disclosure-heading", id = id)) }
         div class="panel" {
-            p { "Record of " strong { (theirs.sender) } ", sealed " (theirs.sealed_at) ". Contact: "
+            p { (t("record-of")) " " strong { (theirs.sender) } ", " (tr!("sealed-at", at = theirs.sealed_at.as_str())) " " (t("contact")) " "
                 (theirs.coordinator.name) " <" (theirs.coordinator.email) ">"
                 @if let Some(phone) = &theirs.coordinator.phone { ", " (phone) } }
-            p class="hint" { "Opened here with our key; the hub only relayed the sealed record." }
+            p class="hint" { (t("disclosure-opened-here")) }
         }
         table {
-            caption class="hint" { "Rows where the two records differ are highlighted." }
-            thead { tr {
-                th scope="col" { "Field" } th scope="col" { "Our record" }
-                th scope="col" { "Their record" } th scope="col" { "Comparison" }
-            } }
+            caption class="hint" { (t("disclosure-differs-highlighted")) }
+            (column_heads(&[t("col-field"), t("col-our-record"), t("col-their-record"), t("col-comparison")]))
             tbody {
                 @for row in rows.iter().filter(|r| r.ours.is_some() || r.theirs.is_some()) {
                     tr class=[(!matches!(row.verdict, Verdict::Same)).then_some("differs")] {
                         th scope="row" { (field_words(row.field)) }
                         td { (row.ours.as_deref().unwrap_or("—")) }
                         td { (row.theirs.as_deref().unwrap_or("—")) }
-                        td { (row.verdict.label()) }
+                        td { (verdict_words(&row.verdict)) }
                     }
                 }
             }
         }
         section class="panel" aria-labelledby="h-verdict" {
-            h2 id="h-verdict" { "Your verdict" }
+            h2 id="h-verdict" { (t("your-verdict")) }
             form class="stacked" method="post" action=(format!("/candidates/{id}/verify")) {
                 (csrf_field(&session))
-                label for="outcome" { "Are these records the same child?" }
+                label for="outcome" { (t("verdict-question")) }
                 (code_select("outcome", "outcome", VerifiedOutcome::ALL.iter().map(|o| o.as_str())))
-                label for="verify-note" { "Note (no personal data)" }
+                label for="verify-note" { (t("note-no-personal-data")) }
                 input id="verify-note" name="note" type="text";
-                button class="primary" type="submit" { "Record verdict" }
+                button class="primary" type="submit" { (t("record-verdict")) }
             }
         }
-        p { a href=(format!("/candidates/{id}")) { "Back to the candidate" } }
+        p { a href=(format!("/candidates/{id}")) { (t("back-to-candidate")) } }
     };
-    console.page(&format!("Candidate {id} disclosure"), Some(&session), body)
+    console.page(&tr!("disclosure-title", id = id), Some(&session), body)
+}
+
+/// How one field of the two records compares, in words.
+fn verdict_words(verdict: &Verdict) -> String {
+    match *verdict {
+        Verdict::Same => t("verdict-same"),
+        Verdict::Similar {
+            jaro_winkler,
+            edits,
+        } => tr!(
+            "verdict-similar",
+            jaro_winkler = format!("{jaro_winkler:.2}"),
+            edits = edits
+        ),
+        Verdict::DayMonthSwapped => t("verdict-day-month-swapped"),
+        Verdict::Different {
+            jaro_winkler: Some(jw),
+        } => tr!("verdict-different-names", jaro_winkler = format!("{jw:.2}")),
+        Verdict::Different { jaro_winkler: None } => t("verdict-different"),
+        Verdict::OnlyOurs => t("verdict-only-ours"),
+        Verdict::OnlyTheirs => t("verdict-only-theirs"),
+    }
 }
 
 /// `POST /candidates/{id}/verify`.
@@ -107,8 +127,7 @@ pub async fn verify(
     }: SignedInForm,
 ) -> Response {
     let result = async {
-        let outcome: VerifiedOutcome =
-            parse_code(&form, "outcome", "choose same child or different child")?;
+        let outcome: VerifiedOutcome = parse_code(&form, "outcome", &t("refuse-verdict"))?;
         console.hub.verify(id, outcome, &note(&form, &user)).await?;
         Ok::<_, ConsoleError>(())
     }

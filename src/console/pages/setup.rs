@@ -9,6 +9,7 @@ use maud::html;
 use crate::console::auth::Session;
 use crate::console::forms::CheckedForm;
 use crate::console::html::csrf_field;
+use crate::console::i18n::{t, tr};
 use crate::console::server::Shared;
 use crate::console::users::StaffName;
 use crate::console::ConsoleError;
@@ -31,25 +32,25 @@ pub async fn form(State(console): State<Shared>, headers: HeaderMap) -> Response
 fn render(console: &Shared, session: &Session, error: Option<&str>) -> Response {
     let fingerprint = console.workspace.disclosure_key.public().fingerprint();
     let body = html! {
-        h1 { "Set up this console" }
+        h1 { (t("setup-heading")) }
         @if let Some(error) = error {
             div class="error" role="alert" { p { (error) } }
         }
         div class="panel" {
-            h2 { "Your disclosure key" }
-            p { "Read this fingerprint to the coordinators of the other authorities by phone:" }
+            h2 { (t("setup-key-heading")) }
+            p { (t("setup-key-read-out")) }
             p { strong { code { (fingerprint) } } }
         }
         div class="panel" {
-            h2 { "Create the first staff account" }
+            h2 { (t("setup-account-heading")) }
             form class="stacked" method="post" action="/setup" {
                 (csrf_field(session))
-                label for="name" { "Your name" }
+                label for="name" { (t("your-name")) }
                 input id="name" name="name" type="text" autocomplete="username" required;
-                label for="password" { "Password (at least 10 characters)" }
+                label for="password" { (tr!("password-with-minimum", n = crate::console::users::MIN_PASSWORD_CHARS)) }
                 input id="password" name="password" type="password"
                     autocomplete="new-password" required minlength="10";
-                button class="primary" type="submit" { "Create account and sign in" }
+                button class="primary" type="submit" { (t("setup-create")) }
             }
         }
     };
@@ -58,7 +59,7 @@ fn render(console: &Shared, session: &Session, error: Option<&str>) -> Response 
     } else {
         StatusCode::OK
     };
-    (status, console.page("Set up", None, body)).into_response()
+    (status, console.page(&t("setup-title"), None, body)).into_response()
 }
 
 /// `POST /setup`.
@@ -69,9 +70,7 @@ pub async fn submit(
     let created = (|| -> Result<StaffName, ConsoleError> {
         let mut users = console.users();
         if !users.is_empty() {
-            return Err(ConsoleError::BadInput(
-                "this console already has staff accounts: sign in".into(),
-            ));
+            return Err(ConsoleError::BadInput(t("setup-closed")));
         }
         let name = StaffName::parse(field(&form, "name"))?;
         users.add(name.clone(), form.get("password").map_or("", |p| p))?;
@@ -80,6 +79,6 @@ pub async fn submit(
     })();
     match created {
         Ok(name) => console.sign_in_as(&session, name),
-        Err(error) => render(&console, &session, Some(&error.to_string())),
+        Err(error) => render(&console, &session, Some(&error.words())),
     }
 }

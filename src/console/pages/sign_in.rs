@@ -9,6 +9,7 @@ use maud::html;
 use crate::console::auth::{expired_cookie, Session};
 use crate::console::forms::CheckedForm;
 use crate::console::html::csrf_field;
+use crate::console::i18n::t;
 use crate::console::server::Shared;
 
 use super::field;
@@ -36,23 +37,23 @@ fn render(
     status: StatusCode,
 ) -> Response {
     let body = html! {
-        h1 { "Sign in" }
+        h1 { (t("sign-in")) }
         @if let Some(error) = error {
             div class="error" role="alert" { p { (error) } }
         }
         div class="panel" {
             form class="stacked" method="post" action="/sign-in" {
                 (csrf_field(session))
-                label for="name" { "Your name" }
+                label for="name" { (t("your-name")) }
                 input id="name" name="name" type="text" autocomplete="username" required;
-                label for="password" { "Password" }
+                label for="password" { (t("password")) }
                 input id="password" name="password" type="password"
                     autocomplete="current-password" required;
-                button class="primary" type="submit" { "Sign in" }
+                button class="primary" type="submit" { (t("sign-in")) }
             }
         }
     };
-    (status, console.page("Sign in", None, body)).into_response()
+    (status, console.page(&t("sign-in"), None, body)).into_response()
 }
 
 /// `POST /sign-in`.
@@ -68,7 +69,7 @@ pub async fn submit(
         None => render(
             &console,
             &session,
-            Some("That name and password do not match a staff account of this console."),
+            Some(&t("sign-in-refused")),
             StatusCode::UNAUTHORIZED,
         ),
     }

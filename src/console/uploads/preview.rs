@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::client::{default_batch_id, CaseFields, SubmissionHeader, SubmittedRecord};
+use crate::console::i18n::{t, tr};
 use crate::encode::batch::{encode_chunk, IdentifierCounts, Outcome, RecordIds, Summary};
 use crate::encode::record::Policy;
 use crate::encode::Encoder;
@@ -158,7 +159,7 @@ pub fn encode_upload(
         records: Vec::new(),
     };
     if let Err(error) = read_and_encode(encoder, file, &kind, today, &mut preview, &mut batch) {
-        preview.refusal = Some(format!("The file cannot be read: {}", shorten(&error)));
+        preview.refusal = Some(tr!("upload-unreadable-file", cause = shorten(&error)));
         batch.records.clear();
         return (preview, batch);
     }
@@ -227,9 +228,7 @@ fn read_and_encode(
             .is_some_and(|r| r.as_ref().is_err_and(InputError::is_fatal))
         {
             // Reading stopped here: the rest of the file is lost, so nothing may be sent.
-            preview.refusal = Some(
-                "Reading stopped before the end of the file (see the last problem below): correct the file and choose it again".into(),
-            );
+            preview.refusal = Some(t("upload-reading-stopped"));
             return Ok(());
         }
     }
@@ -311,13 +310,10 @@ fn refusal(preview: &Preview, n_encoded: usize) -> Option<String> {
         return Some(refusal.clone());
     }
     if preview.summary.read == 0 {
-        return Some("The file has no records, only a header row: there is nothing to send".into());
+        return Some(t("upload-no-records"));
     }
     if n_encoded == 0 {
-        return Some(format!(
-            "None of the {} record(s) could be encoded (see the problems below): there is nothing to send",
-            preview.summary.read
-        ));
+        return Some(tr!("upload-none-encoded", n = preview.summary.read));
     }
     let duplicates = preview
         .problems
@@ -325,9 +321,7 @@ fn refusal(preview: &Preview, n_encoded: usize) -> Option<String> {
         .filter(|p| p.field == Some(Column::RecordId) && p.message.contains("used twice"))
         .count();
     if duplicates > 0 {
-        return Some(format!(
-            "{duplicates} record id(s) are used twice (see the problems below): give every record its own id, then choose the file again"
-        ));
+        return Some(tr!("upload-duplicate-ids", n = duplicates));
     }
     None
 }

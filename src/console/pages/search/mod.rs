@@ -16,7 +16,9 @@ use chrono::NaiveDate;
 
 use crate::client::{check_child, AuthorityNames, CaseFields, SearchQuery, SearchResponse};
 use crate::console::forms::SignedInForm;
+use crate::console::i18n::t;
 use crate::console::server::{Console, Shared};
+use crate::console::ConsoleError;
 use crate::input::{Column, RawRecord};
 use crate::store::{ReferralReason, ReferralSource};
 
@@ -24,12 +26,14 @@ use super::field;
 use view::{render, Outcome};
 
 /// The pupil identifier schemes the form offers: (form value, label).
-pub const ID_SCHEMES: [(&str, &str); 4] = [
-    ("upn", "UPN (England, Wales)"),
-    ("scn", "SCN (Scotland)"),
-    ("ppsn", "PPSN (Ireland)"),
-    ("ni_pupil_id", "NI pupil id (Northern Ireland)"),
-];
+pub fn id_schemes() -> [(&'static str, String); 4] {
+    [
+        ("upn", t("scheme-upn")),
+        ("scn", t("scheme-scn")),
+        ("ppsn", t("scheme-ppsn")),
+        ("ni_pupil_id", t("scheme-ni-pupil-id")),
+    ]
+}
 
 /// The record id of a plain search (as `pupilmatch search` without `--record-id`): its
 /// reference is sent but never kept.
@@ -103,18 +107,15 @@ impl SearchForm {
             return None;
         }
         if self.record_id.is_empty() {
-            problems.stop(
-                FormField::RecordId,
-                "give your record id for this child: the case's reference is made from it, so you can close the case later",
-            );
+            problems.stop(FormField::RecordId, t("search-record-id-missing"));
         }
         let reason = self.referral_reason.parse::<ReferralReason>();
         if reason.is_err() {
-            problems.stop(FormField::ReferralReason, "choose why the case was opened");
+            problems.stop(FormField::ReferralReason, t("search-reason-missing"));
         }
         let source = self.referral_source.parse::<ReferralSource>();
         if source.is_err() {
-            problems.stop(FormField::ReferralSource, "choose who referred the child");
+            problems.stop(FormField::ReferralSource, t("search-source-missing"));
         }
         let referred_on = if self.referred_on.is_empty() {
             Some(today)
@@ -122,10 +123,7 @@ impl SearchForm {
             NaiveDate::parse_from_str(&self.referred_on, "%Y-%m-%d").ok()
         };
         if referred_on.is_none() {
-            problems.stop(
-                FormField::ReferredOn,
-                "give the referral date as YYYY-MM-DD",
-            );
+            problems.stop(FormField::ReferredOn, t("search-referred-on-unreadable"));
         }
         Some(CaseFields {
             referral_reason: reason.ok()?,
@@ -256,7 +254,7 @@ pub async fn form(State(console): State<Shared>, headers: HeaderMap) -> Response
         None,
         today,
     );
-    console.page("National search", Some(&session), body)
+    console.page(&t("nav-search"), Some(&session), body)
 }
 
 /// `POST /search`: checks, encodes and searches, then shows the results beside the form.
@@ -281,11 +279,7 @@ pub async fn submit(
         outcome.as_ref(),
         today,
     );
-    (
-        status,
-        console.page("National search", Some(&session), body),
-    )
-        .into_response()
+    (status, console.page(&t("nav-search"), Some(&session), body)).into_response()
 }
 
 /// Checks the typed child and, when nothing stops it, runs the search.
@@ -315,8 +309,7 @@ async fn search(
         problems.warn(FormField::of(warning.field), text);
     }
     let Some(encoder) = console.workspace.encoders().get(typed.agreement) else {
-        let message = "this workspace holds no agreement secret: add its file to `agreement_secrets` in console.json";
-        return (problems, Some(Outcome::Failed(message.into())));
+        return (problems, Some(Outcome::Failed(t("search-no-secret"))));
     };
     let mut query = SearchQuery::for_child(encoder, &child.record);
     let asked_for_case = case.is_some();
@@ -334,7 +327,7 @@ async fn search(
                 in_our_files: workspace.own_record(&reference).is_some(),
             }
         }
-        Err(e) => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Failed(ConsoleError::from(e).words()),
     };
     (problems, Some(outcome))
 }

@@ -5,14 +5,15 @@
 use chrono::NaiveDate;
 use maud::{html, Markup};
 
-use super::{FormField, Problems, SearchForm, ID_SCHEMES};
+use super::{id_schemes, FormField, Problems, SearchForm};
 use crate::client::{AuthorityNames, SearchHit, SearchResponse};
 use crate::console::auth::Session;
 use crate::console::chart::waterfall_svg_with_id;
 use crate::console::evidence::waterfall;
-use crate::console::html::{code_words, csrf_field, percent};
+use crate::console::html::{csrf_field, percent};
+use crate::console::i18n::{t, tr};
 use crate::console::server::Console;
-use crate::console::vocab::{reason_words, source_words};
+use crate::console::vocab::{code_words, reason_words, source_words};
 use crate::matcher::explain_words::ConfidenceBand;
 use crate::matcher::model::Explanation;
 use crate::matcher::resolve::Standing;
@@ -47,15 +48,12 @@ pub fn render(
     today: NaiveDate,
 ) -> Markup {
     html! {
-        h1 { "National search" }
-        p class="lead" {
-            "Look for one child across every authority you share an agreement with. "
-            "The details are checked and encoded on this computer; only the encoding goes to the hub."
-        }
+        h1 { (t("nav-search")) }
+        p class="lead" { (t("search-lead")) }
         @if problems.stopped() { (summary(problems)) }
         @match outcome {
             Some(Outcome::Failed(message)) => div class="error" role="alert" {
-                h2 { "The search could not be made" }
+                h2 { (t("search-failed")) }
                 p { (message) }
             },
             Some(Outcome::Answered { response, names, asked_for_case, record_id, in_our_files }) =>
@@ -64,17 +62,17 @@ pub fn render(
         }
         div class="columns" {
             section class="panel" aria-labelledby="h-child" {
-                h2 id="h-child" { "The child" }
+                h2 id="h-child" { (t("search-child")) }
                 (search_form(console, session, typed, problems, today))
             }
             aside class="panel" aria-labelledby="h-before" {
-                h2 id="h-before" { "Before you search" }
+                h2 id="h-before" { (t("search-before")) }
                 ul class="guidance" {
-                    li { strong { "Safety first. " } "If you are worried about the child's safety, contact the police and children's social care now: this search is not the safeguarding route." }
-                    li { "Type the child's details as your referral gives them. A date of birth may be written "
-                        span class="nowrap" { "2015-01-09" } " or " span class="nowrap" { "09/01/2015" } "." }
-                    li { "The hub never sees the name or date of birth, and nothing typed here is kept, by this console or your browser." }
-                    li { "A match tells you which authority holds the child. Its record is released only after both of you confirm." }
+                    li { strong { (t("search-safety-first")) } " " (t("search-safety")) }
+                    li { (t("search-guidance-dob")) " "
+                        span class="nowrap" { "2015-01-09" } " " (t("or")) " " span class="nowrap" { "09/01/2015" } "." }
+                    li { (t("search-guidance-private")) }
+                    li { (t("search-guidance-release")) }
                 }
             }
         }
@@ -85,7 +83,7 @@ pub fn render(
 fn summary(problems: &Problems) -> Markup {
     html! {
         div class="error-summary" role="alert" aria-labelledby="h-problems" {
-            h2 id="h-problems" { "The child cannot be searched for yet" }
+            h2 id="h-problems" { (t("search-problems")) }
             ul {
                 @for m in problems.stopping() {
                     li { a href=(format!("#{}", m.field.id())) { (m.text) } }
@@ -111,52 +109,50 @@ fn search_form(
     html! {
         form class="stacked search" method="post" action="/search" autocomplete="off" {
             (csrf_field(session))
-            (text(problems, FormField::Forename, "forename", "Forename", None, &typed.forename, true))
-            (text(problems, FormField::MiddleNames, "middle_names", "Middle names (optional)", None, &typed.middle_names, false))
-            (text(problems, FormField::Surname, "surname", "Surname", None, &typed.surname, true))
-            (text(problems, FormField::Dob, "dob", "Date of birth",
-                Some("For example 2015-01-09 or 09/01/2015"), &typed.dob, true))
-            (field(problems, FormField::Sex, "Sex", None, html! {
-                (select(FormField::Sex, "sex", &typed.sex, [("", "Not known"), ("F", "Female"), ("M", "Male")], problems))
+            (text(problems, FormField::Forename, "forename", &t("forename"), None, &typed.forename, true))
+            (text(problems, FormField::MiddleNames, "middle_names", &t("middle-names-optional"), None, &typed.middle_names, false))
+            (text(problems, FormField::Surname, "surname", &t("surname"), None, &typed.surname, true))
+            (text(problems, FormField::Dob, "dob", &t("date-of-birth"),
+                Some(&t("search-dob-hint")), &typed.dob, true))
+            (field(problems, FormField::Sex, &t("sex"), None, html! {
+                (select(FormField::Sex, "sex", &typed.sex, [("", t("sex-not-known")), ("F", t("sex-female")), ("M", t("sex-male"))], problems))
             }))
             fieldset {
-                legend { "Pupil identifier (optional)" }
-                label for="id-scheme" { "Kind of identifier" }
-                (select_plain("id-scheme", "id_scheme", &typed.id_scheme, ID_SCHEMES))
-                (text(problems, FormField::PupilId, "pupil_id", "Identifier", None, &typed.pupil_id, false))
+                legend { (t("search-identifier-optional")) }
+                label for="id-scheme" { (t("search-identifier-kind")) }
+                (select_plain("id-scheme", "id_scheme", &typed.id_scheme, id_schemes()))
+                (text(problems, FormField::PupilId, "pupil_id", &t("search-identifier"), None, &typed.pupil_id, false))
             }
             @if encoders.len() > 1 {
-                label for="agreement" { "Agreement" }
+                label for="agreement" { (t("agreement")) }
                 select id="agreement" name="agreement" {
                     @for (i, e) in encoders.iter().enumerate() {
                         option value=(i) selected[i == typed.agreement] {
-                            (e.agreement_id()) " (key epoch " (e.epoch()) ")"
+                            (e.agreement_id()) " " (tr!("key-epoch-parenthesised", epoch = e.epoch()))
                         }
                     }
                 }
             }
-            button class="primary" type="submit" name="action" value="search" { "Search" }
+            button class="primary" type="submit" name="action" value="search" { (t("search")) }
             fieldset id="case" class="case" {
-                legend { "Open as a CME case (optional)" }
-                p class="hint" {
-                    "The hub keeps the child's encoding and matches every later registration against it; matches appear on your dashboard."
-                }
-                (text(problems, FormField::RecordId, "record_id", "Your record id for this child",
-                    Some("The case's reference is made from it, so you can close the case later."), &typed.record_id, false))
-                (field(problems, FormField::ReferralReason, "Referral reason", None, html! {
+                legend { (t("search-open-case-optional")) }
+                p class="hint" { (t("search-open-case-hint")) }
+                (text(problems, FormField::RecordId, "record_id", &t("search-record-id"),
+                    Some(&t("search-record-id-hint")), &typed.record_id, false))
+                (field(problems, FormField::ReferralReason, &t("referral-reason"), None, html! {
                     (select(FormField::ReferralReason, "referral_reason", &typed.referral_reason,
                         ReferralReason::ALL.iter().map(|r| (r.as_str(), reason_words(*r))), problems))
                 }))
-                (field(problems, FormField::ReferralSource, "Referral source", None, html! {
+                (field(problems, FormField::ReferralSource, &t("referral-source"), None, html! {
                     (select(FormField::ReferralSource, "referral_source", &typed.referral_source,
                         ReferralSource::ALL.iter().map(|s| (s.as_str(), source_words(*s))), problems))
                 }))
-                (field(problems, FormField::ReferredOn, "Referred on", None, html! {
+                (field(problems, FormField::ReferredOn, &t("referred-on-label"), None, html! {
                     input id="referred-on" name="referred_on" type="date" value=(referred_on)
                         aria-describedby=[described_by(problems, FormField::ReferredOn, false)];
                 }))
                 button class="secondary" type="submit" name="action" value="open_case" {
-                    "Search and open as a case"
+                    (t("search-and-open-case"))
                 }
             }
         }
@@ -192,9 +188,9 @@ fn field(
                 div id=(format!("{}-messages", field.id())) {
                     @for m in problems.of(field) {
                         @if m.stops {
-                            p class="field-error" { span class="tag" { "Problem" } " " (m.text) }
+                            p class="field-error" { span class="tag" { (t("tag-problem")) } " " (m.text) }
                         } @else {
-                            p class="field-warning" { span class="tag" { "Left out" } " " (m.text) }
+                            p class="field-warning" { span class="tag" { (t("tag-left-out")) } " " (m.text) }
                         }
                     }
                 }
@@ -226,7 +222,7 @@ fn select<'a>(
     which: FormField,
     name: &str,
     chosen: &str,
-    options: impl IntoIterator<Item = (&'a str, &'a str)>,
+    options: impl IntoIterator<Item = (&'a str, String)>,
     problems: &Problems,
 ) -> Markup {
     html! {
@@ -243,7 +239,7 @@ fn select_plain<'a>(
     id: &str,
     name: &str,
     chosen: &str,
-    options: impl IntoIterator<Item = (&'a str, &'a str)>,
+    options: impl IntoIterator<Item = (&'a str, String)>,
 ) -> Markup {
     html! {
         select id=(id) name=(name) {
@@ -264,53 +260,72 @@ fn results(
     let n = response.results.len();
     html! {
         section class="results" aria-labelledby="h-results" {
-            h2 id="h-results" { "Results" }
+            h2 id="h-results" { (t("results")) }
             @if let Some(case) = &response.case {
                 div class="notice" role="status" {
-                    p { strong { "Opened as a CME case" } " under your record id " strong { (record_id) } ". "
-                        "The hub proposed " (case.n_candidates)
-                        @if case.n_candidates == 1 { " candidate" } @else { " candidates" }
-                        " for it, on your " a href="/" { "dashboard" } " under New candidates. "
-                        "The case stays open: a later registration anywhere is matched against it." }
+                    p { strong { (t("case-opened")) } " " (t("case-opened-under")) " " strong { (record_id) } ". "
+                        (tr!("case-opened-candidates", n = case.n_candidates))
+                        " " a href="/" { (t("case-opened-dashboard")) } " " (t("case-opened-under-new")) " "
+                        (t("case-opened-stays-open")) }
                     @if in_our_files {
-                        p class="hint" { "Your pupil files hold a record with this id: the console shows it beside the case's candidates." }
+                        p class="hint" { (t("case-in-our-files")) }
                     } @else {
-                        p class="hint" { "Your pupil files hold no record with this id yet. Add the child to your missing-children file under it (the console reads its files when it starts), so it can show our record beside the case's candidates and seal it when you confirm one." }
+                        p class="hint" { (t("case-not-in-our-files")) }
                     }
                 }
             } @else if asked_for_case {
                 div class="error" role="alert" {
-                    p { "The hub answered the search but did not open a case: it may be older than this console. Submit the child with your missing-children file instead." }
+                    p { (t("case-not-opened")) }
                 }
             }
             @if n == 0 {
                 div class="panel no-match" role="status" {
-                    h3 { "No match found" }
-                    p { "No authority in your agreements holds a record close enough to this child." }
-                    h3 { "Next step" }
+                    h3 { (t("no-match")) }
+                    p { (t("no-match-why")) }
+                    h3 { (t("next-step")) }
                     @if response.case.is_some() {
-                        p { "Carry on with your usual enquiries. If the child registers anywhere later, the match will appear on your dashboard." }
+                        p { (t("no-match-case-open")) }
                     } @else {
-                        p { "Open it as a case, so that a later registration anywhere is matched against it: fill in "
-                            a href="#case" { "Open as a CME case" } " below and press Search and open as a case. "
-                            "Carry on with your usual enquiries meanwhile." }
+                        p { (t("no-match-open-case")) " "
+                            a href="#case" { (t("search-open-case")) } " " (t("no-match-open-case-below")) " "
+                            (t("no-match-meanwhile")) }
                     }
                 }
             } @else {
-                p role="status" { (n) @if n == 1 { " possible match" } @else { " possible matches" } ", strongest evidence first." }
+                p role="status" { (tr!("possible-matches", n = n)) }
                 ol class="results" {
                     @for hit in &response.results { (result(hit, names)) }
                 }
                 @if response.case.is_none() {
                     div class="panel" {
-                        h3 { "Next step" }
-                        p { "To contact the authority that holds the child through the hub, "
-                            a href="#case" { "open it as a case" }
-                            ": the match becomes a candidate that both of you confirm before anything is released." }
+                        h3 { (t("next-step")) }
+                        p { (t("next-step-contact")) " "
+                            a href="#case" { (t("next-step-open-case")) }
+                            (t("next-step-then")) }
                     }
                 }
             }
         }
+    }
+}
+
+/// A confidence band as words ("Very strong match").
+fn band_words(band: ConfidenceBand) -> String {
+    match band {
+        ConfidenceBand::VeryStrong => t("band-very-strong"),
+        ConfidenceBand::Strong => t("band-strong"),
+        ConfidenceBand::Possible => t("band-possible"),
+        ConfidenceBand::Weak => t("band-weak"),
+    }
+}
+
+/// A confidence band's name in a sentence ("very strong").
+fn band_name(band: ConfidenceBand) -> String {
+    match band {
+        ConfidenceBand::VeryStrong => t("band-name-very-strong"),
+        ConfidenceBand::Strong => t("band-name-strong"),
+        ConfidenceBand::Possible => t("band-name-possible"),
+        ConfidenceBand::Weak => t("band-name-weak"),
     }
 }
 
@@ -323,22 +338,20 @@ fn band_class(band: ConfidenceBand) -> &'static str {
     }
 }
 
-fn role_words(role: &str) -> &str {
+fn role_words(role: &str) -> String {
     match role {
-        "roll" => "a pupil on their roll",
-        "missing" => "a child missing from education (their open case)",
-        other => other,
+        "roll" => t("held-as-roll"),
+        "missing" => t("held-as-missing"),
+        other => other.to_string(),
     }
 }
 
 /// What a result's standing means for the coordinator (one child, one link).
-fn standing_words(standing: Standing) -> &'static str {
+fn standing_words(standing: Standing) -> String {
     match standing {
-        Standing::Best => "the best: no other result comes close",
-        Standing::Ambiguous => {
-            "ambiguous: another result is nearly as strong; rule it out before acting on this one"
-        }
-        Standing::RunnerUp => "behind a stronger result",
+        Standing::Best => t("result-standing-best"),
+        Standing::Ambiguous => t("result-standing-ambiguous"),
+        Standing::RunnerUp => t("result-standing-runner-up"),
     }
 }
 
@@ -350,43 +363,43 @@ fn result(hit: &SearchHit, names: &AuthorityNames) -> Markup {
         li class="result panel" {
             div class="result-head" {
                 h3 id=(heading) { (names.show(&hit.authority)) }
-                span class=(band_class(band)) { (code_words(band.label())) " match" }
+                span class=(band_class(band)) { (band_words(band)) }
             }
             dl class="facts" {
-                dt { "Nation" }
-                dd { (hit.jurisdiction.as_deref().map_or("not given".into(), code_words)) }
-                dt { "They hold it as" }
+                dt { (t("nation")) }
+                dd { (hit.jurisdiction.as_deref().map_or_else(|| t("not-given"), code_words)) }
+                dt { (t("held-as")) }
                 dd { (role_words(&hit.role)) }
-                dt { "Confidence" }
-                dd { (ConfidenceBand::with_weight(hit.match_weight)) ", probability " (percent(hit.probability)) }
+                dt { (t("confidence")) }
+                dd { (tr!("confidence-with-weight", band = band_name(band), weight = format!("{:.1}", hit.match_weight), probability = percent(hit.probability))) }
                 @if let Some(standing) = hit.standing {
-                    dt { "Against the other results" }
+                    dt { (t("against-other-results")) }
                     dd { (standing_words(standing)) }
                 }
             }
             @match &explanation {
                 Some(explanation) => {
                     @let steps = waterfall(explanation);
-                    h4 { "The evidence" }
+                    h4 { (t("the-evidence")) }
                     ul class="evidence" {
                         @for step in &steps[1..steps.len() - 1] {
                             @let delta = step.to - step.from;
                             li {
-                                @if delta > 0.0 { span class="for" { "For" } }
-                                @else if delta < 0.0 { span class="against" { "Against" } }
-                                @else { span class="neutral" { "Not used" } }
+                                @if delta > 0.0 { span class="for" { (t("evidence-for")) } }
+                                @else if delta < 0.0 { span class="against" { (t("evidence-against")) } }
+                                @else { span class="neutral" { (t("evidence-not-used")) } }
                                 " " (step.meaning)
                             }
                         }
                     }
                     details {
-                        summary { "Show the evidence as a chart" }
+                        summary { (t("evidence-as-chart")) }
                         (waterfall_svg_with_id(&steps,
-                            "How each field moved the evidence, from the starting point to the match weight",
+                            &t("chart-title"),
                             &format!("chart-{}", hit.rank)))
                     }
                 }
-                None => p { "The hub's evidence is in a form this console cannot read." }
+                None => p { (t("evidence-unreadable")) }
             }
         }
     }

@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 
 use crate::client::CaseFields;
 use crate::console::forms::{SignedInForm, SignedInUpload};
+use crate::console::i18n::{self, t};
 use crate::console::server::{Console, Shared};
 use crate::console::uploads::preview::{encode_upload, BatchKind};
 use crate::console::uploads::{self, SendState, Upload};
@@ -34,7 +35,7 @@ pub async fn form(State(console): State<Shared>, headers: HeaderMap) -> Response
     };
     let today = chrono::Local::now().date_naive();
     let body = view::form_page(&console, &session, None, today);
-    console.page("Upload a file", Some(&session), body)
+    console.page(&t("upload-title"), Some(&session), body)
 }
 
 /// `POST /uploads`: reads and encodes the chosen file here and shows its report; nothing is
@@ -51,12 +52,12 @@ pub async fn preview(State(console): State<Shared>, upload: SignedInUpload) -> R
         let body = view::form_page(&console, &session, Some(message), today);
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            console.page("Upload a file", Some(&session), body),
+            console.page(&t("upload-title"), Some(&session), body),
         )
             .into_response()
     };
     let Some(file) = file else {
-        return refused("Choose a CSV or CTF file to upload.");
+        return refused(&t("upload-choose-file"));
     };
     let kind = match batch_kind(&form, today) {
         Ok(kind) => kind,
@@ -64,16 +65,18 @@ pub async fn preview(State(console): State<Shared>, upload: SignedInUpload) -> R
     };
     let encoders = console.workspace.encoders();
     let Some(encoder) = encoders.get(field(&form, "agreement").parse().unwrap_or(0)) else {
-        return refused("This workspace holds no agreement secret: add its file to `agreement_secrets` in console.json.");
+        return refused(&t("upload-no-secret"));
     };
     let encoder = std::sync::Arc::clone(encoder);
+    let context = i18n::context();
     let encoded = tokio::task::spawn_blocking(move || {
-        let (preview, batch) = encode_upload(&encoder, &file, kind, today);
+        let (preview, batch) =
+            i18n::within_sync(context, || encode_upload(&encoder, &file, kind, today));
         (file, preview, batch)
     })
     .await;
     let Ok((file, preview, batch)) = encoded else {
-        return refused("The file could not be encoded; try again.");
+        return refused(&t("upload-encode-failed"));
     };
     let upload = console.uploads.add(&session.token, file, preview, batch);
     Redirect::to(&format!("/uploads/{}", upload.id)).into_response()
@@ -86,7 +89,7 @@ fn batch_kind(
 ) -> Result<BatchKind, String> {
     let role: Role = field(form, "role")
         .parse()
-        .map_err(|_| "Choose what the file holds.".to_string())?;
+        .map_err(|_| t("upload-choose-role"))?;
     let whole_roll = field(form, "whole_roll") == "yes";
     match role {
         Role::Roll => Ok(BatchKind {
@@ -101,14 +104,14 @@ fn batch_kind(
         Role::Missing => {
             let reason: ReferralReason = field(form, "referral_reason")
                 .parse()
-                .map_err(|_| "Choose why the cases were opened.".to_string())?;
+                .map_err(|_| t("upload-choose-reason"))?;
             let source: ReferralSource = field(form, "referral_source")
                 .parse()
-                .map_err(|_| "Choose who referred the children.".to_string())?;
+                .map_err(|_| t("upload-choose-source"))?;
             let referred_on = match field(form, "referred_on") {
                 "" => today,
                 text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .map_err(|_| "Give the referral date as YYYY-MM-DD.".to_string())?,
+                    .map_err(|_| t("upload-referred-on-unreadable"))?,
             };
             Ok(BatchKind {
                 role,
@@ -129,10 +132,7 @@ fn find(console: &Console, id: &str, session_token: &str) -> Option<std::sync::A
 }
 
 fn not_found(console: &Console, session: &crate::console::auth::Session) -> Response {
-    let error = ConsoleError::BadInput(
-        "this upload is not waiting any more: uploads are forgotten 30 minutes after they are read, and only the person who uploaded one sees it. Choose the file again."
-            .into(),
-    );
+    let error = ConsoleError::BadInput(t("upload-gone"));
     console.error_page(StatusCode::NOT_FOUND, Some(session), &error)
 }
 
@@ -150,11 +150,11 @@ pub async fn show(
         return not_found(&console, &session);
     };
     let title = match upload.state() {
-        SendState::Sent { .. } => "Upload sent",
-        _ => "Check the file before sending",
+        SendState::Sent { .. } => t("upload-sent"),
+        _ => t("upload-check"),
     };
     let body = view::upload_page(&session, &upload);
-    console.page(title, Some(&session), body)
+    console.page(&title, Some(&session), body)
 }
 
 /// `POST /uploads/{id}/send`: sends the encoded batch and waits for the hub's answer, then

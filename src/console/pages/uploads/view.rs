@@ -6,6 +6,7 @@ use maud::{html, Markup};
 
 use crate::console::auth::Session;
 use crate::console::html::{column_heads, csrf_field, field_words};
+use crate::console::i18n::{date_text, t, tr};
 use crate::console::server::Console;
 use crate::console::uploads::preview::{Preview, Severity};
 use crate::console::uploads::{SendState, Upload};
@@ -21,24 +22,22 @@ pub fn form_page(
 ) -> Markup {
     let encoders = console.workspace.encoders();
     html! {
-        h1 { "Upload a file" }
-        p class="lead" {
-            "Choose a pupil file. The console reads and encodes it here, on this computer, and shows you what it found before anything is sent. Only encodings leave: names and dates of birth never do."
-        }
+        h1 { (t("upload-title")) }
+        p class="lead" { (t("upload-lead")) }
         @if let Some(error) = error {
             div class="error" role="alert" { p { (error) } }
         }
         form class="stacked" method="post" action="/uploads" enctype="multipart/form-data" {
             (csrf_field(session))
-            label for="file" { "Pupil file" }
-            p class="hint" id="file-hint" { "A CSV file with a header row, or a DfE Common Transfer File (XML)." }
+            label for="file" { (t("upload-file")) }
+            p class="hint" id="file-hint" { (t("upload-file-hint")) }
             input id="file" name="file" type="file" accept=".csv,.xml,text/csv,application/xml,text/xml"
                 required aria-describedby="file-hint";
             fieldset {
-                legend { "What does the file hold?" }
+                legend { (t("upload-what")) }
                 @for (role, hint) in [
-                    (Role::Roll, "Children on your schools' rolls: they are matched against other authorities' missing children."),
-                    (Role::Missing, "Children missing from education: each becomes an open case, matched against every roll."),
+                    (Role::Roll, t("upload-roll-hint")),
+                    (Role::Missing, t("upload-missing-hint")),
                 ] {
                     div class="choice" {
                         input type="radio" name="role" id=(format!("role-{role}")) value=(role.as_str())
@@ -49,33 +48,33 @@ pub fn form_page(
                 }
                 div class="choice" {
                     input type="checkbox" name="whole_roll" id="whole-roll" value="yes" aria-describedby="whole-roll-hint";
-                    label for="whole-roll" { "The file is our whole roll" }
-                    p class="hint" id="whole-roll-hint" { "Pupils of ours the hub holds but who are not in this file are taken out of matching. Leave it unticked to add or update pupils only." }
+                    label for="whole-roll" { (t("upload-whole-roll")) }
+                    p class="hint" id="whole-roll-hint" { (t("upload-whole-roll-hint")) }
                 }
             }
             fieldset class="case" {
-                legend { "Only for children missing from education" }
-                p class="hint" { "Every case in the file is opened with this referral. A roll ignores it." }
-                label for="referral-reason" { "Referral reason" }
+                legend { (t("upload-missing-only")) }
+                p class="hint" { (t("upload-missing-only-hint")) }
+                label for="referral-reason" { (t("referral-reason")) }
                 select id="referral-reason" name="referral_reason" {
                     @for r in ReferralReason::ALL { option value=(r.as_str()) { (reason_words(*r)) } }
                 }
-                label for="referral-source" { "Referral source" }
+                label for="referral-source" { (t("referral-source")) }
                 select id="referral-source" name="referral_source" {
                     @for s in ReferralSource::ALL { option value=(s.as_str()) { (source_words(*s)) } }
                 }
-                label for="referred-on" { "Referred on" }
+                label for="referred-on" { (t("referred-on-label")) }
                 input id="referred-on" name="referred_on" type="date" value=(today.format("%Y-%m-%d").to_string());
             }
             @if encoders.len() > 1 {
-                label for="agreement" { "Agreement" }
+                label for="agreement" { (t("agreement")) }
                 select id="agreement" name="agreement" {
                     @for (i, e) in encoders.iter().enumerate() {
-                        option value=(i) { (e.agreement_id()) " (key epoch " (e.epoch()) ")" }
+                        option value=(i) { (e.agreement_id()) " " (tr!("key-epoch-parenthesised", epoch = e.epoch())) }
                     }
                 }
             }
-            button class="primary" type="submit" { "Read the file" }
+            button class="primary" type="submit" { (t("upload-read")) }
         }
     }
 }
@@ -84,55 +83,47 @@ pub fn form_page(
 pub fn upload_page(session: &Session, upload: &Upload) -> Markup {
     match upload.state() {
         SendState::Sent { result, kept } => html! {
-            h1 { "Upload sent" }
+            h1 { (t("upload-sent")) }
             div class="notice" role="status" {
-                p { strong { "The hub stored " (plural(result.n_records, "record")) " from " (upload.preview.file_name) "." }
-                    @if result.replayed { " It had already received this file; this is its first answer." } }
+                p { strong { (tr!("upload-stored", n = result.n_records, file = upload.preview.file_name.as_str())) }
+                    @if result.replayed { " " (t("upload-replayed")) } }
             }
             div class="cards" {
-                div class="card" { span class="count" { (result.n_records) } "stored" }
-                div class="card" { span class="count" { (result.n_withdrawn) } "withdrawn" }
-                a class="card" href="/" { span class="count" { (result.n_candidates) } "new candidates" }
+                div class="card" { span class="count" { (result.n_records) } (t("card-stored")) }
+                div class="card" { span class="count" { (result.n_withdrawn) } (t("card-withdrawn")) }
+                a class="card" href="/" { span class="count" { (result.n_candidates) } (t("card-new-candidates")) }
             }
             @if result.n_candidates > 0 {
-                p { a href="/" { "See the new candidates on your dashboard" } }
+                p { a href="/" { (t("upload-see-candidates")) } }
             } @else {
-                p { "No new candidate: nothing the hub holds is close enough to these records. Matches found later appear on your " a href="/" { "dashboard" } "." }
+                p { (t("upload-no-candidate")) " " a href="/" { (t("case-opened-dashboard")) } "." }
             }
             @match kept {
-                Ok(path) => p class="hint" { "The console keeps the file in its workspace (" (path) ") so that it can show and seal our record beside each candidate." },
-                Err(why) => div class="error" role="alert" { p { "The console could not keep the file in its workspace (" (why) "): our record will not be shown beside candidates from it until you add the file to console.json's pupil_files." } },
+                Ok(path) => p class="hint" { (tr!("upload-kept", path = path.as_str())) },
+                Err(why) => div class="error" role="alert" { p { (tr!("upload-not-kept", cause = why.as_str())) } },
             }
-            p { a href="/uploads" { "Upload another file" } }
+            p { a href="/uploads" { (t("upload-another")) } }
         },
         SendState::Sending => html! {
-            h1 { "Sending" }
-            p role="status" { (upload.n_sent()) " of " (upload.n_records()) " records sent. Reload this page to see the hub's answer." }
+            h1 { (t("upload-sending")) }
+            p role="status" { (tr!("upload-sending-status", sent = upload.n_sent(), total = upload.n_records())) }
         },
         state => html! {
-            h1 { "Check the file before sending" }
+            h1 { (t("upload-check")) }
             @if let Some(refusal) = &upload.preview.refusal {
                 div class="error" role="alert" {
-                    h2 { "This file cannot be sent" }
-                    p { (refusal) ". Nothing was sent." }
-                    p { a href="/uploads" { "Choose another file" } }
+                    h2 { (t("upload-cannot-send")) }
+                    p { (refusal) ". " (t("nothing-sent")) }
+                    p { a href="/uploads" { (t("upload-choose-another")) } }
                 }
             } @else if let SendState::Failed(why) = &state {
-                div class="error" role="alert" { p { "The hub did not store the batch: " (why) ". Nothing was stored; you can send it again." } }
+                div class="error" role="alert" { p { (tr!("upload-failed", cause = why.as_str())) } }
             } @else {
-                div class="notice" role="status" { p { strong { "Nothing has been sent yet." } " Read what the console found, then send." } }
+                div class="notice" role="status" { p { strong { (t("upload-nothing-sent-yet")) } " " (t("upload-read-then-send")) } }
             }
             (report(&upload.preview))
             (send_form(session, upload))
         },
-    }
-}
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 
@@ -143,30 +134,30 @@ fn report(preview: &Preview) -> Markup {
     html! {
         div class="panel" {
             dl class="facts" {
-                dt { "File" } dd { (preview.file_name) }
-                dt { "It holds" } dd { (role_words(preview.kind.role))
-                    @if preview.kind.mode == SubmitMode::Snapshot { ", the whole roll" } }
+                dt { (t("file")) } dd { (preview.file_name) }
+                dt { (t("it-holds")) } dd { (role_words(preview.kind.role))
+                    @if preview.kind.mode == SubmitMode::Snapshot { ", " (t("the-whole-roll")) } }
                 @if let Some(case) = &preview.kind.case {
-                    dt { "Referral" } dd { (reason_words(case.referral_reason)) "; " (source_words(case.referral_source)) "; referred on " (case.referred_on) }
+                    dt { (t("col-referral")) } dd { (reason_words(case.referral_reason)) "; " (source_words(case.referral_source)) "; " (tr!("referred-on", date = date_text(&case.referred_on.to_string()))) }
                 }
-                dt { "Agreement" } dd { (preview.agreement_id) ", key epoch " (preview.epoch) }
+                dt { (t("agreement")) } dd { (preview.agreement_id) ", " (tr!("key-epoch", epoch = preview.epoch)) }
             }
         }
         div class="cards" {
-            div class="card" { span class="count" { (summary.read) } "records read" }
-            div class="card" { span class="count" { (summary.encoded) } "ready to send" }
-            div class="card" { span class="count" { (summary.skipped) } "skipped (not sent)" }
-            div class="card" { span class="count" { (n_warnings) } @if n_warnings == 1 { "warning" } @else { "warnings" } }
+            div class="card" { span class="count" { (summary.read) } (t("card-records-read")) }
+            div class="card" { span class="count" { (summary.encoded) } (t("card-ready-to-send")) }
+            div class="card" { span class="count" { (summary.skipped) } (t("card-skipped")) }
+            div class="card" { span class="count" { (n_warnings) } (tr!("card-warnings", n = n_warnings)) }
         }
         @let identifiers: Vec<_> = preview.identifiers().collect();
         section aria-labelledby="h-identifiers" {
-            h2 id="h-identifiers" { "Pupil identifiers" }
+            h2 id="h-identifiers" { (t("pupil-identifiers")) }
             @if identifiers.is_empty() {
-                p class="empty" { "The file holds no pupil identifier (UPN, SCN, PPSN or NI pupil id). Records are matched on names and dates of birth." }
+                p class="empty" { (t("upload-no-identifier")) }
             } @else {
                 table {
-                    caption class="visually-hidden" { "Identifiers by scheme" }
-                    (column_heads(&["Identifier", "Valid", "Invalid (left out)", "Not given"]))
+                    caption class="visually-hidden" { (t("identifiers-by-scheme")) }
+                    (column_heads(&[t("search-identifier"), t("col-valid"), t("col-invalid"), t("col-not-given")]))
                     tbody {
                         @for (name, counts) in &identifiers {
                             tr { th scope="row" { (field_words(name)) } td { (counts.valid) } td { (counts.invalid) } td { (counts.absent) } }
@@ -177,26 +168,26 @@ fn report(preview: &Preview) -> Markup {
         }
         @if !preview.ignored_columns.is_empty() {
             section aria-labelledby="h-columns" {
-                h2 id="h-columns" { "Columns not read" }
+                h2 id="h-columns" { (t("columns-not-read")) }
                 ul {
                     @for column in &preview.ignored_columns {
-                        li { strong { (column.header) } ": not recognised, ignored"
-                            @if let Some(meant) = column.did_you_mean { ". Did you mean " strong { (meant) } "? Rename the header and choose the file again." } }
+                        li { strong { (column.header) } ": " (t("column-ignored"))
+                            @if let Some(meant) = column.did_you_mean { ". " (t("did-you-mean")) " " strong { (meant) } "? " (t("rename-header")) } }
                     }
                 }
             }
         }
         section aria-labelledby="h-problems" {
-            h2 id="h-problems" { "Problems" }
+            h2 id="h-problems" { (t("problems")) }
             @if preview.problems.is_empty() && preview.summary.read == 0 {
-                p class="empty" { "None found: the file has no records." }
+                p class="empty" { (t("problems-none-no-records")) }
             } @else if preview.problems.is_empty() {
-                p { "None: every record can be sent as it is." }
+                p { (t("problems-none")) }
             } @else {
-                p class="hint" { "A record with a problem is not sent; a warning means the record is sent without that field." }
+                p class="hint" { (t("problems-hint")) }
                 table class="problems" {
-                    caption class="visually-hidden" { "Every problem, by line" }
-                    (column_heads(&["Line", "Record", "Field", "Problem"]))
+                    caption class="visually-hidden" { (t("problems-by-line")) }
+                    (column_heads(&[t("col-line"), t("col-record"), t("col-field"), t("tag-problem")]))
                     tbody {
                         @for p in &preview.problems {
                             tr {
@@ -205,8 +196,8 @@ fn report(preview: &Preview) -> Markup {
                                 td { (p.field.map_or("—".to_string(), |f| field_words(f.name()))) }
                                 td {
                                     @match p.severity {
-                                        Severity::Error => span class="tag" { "Not sent" },
-                                        Severity::Warning => span class="tag warning-tag" { "Warning" },
+                                        Severity::Error => span class="tag" { (t("tag-not-sent")) },
+                                        Severity::Warning => span class="tag warning-tag" { (t("tag-warning")) },
                                     }
                                     " " (p.message)
                                 }
@@ -230,15 +221,16 @@ fn send_form(session: &Session, upload: &Upload) -> Markup {
         form id="send-form" class="panel" method="post" action=(format!("/uploads/{}/send", upload.id))
             data-progress=(format!("/uploads/{}/progress", upload.id)) {
             (csrf_field(session))
-            p { "Only the encodings of these " (plural(n, "record")) " are sent. Sending a large roll can take a minute: keep this page open until the answer appears." }
-            button class="primary" type="submit" { "Send " (plural(n, "record")) " to the hub" }
-            div id="sending" hidden {
-                label for="send-progress" { "Sending to the hub" }
-                progress id="send-progress" max=(n.max(1)) value="0" { "0 of " (n) " records sent" }
-                p id="send-status" role="status" { "Starting" }
+            p { (tr!("upload-only-encodings", n = n)) }
+            button class="primary" type="submit" { (tr!("upload-send", n = n)) }
+            div id="sending" hidden data-template=(tr!("upload-sending-status", sent = "{sent}", total = "{total}"))
+                data-storing=(t("upload-progress-storing")) {
+                label for="send-progress" { (t("upload-sending-to-hub")) }
+                progress id="send-progress" max=(n.max(1)) value="0" { (tr!("upload-sending-status", sent = 0, total = n)) }
+                p id="send-status" role="status" { (t("upload-starting")) }
             }
         }
-        p { a href="/uploads" { "Choose another file instead" } }
+        p { a href="/uploads" { (t("upload-choose-instead")) } }
         script src="/assets/uploads.js" defer {}
     }
 }
