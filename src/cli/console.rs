@@ -1,5 +1,6 @@
-//! `pupilmatch console`: run the coordinator's web console over a workspace, or manage its
-//! staff accounts (`pupilmatch console user add`).
+//! `pupilmatch console`: run the coordinator's web console over a workspace, or set one up
+//! without a browser: `console init` (console.json), `console user add` (a staff account) and
+//! `console fingerprint` (another authority's fingerprint, read out by phone).
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
@@ -12,7 +13,8 @@ use clap::{Args, Subcommand};
 
 use super::hub_args::runtime;
 use crate::client::{HubClient, HubClientConfig};
-use crate::console::{router, Console, StaffName, Users, Workspace};
+use crate::console::{router, Console, StaffName, Users, Workspace, WorkspaceConfig};
+use crate::disclosure::Coordinator;
 
 /// Arguments of `pupilmatch console`.
 #[derive(Debug, Args)]
@@ -40,6 +42,52 @@ pub enum ConsoleCommand {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Make the --workspace folder a console workspace: write its console.json, once the keys
+    /// and pupil files it names (relative to the folder) have been read. The hub is given
+    /// when the console starts (--hub or PUPILMATCH_HUB).
+    Init(InitArgs),
+    /// Record the disclosure-key fingerprint another authority's coordinator read out to you
+    /// by phone; every confirmation to that authority is checked against it.
+    Fingerprint {
+        /// The other authority's code.
+        #[arg(long)]
+        authority: String,
+        /// Its fingerprint as read out (any case; spaces or dashes between the digits).
+        #[arg(long)]
+        fingerprint: String,
+    },
+}
+
+/// Arguments of `pupilmatch console init` (file paths relative to the workspace folder).
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// This authority's code (e.g. 383, S12000049), as the hub knows it.
+    #[arg(long)]
+    pub authority_code: String,
+    /// This authority's name, shown on every page.
+    #[arg(long)]
+    pub authority_name: String,
+    /// An agreement secret file (`keygen --agreement`); repeat for each agreement.
+    #[arg(long = "agreement-secret")]
+    pub agreement_secrets: Vec<PathBuf>,
+    /// This authority's local key (the one its records were submitted under).
+    #[arg(long)]
+    pub local_key: PathBuf,
+    /// This authority's private disclosure key (`keygen --disclosure`).
+    #[arg(long)]
+    pub disclosure_key: PathBuf,
+    /// A pupil file (CSV or CTF XML) whose records may appear in candidates; repeatable.
+    #[arg(long = "pupil-file")]
+    pub pupil_files: Vec<PathBuf>,
+    /// Who the other side should contact: name.
+    #[arg(long)]
+    pub coordinator_name: String,
+    /// Their email address.
+    #[arg(long)]
+    pub coordinator_email: String,
+    /// Their telephone number.
+    #[arg(long)]
+    pub coordinator_phone: Option<String>,
 }
 
 /// Staff account commands.
@@ -74,6 +122,47 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             users.add(name.clone(), password.trim_end_matches(['\r', '\n']))?;
             users.save(&path)?;
             eprintln!("added staff account {}", name.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(ConsoleCommand::Init(init)) => {
+            let config = WorkspaceConfig {
+                authority_code: init.authority_code,
+                authority_name: init.authority_name,
+                hub: None,
+                api_key: None,
+                agreement_secrets: init.agreement_secrets,
+                local_key: init.local_key,
+                disclosure_key: init.disclosure_key,
+                pupil_files: init.pupil_files,
+                coordinator: Coordinator {
+                    name: init.coordinator_name,
+                    email: init.coordinator_email,
+                    phone: init.coordinator_phone,
+                },
+                fingerprints: Default::default(),
+                secure_cookies: false,
+            };
+            let workspace = Workspace::create(&dir, config)?;
+            eprintln!(
+                "workspace {} for {}: {} of our records in its pupil files; disclosure key fingerprint {}",
+                dir.display(),
+                workspace.config.authority_name,
+                workspace.n_records(),
+                workspace.disclosure_key.public().fingerprint()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(ConsoleCommand::Fingerprint {
+            authority,
+            fingerprint,
+        }) => {
+            let mut config = WorkspaceConfig::load(&dir)?;
+            let recorded = config.record_fingerprint(&authority, &fingerprint)?;
+            config.save(&dir)?;
+            eprintln!(
+                "recorded {} as the fingerprint of {authority}'s disclosure key",
+                recorded
+            );
             Ok(ExitCode::SUCCESS)
         }
         None => serve(&dir, args.hub, args.listen),

@@ -82,13 +82,69 @@ impl WorkspaceConfig {
             message: e.to_string(),
         })
     }
+
+    /// Writes `console.json` into `dir` through a temporary file renamed over it, so the
+    /// console never reads half of it.
+    pub fn save(&self, dir: &Path) -> Result<(), ConsoleError> {
+        let path = dir.join(CONFIG_FILE);
+        let text = serde_json::to_string_pretty(self).map_err(|e| ConsoleError::Config {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let temporary = path.with_extension("json.new");
+        std::fs::write(&temporary, text).map_err(|source| ConsoleError::Io {
+            path: temporary.clone(),
+            source,
+        })?;
+        std::fs::rename(&temporary, &path).map_err(|source| ConsoleError::Io { path, source })
+    }
+
+    /// Records the fingerprint of `authority`'s disclosure key as its coordinator read it out
+    /// by phone (any case, spaces or dashes between the digits), normalised; every later
+    /// confirmation to `authority` is checked against it. Returns the normalised fingerprint.
+    pub fn record_fingerprint(
+        &mut self,
+        authority: &str,
+        fingerprint: &str,
+    ) -> Result<String, ConsoleError> {
+        let authority = authority.trim();
+        if authority.is_empty() {
+            return Err(ConsoleError::BadInput(
+                "name the authority whose fingerprint this is".into(),
+            ));
+        }
+        let fingerprint = crate::disclosure::parse_fingerprint(fingerprint)
+            .map_err(|e| ConsoleError::BadInput(format!("the fingerprint of {authority}: {e}")))?;
+        self.fingerprints
+            .insert(authority.to_string(), fingerprint.clone());
+        Ok(fingerprint)
+    }
 }
 
 impl Workspace {
     /// Loads the workspace in `dir`: configuration, keys, and the references of every record
     /// of its pupil files (computed here with the local key; nothing is sent anywhere).
     pub fn load(dir: &Path) -> Result<Workspace, ConsoleError> {
-        let config = WorkspaceConfig::load(dir)?;
+        Workspace::open(dir, WorkspaceConfig::load(dir)?)
+    }
+
+    /// Makes `dir` a new workspace with `config` (`pupilmatch console init`): the keys and
+    /// pupil files it names are read first, so a mistyped path is refused before
+    /// `console.json` is written; a folder that already has one is refused.
+    pub fn create(dir: &Path, config: WorkspaceConfig) -> Result<Workspace, ConsoleError> {
+        let path = dir.join(CONFIG_FILE);
+        if path.exists() {
+            return Err(ConsoleError::Config {
+                path,
+                message: "this folder is already a workspace; edit console.json instead".into(),
+            });
+        }
+        let workspace = Workspace::open(dir, config)?;
+        workspace.config.save(dir)?;
+        Ok(workspace)
+    }
+
+    fn open(dir: &Path, config: WorkspaceConfig) -> Result<Workspace, ConsoleError> {
         let local_key = LocalKey::load(&dir.join(&config.local_key))?;
         let disclosure_key = DisclosureKeyPair::load(&dir.join(&config.disclosure_key))?;
         let mut records = HashMap::new();
@@ -144,18 +200,11 @@ impl Workspace {
         write_private(&path, bytes).map_err(io(&path))?;
         let mut added = HashMap::new();
         index_file(&self.local_key, &path, &mut added)?;
-        let config_path = self.dir.join(CONFIG_FILE);
         let mut config = WorkspaceConfig::load(&self.dir)?;
         if !config.pupil_files.contains(&relative) {
             config.pupil_files.push(relative.clone());
         }
-        let text = serde_json::to_string_pretty(&config).map_err(|e| ConsoleError::Config {
-            path: config_path.clone(),
-            message: e.to_string(),
-        })?;
-        let temporary = config_path.with_extension("json.new");
-        std::fs::write(&temporary, text).map_err(io(&temporary))?;
-        std::fs::rename(&temporary, &config_path).map_err(io(&config_path))?;
+        config.save(&self.dir)?;
         self.records
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -286,6 +335,52 @@ mod tests {
         let again = Workspace::load(dir.path()).unwrap();
         assert_eq!(again.n_records(), 2);
         assert!(again.own_record(&reference).is_some());
+    }
+
+    #[test]
+    fn a_new_workspace_is_written_only_when_its_keys_and_files_load_and_never_over_another() {
+        let dir = tempfile::tempdir().unwrap();
+        write_workspace(dir.path());
+        let config = WorkspaceConfig::load(dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join(CONFIG_FILE)).unwrap();
+
+        let mistyped = WorkspaceConfig {
+            pupil_files: vec!["pupils.cvs".into()],
+            ..config.clone()
+        };
+        let error = Workspace::create(dir.path(), mistyped)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("pupils.cvs"), "{error}");
+        assert!(!dir.path().join(CONFIG_FILE).exists());
+
+        let created = Workspace::create(dir.path(), config.clone()).unwrap();
+        assert_eq!(created.n_records(), 1);
+        assert_eq!(WorkspaceConfig::load(dir.path()).unwrap(), config);
+        let error = Workspace::create(dir.path(), config)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("already a workspace"), "{error}");
+    }
+
+    #[test]
+    fn a_fingerprint_read_out_by_phone_is_recorded_normalised_and_a_short_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        write_workspace(dir.path());
+        let mut config = WorkspaceConfig::load(dir.path()).unwrap();
+        let read_out = "0123 4567 89AB CDEF 0123 4567 89ab cdef";
+        let recorded = config.record_fingerprint("S12000049", read_out).unwrap();
+        assert_eq!(recorded, "0123-4567-89ab-cdef-0123-4567-89ab-cdef");
+        config.save(dir.path()).unwrap();
+        let again = WorkspaceConfig::load(dir.path()).unwrap();
+        assert_eq!(again.fingerprints["S12000049"], recorded);
+
+        let error = config
+            .record_fingerprint("S12000049", "0123 4567")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("S12000049"), "{error}");
+        assert_eq!(config.fingerprints["S12000049"], recorded, "kept as it was");
     }
 
     #[test]

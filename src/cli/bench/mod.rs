@@ -1,6 +1,7 @@
 //! `pupilmatch bench <what>`: measurements that print figures, one file per subject
 //! (`hub.rs`: the HTTP service end to end; `encode.rs`: authority-side encoding;
-//! `attack.rs`: the privacy attack harness; `matcher.rs`: quality and speed of matching).
+//! `attack.rs`: the privacy attack harness; `matcher.rs`: quality and speed of matching;
+//! `console.rs`: the coordinator's console's render time with many candidates).
 //! Run them on a release build
 //! (`cargo run --release -- bench …`); debug builds are an order of magnitude slower.
 //! Every loop is bounded and every server is on loopback.
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 pub mod attack;
+pub mod console;
 pub mod encode;
 pub mod hub;
 pub mod matcher;
@@ -35,6 +37,8 @@ pub enum BenchCommand {
     Encode(encode::EncodeBenchArgs),
     /// The privacy attack harness against what the hub stores, with positive controls.
     Attack(attack::AttackBenchArgs),
+    /// The coordinator's console: dashboard and candidate-list render time with many candidates.
+    Console(console::ConsoleBenchArgs),
 }
 
 /// Runs `bench`.
@@ -47,5 +51,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchCommand::Matcher(args) => matcher::run(args),
         BenchCommand::Encode(args) => encode::run(args),
         BenchCommand::Attack(args) => attack::run(args),
+        BenchCommand::Console(args) => console::run(args),
     }
 }

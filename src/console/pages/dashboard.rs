@@ -94,38 +94,143 @@ pub struct DashboardQuery {
     page: Option<usize>,
 }
 
-/// The candidates sorted into groups.
-async fn grouped(console: &Console) -> Result<Vec<(Group, Vec<Candidate>)>, ConsoleError> {
-    let query = CandidateQuery {
-        limit: Some(1000),
+/// The most candidates the hub lists in one answer.
+const HUB_LIMIT: usize = 1000;
+
+/// One group as the dashboard shows it: how many candidates are in it, and those of the page
+/// shown.
+#[derive(Debug)]
+struct Listed {
+    group: Group,
+    total: usize,
+    rows: Vec<Candidate>,
+}
+
+/// One slice of the candidates in `state`, best first: `take` of them after the first `skip`,
+/// and how many are in that state in all. The hub lists at most [`HUB_LIMIT`] at a time, so a
+/// slice beyond its first answer is walked to with `after`. `min_age_days` keeps only those
+/// proposed at least that many days ago.
+async fn slice(
+    console: &Console,
+    state: CandidateState,
+    min_age_days: Option<u32>,
+    skip: usize,
+    take: usize,
+) -> Result<(usize, Vec<Candidate>), ConsoleError> {
+    let mut query = CandidateQuery {
+        state: Some(state.as_str().to_string()),
+        min_age_days,
         ..CandidateQuery::default()
     };
-    let candidates = console.hub.candidates(&query).await?;
-    // Only `confirmed_one` needs the detail: which side confirmed.
-    let half_confirmed: Vec<_> = candidates
-        .iter()
-        .filter(|c| c.state == CandidateState::ConfirmedOne.as_str())
-        .map(|c| console.hub.candidate(c.id))
-        .collect();
+    let (mut skip, mut rows) = (skip, Vec::new());
+    loop {
+        let wanted = (skip + take - rows.len()).clamp(1, HUB_LIMIT);
+        query.limit = Some(wanted as u32);
+        let page = console.hub.candidate_page(&query).await?;
+        let n = page.candidates.len();
+        let total = page.total.map_or(n, |t| t as usize);
+        let skipped = skip.min(n);
+        skip -= skipped;
+        let room = take - rows.len();
+        rows.extend(page.candidates.into_iter().skip(skipped).take(room));
+        match page.next_after {
+            Some(after) if rows.len() < take => query.after = Some(after),
+            _ => return Ok((total, rows)),
+        }
+    }
+}
+
+/// The dashboard's groups: each group's count from the hub, and the rows of `page` of group
+/// `only` (page 1 of the others). New candidates can number in the tens of thousands, so
+/// only the page shown is fetched; the later states are fetched whole (up to the hub's
+/// [`HUB_LIMIT`] each), because half-confirmed candidates are split by who confirmed, which
+/// only each one's detail says.
+async fn grouped(
+    console: &Console,
+    only: Option<Group>,
+    page: usize,
+) -> Result<(Vec<Listed>, Vec<Candidate>), ConsoleError> {
+    let page_of = |group| if only == Some(group) { page } else { 1 };
+    let skip = (page_of(Group::New) - 1) * PAGE_SIZE;
+    let all = |state| slice(console, state, None, 0, HUB_LIMIT);
+    let (new, half, both, disclosed, verified) = tokio::try_join!(
+        slice(console, CandidateState::Proposed, None, skip, PAGE_SIZE),
+        all(CandidateState::ConfirmedOne),
+        all(CandidateState::ConfirmedBoth),
+        all(CandidateState::Disclosed),
+        all(CandidateState::VerifiedSame),
+    )?;
+    let details = join_all(half.1.iter().map(|c| console.hub.candidate(c.id))).await;
     let mut ours_confirmed = std::collections::HashSet::new();
-    for detail in join_all(half_confirmed).await {
+    for detail in details {
         let detail = detail?;
         if detail.sealed.own {
             ours_confirmed.insert(detail.id);
         }
     }
-    let mut groups: Vec<(Group, Vec<Candidate>)> =
-        Group::ALL.iter().map(|&g| (g, Vec::new())).collect();
-    for candidate in candidates {
-        let Ok(state) = candidate.state.parse::<CandidateState>() else {
-            continue;
-        };
-        if let Some(group) = Group::of(state, ours_confirmed.contains(&candidate.id)) {
-            let slot = Group::ALL.iter().position(|&g| g == group).expect("listed");
-            groups[slot].1.push(candidate);
-        }
+    let (awaiting_them, awaiting_me): (Vec<_>, Vec<_>) = half
+        .1
+        .iter()
+        .cloned()
+        .partition(|c| ours_confirmed.contains(&c.id));
+    let mut released = both.1;
+    released.extend(disclosed.1);
+    released.sort_by(|a, b| {
+        b.match_weight
+            .total_cmp(&a.match_weight)
+            .then(a.id.cmp(&b.id))
+    });
+    let whole = |group, total, list: Vec<Candidate>| {
+        let start = (page_of(group) - 1) * PAGE_SIZE;
+        let rows = list.into_iter().skip(start).take(PAGE_SIZE).collect();
+        Listed { group, total, rows }
+    };
+    let groups = vec![
+        Listed {
+            group: Group::New,
+            total: new.0,
+            rows: new.1,
+        },
+        whole(Group::AwaitingMe, awaiting_me.len(), awaiting_me),
+        whole(Group::AwaitingThem, awaiting_them.len(), awaiting_them),
+        whole(Group::Released, both.0 + disclosed.0, released),
+        whole(Group::ToClose, verified.0, verified.1),
+    ];
+    Ok((groups, half.1))
+}
+
+/// The undecided candidates that may expire within [`EXPIRY_WARNING_DAYS`]: the half-confirmed
+/// ones (`half`, all of them at hand), and the new ones proposed at least the confirmation
+/// window less that many days ago (the window read off a listed candidate, `expires_at` less
+/// `created_at`), asked of the hub, since only a page of the new ones is at hand.
+async fn undecided(
+    console: &Console,
+    groups: &[Listed],
+    half: Vec<Candidate>,
+) -> Result<Vec<Candidate>, ConsoleError> {
+    let mut undecided = half;
+    let window = groups
+        .iter()
+        .flat_map(|l| &l.rows)
+        .chain(&undecided)
+        .find_map(|c| {
+            let created = chrono::DateTime::parse_from_rfc3339(&c.created_at).ok()?;
+            let expires = chrono::DateTime::parse_from_rfc3339(c.expires_at.as_deref()?).ok()?;
+            Some((expires - created).num_days())
+        });
+    if let Some(window) = window {
+        let min_age = u32::try_from(window - EXPIRY_WARNING_DAYS).unwrap_or(0);
+        let (_, old) = slice(
+            console,
+            CandidateState::Proposed,
+            Some(min_age),
+            0,
+            HUB_LIMIT,
+        )
+        .await?;
+        undecided.extend(old);
     }
-    Ok(groups)
+    Ok(undecided)
 }
 
 /// `GET /`.
@@ -138,23 +243,33 @@ pub async fn show(
         Ok(signed_in) => signed_in,
         Err(redirect) => return redirect,
     };
-    let groups = match grouped(&console).await {
-        Ok(groups) => groups,
-        Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e),
-    };
-    let today = chrono::Utc::now().date_naive();
-    let follow_ups = match console.hub.follow_ups(Some(today)).await {
-        Ok(f) => f,
-        Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e.into()),
-    };
     let only = query
         .group
         .as_deref()
         .and_then(|slug| Group::ALL.into_iter().find(|g| g.slug() == slug));
     let page = query.page.unwrap_or(1).max(1);
+    let listed = async {
+        let (groups, half) = grouped(&console, only, page).await?;
+        let undecided = undecided(&console, &groups, half).await?;
+        Ok::<_, ConsoleError>((groups, undecided))
+    };
+    let today = chrono::Utc::now().date_naive();
+    let (listed, follow_ups, me) = tokio::join!(
+        listed,
+        console.hub.follow_ups(Some(today)),
+        console.hub.me()
+    );
+    let (groups, undecided) = match listed {
+        Ok(listed) => listed,
+        Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e),
+    };
+    let follow_ups = match follow_ups {
+        Ok(f) => f,
+        Err(e) => return console.error_page(StatusCode::BAD_GATEWAY, Some(&session), &e.into()),
+    };
     let now = chrono::Utc::now();
-    let expiring = about_to_expire(&groups, now);
-    let stale = match console.hub.me().await {
+    let expiring = about_to_expire(&undecided, now);
+    let stale = match me {
         Ok(me) => stale_roll_days(me.last_roll_at.as_deref(), now),
         Err(_) => None,
     };
@@ -168,10 +283,10 @@ pub async fn show(
             }
         }
         nav class="cards" aria-label=(t("dashboard-groups")) {
-            @for (group, list) in &groups {
-                a class="card" href=(format!("/?group={}", group.slug())) {
-                    span class="count" { (list.len()) }
-                    (group.title())
+            @for listed in &groups {
+                a class="card" href=(format!("/?group={}", listed.group.slug())) {
+                    span class="count" { (listed.total) }
+                    (listed.group.title())
                 }
             }
             a class="card" href="#follow-ups" {
@@ -184,9 +299,9 @@ pub async fn show(
             }
         }
         (expiring_section(&console, &expiring, now))
-        @for (group, list) in &groups {
-            @if only.is_none() || only == Some(*group) {
-                (group_section(&console, *group, list, if only.is_some() { page } else { 1 }))
+        @for listed in &groups {
+            @if only.is_none() || only == Some(listed.group) {
+                (group_section(&console, listed, if only.is_some() { page } else { 1 }))
             }
         }
         (follow_up_section(&console, &follow_ups))
@@ -195,13 +310,13 @@ pub async fn show(
     console.page(&t("dashboard-title"), Some(&session), body)
 }
 
-fn group_section(console: &Console, group: Group, list: &[Candidate], page: usize) -> Markup {
-    let start = (page - 1) * PAGE_SIZE;
-    let rows: Vec<&Candidate> = list.iter().skip(start).take(PAGE_SIZE).collect();
-    let pages = list.len().div_ceil(PAGE_SIZE).max(1);
+/// One group's section: `listed.rows` are already those of `page`.
+fn group_section(console: &Console, listed: &Listed, page: usize) -> Markup {
+    let (group, rows) = (listed.group, &listed.rows);
+    let pages = listed.total.div_ceil(PAGE_SIZE).max(1);
     html! {
         section aria-labelledby=(format!("h-{}", group.slug())) id=(group.slug()) {
-            h2 id=(format!("h-{}", group.slug())) { (group.title()) " (" (list.len()) ")" }
+            h2 id=(format!("h-{}", group.slug())) { (group.title()) " (" (listed.total) ")" }
             @if rows.is_empty() {
                 p class="empty" { (t("none")) }
             } @else {
@@ -253,13 +368,12 @@ fn stale_roll_days(last_roll_at: Option<&str>, now: chrono::DateTime<chrono::Utc
 /// The candidates still awaiting a decision that expire within [`EXPIRY_WARNING_DAYS`],
 /// soonest first, each with its expiry.
 fn about_to_expire(
-    groups: &[(Group, Vec<Candidate>)],
+    undecided: &[Candidate],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<(&Candidate, chrono::DateTime<chrono::Utc>)> {
     let horizon = now + chrono::Duration::days(EXPIRY_WARNING_DAYS);
-    let mut expiring: Vec<_> = groups
+    let mut expiring: Vec<_> = undecided
         .iter()
-        .flat_map(|(_, list)| list)
         .filter_map(|c| {
             let at = chrono::DateTime::parse_from_rfc3339(c.expires_at.as_deref()?).ok()?;
             let at = at.with_timezone(&chrono::Utc);
