@@ -485,18 +485,21 @@ fn names_other_roll_records_share_weigh_less_than_names_no_other_record_holds() 
         (found.score.match_weight, found.vector)
     };
 
-    // Off (the shipped model): the same levels weigh the same.
+    // Off (the shipped model): the same levels weigh the same, and nothing is counted.
     let shipped = Model::default_model();
-    let (common, v_common) = weight(shipped, 1, (0, 0));
+    let (common, v_off) = weight(shipped, 1, (0, 0));
     let (rare, v_rare) = weight(shipped, 1, (1, 1));
-    assert_eq!(v_common.levels, v_rare.levels);
+    assert_eq!(v_off.levels, v_rare.levels);
     assert_eq!(common, rare);
-    // Four others hold one of the three shared keys; nobody else holds the rare names.
+    assert_eq!(v_off.names_shared_by, None);
+
+    // On: four others hold one of the three shared keys; nobody else holds the rare names.
+    let model = with_term_frequency();
+    let (_, v_common) = weight(&model, 1, (0, 0));
+    let (_, v_rare) = weight(&model, 1, (1, 1));
     assert_eq!(v_common.names_shared_by, Some(4));
     assert_eq!(v_rare.names_shared_by, Some(0));
-
-    // On: the common names lose log2(1 + 4/1) bits, the rare ones nothing.
-    let model = with_term_frequency();
+    // The common names lose log2(1 + 4/1) bits, the rare ones nothing.
     for threads in [1, 2] {
         let (tf_common, _) = weight(&model, threads, (0, 0));
         let (tf_rare, _) = weight(&model, threads, (1, 1));

@@ -264,8 +264,8 @@ pub struct ComparisonVector {
     pub name_keys: NameKeys,
     /// How many *other* records of those searched hold one of [`Self::name_keys`], summed
     /// over the keys: `Σ (holders − 1)`. Filled in by whoever holds the records searched
-    /// (`link::compare_slots`, the naive oracle); `None` when no such key is shared, or not
-    /// counted. The model's term-frequency adjustment reads it; never serialised (the
+    /// (`link::compare_slots`, the naive oracle) when the model adjusts for common names;
+    /// `None` when no such key is shared, or not counted. The model's term-frequency adjustment reads it; never serialised (the
     /// explanation carries its weight).
     #[serde(skip)]
     pub names_shared_by: Option<u32>,

@@ -193,7 +193,7 @@ fn match_one(
     let mut out = Vec::new();
     compare_slots(
         index,
-        index,
+        counted_in(model, index),
         &q,
         &slots,
         &mut scratch.tokens,
@@ -222,11 +222,12 @@ const PREFETCH_AHEAD: usize = 8;
 /// loop, with the memory latency overlapped).
 ///
 /// `frequencies` is the index of every record searched (`index` itself, or the whole index of
-/// which `index` holds a subset): a comparison sharing full-names keys gets
+/// which `index` holds a subset), given when the model adjusts for common names (see
+/// [`counted_in`]): a comparison sharing full-names keys then gets
 /// [`ComparisonVector::names_shared_by`] from their holders there.
 pub fn compare_slots(
     index: &Index,
-    frequencies: &Index,
+    frequencies: Option<&Index>,
     query: &RecordView<'_>,
     slots: &[Slot],
     tokens: &mut Vec<Token>,
@@ -243,9 +244,17 @@ pub fn compare_slots(
             index.prefetch_tokens(ahead);
         }
         let mut vector = compare(query, &index.view(slot, tokens));
-        vector.names_shared_by = vector.name_keys.count_others(|t| frequencies.holders(t));
+        if let Some(frequencies) = frequencies {
+            vector.names_shared_by = vector.name_keys.count_others(|t| frequencies.holders(t));
+        }
         visit(slot, vector);
     }
+}
+
+/// The index whose key counts `model` scores with: `index` when the model has the
+/// term-frequency adjustment, else none (nothing is counted).
+pub fn counted_in<'a>(model: &Model, index: &'a Index) -> Option<&'a Index> {
+    model.term_frequency.is_some().then_some(index)
 }
 
 /// The oracle: every pair compared, sequentially, without an index.
@@ -261,7 +270,9 @@ pub fn link_naive(left: &[Prepared], right: &[Prepared], model: &Model, floor: f
     for (i, a) in left.iter().enumerate() {
         for (j, b) in right.iter().enumerate() {
             let mut vector = compare(&a.view(), &b.view());
-            vector.names_shared_by = vector.name_keys.count_others(holders);
+            if model.term_frequency.is_some() {
+                vector.names_shared_by = vector.name_keys.count_others(holders);
+            }
             let score = model.score(&vector, &context);
             if score.probability >= floor {
                 links.push(Link {
@@ -296,7 +307,7 @@ pub fn search(
     let mut found: Vec<(Slot, Score, ComparisonVector)> = Vec::new();
     compare_slots(
         index,
-        index,
+        counted_in(model, index),
         &query.view(),
         &slots,
         &mut tokens,

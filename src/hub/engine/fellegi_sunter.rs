@@ -9,7 +9,7 @@ use super::{rank, Entry, MatchEngine, RecordId, RowMap, Scope, Scored, Tag};
 use crate::matcher::compact::{Prepared, Token};
 use crate::matcher::compare::ComparisonVector;
 use crate::matcher::index::{Index, Slot};
-use crate::matcher::link::{compare_slots, search};
+use crate::matcher::link::{compare_slots, counted_in, search};
 use crate::matcher::model::{Model, Score, ScoreContext};
 
 /// One matcher index with the record id and the hub's tag of each slot.
@@ -98,7 +98,7 @@ impl FellegiSunterEngine {
         let mut found = Vec::new();
         compare_slots(
             &self.sought.index,
-            &self.all.index,
+            counted_in(&self.model, &self.all.index),
             &query.view(),
             &slots,
             &mut tokens,
