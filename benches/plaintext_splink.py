@@ -21,6 +21,9 @@ truth names each clerk error: the last table gives recall per error class side b
         --output geco/links.csv
     python3 benches/plaintext_splink.py geco 0.9 geco/links.csv
 
+Give several links files (`... 0.9 before.csv after.csv`) to compare them in one run: each is
+reported and gets a column of its own, named after the file.
+
 Splink gets the same fields pupilmatch compares (forename, surname, date of birth, sex, the
 national identifier), in two configurations of the names, its term-frequency adjustments, EM
 on three blocking rules and, generously, the true share of matching pairs as its prior.
@@ -167,13 +170,16 @@ if __name__ == "__main__":
         linked = one_to_one({k: p for k, p in pairs.items() if p >= 0.5})
         report(f"Splink, names {name_config}, 1-to-1 at 0.5", linked, truth, 0.5)
         columns[f"splink {name_config}"] = set(linked)
-    if len(sys.argv) > 3:
-        links = pd.read_csv(sys.argv[3], dtype=str, keep_default_na=False)
+    # Several links files (e.g. before and after a change) are reported side by side, each
+    # column named after its file.
+    for path in sys.argv[3:]:
+        links = pd.read_csv(path, dtype=str, keep_default_na=False)
         pairs = {
             (l, r): float(p)
             for l, r, p in zip(links.left_record_id, links.right_record_id, links.probability)
         }
-        report("pupilmatch on encodings (`pupilmatch link` output)", pairs, truth, threshold)
-        columns["pupilmatch"] = set(pairs)
+        label = "pupilmatch" if len(sys.argv) == 4 else path.rsplit("/", 1)[-1].removesuffix(".csv")
+        report(f"{label} on encodings (`pupilmatch link` output {path})", pairs, truth, threshold)
+        columns[label] = set(pairs)
     print("== recall by error class (Splink 1-to-1 at 0.5; pupilmatch as linked)")
     recall_by_class(columns, truth)

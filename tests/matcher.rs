@@ -5,7 +5,9 @@ use pupilmatch::encode::record::{Policy, PupilRecord};
 use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
 use pupilmatch::input::RawRecord;
 use pupilmatch::matcher::compact::Prepared;
-use pupilmatch::matcher::link::{link, LinkConfig};
+use pupilmatch::matcher::explain_words::evidence_in_words;
+use pupilmatch::matcher::link::{link, link_naive, LinkConfig};
+use pupilmatch::matcher::model::TermFrequency;
 use pupilmatch::matcher::{compare, Model, ScoreContext};
 
 fn encoder() -> Encoder {
@@ -440,4 +442,100 @@ fn a_usable_year_of_an_impossible_date_still_compares_the_names() {
     let missing = prepare_lenient(&pupil("m", "Emily", "Hingstxon", "2017-13-19", "F"));
     let e = model.explain(&compare(&missing.view(), &roll.view()), &context);
     assert!(e.summary.contains("dob year_names"), "{}", e.summary);
+}
+
+/// The shipped model with the term-frequency adjustment switched on, one pseudo-record.
+fn with_term_frequency() -> Model {
+    let mut model = Model::default_model().clone();
+    model.term_frequency = Some(TermFrequency { prior_count: 1.0 });
+    model
+}
+
+#[test]
+fn names_other_roll_records_share_weigh_less_than_names_no_other_record_holds() {
+    // Two missing children, each agreeing with their own roll record on names, date and sex.
+    let missing = [
+        pupil("m1", "Oliver", "Smith", "2015-03-05", "M"),
+        pupil("m2", "Zebedee", "Quartermaine", "2015-03-05", "M"),
+    ];
+    // Three other Oliver Smiths born in March 2015 share the first child's names and year and
+    // month of birth (its `name-ym` key), one born in 2012 its names, month and day
+    // (`name-md`); none its `name-yd` key. The worked example of protocol.md §8.
+    let roll = [
+        pupil("r1", "Oliver", "Smith", "2015-03-05", "M"),
+        pupil("r2", "Zebedee", "Quartermaine", "2015-03-05", "M"),
+        pupil("r3", "Oliver", "Smith", "2015-03-11", "M"),
+        pupil("r4", "Oliver", "Smith", "2015-03-19", "M"),
+        pupil("r5", "Oliver", "Smith", "2015-03-27", "M"),
+        pupil("r6", "Oliver", "Smith", "2012-03-05", "M"),
+    ];
+    let left: Vec<Prepared> = missing.iter().map(prepare).collect();
+    let right: Vec<Prepared> = roll.iter().map(prepare).collect();
+    let weight = |model: &Model, threads: usize, (l, r): (usize, usize)| {
+        let config = LinkConfig {
+            threads,
+            floor: 0.0,
+            ..LinkConfig::default()
+        };
+        let (links, _) = link(&left, &right, model, &config, &|_| {});
+        let naive = link_naive(&left, &right, model, 0.0);
+        let found = links.iter().find(|k| (k.left, k.right) == (l, r)).unwrap();
+        let oracle = naive.iter().find(|k| (k.left, k.right) == (l, r)).unwrap();
+        assert_eq!(found, oracle, "index and oracle agree on ({l}, {r})");
+        (found.score.match_weight, found.vector)
+    };
+
+    // Off (the shipped model): the same levels weigh the same, and nothing is counted.
+    let shipped = Model::default_model();
+    let (common, v_off) = weight(shipped, 1, (0, 0));
+    let (rare, v_rare) = weight(shipped, 1, (1, 1));
+    assert_eq!(v_off.levels, v_rare.levels);
+    assert_eq!(common, rare);
+    assert_eq!(v_off.names_shared_by, None);
+
+    // On: four others hold one of the three shared keys; nobody else holds the rare names.
+    let model = with_term_frequency();
+    let (_, v_common) = weight(&model, 1, (0, 0));
+    let (_, v_rare) = weight(&model, 1, (1, 1));
+    assert_eq!(v_common.names_shared_by, Some(4));
+    assert_eq!(v_rare.names_shared_by, Some(0));
+    // The common names lose log2(1 + 4/1) bits, the rare ones nothing.
+    for threads in [1, 2] {
+        let (tf_common, _) = weight(&model, threads, (0, 0));
+        let (tf_rare, _) = weight(&model, threads, (1, 1));
+        assert!(
+            (tf_common - (common - 5f64.log2())).abs() < 1e-9,
+            "{tf_common} vs {common}"
+        );
+        assert_eq!(tf_rare, rare);
+    }
+    // A namesake one date component off shares only `name-ym`, held by three others too:
+    // 2 bits less than without the adjustment.
+    let (namesake, v_namesake) = weight(&model, 1, (0, 2));
+    assert_eq!(v_namesake.names_shared_by, Some(3));
+    assert!((namesake - (weight(shipped, 1, (0, 2)).0 - 2.0)).abs() < 1e-9);
+
+    // The coordinator sees why.
+    let context = ScoreContext::for_population(&model, right.len());
+    let explanation = model.explain(&v_common, &context);
+    let adjustment = &explanation.adjustments[0];
+    assert_eq!(
+        (adjustment.name.as_str(), adjustment.weight),
+        ("common_names", -2.322)
+    );
+    assert!(
+        explanation.summary.contains("common_names -2.3"),
+        "{}",
+        explanation.summary
+    );
+    let words = evidence_in_words(&explanation);
+    let line = words.iter().find(|w| w.field.is_none()).unwrap();
+    assert_eq!(
+        (line.words, line.weight),
+        (
+            "common name and date of birth (other records share them)",
+            -2.322
+        )
+    );
+    assert!(model.explain(&v_rare, &context).adjustments.is_empty());
 }

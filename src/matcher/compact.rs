@@ -21,7 +21,7 @@ use crate::matcher::index::IndexConfig;
 pub const ID_TAG_BASE: u8 = 0xF0;
 
 /// One token of a record, reduced: a fingerprint plus what kind of token it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Token {
     /// 32 bits of the token mixed with its family (or scheme).
     pub fingerprint: u32,

@@ -257,11 +257,55 @@ pub struct ComparisonVector {
     pub id_names_dice: Option<f32>,
     /// Number of match keys the records share.
     pub shared_keys: u16,
+    /// The full-names keys with two date parts (`name-ym`, `name-yd`, `name-md`) the records
+    /// share: the keys whose frequency in the records searched says how common these names
+    /// are (see [`ComparisonVector::names_shared_by`]).
+    #[serde(skip)]
+    pub name_keys: NameKeys,
+    /// How many *other* records of those searched hold one of [`Self::name_keys`], summed
+    /// over the keys: `Σ (holders − 1)`. Filled in by whoever holds the records searched
+    /// (`link::compare_slots`, the naive oracle) when the model adjusts for common names;
+    /// `None` when no such key is shared, or not counted. The model's term-frequency adjustment reads it; never serialised (the
+    /// explanation carries its weight).
+    #[serde(skip)]
+    pub names_shared_by: Option<u32>,
     /// Fields left uncomparable only because a low filter Dice could be the other name's
     /// Soundex code differing (bit `1 << field`). Scoring ignores them; estimating `u` counts
     /// them as disagreements, which for non-matching pairs they almost always are.
     #[serde(skip)]
     pub ambiguous: u8,
+}
+
+/// The `name-ym`, `name-yd` and `name-md` keys two records share (at most one of each).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameKeys {
+    keys: [Token; 3],
+    len: u8,
+}
+
+impl NameKeys {
+    /// The shared keys.
+    pub fn as_slice(&self) -> &[Token] {
+        &self.keys[..usize::from(self.len)]
+    }
+
+    fn push(&mut self, token: Token) {
+        if let Some(free) = self.keys.get_mut(usize::from(self.len)) {
+            *free = token;
+            self.len += 1;
+        }
+    }
+
+    /// Fills in [`ComparisonVector::names_shared_by`] from `holders`, the number of records
+    /// searched holding a token (the candidate among them).
+    pub fn count_others(&self, holders: impl Fn(Token) -> usize) -> Option<u32> {
+        (self.len > 0).then(|| {
+            self.as_slice()
+                .iter()
+                .map(|&t| holders(t).saturating_sub(1) as u32)
+                .sum()
+        })
+    }
 }
 
 impl ComparisonVector {
@@ -302,6 +346,8 @@ struct Shared {
     shared_ids: [u32; 2],
     /// An `id-near` key is shared: identifiers one keying error apart (or equal).
     id_near: bool,
+    /// The shared full-names keys with two date parts.
+    name_keys: NameKeys,
 }
 
 impl Shared {
@@ -341,7 +387,8 @@ impl Shared {
         }
     }
 
-    fn key(&mut self, family: KeyFamily, fa: u8, fb: u8) {
+    fn key(&mut self, family: KeyFamily, token: Token, fb: u8) {
+        let fa = token.flags();
         if family == KeyFamily::IdNear {
             self.id_near = true;
             return;
@@ -372,6 +419,7 @@ impl Shared {
             // never again as forename and surname agreement.
             KeyFamily::NameYearMonth | KeyFamily::NameYearDay | KeyFamily::NameMonthDay => {
                 self.dob_one_off = true;
+                self.name_keys.push(token);
             }
             KeyFamily::IdNear => unreachable!("handled above"),
         }
@@ -391,7 +439,7 @@ fn collect_shared(a: &RecordView<'_>, b: &RecordView<'_>) -> (Shared, bool) {
             std::cmp::Ordering::Equal => {
                 if x.identity() == y.identity() {
                     match x.family() {
-                        Some(family) => shared.key(family, x.flags(), y.flags()),
+                        Some(family) => shared.key(family, x, y.flags()),
                         None => shared.id(x),
                     }
                 }
@@ -597,6 +645,8 @@ pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
         names_dice,
         id_names_dice,
         shared_keys: shared.keys,
+        name_keys: shared.name_keys,
+        names_shared_by: None,
         ambiguous,
     }
 }

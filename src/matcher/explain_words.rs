@@ -175,6 +175,7 @@ pub fn evidence_in_words(explanation: &Explanation) -> Vec<EvidenceWords> {
             field: None,
             words: match a.name.as_str() {
                 "sibling_pattern" => "looks like a twin or sibling (same surname and date of birth, another forename)",
+                "common_names" => "common name and date of birth (other records share them)",
                 _ => "a correction this version does not know",
             },
             weight: a.weight,

@@ -738,6 +738,44 @@ impl Index {
         }
     }
 
+    /// How many live records hold `token` (the same token: fingerprint, check and family or
+    /// scheme), counted through its postings. Exact whatever the index's history: postings of
+    /// removed records not yet purged, and fingerprint collisions with other tokens or LSH
+    /// bands, are not counted. A key's postings are few, so this costs a few lookups.
+    pub fn holders(&self, token: Token) -> usize {
+        let mut slots: Vec<Slot> = Vec::new();
+        self.postings.for_each(token.fingerprint, |s| {
+            if !self.dead[s as usize] && self.holds(s, token) {
+                slots.push(s);
+            }
+        });
+        // A record posts a fingerprint twice only when two of its tokens collide on it.
+        slots.sort_unstable();
+        slots.dedup();
+        slots.len()
+    }
+
+    /// Whether the record in a live slot holds `token` (its tokens are sorted by fingerprint).
+    fn holds(&self, slot: Slot, token: Token) -> bool {
+        let (offset, len) = self.spans[slot as usize];
+        let range = offset as usize..(offset + len) as usize;
+        let fingerprints = &self.fingerprints[range.clone()];
+        let start = fingerprints.partition_point(|&f| f < token.fingerprint);
+        fingerprints[start..]
+            .iter()
+            .take_while(|&&f| f == token.fingerprint)
+            .enumerate()
+            .any(|(k, &fingerprint)| {
+                let i = range.start + start + k;
+                let held = Token {
+                    fingerprint,
+                    check: self.checks[i],
+                    tag: self.tags[i],
+                };
+                held.identity() == token.identity()
+            })
+    }
+
     /// The candidate slots for a query, sorted and distinct, with lookup counters.
     pub fn candidates(&self, query: &Prepared, out: &mut Vec<Slot>) -> LookupStats {
         self.candidates_counting(query, self, out)
@@ -945,6 +983,36 @@ mod tests {
         let mut keys = Vec::new();
         ours.lsh.band_keys(&compact, &mut keys);
         assert_eq!(first, keys);
+    }
+
+    #[test]
+    fn holders_counts_the_live_records_holding_the_token_and_nothing_that_collides_with_it() {
+        let token = |fingerprint: u32, check: u16, tag: u8| Token {
+            fingerprint,
+            check,
+            tag,
+        };
+        let key = token(77, 5, 0x70);
+        let collision = token(77, 6, 0x70);
+        let other_family = token(77, 5, 0x80);
+        let record =
+            |tokens: Vec<Token>| Prepared::new(filters_only([0; 4], [0; 4], [0; 8], 0, 0), tokens);
+        let mut index = Index::default();
+        let holding: Vec<Slot> = (0..3)
+            .map(|i| index.insert(&record(vec![token(i, 0, 0x10), key])))
+            .collect();
+        index.insert(&record(vec![collision]));
+        index.insert(&record(vec![other_family]));
+        index.insert(&record(vec![token(78, 5, 0x70)]));
+        assert_eq!(index.holders(key), 3);
+        // Removed, its postings not yet purged: no longer counted.
+        index.remove(holding[1]);
+        assert_eq!(index.holders(key), 2);
+        index.compact();
+        assert_eq!(index.holders(key), 2);
+        assert_eq!(index.holders(collision), 1);
+        // Flags are not part of a key's identity.
+        assert_eq!(index.holders(token(77, 5, 0x73)), 2);
     }
 
     /// The naive merge: everything sorted, dead slots dropped.

@@ -191,17 +191,24 @@ fn match_one(
     scratch.compared = slots.len();
     let q = query.view();
     let mut out = Vec::new();
-    compare_slots(index, &q, &slots, &mut scratch.tokens, |slot, vector| {
-        let score = model.score(&vector, context);
-        if score.probability >= config.floor {
-            out.push(Link {
-                left: i,
-                right: slot as usize,
-                score,
-                vector,
-            });
-        }
-    });
+    compare_slots(
+        index,
+        counted_in(model, index),
+        &q,
+        &slots,
+        &mut scratch.tokens,
+        |slot, vector| {
+            let score = model.score(&vector, context);
+            if score.probability >= config.floor {
+                out.push(Link {
+                    left: i,
+                    right: slot as usize,
+                    score,
+                    vector,
+                });
+            }
+        },
+    );
     scratch.slots = slots;
     out
 }
@@ -213,8 +220,14 @@ const PREFETCH_AHEAD: usize = 8;
 /// to `visit`. Candidates are scattered over the index, so the loop asks for the records a
 /// few slots ahead to be loaded while it compares this one (the same comparisons as a plain
 /// loop, with the memory latency overlapped).
+///
+/// `frequencies` is the index of every record searched (`index` itself, or the whole index of
+/// which `index` holds a subset), given when the model adjusts for common names (see
+/// [`counted_in`]): a comparison sharing full-names keys then gets
+/// [`ComparisonVector::names_shared_by`] from their holders there.
 pub fn compare_slots(
     index: &Index,
+    frequencies: Option<&Index>,
     query: &RecordView<'_>,
     slots: &[Slot],
     tokens: &mut Vec<Token>,
@@ -230,17 +243,36 @@ pub fn compare_slots(
         if let Some(&ahead) = slots.get(k + PREFETCH_AHEAD) {
             index.prefetch_tokens(ahead);
         }
-        visit(slot, compare(query, &index.view(slot, tokens)));
+        let mut vector = compare(query, &index.view(slot, tokens));
+        if let Some(frequencies) = frequencies {
+            vector.names_shared_by = vector.name_keys.count_others(|t| frequencies.holders(t));
+        }
+        visit(slot, vector);
     }
+}
+
+/// The index whose key counts `model` scores with: `index` when the model has the
+/// term-frequency adjustment, else none (nothing is counted).
+pub fn counted_in<'a>(model: &Model, index: &'a Index) -> Option<&'a Index> {
+    model.term_frequency.is_some().then_some(index)
 }
 
 /// The oracle: every pair compared, sequentially, without an index.
 pub fn link_naive(left: &[Prepared], right: &[Prepared], model: &Model, floor: f64) -> Vec<Link> {
     let context = ScoreContext::for_population(model, right.len());
+    let holders = |token: Token| {
+        right
+            .iter()
+            .filter(|r| r.tokens.iter().any(|t| t.identity() == token.identity()))
+            .count()
+    };
     let mut links = Vec::new();
     for (i, a) in left.iter().enumerate() {
         for (j, b) in right.iter().enumerate() {
-            let vector = compare(&a.view(), &b.view());
+            let mut vector = compare(&a.view(), &b.view());
+            if model.term_frequency.is_some() {
+                vector.names_shared_by = vector.name_keys.count_others(holders);
+            }
             let score = model.score(&vector, &context);
             if score.probability >= floor {
                 links.push(Link {
@@ -273,12 +305,19 @@ pub fn search(
     slots.retain(|s| admit(*s));
     let mut tokens = Vec::new();
     let mut found: Vec<(Slot, Score, ComparisonVector)> = Vec::new();
-    compare_slots(index, &query.view(), &slots, &mut tokens, |slot, vector| {
-        let score = model.score(&vector, &context);
-        if score.probability >= min_probability {
-            found.push((slot, score, vector));
-        }
-    });
+    compare_slots(
+        index,
+        counted_in(model, index),
+        &query.view(),
+        &slots,
+        &mut tokens,
+        |slot, vector| {
+            let score = model.score(&vector, &context);
+            if score.probability >= min_probability {
+                found.push((slot, score, vector));
+            }
+        },
+    );
     found.sort_by(|a, b| {
         b.1.match_weight
             .total_cmp(&a.1.match_weight)

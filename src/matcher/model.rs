@@ -74,6 +74,28 @@ pub struct FieldModel {
     pub levels: Vec<LevelModel>,
 }
 
+/// The term-frequency adjustment (protocol.md §8, "Common names"): a pair agreeing on both
+/// full names through `name-ym`, `name-yd` or `name-md` keys weighs less the more *other*
+/// records searched hold those keys, as Splink's term-frequency adjustment weighs a common
+/// value's agreement less. With `T` such other holders summed over the shared keys, the
+/// adjustment is `−log2(1 + T / prior_count)`: the ratio of the names' estimated frequency,
+/// `(T + prior_count)`, to the frequency the level's `u` assumes, `prior_count` (a Gamma prior
+/// of that many pseudo-records, under which an average pair expects far fewer than one other
+/// holder). It is never positive: a name no other record holds is not rewarded beyond its
+/// level's weight.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TermFrequency {
+    /// The pseudo-count `a` of the prior (> 0): one other holder costs `log2(1 + 1/a)` bits.
+    pub prior_count: f64,
+}
+
+impl TermFrequency {
+    /// The adjustment for `others` other holders of the shared full-names keys.
+    pub fn weight(&self, others: u32) -> f64 {
+        -(1.0 + f64::from(others) / self.prior_count).log2()
+    }
+}
+
 /// How a model was trained, kept in the file for audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingInfo {
@@ -110,6 +132,9 @@ pub struct Model {
     pub min_population: f64,
     /// Default decision thresholds.
     pub thresholds: Thresholds,
+    /// The term-frequency adjustment; absent (off) unless the model file sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_frequency: Option<TermFrequency>,
     #[serde(skip)]
     weights: Weights,
 }
@@ -229,6 +254,7 @@ impl Model {
             sibling_rate,
             min_population,
             thresholds,
+            term_frequency: None,
             weights: Weights::default(),
         };
         model.prepare()?;
@@ -324,6 +350,11 @@ impl Model {
         if !(self.sibling_rate >= 0.0 && self.min_population >= 1.0) {
             return invalid("sibling_rate must be ≥ 0 and min_population ≥ 1".into());
         }
+        if let Some(tf) = self.term_frequency {
+            if !(tf.prior_count > 0.0 && tf.prior_count.is_finite()) {
+                return invalid("term_frequency.prior_count must be > 0".into());
+            }
+        }
         self.weights = weights;
         Ok(())
     }
@@ -350,6 +381,15 @@ impl Model {
         (log_u_independent - log_u_family).min(0.0)
     }
 
+    /// The term-frequency correction for a vector (0 when the model has none, or the pair
+    /// shares no full-names key, or no other record searched holds one).
+    fn frequency_adjustment(&self, v: &ComparisonVector) -> f64 {
+        match (self.term_frequency, v.names_shared_by) {
+            (Some(tf), Some(others)) => tf.weight(others),
+            _ => 0.0,
+        }
+    }
+
     /// Scores a comparison vector.
     #[inline]
     pub fn score(&self, v: &ComparisonVector, context: &ScoreContext) -> Score {
@@ -360,6 +400,7 @@ impl Model {
             }
         }
         w += self.sibling_adjustment(v, context);
+        w += self.frequency_adjustment(v);
         Score {
             match_weight: w,
             probability: probability(w),
@@ -401,16 +442,24 @@ impl Model {
             })
             .collect();
         let sibling = self.sibling_adjustment(v, context);
-        let adjustments = if sibling < 0.0 {
-            vec![Adjustment {
+        let mut adjustments = Vec::new();
+        if sibling < 0.0 {
+            adjustments.push(Adjustment {
                 name: "sibling_pattern".into(),
                 meaning: "same surname and date of birth but a different forename: often a twin or sibling"
                     .into(),
                 weight: round3(sibling),
-            }]
-        } else {
-            Vec::new()
-        };
+            });
+        }
+        let frequency = self.frequency_adjustment(v);
+        if frequency < 0.0 {
+            adjustments.push(Adjustment {
+                name: "common_names".into(),
+                meaning: "other records searched share these names and a close date of birth: common names are weaker evidence"
+                    .into(),
+                weight: round3(frequency),
+            });
+        }
         let mut parts: Vec<String> = fields
             .iter()
             .filter_map(|f| {

@@ -9,7 +9,7 @@ use super::{rank, Entry, MatchEngine, RecordId, RowMap, Scope, Scored, Tag};
 use crate::matcher::compact::{Prepared, Token};
 use crate::matcher::compare::ComparisonVector;
 use crate::matcher::index::{Index, Slot};
-use crate::matcher::link::{compare_slots, search};
+use crate::matcher::link::{compare_slots, counted_in, search};
 use crate::matcher::model::{Model, Score, ScoreContext};
 
 /// One matcher index with the record id and the hub's tag of each slot.
@@ -98,6 +98,7 @@ impl FellegiSunterEngine {
         let mut found = Vec::new();
         compare_slots(
             &self.sought.index,
+            counted_in(&self.model, &self.all.index),
             &query.view(),
             &slots,
             &mut tokens,
@@ -366,8 +367,27 @@ mod sought_tests {
 
     #[test]
     fn a_sought_search_finds_exactly_the_sought_records_of_a_full_search() {
+        assert_eq!(sought_equals_full(Model::default_model().clone()), 0);
+    }
+
+    #[test]
+    fn a_sought_search_counts_common_names_in_the_whole_index_as_a_full_search_does() {
+        let mut model = Model::default_model().clone();
+        model.term_frequency = Some(crate::matcher::model::TermFrequency { prior_count: 1.0 });
+        let adjusted = sought_equals_full(model);
+        assert!(
+            adjusted > 100,
+            "the population must share names ({adjusted})"
+        );
+    }
+
+    /// Checks that sought and full searches, of an engine built record by record and one
+    /// built in bulk, give the same results; returns how many carried a `common_names`
+    /// adjustment.
+    fn sought_equals_full(model: Model) -> usize {
+        let model = Arc::new(model);
         let records = population(6_000);
-        let mut engine = FellegiSunterEngine::new(Arc::new(Model::default_model().clone()));
+        let mut engine = FellegiSunterEngine::new(model.clone());
         let sought = |id: RecordId| id % 9 == 0;
         for (i, r) in records.iter().enumerate() {
             engine.insert(entry(i as RecordId, r.clone(), sought(i as RecordId)));
@@ -384,7 +404,7 @@ mod sought_tests {
             engine.remove(i);
         }
         // Built in bulk (with a replacement inside the batch), the engine answers the same.
-        let mut bulk = FellegiSunterEngine::new(Arc::new(Model::default_model().clone()));
+        let mut bulk = FellegiSunterEngine::new(model);
         let mut batch: Vec<Entry> = records
             .iter()
             .enumerate()
@@ -403,7 +423,7 @@ mod sought_tests {
         for i in (1..600).step_by(7) {
             bulk.remove(i);
         }
-        let (mut skipped, mut found) = (0, 0);
+        let (mut skipped, mut found, mut adjusted) = (0, 0, 0);
         for encoded in records.iter().step_by(97) {
             let q = &Prepared::from_encoded(encoded);
             let full = engine.search(q, Scope::All, &|id, _| sought(id), 0.01, usize::MAX);
@@ -418,6 +438,15 @@ mod sought_tests {
                 only
             );
             found += full.len();
+            adjusted += full
+                .iter()
+                .filter(|s| {
+                    s.explanation["summary"]
+                        .as_str()
+                        .unwrap()
+                        .contains("common_names")
+                })
+                .count();
             let top = engine.search(q, Scope::Sought, &|id, _| id % 2 == 0, 0.3, 5);
             let full_top = engine.search(q, Scope::All, &|id, _| sought(id) && id % 2 == 0, 0.3, 5);
             assert_eq!(top, full_top);
@@ -432,5 +461,6 @@ mod sought_tests {
             found > 100,
             "the queries must find sought records ({found})"
         );
+        adjusted
     }
 }
