@@ -154,7 +154,17 @@ pub async fn index_and_match(
     drop(turn);
     let compute_time = started.elapsed();
     state.update_index_gauge(n_indexed);
-    let n_new = state.store.record_matches(&candidates, &matched).await?;
+    let n_new = match state.store.record_matches(&candidates, &matched).await {
+        Ok(n_new) => n_new,
+        Err(e) => {
+            // The records are committed and indexed; only their candidates are not stored.
+            // They are stored in the background as soon as the database takes them (until
+            // then a retry of the batch is told to wait, not that it found nothing), or at
+            // the next start, which finishes every unfinished batch.
+            record_later(state.clone(), candidates, matched);
+            return Err(e.into());
+        }
+    };
     tracing::debug!(
         match_ms = match_time.as_millis() as u64,
         index_ms = (compute_time - match_time).as_millis() as u64,
@@ -166,6 +176,32 @@ pub async fn index_and_match(
         .candidates_proposed
         .fetch_add(n_new, std::sync::atomic::Ordering::Relaxed);
     Ok(n_new)
+}
+
+/// Attempts to store candidates whose first storing failed: every few seconds at first, then
+/// every minute, for about an hour; after that the next start stores them.
+fn record_later(state: AppState, candidates: Vec<NewCandidate>, matched: MatchedRecords) {
+    tokio::spawn(async move {
+        let mut wait = std::time::Duration::from_secs(super::problem::DATABASE_RETRY_AFTER_SECS);
+        for _ in 0..70 {
+            tokio::time::sleep(wait).await;
+            match state.store.record_matches(&candidates, &matched).await {
+                Ok(n_new) => {
+                    state
+                        .metrics
+                        .candidates_proposed
+                        .fetch_add(n_new, std::sync::atomic::Ordering::Relaxed);
+                    tracing::info!(n_new, "candidates stored after an earlier failure");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "candidates still not stored; retrying");
+                    wait = (wait * 2).min(std::time::Duration::from_secs(60));
+                }
+            }
+        }
+        tracing::error!("candidates not stored; the next start matches these records again");
+    });
 }
 
 /// Drops records from the index (withdrawn, or cases closed).

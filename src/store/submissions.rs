@@ -175,9 +175,10 @@ pub struct PriorSubmission {
     pub request_hash: String,
     /// The answer given to it.
     pub result: serde_json::Value,
-    /// Whether its records are all stored (false while an accepted streamed batch is still
-    /// being moved into `records`, [`super::Staging`]).
-    pub stored: bool,
+    /// Whether its records are all stored and its candidates recorded, so that its answer is
+    /// final (false while an accepted streamed batch is still being moved into `records`,
+    /// [`super::Staging`], or while its matching is running or waits to be stored again).
+    pub finished: bool,
 }
 
 /// What [`Store::ingest`] wrote.
@@ -199,17 +200,22 @@ impl Store {
         authority: &str,
         batch_id: &str,
     ) -> Result<Option<PriorSubmission>, StoreError> {
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "select request_hash, result, state from submissions where authority_code = $1 \
-             and batch_id = $2 and state <> 'staging'",
+        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+            // A submission from before batches were marked matched (migration 0004) has
+            // `matched = 0` for ever; its records carry their own flags.
+            "select request_hash, result, state, cast(case when s.matched = 1 then 1 \
+             when not exists (select 1 from records r where r.submission_id = s.id \
+             and r.matched = 0) then 1 else 0 end as bigint) \
+             from submissions s where authority_code = $1 and batch_id = $2 \
+             and state <> 'staging'",
         )
         .bind(authority)
         .bind(batch_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(request_hash, result, state)| {
+        row.map(|(request_hash, result, state, matched)| {
             Ok(PriorSubmission {
-                stored: state == "stored",
+                finished: state == "stored" && matched != 0,
                 request_hash,
                 result: serde_json::from_str(&result)
                     .map_err(|e| StoreError::Corrupt(format!("submission result: {e}")))?,

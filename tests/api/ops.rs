@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{spawn_hub, spawn_hub_with, status_and_json, Pupil};
+use crate::helpers::{assert_problem, spawn_hub, spawn_hub_with, status_and_json, Backend, Pupil};
 
 both_backends! {
     /// The operational endpoints answer, and the OpenAPI document lists every route.
@@ -164,5 +164,44 @@ both_backends! {
         assert_eq!(crashed.0, uninterrupted.0, "same candidates, same probabilities and weights");
         assert_eq!(uninterrupted.1, uninterrupted.2, "a retry reports what the batch produced");
         assert_eq!(crashed.1, uninterrupted.2, "also after the crash");
+    }
+
+    /// A batch whose records were committed but whose candidates could not be stored (the
+    /// disk filled between the two, here a trigger refusing them) is answered with a problem;
+    /// a retry is told to wait (409 `batch-in-progress`), never that it found nothing, and once
+    /// the database takes writes again the hub stores the candidates by itself and the retry
+    /// gets the true answer (issue #20 item 2: the retry answered 200 with `n_candidates: 0`).
+    async fn a_batch_whose_candidates_could_not_be_stored_is_told_the_truth_and_finished(backend: Backend) {
+        use sqlx::Executor;
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        let mut conn = hub.raw_connection().await;
+        match backend {
+            Backend::Sqlite => conn.execute("create trigger refuse_candidates before insert on candidates \
+                begin select raise(abort, 'database or disk is full'); end").await.unwrap(),
+            Backend::Postgres => conn.execute("create function refuse_candidates() returns trigger language plpgsql as \
+                $$ begin raise exception 'database or disk is full'; end $$; \
+                create trigger refuse_candidates before insert on candidates for each row execute function refuse_candidates()").await.unwrap(),
+        };
+        let roll = [&Pupil::KACPER, &Pupil::EILIDH_IN_GLASGOW];
+        let first = glasgow.submit_roll("gla-roll-1", &roll).await;
+        assert!(first.status().is_server_error(), "{}", first.status());
+        assert_eq!(hub.count("records").await, 3, "the roll's records are committed");
+        assert_problem(glasgow.submit_roll("gla-roll-1", &roll).await, StatusCode::CONFLICT, "batch-in-progress").await;
+
+        conn.execute(match backend {
+            Backend::Sqlite => "drop trigger refuse_candidates",
+            Backend::Postgres => "drop trigger refuse_candidates on candidates",
+        }).await.unwrap();
+        let mut answer = Value::Null;
+        for _ in 0..300 {
+            let (status, body) = status_and_json(glasgow.submit_roll("gla-roll-1", &roll).await).await;
+            if status == StatusCode::OK { answer = body; break; }
+            assert_eq!(status, StatusCode::CONFLICT, "{body}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(answer["n_candidates"], 1, "the retry is told what the batch found: {answer}");
+        assert_eq!(leeds.candidates("").await.len(), 1);
     }
 }

@@ -205,13 +205,14 @@ fn check_batch_id(batch_id: &str) -> Result<(), ApiError> {
 }
 
 /// The first answer to a batch id again (200), or 409 if the content differs, or if the batch
-/// is accepted but its records are still being stored (the answer would not be true yet).
+/// is accepted but its records are still being stored or its candidates recorded (the answer
+/// would not be true yet).
 fn replay(
     prior: PriorSubmission,
     request_hash: &str,
     batch_id: &str,
 ) -> Result<(StatusCode, AppJson<Value>), ApiError> {
-    if prior.request_hash == request_hash && !prior.stored {
+    if prior.request_hash == request_hash && !prior.finished {
         Err(ApiError::BatchInProgress(batch_id.to_string()))
     } else if prior.request_hash == request_hash {
         Ok((StatusCode::OK, AppJson(prior.result)))
