@@ -51,11 +51,12 @@ echo "== 1. The data-sharing agreement's secret (shared by Leeds and Glasgow, ne
 cp "$out/agreement.key" "$out/leeds/" && cp "$out/agreement.key" "$out/glasgow/"
 
 echo "== 2. Leeds encodes its open CME cases locally"
-(cd "$out/leeds" && "$bin" encode --secret agreement.key \
+# (each demo folder stands for its authority's workspace, so its local key is kept there)
+(cd "$out/leeds" && "$bin" encode --secret agreement.key --local-key authority-local.key \
    --input "$examples"/leeds_missing.csv --output missing.jsonl --map refs.csv)
 
 echo "== 3. Glasgow encodes its school roll locally"
-(cd "$out/glasgow" && "$bin" encode --secret agreement.key \
+(cd "$out/glasgow" && "$bin" encode --secret agreement.key --local-key authority-local.key \
    --input "$examples"/glasgow_roll.csv --output roll.jsonl --map refs.csv)
 
 if "$bin" --help | grep -q '^  link'; then

@@ -52,6 +52,10 @@ leeds_fingerprint=$(grep -o 'fingerprint [0-9a-f-]*' "$out/leeds/keygen.txt" | c
 glasgow_fingerprint=$(grep -o 'fingerprint [0-9a-f-]*' "$out/glasgow/keygen.txt" | cut -d' ' -f2)
 leeds pupilmatch disclosure register --key disclosure.key
 glasgow pupilmatch disclosure register --key disclosure.key
+# Each records the fingerprint the other read out; `disclosure keys` and `show` then say only
+# whether the key the hub publishes matches it, and `confirm` checks it
+leeds pupilmatch disclosure trust --authority S12000049 --fingerprint "$glasgow_fingerprint"
+glasgow pupilmatch disclosure trust --authority 383 --fingerprint "$leeds_fingerprint"
 
 # Leeds reports its missing children; Glasgow uploads its roll; the hub matches them
 leeds pupilmatch submit --role missing --input "$examples/leeds_missing.csv" --secret agreement.key \
@@ -62,12 +66,12 @@ leeds pupilmatch candidates        # each side sees its own record ids and the e
 candidate=$(leeds pupilmatch candidates --json | grep '"record_id":"LDS-CME-0001"' | grep -o '"id":[0-9]*' | cut -d: -f2)
 
 # Each side confirms it, sealing its own record to the other side's key (checked against the
-# fingerprint read out by phone); nothing is released until both have confirmed
+# fingerprint recorded above); nothing is released until both have confirmed
 leeds pupilmatch disclosure show --candidate "$candidate"
-leeds pupilmatch disclosure confirm --candidate "$candidate" --reason names_and_dob_agree --fingerprint "$glasgow_fingerprint" \
+leeds pupilmatch disclosure confirm --candidate "$candidate" --reason names_and_dob_agree \
   --input "$examples/leeds_missing.csv" --coordinator-name "Leeds CME team" --coordinator-email cme@leeds.example \
   --decided-by a.coordinator@leeds --yes
-glasgow pupilmatch disclosure confirm --candidate "$candidate" --reason names_and_dob_agree --fingerprint "$leeds_fingerprint" \
+glasgow pupilmatch disclosure confirm --candidate "$candidate" --reason names_and_dob_agree \
   --input "$examples/glasgow_roll.csv" --coordinator-name "Glasgow CME(S) contact" --coordinator-email cme@glasgow.example \
   --decided-by b.officer@glasgow --yes
 #   (or: … disclosure reject --candidate "$candidate" --reason different_child --decided-by …: nothing is released)

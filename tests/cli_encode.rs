@@ -453,3 +453,101 @@ fn excel_dates_with_single_digit_days_are_read_two_digit_years_refused_and_unlik
         "7/3/2014 is read without a problem: {message}"
     );
 }
+
+/// The same children encoded from another folder get the same references: the local key lives
+/// in the authority's one workspace, never the current folder (issue #22 item 2).
+#[test]
+fn the_same_children_encoded_from_another_folder_keep_their_references() {
+    let ws = Workspace::new();
+    ws.write("pupils.csv", GOOD.as_bytes());
+    let first = ws.encode("pupils.csv", &["--map", "refs.csv"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        !ws.path("authority-local.key").exists(),
+        "no key in the current folder"
+    );
+    let key = ws.path("config/pupilmatch/383/local.key");
+    assert!(key.is_file(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains(&key.display().to_string()),
+        "{}",
+        stderr(&first)
+    );
+
+    let elsewhere = ws.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    for file in ["pupils.csv", "agreement.key"] {
+        std::fs::copy(ws.path(file), elsewhere.join(file)).unwrap();
+    }
+    let args = [
+        "encode",
+        "--secret",
+        "agreement.key",
+        "--input",
+        "pupils.csv",
+        "--output",
+        "out.jsonl",
+        "--map",
+        "refs.csv",
+    ];
+    let again = ws.run_in(&elsewhere, &args, &[]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(!elsewhere.join("authority-local.key").exists());
+    assert_eq!(
+        std::fs::read_to_string(ws.path("refs.csv")).unwrap(),
+        std::fs::read_to_string(elsewhere.join("refs.csv")).unwrap(),
+        "the same references from either folder"
+    );
+
+    // Without an authority (or the hub to say it) there is no fixed place: refused, not made here.
+    let unnamed = ws.run_in(&elsewhere, &args, &[("PUPILMATCH_AUTHORITY", "")]);
+    assert!(!unnamed.status.success());
+    assert!(
+        stderr(&unnamed).contains("--authority CODE"),
+        "{}",
+        stderr(&unnamed)
+    );
+}
+
+/// A key an earlier version made in the current folder is still used when the workspace has
+/// none, with a notice giving the command that moves it; once moved, the notice goes.
+#[test]
+fn an_earlier_key_in_the_current_folder_is_used_with_the_command_to_move_it() {
+    let ws = Workspace::new();
+    ws.write("pupils.csv", GOOD.as_bytes());
+    let made = ws.encode(
+        "pupils.csv",
+        &["--local-key", "authority-local.key", "--map", "before.csv"],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(ws.path("authority-local.key").is_file());
+
+    let old = ws.encode("pupils.csv", &["--map", "old.csv"]);
+    assert!(old.status.success(), "{}", stderr(&old));
+    let message = stderr(&old);
+    let notice = message
+        .lines()
+        .find(|l| l.starts_with("notice: using authority-local.key from the current folder"))
+        .unwrap_or_else(|| panic!("no notice: {message}"));
+    let fixed = ws.path("config/pupilmatch/383/local.key");
+    let command = format!(
+        "mkdir -p {} && mv authority-local.key {}",
+        fixed.parent().unwrap().display(),
+        fixed.display()
+    );
+    assert!(notice.ends_with(&command), "{notice}");
+    assert!(!fixed.exists(), "the old key is used, no new one made");
+    let read = |f: &str| std::fs::read_to_string(ws.path(f)).unwrap();
+    assert_eq!(read("before.csv"), read("old.csv"));
+
+    let moved = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(ws.dir.path())
+        .status()
+        .unwrap();
+    assert!(moved.success());
+    let after = ws.encode("pupils.csv", &["--map", "after.csv"]);
+    assert!(after.status.success(), "{}", stderr(&after));
+    assert!(!stderr(&after).contains("notice:"), "{}", stderr(&after));
+    assert_eq!(read("before.csv"), read("after.csv"));
+}

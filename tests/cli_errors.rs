@@ -294,6 +294,7 @@ fn search_help_says_typed_names_stay_in_shell_history_and_offers_a_file_or_stdin
     let output = pupilmatch(&dir, &["search", "--help"], &[]);
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(help.contains("shell history"), "{help}");
-    assert!(help.contains("--input FILE with --row N"), "{help}");
-    assert!(help.contains("--input - to"), "{help}");
+    assert!(help.contains("--from-file child.csv"), "{help}");
+    assert!(help.contains("--from-stdin"), "{help}");
+    assert!(help.contains("you are asked for each field"), "{help}");
 }

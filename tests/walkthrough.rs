@@ -53,6 +53,7 @@ fn the_walkthrough_runs_from_an_empty_hub_to_a_closed_case() {
     );
     assert!(run.status.success(), "{stdout}\n{stderr}");
     for step in [
+        "their key: checked by phone on",
         "record LDS-CME-0001",
         "record GLA-0001",
         "confirmed_one → confirmed_both",

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 
-use crate::client::{CaseFields, HubClient};
+use crate::client::{CaseFields, HubClient, Me};
 use crate::encode::{AgreementSecret, LocalKey};
 use crate::local::workspace::open_local_key;
 use crate::local::{KeyOrigin, NewKeyPolicy, RefEntry, Workspace};
@@ -39,7 +39,8 @@ impl KeyArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LocalKeyArgs {
     /// This authority's local key for opaque record references (default: its workspace,
-    /// $XDG_CONFIG_HOME/pupilmatch/<authority code>/local.key, made at the first submission).
+    /// $PUPILMATCH_WORKSPACE or $XDG_CONFIG_HOME/pupilmatch/<authority code>/local.key, made
+    /// at the first submission).
     #[arg(long, env = "PUPILMATCH_LOCAL_KEY")]
     pub local_key: Option<PathBuf>,
     /// Make a new local key although the hub already holds this authority's records. Only if
@@ -56,6 +57,27 @@ pub struct LocalSide {
     pub workspace: Option<Workspace>,
 }
 
+/// What a command knows of the authority it works for.
+#[derive(Debug, Clone)]
+pub struct KnownAuthority {
+    /// Its code, naming its workspace.
+    pub code: String,
+    /// `Name (code)`, for messages.
+    pub shown: String,
+    /// Whether the hub holds records it submitted (`None`: the hub was not asked).
+    pub hub_holds_records: Option<bool>,
+}
+
+impl From<&Me> for KnownAuthority {
+    fn from(me: &Me) -> KnownAuthority {
+        KnownAuthority {
+            code: me.authority.code.clone(),
+            shown: format!("{} ({})", me.authority.name, me.authority.code),
+            hub_holds_records: Some(me.holds_records),
+        }
+    }
+}
+
 impl LocalKeyArgs {
     /// Finds this authority's workspace through the hub (`GET /v1/me`) and reads its local
     /// key; with `may_create`, makes the key when there is none and the hub holds none of this
@@ -66,28 +88,47 @@ impl LocalKeyArgs {
         client: &HubClient,
         may_create: bool,
     ) -> anyhow::Result<LocalSide> {
-        let me = runtime.block_on(client.me());
-        let me = match (&self.local_key, me) {
-            (_, Ok(me)) => Some(me),
+        let authority = match (&self.local_key, runtime.block_on(client.me())) {
+            (_, Ok(me)) => Some(KnownAuthority::from(&me)),
             (Some(_), Err(_)) => None,
             (None, Err(e)) => {
                 return Err(anyhow::Error::new(e)
                     .context("asking the hub which authority this API key belongs to"))
             }
         };
-        let workspace = me
-            .as_ref()
-            .map(|me| Workspace::for_authority(&me.authority.code))
+        self.open_for(authority.as_ref(), may_create)
+    }
+
+    /// Reads the local key of `authority` (from its workspace unless `--local-key` names one);
+    /// with `may_create`, makes it when there is none and the hub holds none of the
+    /// authority's records, or was not asked, or `--new-local-key` was given.
+    pub fn open_for(
+        &self,
+        authority: Option<&KnownAuthority>,
+        may_create: bool,
+    ) -> anyhow::Result<LocalSide> {
+        let workspace = authority
+            .map(|a| Workspace::for_authority(&a.code))
             .transpose()?;
         let path = match (&self.local_key, &workspace) {
             (Some(path), _) => path.clone(),
-            (None, Some(w)) => w.local_key_path(),
-            (None, None) => unreachable!("without --local-key the hub answered"),
+            (None, Some(w)) => {
+                let chosen = w.chosen_key();
+                if let Some(notice) = &chosen.notice {
+                    eprintln!("{notice}");
+                }
+                chosen.path
+            }
+            (None, None) => bail!(
+                "which authority's local key? name your authority (--authority CODE, or \
+                 PUPILMATCH_API_KEY so the hub can say), or pass --local-key FILE"
+            ),
         };
-        let policy = match (&me, may_create) {
-            (Some(me), true) => NewKeyPolicy::UnlessHubHoldsRecords {
-                authority: format!("{} ({})", me.authority.name, me.authority.code),
-                hub_holds_records: me.holds_records,
+        let policy = match (authority, may_create) {
+            (_, false) => NewKeyPolicy::Never,
+            (Some(a), true) => NewKeyPolicy::UnlessHubHoldsRecords {
+                authority: a.shown.clone(),
+                hub_holds_records: a.hub_holds_records.unwrap_or(false),
                 forced: self.new_local_key,
             },
             (None, true) => NewKeyPolicy::UnlessHubHoldsRecords {
@@ -95,12 +136,9 @@ impl LocalKeyArgs {
                 hub_holds_records: false,
                 forced: true,
             },
-            (_, false) => NewKeyPolicy::Never,
         };
-        if let (Some(w), None) = (&workspace, &self.local_key) {
-            if may_create {
-                w.ensure_dir()?;
-            }
+        if let (Some(w), None, true) = (&workspace, &self.local_key, may_create) {
+            w.ensure_dir()?;
         }
         let (key, origin) = open_local_key(&path, &policy)?;
         if origin == KeyOrigin::Created {
@@ -109,6 +147,13 @@ impl LocalKeyArgs {
                  every later command needs it to recognise your records",
                 path.display()
             );
+            if authority.is_some_and(|a| a.hub_holds_records.is_none()) {
+                eprintln!(
+                    "the hub was not asked whether it already holds your records (set \
+                     PUPILMATCH_API_KEY and it is): if you submitted before from another \
+                     machine, use that key instead (--local-key FILE)"
+                );
+            }
         }
         if let Some(w) = &workspace {
             w.ensure_dir()?;

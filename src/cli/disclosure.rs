@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::authority_args::{known_refs, shown_record, LocalKeyArgs};
+use super::disclosure_trust::{run_trust, Trust};
 use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
 use crate::client::{CandidateDetail, DecisionNote, HubClient};
@@ -82,7 +83,8 @@ pub enum DisclosureCommand {
         #[command(flatten)]
         hub: HubArgs,
     },
-    /// List the disclosure keys and fingerprints of an agreement's members.
+    /// List an agreement's members' disclosure keys: your own fingerprint (to read out) and,
+    /// for each other member, whether the fingerprint its coordinator read out matches.
     Keys {
         /// The agreement.
         #[arg(long)]
@@ -91,7 +93,22 @@ pub enum DisclosureCommand {
         #[command(flatten)]
         hub: HubArgs,
     },
-    /// Show one candidate: evidence in words, decisions, the other side's key fingerprint.
+    /// Record another member's disclosure-key fingerprint as its coordinator read it out to
+    /// you by phone; `show`, `keys` and `confirm` then check the key the hub publishes
+    /// against it.
+    Trust {
+        /// The other authority's code (as `disclosure keys` lists it).
+        #[arg(long)]
+        authority: String,
+        /// Its fingerprint as read out (any case; spaces or dashes between the digits).
+        #[arg(long, value_parser = parse_fingerprint)]
+        fingerprint: String,
+        /// The hub.
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Show one candidate: evidence in words, decisions, whether the other side's key matches
+    /// the fingerprint read out by phone.
     Show {
         /// The candidate id.
         #[arg(long)]
@@ -112,10 +129,10 @@ pub enum DisclosureCommand {
         #[arg(long)]
         reason: ConfirmReason,
         /// The other side's key fingerprint as its coordinator read it to you (any case;
-        /// spaces or dashes between the digits are fine). Sealing is refused if the hub
-        /// publishes a different key.
+        /// spaces or dashes between the digits are fine); default: the one recorded with
+        /// `disclosure trust`. Sealing is refused if the hub publishes a different key.
         #[arg(long, value_parser = parse_fingerprint)]
-        fingerprint: String,
+        fingerprint: Option<String>,
         /// Your record.
         #[command(flatten)]
         record: OwnRecordArgs,
@@ -287,7 +304,12 @@ fn find_record(input: &Path, key: &LocalKey, record_ref: &str) -> anyhow::Result
     )
 }
 
-fn print_candidate(c: &CandidateDetail, names: &AuthorityNames, refs: &HashMap<String, RefEntry>) {
+fn print_candidate(
+    c: &CandidateDetail,
+    names: &AuthorityNames,
+    refs: &HashMap<String, RefEntry>,
+    trust: &Trust,
+) {
     println!(
         "candidate {} ({}, epoch {}): {}, confidence {}",
         c.id,
@@ -306,10 +328,14 @@ fn print_candidate(c: &CandidateDetail, names: &AuthorityNames, refs: &HashMap<S
         names.show(&c.counterpart.authority),
         c.counterpart.role
     );
-    match &c.counterpart.disclosure_key {
-        Some(k) => println!("  their key      {}", k.fingerprint),
-        None => println!("  their key      not registered yet"),
-    }
+    let published = c.counterpart.disclosure_key.as_ref();
+    println!(
+        "  their key      {}",
+        trust.words(
+            &c.counterpart.authority,
+            published.map(|k| k.public_key.as_str())
+        )
+    );
     println!(
         "  sealed         yours {}, theirs {}; released {}",
         if c.sealed.own {
@@ -379,19 +405,28 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             );
         }
         DisclosureCommand::Keys { agreement, hub } => {
-            let keys = runtime.block_on(hub.client()?.disclosure_keys(&agreement))?;
+            let client = hub.client()?;
+            let keys = runtime.block_on(client.disclosure_keys(&agreement))?;
+            let trust = Trust::fetch(&runtime, &client);
             if keys.is_empty() {
                 println!("no member of {agreement} has registered a disclosure key yet");
             } else {
-                println!("{:<12}  {:<39}  registered", "authority", "fingerprint");
+                println!("{:<12}  {:<25}  fingerprint", "authority", "registered");
             }
             for key in keys {
                 println!(
-                    "{:<12}  {:<39}  {}",
-                    key.authority, key.fingerprint, key.registered_at
+                    "{:<12}  {:<25}  {}",
+                    key.authority,
+                    key.registered_at,
+                    trust.words(&key.authority, Some(key.public_key.as_str()))
                 );
             }
         }
+        DisclosureCommand::Trust {
+            authority,
+            fingerprint,
+            hub,
+        } => run_trust(&runtime, &hub, &authority, &fingerprint)?,
         DisclosureCommand::Show {
             candidate,
             json,
@@ -404,7 +439,8 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             } else {
                 let names = runtime.block_on(AuthorityNames::fetch(&client));
                 let refs = known_refs(&runtime, &client);
-                print_candidate(&detail, &names, &refs);
+                let trust = Trust::fetch(&runtime, &client);
+                print_candidate(&detail, &names, &refs, &trust);
             }
         }
         DisclosureCommand::Confirm {
@@ -432,6 +468,19 @@ pub fn run(args: DisclosureArgs) -> anyhow::Result<ExitCode> {
             })?;
             let key = PublicKey::parse(&key.public_key)
                 .map_err(|e| anyhow::anyhow!("the hub published an unusable key: {e}"))?;
+            let counterpart = &detail.counterpart.authority;
+            let fingerprint = match fingerprint {
+                Some(fingerprint) => fingerprint,
+                None => Trust::fetch(&runtime, &client)
+                    .recorded(counterpart)?
+                    .with_context(|| {
+                        format!(
+                            "no fingerprint recorded for {counterpart}: ask their coordinator \
+                             to read theirs out by phone and run `pupilmatch disclosure trust \
+                             --authority {counterpart} --fingerprint …`, or pass --fingerprint"
+                        )
+                    })?,
+            };
             // On a mismatch the hub's fingerprint is not shown: it would invite copying it,
             // which defeats the check by phone.
             anyhow::ensure!(

@@ -6,15 +6,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::ProgressBar;
 
+use crate::cli::authority_args::{KnownAuthority, LocalKeyArgs};
 use crate::cli::encoded_file::AtomicJsonl;
+use crate::cli::hub_args::{runtime, HubArgs};
 use crate::cli::input_report::{progress_style, warn_about_columns, ProblemConsole};
 use crate::encode::batch::{encode_chunk, problems, Outcome, RecordIds, Summary};
 use crate::encode::record::Policy;
-use crate::encode::{AgreementSecret, EncodedHeader, Encoder, LocalKey};
+use crate::encode::{AgreementSecret, EncodedHeader, Encoder};
 use crate::input::{read_records, InputError, RawRecord};
 
 /// Records encoded per parallel chunk.
@@ -32,13 +34,23 @@ pub struct EncodeArgs {
     /// Where to write the encoded records (JSONL).
     #[arg(long)]
     pub output: PathBuf,
-    /// This authority's local key for opaque record references; created on first use.
-    #[arg(
-        long,
-        env = "PUPILMATCH_LOCAL_KEY",
-        default_value = "authority-local.key"
-    )]
-    pub local_key: PathBuf,
+    /// This authority's local key: by default in its one fixed place (its workspace), never
+    /// the current folder, so the same children encoded from any folder get the same
+    /// references.
+    #[command(flatten)]
+    pub local: LocalKeyArgs,
+    /// This authority's code (e.g. 383), naming its workspace
+    /// ($XDG_CONFIG_HOME/pupilmatch/<code>/, or $PUPILMATCH_WORKSPACE). With an API key set,
+    /// the hub says it instead, and whether it already holds your records.
+    #[arg(long, env = "PUPILMATCH_AUTHORITY")]
+    pub authority: Option<String>,
+    /// The hub, asked only when an API key is set.
+    #[arg(long, env = "PUPILMATCH_HUB", default_value = "http://127.0.0.1:8080")]
+    pub hub: String,
+    /// This authority's API key: when set, the hub is asked which authority this is and
+    /// whether it holds its records (a new local key is then refused unless --new-local-key).
+    #[arg(long, env = "PUPILMATCH_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
     /// Where to write the problem report (JSONL); default: OUTPUT with `.problems.jsonl`.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -70,17 +82,36 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
+/// Who this authority is: the hub's answer when an API key is set, else `--authority`.
+fn known_authority(args: &EncodeArgs) -> anyhow::Result<Option<KnownAuthority>> {
+    if let Some(api_key) = &args.api_key {
+        let hub = HubArgs {
+            hub: args.hub.clone(),
+            api_key: api_key.clone(),
+        };
+        let me = runtime()?.block_on(hub.client()?.me()).with_context(|| {
+            format!(
+                "asking the hub at {} which authority this API key belongs to (unset \
+                 PUPILMATCH_API_KEY to encode offline with --authority CODE)",
+                args.hub
+            )
+        })?;
+        return Ok(Some(KnownAuthority::from(&me)));
+    }
+    let named = args.authority.as_ref().filter(|code| !code.is_empty());
+    Ok(named.map(|code| KnownAuthority {
+        code: code.clone(),
+        shown: code.clone(),
+        hub_holds_records: None,
+    }))
+}
+
 /// Runs `encode`.
 pub fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let secret = AgreementSecret::load(&args.secret)?;
-    let (local, created) = LocalKey::load_or_create(&args.local_key)?;
-    if created {
-        eprintln!(
-            "created local key {} for record references; keep it: it is how you map references back",
-            args.local_key.display()
-        );
-    }
+    let authority = known_authority(&args)?;
+    let local = args.local.open_for(authority.as_ref(), true)?.key;
     let encoder = Encoder::new(&secret, local);
     let policy = if args.lenient {
         Policy::Lenient

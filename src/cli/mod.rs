@@ -17,6 +17,7 @@ pub mod candidates;
 pub mod case;
 pub mod console;
 pub mod disclosure;
+pub mod disclosure_trust;
 pub mod encode;
 pub mod encoded_file;
 mod error_report;

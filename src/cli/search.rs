@@ -1,10 +1,13 @@
-//! `pupilmatch search`: a national search for one child. The child is given as typed fields
-//! (`--forename … --surname … --dob …`) or as one row of a pupil file, validated and encoded
-//! here under the agreement secret, and only the encoding is sent. Prints the ranked
+//! `pupilmatch search`: a national search for one child. The child is given as one row of a
+//! pupil file (`--from-file`, `--from-stdin`), typed at prompts when standard input is a
+//! terminal, or as typed flags (`--forename … --surname … --dob …`, which land in shell history
+//! and the process list); validated and encoded here under the agreement secret, and only the
+//! encoding is sent. Prints the ranked
 //! candidates with their probability and the matcher's explanation; `--open-case` also opens
 //! the query as a CME case that later registrations anywhere are matched against.
 
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -18,19 +21,28 @@ use crate::encode::{Encoder, LocalKey};
 use crate::input::{read_records, InputFormat, RawRecord};
 use crate::local::{RefEntry, Workspace};
 
+/// What `search --help` says about where a child's details end up.
+const AFTER_HELP: &str = "\
+The child's details: a name or date of birth typed as a flag (--forename, --surname, --dob, …)
+lands in your shell history and in the list of running processes, where other users of the
+machine can read it. These forms put nothing of the child on the command line:
+  --from-file child.csv        a CSV with the usual header row and the child's row
+  --from-stdin                 the same CSV on standard input (paste it, end with Ctrl-D)
+  (no child flags)             in a terminal, you are asked for each field in turn";
+
 /// Arguments of `pupilmatch search`.
 #[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct SearchArgs {
-    /// Legal forename. Details typed here stay in your shell history and show in the list of
-    /// running processes: prefer --input FILE with --row N or --record-id, or --input - to
-    /// paste a header row and the child's row on standard input.
-    #[arg(long, required_unless_present = "input")]
+    /// Legal forename. Typed here it lands in shell history and the process list: prefer
+    /// --from-file, --from-stdin or the prompts (see below).
+    #[arg(long)]
     pub forename: Option<String>,
     /// Legal surname.
-    #[arg(long, required_unless_present = "input")]
+    #[arg(long)]
     pub surname: Option<String>,
     /// Date of birth (YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD).
-    #[arg(long, required_unless_present = "input")]
+    #[arg(long)]
     pub dob: Option<String>,
     /// Middle names.
     #[arg(long)]
@@ -62,12 +74,19 @@ pub struct SearchArgs {
     /// Northern Ireland pupil identifier.
     #[arg(long)]
     pub ni_pupil_id: Option<String>,
-    /// Take the child from this pupil file instead (CSV or CTF XML; `-`: CSV with a header
-    /// row on standard input) …
-    #[arg(long, conflicts_with_all = ["forename", "surname", "dob"])]
+    /// Take the child from this pupil file instead (CSV with a header row, or CTF XML; `-`:
+    /// standard input): its only record, or the one --row or --record-id selects …
+    #[arg(
+        long,
+        visible_alias = "from-file",
+        conflicts_with_all = ["forename", "surname", "dob"]
+    )]
     pub input: Option<PathBuf>,
+    /// Read the child as a CSV (header row and the child's row) from standard input.
+    #[arg(long, conflicts_with_all = ["input", "forename", "surname", "dob"])]
+    pub from_stdin: bool,
     /// … at this data row (1 = the first record) …
-    #[arg(long, requires = "input", conflicts_with = "record_id")]
+    #[arg(long, conflicts_with = "record_id")]
     pub row: Option<usize>,
     /// The child's record id in your own system: selects the row of --input, and becomes the
     /// (opaque) reference of a case opened with --open-case.
@@ -97,9 +116,22 @@ pub struct SearchArgs {
 }
 
 impl SearchArgs {
+    /// Where the child's row is read from: a file, standard input, or neither.
+    fn source(&self) -> Option<&Path> {
+        match (&self.input, self.from_stdin) {
+            (Some(path), _) => Some(path),
+            (None, true) => Some(Path::new("-")),
+            (None, false) => None,
+        }
+    }
+
     fn child(&self) -> anyhow::Result<RawRecord> {
-        let Some(input) = &self.input else {
-            return Ok(RawRecord {
+        let Some(input) = self.source() else {
+            anyhow::ensure!(
+                self.row.is_none(),
+                "--row selects a row of --from-file or --from-stdin"
+            );
+            let mut child = RawRecord {
                 record_id: Some(self.record_id.clone().unwrap_or_else(|| "search".into())),
                 forename: self.forename.clone(),
                 middle_names: self.middle_names.clone(),
@@ -115,13 +147,26 @@ impl SearchArgs {
                 ppsn: self.ppsn.clone(),
                 ni_pupil_id: self.ni_pupil_id.clone(),
                 ..RawRecord::default()
-            });
+            };
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                prompt_for_child(&mut child, &mut stdin.lock(), &mut std::io::stderr())?;
+            } else {
+                refuse_missing(&child)?;
+            }
+            return Ok(child);
         };
-        let mut records = if input.as_os_str() == "-" {
+        let from_stdin = input.as_os_str() == "-";
+        let mut records = if from_stdin {
             let stdin = std::io::BufReader::new(std::io::stdin());
             crate::input::read_records_from(stdin, "standard input", InputFormat::Csv)?
         } else {
             read_records(input)?
+        };
+        let shown = if from_stdin {
+            "standard input".to_string()
+        } else {
+            input.display().to_string()
         };
         let found = match (self.row, &self.record_id) {
             (Some(0), _) => bail!("--row counts from 1"),
@@ -130,11 +175,80 @@ impl SearchArgs {
                 r.as_ref()
                     .map_or(true, |r| r.record_id.as_deref() == Some(id))
             }),
-            (None, None) if input.as_os_str() == "-" => records.next(),
-            (None, None) => bail!("with --input, give --row or --record-id"),
+            (None, None) => {
+                let first = records.next();
+                if first.as_ref().is_some_and(Result::is_ok) && records.next().is_some() {
+                    bail!("{shown} holds more than one record: give --row N or --record-id ID");
+                }
+                first
+            }
         };
-        Ok(found.with_context(|| format!("no such record in {}", input.display()))??)
+        Ok(found.with_context(|| format!("no such record in {shown}"))??)
     }
+}
+
+/// The child's fields, asked for in turn (on `prompt`, read from `answers`): those not given
+/// as flags, so nothing of the child is on the command line. The required ones are asked
+/// again until answered; an optional one is left out by an empty answer.
+fn prompt_for_child(
+    child: &mut RawRecord,
+    answers: &mut impl BufRead,
+    prompt: &mut impl Write,
+) -> anyhow::Result<()> {
+    writeln!(
+        prompt,
+        "The child to search for (leave an optional field empty to skip it):"
+    )?;
+    let fields: [(&str, &mut Option<String>, bool); 6] = [
+        ("forename", &mut child.forename, true),
+        ("surname", &mut child.surname, true),
+        (
+            "date of birth (YYYY-MM-DD or DD/MM/YYYY)",
+            &mut child.dob,
+            true,
+        ),
+        ("sex (F, M; optional)", &mut child.sex, false),
+        ("UPN (optional)", &mut child.upn, false),
+        ("SCN (optional)", &mut child.scn, false),
+    ];
+    for (label, value, required) in fields {
+        while value.is_none() {
+            write!(prompt, "  {label}: ")?;
+            prompt.flush()?;
+            let mut line = String::new();
+            if answers.read_line(&mut line)? == 0 {
+                bail!("no answer for the {label}: nothing was searched");
+            }
+            let answer = line.trim();
+            if !answer.is_empty() {
+                *value = Some(answer.to_string());
+            } else if !required {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Without a terminal to ask at, a child missing a required field is refused, naming the
+/// flags and the forms that keep the child off the command line.
+fn refuse_missing(child: &RawRecord) -> anyhow::Result<()> {
+    let missing: Vec<&str> = [
+        ("--forename", &child.forename),
+        ("--surname", &child.surname),
+        ("--dob", &child.dob),
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.is_none())
+    .map(|(flag, _)| flag)
+    .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "no child to search for: give --from-file FILE or --from-stdin (a CSV with a header row \
+         and the child's row), or run in a terminal to be asked for each field (missing: {})",
+        missing.join(", ")
+    );
+    Ok(())
 }
 
 /// Runs `search`.
@@ -175,7 +289,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     query.open_case = open_case;
     let response = runtime.block_on(client.search(&query))?;
     if let (Some(case), Some(workspace)) = (&response.case, &workspace) {
-        remember_case(workspace, &case.record_ref, &raw, args.input.as_deref())?;
+        remember_case(workspace, &case.record_ref, &raw, args.source())?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&to_json(&response))?);

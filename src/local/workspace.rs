@@ -41,8 +41,8 @@ pub enum WorkspaceError {
     /// No key, and none may be created here.
     #[error(
         "no local key at {path}: record references are computed with it. If you submitted from \
-         another folder or machine, copy that key (by default authority-local.key in the folder \
-         you ran from) to {path}, or pass --local-key FILE"
+         another folder or machine, copy that key (earlier versions made authority-local.key \
+         in the folder you ran from) to {path}, or pass --local-key FILE"
     )]
     NoKey {
         /// Where it was looked for.
@@ -53,8 +53,8 @@ pub enum WorkspaceError {
     #[error(
         "the hub already holds records from {authority}, but there is no local key at {path}: \
          a new key would give the same children new references, so they would become duplicate \
-         cases. Copy the local key you submitted with (by default authority-local.key in the \
-         folder you ran from) to {path}, or pass --local-key FILE; only if that key is lost, \
+         cases. Copy the local key you submitted with (earlier versions made authority-local.key \
+         in the folder you ran from) to {path}, or pass --local-key FILE; only if that key is lost, \
          run again with --new-local-key"
     )]
     HubHoldsRecords {
@@ -104,9 +104,22 @@ pub struct Workspace {
     dir: PathBuf,
 }
 
+/// The local key file earlier versions of `encode` made in the current folder.
+pub const LEGACY_LOCAL_KEY: &str = "authority-local.key";
+
+/// The local key file a command is to use, and a notice when it is not in its fixed place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChosenKey {
+    /// The file.
+    pub path: PathBuf,
+    /// Set when the key is the current folder's `authority-local.key`: a one-line notice
+    /// saying how to move it to the workspace.
+    pub notice: Option<String>,
+}
+
 impl Workspace {
-    /// The workspace of `authority`: `$XDG_CONFIG_HOME/pupilmatch/<authority>/`, else
-    /// `$HOME/.config/pupilmatch/<authority>/`.
+    /// The workspace of `authority`: the directory `PUPILMATCH_WORKSPACE` names if set, else
+    /// `$XDG_CONFIG_HOME/pupilmatch/<authority>/`, else `$HOME/.config/pupilmatch/<authority>/`.
     pub fn for_authority(authority: &str) -> Result<Workspace, WorkspaceError> {
         let valid = !authority.is_empty()
             && authority
@@ -116,6 +129,9 @@ impl Workspace {
             return Err(WorkspaceError::BadAuthorityCode(authority.to_string()));
         }
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        if let Some(dir) = non_empty("PUPILMATCH_WORKSPACE") {
+            return Ok(Workspace::at(dir));
+        }
         let config = non_empty("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".config")))
@@ -138,9 +154,39 @@ impl Workspace {
         self.dir.join("local.key")
     }
 
+    /// The local key to use: the workspace's `local.key`, unless only the current folder holds
+    /// an `authority-local.key` (where earlier versions made it), which is then used, with a
+    /// notice giving the command that moves it to the workspace.
+    pub fn chosen_key(&self) -> ChosenKey {
+        let fixed = self.local_key_path();
+        let legacy = PathBuf::from(LEGACY_LOCAL_KEY);
+        if fixed.exists() || !legacy.is_file() {
+            return ChosenKey {
+                path: fixed,
+                notice: None,
+            };
+        }
+        let notice = format!(
+            "notice: using {LEGACY_LOCAL_KEY} from the current folder, where earlier versions \
+             kept it; move it to this authority's one fixed place, so that every folder uses \
+             the same key: mkdir -p {} && mv {LEGACY_LOCAL_KEY} {}",
+            shell_word(&self.dir),
+            shell_word(&fixed)
+        );
+        ChosenKey {
+            path: legacy,
+            notice: Some(notice),
+        }
+    }
+
     /// The reference store: `refs.csv`.
     pub fn refs(&self) -> super::RefStore {
         super::RefStore::new(self.dir.join("refs.csv"))
+    }
+
+    /// The other authorities' fingerprints read out by phone: `fingerprints.csv`.
+    pub fn fingerprints(&self) -> super::FingerprintBook {
+        super::FingerprintBook::new(self.dir.join("fingerprints.csv"))
     }
 
     /// Creates the directory (0700 on Unix) if it does not exist.
@@ -153,6 +199,17 @@ impl Workspace {
                 .map_err(io(&self.dir))?;
         }
         Ok(())
+    }
+}
+
+/// `path` as one shell word: single-quoted unless it holds only safe characters.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:@".contains(c);
+    if text.chars().all(safe) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
@@ -213,6 +270,18 @@ mod tests {
         let (loaded, origin) = open_local_key(&path, &NewKeyPolicy::Never).unwrap();
         assert_eq!(origin, KeyOrigin::Loaded);
         assert_eq!(created.record_ref("T1"), loaded.record_ref("T1"));
+    }
+
+    #[test]
+    fn a_path_is_quoted_for_the_shell_only_when_it_needs_it() {
+        assert_eq!(
+            shell_word(Path::new("/home/a/.config/x")),
+            "/home/a/.config/x"
+        );
+        assert_eq!(
+            shell_word(Path::new("/home/a b/it's")),
+            r"'/home/a b/it'\''s'"
+        );
     }
 
     #[test]

@@ -35,6 +35,49 @@ async fn cli_configured(
         .expect("the command finishes")
 }
 
+/// As [`cli`], at a terminal (a pseudo-terminal from util-linux `script`) at which `typed` is
+/// typed; what the command writes to it, echo included, comes back as standard output.
+async fn cli_at_terminal(
+    hub: &TestHub,
+    actor: &Actor,
+    dir: &std::path::Path,
+    args: &[&str],
+    typed: &str,
+) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let command_line = std::iter::once(env!("CARGO_BIN_EXE_pupilmatch"))
+        .chain(args.iter().copied())
+        .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-qec", &command_line, "/dev/null"])
+        .current_dir(dir)
+        .env("PUPILMATCH_LOG", "warn")
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("PUPILMATCH_LOCAL_KEY")
+        .env("PUPILMATCH_HUB", hub.url(""))
+        .env("PUPILMATCH_API_KEY", &actor.key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let typed = typed.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("script (util-linux) runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(typed.as_bytes())
+            .unwrap();
+        child.wait_with_output().expect("the command finishes")
+    })
+    .await
+    .expect("the command finishes")
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -118,10 +161,38 @@ both_backends! {
         assert!(shown.status.success(), "{}", stderr(&shown));
         assert!(out.contains("S12000049 confirm (names_and_dob_agree)"), "{out}");
         assert!(!out.contains("confirm confirm"), "{out}");
+        // Neither `show` nor `keys` shows their fingerprint, only whether the one read out by
+        // phone was recorded and matches; our own is shown, labelled as ours, to read out.
+        assert!(!out.contains(&theirs), "their fingerprint shown: {out}");
+        assert!(out.contains("their key      not yet checked: ask their coordinator to read theirs out, then run `pupilmatch disclosure trust --authority S12000049 --fingerprint …`"), "{out}");
         let keys = cli(&hub, &leeds, dir.path(), &["disclosure", "keys", "--agreement", AGREEMENT]).await;
         let out = String::from_utf8_lossy(&keys.stdout).into_owned();
-        assert!(out.lines().next().is_some_and(|h| h.starts_with("authority") && h.contains("fingerprint")), "{out}");
-        assert!(out.contains(&theirs), "{out}");
+        assert!(out.lines().next().is_some_and(|h| h.starts_with("authority") && h.contains("registered") && h.contains("fingerprint")), "a header row: {out}");
+        assert!(!out.contains(&theirs), "their fingerprint shown: {out}");
+        let ours = leeds.disclosure_key.public().fingerprint();
+        assert!(out.contains(&format!("yours, {ours} (read it out")), "{out}");
+        assert!(out.contains("S12000049") && out.contains("not yet checked"), "{out}");
+
+        let trusted = cli(&hub, &leeds, dir.path(), &["disclosure", "trust", "--authority", "S12000049", "--fingerprint", &spoken]).await;
+        assert!(trusted.status.success(), "{}", stderr(&trusted));
+        let today = chrono::Local::now().date_naive();
+        assert!(stdout(&trusted).contains(&format!("their key: checked by phone on {today}: matches")), "{}", stdout(&trusted));
+        for args in [&["disclosure", "keys", "--agreement", AGREEMENT][..], &["disclosure", "show", "--candidate", &id]] {
+            let out = stdout(&cli(&hub, &leeds, dir.path(), args).await);
+            assert!(out.contains(&format!("checked by phone on {today}: matches")), "{out}");
+            assert!(!out.contains(&theirs), "their fingerprint shown: {out}");
+        }
+        // `confirm` checks against the recorded fingerprint when none is given.
+        let mut args = confirm_args(&id, "");
+        let at = args.iter().position(|a| a == "--fingerprint").unwrap();
+        args.drain(at..at + 2);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = cli(&hub, &leeds, dir.path(), &args).await;
+        assert!(stderr(&output).contains("local key"), "it went on to the record: {}", stderr(&output));
+        // A recorded fingerprint that differs is reported as such, still without the hub's.
+        cli(&hub, &leeds, dir.path(), &["disclosure", "trust", "--authority", "S12000049", "--fingerprint", &wrong]).await;
+        let out = stdout(&cli(&hub, &leeds, dir.path(), &["disclosure", "show", "--candidate", &id]).await);
+        assert!(out.contains("DOES NOT MATCH") && !out.contains(&theirs), "{out}");
 
         let args = confirm_args(&id, "f0ff ed5c");
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -336,5 +407,81 @@ both_backends! {
         let closed = cli(&hub, &leeds, dir.path(), &["case", "close", "--record-id", "LDS-0001", "--outcome", "ola"]).await;
         assert!(closed.status.success(), "{}", stderr(&closed));
         assert!(stdout(&closed).contains("case LDS-0001 (ref "), "{}", stdout(&closed));
+    }
+}
+
+both_backends! {
+    /// A child's details need never be typed as flags, which land in shell history and the
+    /// process list: `search --from-file` takes a one-record CSV, `--from-stdin` the same on
+    /// standard input, and at a terminal with no child flags each field is asked for; the help
+    /// says so. The typed flags still work.
+    async fn a_search_takes_the_child_from_a_file_standard_input_or_prompts_never_the_command_line(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, glasgow) = hub.leeds_and_glasgow().await;
+        glasgow.submit_roll("gla-roll-1", &[&Pupil::EILIDH_IN_GLASGOW]).await;
+        let dir = tempfile::tempdir().unwrap();
+        write_agreement_secret(dir.path());
+        let found = |o: &Output| stdout(o).contains("Glasgow City Council (S12000049)");
+
+        let help = cli(&hub, &leeds, dir.path(), &["search", "--help"]).await;
+        let help = stdout(&help);
+        assert!(help.contains("shell history") && help.contains("--from-file") && help.contains("--from-stdin"), "{help}");
+
+        std::fs::write(dir.path().join("child.csv"), "record_id,forename,surname,dob,sex\nLDS-0001,Eilidh,MacLeod,2013-09-04,F\n").unwrap();
+        let from_file = cli(&hub, &leeds, dir.path(), &["search", "--secret", "agreement.key", "--from-file", "child.csv"]).await;
+        assert!(from_file.status.success() && found(&from_file), "{}{}", stdout(&from_file), stderr(&from_file));
+
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pupilmatch"));
+        command
+            .args(["search", "--secret", "agreement.key", "--from-stdin"])
+            .current_dir(dir.path())
+            .env("PUPILMATCH_LOG", "warn")
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("PUPILMATCH_HUB", hub.url(""))
+            .env("PUPILMATCH_API_KEY", &leeds.key)
+            .stdin(std::fs::File::open(dir.path().join("child.csv")).unwrap());
+        let from_stdin = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+        assert!(from_stdin.status.success() && found(&from_stdin), "{}{}", stdout(&from_stdin), stderr(&from_stdin));
+
+        // At a terminal: asked for each field (an empty optional answer skips it).
+        let prompted = cli_at_terminal(&hub, &leeds, dir.path(), &["search", "--secret", "agreement.key"], "Eilidh\nMacLeod\n04/09/2013\nF\n\n\n").await;
+        let out = stdout(&prompted);
+        assert!(prompted.status.success(), "{out}");
+        assert!(out.contains("forename: ") && out.contains("date of birth (YYYY-MM-DD or DD/MM/YYYY): "), "{out}");
+        assert!(found(&prompted), "{out}");
+
+        // Without a terminal and without the child, it says which forms keep it off the command line.
+        let refused = cli(&hub, &leeds, dir.path(), &["search", "--secret", "agreement.key", "--forename", "Eilidh"]).await;
+        assert!(!refused.status.success());
+        assert!(stderr(&refused).contains("--from-file FILE or --from-stdin") && stderr(&refused).contains("missing: --surname, --dob"), "{}", stderr(&refused));
+
+        let typed = cli(&hub, &leeds, dir.path(), &[
+            "search", "--secret", "agreement.key", "--forename", "Eilidh", "--surname", "MacLeod", "--dob", "2013-09-04",
+        ]).await;
+        assert!(typed.status.success() && found(&typed), "{}", stderr(&typed));
+    }
+
+    /// `encode` keeps its local key in the authority's workspace too, and, with an API key set,
+    /// asks the hub first: while the hub holds the authority's records a new key is refused
+    /// unless --new-local-key is given.
+    async fn encode_refuses_a_new_local_key_while_the_hub_holds_the_authoritys_records(backend: Backend) {
+        let hub = spawn_hub(backend).await;
+        let (leeds, _glasgow) = hub.leeds_and_glasgow().await;
+        leeds.report_missing("leeds-cme-1", &[&Pupil::EILIDH]).await;
+        let dir = tempfile::tempdir().unwrap();
+        write_agreement_secret(dir.path());
+        std::fs::write(dir.path().join("leeds.csv"), "record_id,forename,surname,dob\nLDS-0001,Eilidh,MacLeod,2013-09-04\n").unwrap();
+        let encode = ["encode", "--secret", "agreement.key", "--input", "leeds.csv", "--output", "out.jsonl"];
+
+        let refused = cli(&hub, &leeds, dir.path(), &encode).await;
+        assert!(!refused.status.success());
+        assert!(stderr(&refused).contains("already holds records from Leeds City Council (383)"), "{}", stderr(&refused));
+        assert!(stderr(&refused).contains("--new-local-key"), "{}", stderr(&refused));
+        assert!(!dir.path().join("authority-local.key").exists(), "no key in the current folder");
+        assert!(!dir.path().join("config/pupilmatch/383/local.key").exists());
+
+        let forced = cli(&hub, &leeds, dir.path(), &[&encode[..], &["--new-local-key"]].concat()).await;
+        assert!(forced.status.success(), "{}", stderr(&forced));
+        assert!(dir.path().join("config/pupilmatch/383/local.key").is_file(), "{}", stderr(&forced));
     }
 }

@@ -49,10 +49,22 @@ impl Workspace {
 
     /// Runs `pupilmatch ARGS` in the folder with extra environment variables.
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.run_in(self.dir.path(), args, env)
+    }
+
+    /// Runs `pupilmatch ARGS` in `dir` (another folder of the same machine) with extra
+    /// environment variables, as authority 383 offline, with the configuration directory (its
+    /// workspace) under the folder's `config/`.
+    pub fn run_in(&self, dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_pupilmatch"))
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(dir)
             .env("PUPILMATCH_LOG", "warn")
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("PUPILMATCH_AUTHORITY", "383")
+            .env_remove("PUPILMATCH_API_KEY")
+            .env_remove("PUPILMATCH_WORKSPACE")
+            .env_remove("PUPILMATCH_LOCAL_KEY")
             .envs(env.iter().copied())
             .output()
             .expect("run pupilmatch")
