@@ -156,6 +156,7 @@ pub struct Hub {
 impl Hub {
     /// Opens the store, loads the hub key, binds the listener and starts the index rebuild.
     pub async fn build(config: HubConfig) -> Result<Hub, HubError> {
+        survive_file_size_limit();
         key_custody::check_custody(&config.hub_key, &config.database_url)?;
         let store = Store::connect(&config.database_url).await?;
         let layer = open_hub_key(&config.hub_key, &config.database_url)?;
@@ -249,6 +250,36 @@ impl Hub {
         self.state.store.close().await;
         tracing::info!("hub stopped");
         Ok(())
+    }
+}
+
+/// Keeps a write past the process's file-size limit (`ulimit -f`, `LimitFSIZE=`) from killing
+/// the hub (issue #20 item 2). The kernel answers such a write with SIGXFSZ, whose default
+/// action ends the process, and with EFBIG. Once the signal is caught (tokio's handler, kept for
+/// the life of the process) only EFBIG remains: SQLite fails the write with
+/// `SQLITE_IOERR_WRITE` and rolls its transaction back, and the request is answered 503
+/// `database-unavailable` (`StoreError::is_unavailable`) while the hub goes on serving. Each
+/// time is logged, since only the operator can lift the limit.
+/// Test: `tests/api/faults.rs` `a_write_past_the_file_size_limit_fails_the_request_not_the_hub`.
+fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            Ok(mut xfsz) => {
+                tokio::spawn(async move {
+                    while xfsz.recv().await.is_some() {
+                        tracing::error!(
+                            "a write went past the process's file-size limit (ulimit -f, \
+                             SIGXFSZ); it failed and its request was refused; raise the limit"
+                        );
+                    }
+                });
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot catch SIGXFSZ: a write past ulimit -f would end the hub");
+            }
+        }
     }
 }
 

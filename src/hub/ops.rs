@@ -1,5 +1,5 @@
-//! Operational routes: `/healthz` (the process answers), `/readyz` (database reachable and
-//! index rebuilt), `/metrics` (Prometheus text), `/v1/openapi.json`, and the operators' audit
+//! Operational routes: `/healthz` (the process answers), `/readyz` (database taking writes
+//! and index rebuilt), `/metrics` (Prometheus text), `/v1/openapi.json`, and the operators' audit
 //! chain check `GET /v1/audit/verify`.
 
 use std::sync::atomic::Ordering;
@@ -34,7 +34,11 @@ async fn healthz() -> AppJson<Value> {
 
 async fn readyz(State(state): State<AppState>) -> Result<AppJson<Value>, ApiError> {
     state.ensure_ready()?;
-    if !state.store.ping().await {
+    // Writable, not merely reachable: every search is audited, so a database that answers
+    // reads but refuses writes (SQLite write-locked by another process, a read-only file or
+    // standby) cannot serve the hub's main route, and a balancer should send traffic
+    // elsewhere (issue #20 item 2). The probe writes nothing.
+    if !state.store.accepts_writes().await {
         return Err(ApiError::NotReady);
     }
     let model = state.index.read().map(|index| {

@@ -53,8 +53,8 @@ impl StoreError {
 
     /// Whether the database could not be reached or could not take the work just now (the
     /// server is down or restarting, no connection could be had in time, or SQLite's file is
-    /// locked or its disk full), as against a query it refused: the caller should try again
-    /// later, and nothing of the request was written.
+    /// locked, read-only, its disk full or a write to it failed), as against a query it
+    /// refused: the caller should try again later, and nothing of the request was written.
     pub fn is_unavailable(&self) -> bool {
         let StoreError::Database(error) = self else {
             return false;
@@ -70,10 +70,15 @@ impl StoreError {
                 // or not yet accepting connections (57P01–57P03).
                 Some(code) if code.starts_with("08") || code.starts_with("57P0") => true,
                 // SQLite (extended codes carry the primary one in their low byte): BUSY,
-                // LOCKED, FULL.
+                // LOCKED, FULL; READONLY (the file or its file system turned read-only under
+                // the hub) and IOERR (a write the operating system refused: `ulimit -f` past
+                // the file-size limit fails it with EFBIG, SQLITE_IOERR_WRITE). SQLite rolls
+                // the transaction back in each case, so the request wrote nothing and the
+                // same request succeeds once the operator has made room or lifted the limit:
+                // a 503, not a 500 that reads as a bug in the hub.
                 Some(code) => code
                     .parse::<u32>()
-                    .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 13)),
+                    .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 8 | 10 | 13)),
                 None => false,
             },
             _ => false,

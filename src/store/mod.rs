@@ -60,6 +60,13 @@ pub use submissions::{
 };
 pub use tenancy::{Agreement, AgreementTerms, Authority, NewAgreement, Principal};
 
+/// How long an SQLite statement waits for another connection's lock before failing BUSY
+/// (answered 503 `database-unavailable`).
+const SQLITE_BUSY_TIMEOUT: &str = "pragma busy_timeout = 10000";
+
+/// How long the readiness probe waits for the write lock ([`Store::accepts_writes`]).
+pub const WRITE_PROBE_WAIT: Duration = Duration::from_millis(500);
+
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -135,8 +142,9 @@ impl Store {
                     // `synchronous = full` syncs the WAL at every commit, so an acknowledged
                     // submission survives a power cut, not only a crash; foreign keys are off
                     // by default in SQLite.
-                    conn.execute("pragma page_size = 16384; pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 10000;")
+                    conn.execute("pragma page_size = 16384; pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;")
                         .await?;
+                    conn.execute(SQLITE_BUSY_TIMEOUT).await?;
                     Ok(())
                 })
             });
@@ -198,9 +206,52 @@ impl Store {
         (0..rows).map(row).collect::<Vec<_>>().join(", ")
     }
 
-    /// Answers whether the database responds.
-    pub async fn ping(&self) -> bool {
-        sqlx::query("select 1").execute(&self.pool).await.is_ok()
+    /// Answers whether the database would take a write now, without writing anything: what
+    /// `/readyz` asks, since a database that answers reads but refuses writes (another process
+    /// holding SQLite's write lock, a file or server turned read-only) cannot serve a search,
+    /// which is audited.
+    ///
+    /// On SQLite it takes the write lock and lets go (`begin immediate; rollback`), waiting
+    /// [`WRITE_PROBE_WAIT`] for it rather than the 10 s busy timeout writes wait, after any
+    /// writer of this process (which holds the lock while it writes) has finished. On
+    /// PostgreSQL it asks whether a transaction would be read-only (a standby, or
+    /// `default_transaction_read_only`). It cannot foresee a full disk or a file-size limit:
+    /// those fail the write that meets them, answered 503 (`StoreError::is_unavailable`).
+    pub async fn accepts_writes(&self) -> bool {
+        match self.backend {
+            Backend::Sqlite => self.sqlite_write_probe().await.unwrap_or(false),
+            Backend::Postgres => {
+                sqlx::query_scalar::<_, String>("select current_setting('transaction_read_only')")
+                    .fetch_one(&self.pool)
+                    .await
+                    .is_ok_and(|read_only| read_only == "off")
+            }
+        }
+    }
+
+    async fn sqlite_write_probe(&self) -> Result<bool, sqlx::Error> {
+        let Ok(_writer) = tokio::time::timeout(WRITE_PROBE_WAIT, self.writer.lock()).await else {
+            // A writer of this process has held the lock all along: it is writing, and what
+            // becomes of that write answers its own request; the probe cannot tell more.
+            return Ok(true);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let probe_wait = format!("pragma busy_timeout = {}", WRITE_PROBE_WAIT.as_millis());
+        sqlx::query(&probe_wait).execute(&mut *conn).await?;
+        let locked = sqlx::query("begin immediate").execute(&mut *conn).await;
+        let restored = async {
+            if locked.is_ok() {
+                sqlx::query("rollback").execute(&mut *conn).await?;
+            }
+            sqlx::query(SQLITE_BUSY_TIMEOUT).execute(&mut *conn).await
+        }
+        .await;
+        if restored.is_err() {
+            // Never hand a connection back to the pool with the probe's short timeout or an
+            // open transaction.
+            conn.close_on_drop();
+        }
+        Ok(locked.is_ok())
     }
 
     /// Closes every connection (for tests that drop their database afterwards).

@@ -11,6 +11,7 @@ mod candidates;
 mod cases;
 mod cli;
 mod disclosure;
+mod faults;
 mod limits;
 mod ops;
 mod outage;

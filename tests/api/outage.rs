@@ -14,7 +14,9 @@ use reqwest::StatusCode;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::helpers::{assert_problem, spawn_hub_with, status_and_json, Backend, Pupil};
+use crate::helpers::{
+    assert_database_unavailable, spawn_hub_with, status_and_json, Backend, Pupil,
+};
 
 /// A TCP proxy to one address that can be cut and restored.
 struct Severable {
@@ -108,18 +110,7 @@ async fn while_postgres_is_down_the_hub_answers_503_quickly_and_recovers_at_the_
     let asked = Instant::now();
     let response = leeds.search(&Pupil::EILIDH).await;
     let waited = asked.elapsed();
-    let retry_after = response.headers().get("retry-after").cloned();
-    let p = assert_problem(
-        response,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "database-unavailable",
-    )
-    .await;
-    assert_eq!(
-        p["detail"],
-        "the hub's database is unavailable; try again shortly"
-    );
-    assert_eq!(retry_after.expect("Retry-After"), "5");
+    assert_database_unavailable(response).await;
     // The pool's acquire timeout (3 s) bounds the wait, far below the request timeout (120 s).
     assert!(
         waited < Duration::from_secs(20),

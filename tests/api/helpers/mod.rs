@@ -138,6 +138,12 @@ impl TestHub {
         self.task = Some(task);
     }
 
+    /// Stops the hub gracefully, leaving its database and hub key to another process (the
+    /// binary, in `faults.rs`).
+    pub async fn stop(&mut self) {
+        self.stop_hub().await;
+    }
+
     async fn stop_hub(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -488,4 +494,21 @@ pub async fn assert_problem(response: Response, status: StatusCode, slug: &str) 
     );
     assert_eq!(body["status"], status.as_u16(), "{body}");
     body
+}
+
+/// Asserts a response is the 503 `database-unavailable` problem, with its fixed detail and
+/// `Retry-After: 5`.
+pub async fn assert_database_unavailable(response: Response) {
+    let retry_after = response.headers().get("retry-after").cloned();
+    let p = assert_problem(
+        response,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database-unavailable",
+    )
+    .await;
+    assert_eq!(
+        p["detail"],
+        "the hub's database is unavailable; try again shortly"
+    );
+    assert_eq!(retry_after.expect("Retry-After"), "5");
 }
