@@ -57,20 +57,6 @@ impl Store {
         })
     }
 
-    /// Whether the batch `batch_id` of `authority` is being received right now (its
-    /// submission is still `staging`).
-    pub async fn is_staging(&self, authority: &str, batch_id: &str) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "select id from submissions where authority_code = $1 and batch_id = $2 \
-             and state = 'staging'",
-        )
-        .bind(authority)
-        .bind(batch_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.is_some())
-    }
-
     /// Deletes every batch still `staging` (a hub stopped while receiving it: never accepted,
     /// never answered) with its staged rows. Run at start; returns how many there were.
     pub async fn discard_staging(&self) -> Result<usize, StoreError> {
