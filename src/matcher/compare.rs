@@ -20,6 +20,7 @@
 //!   joint DOB level, the name fields then not scored again;
 //! - the **sex check** is salted by the DOB salt, so it is comparable when the salts agree.
 
+use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::identifiers::Scheme;
@@ -468,7 +469,11 @@ fn band(dice: f64, bands: &[f64]) -> usize {
 }
 
 /// Compares two records.
-pub fn compare(a: &RecordView<'_>, b: &RecordView<'_>) -> ComparisonVector {
+///
+/// Compiled for several CPU levels and chosen at run time (protocol-neutral: every version
+/// gives the same vector), so a portable binary still uses hardware popcount where it exists.
+#[multiversion(targets = "simd")]
+pub fn compare<'a, 'b>(a: &RecordView<'a>, b: &RecordView<'b>) -> ComparisonVector {
     let (shared, common_scheme) = collect_shared(a, b);
     let (ca, cb) = (a.compact, b.compact);
     let both = |bit: u8| ca.has(bit) && cb.has(bit);

@@ -1,7 +1,11 @@
-//! The similarity kernel: Dice coefficients of fixed-size bit arrays with hardware popcount
-//! (`.cargo/config.toml` builds for the native CPU, so `count_ones` is POPCNT or AVX2), the
+//! The similarity kernel: Dice coefficients of fixed-size bit arrays with hardware popcount, the
 //! popcount length filter, a rayon-parallel batch scan, and a naive oracle for tests.
+//!
+//! The binary is built for the baseline x86-64 CPU so that it runs on any authority's PC; the
+//! loops here (and [`crate::matcher::compare`], which inlines [`dice`]) are compiled again for
+//! CPUs with POPCNT and AVX2 and the best version is chosen at run time (`multiversion`).
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 /// Dice coefficient of two equal-length bit arrays; 0 when both are empty.
@@ -28,6 +32,7 @@ pub fn length_feasible(pa: u32, pb: u32, threshold: f64) -> bool {
 
 /// Every index `i` with `dice(query, filters[i]) ≥ threshold`, with its Dice, in index order.
 /// `popcounts[i]` must be the popcount of `filters[i]`.
+#[multiversion(targets = "simd")]
 pub fn scan<const W: usize>(
     query: &[u64; W],
     filters: &[[u64; W]],
@@ -70,6 +75,7 @@ pub fn scan_parallel<const W: usize>(
 /// How many of `filters` reach Dice ≥ `threshold` with `query`, anonlink-style: popcounts are
 /// precomputed, so each pair costs one AND-popcount pass and an integer comparison
 /// (`2·common·D ≥ N·(pq + pf)` with `threshold = N/D` in thousandths).
+#[multiversion(targets = "simd")]
 pub fn count_at_least<const W: usize>(
     query: &[u64; W],
     filters: &[[u64; W]],
@@ -96,6 +102,7 @@ pub fn count_at_least<const W: usize>(
 /// filters stream from memory once per batch instead of once per query (a 1024-bit filter is
 /// 128 bytes: one query against a million filters alone reads 128 MB). Each count equals
 /// [`count_at_least`] for that query.
+#[multiversion(targets = "simd")]
 pub fn count_at_least_batch<const W: usize>(
     queries: &[[u64; W]],
     filters: &[[u64; W]],
