@@ -244,7 +244,7 @@ async fn admin_on_postgresql_prints_no_sqlx_notices() {
     // admin opens the hub key as serve does (its actions are audited under it): one made before.
     let hub_key = dir.path().join("keys").join("hub.key");
     pupilmatch::hub::key_custody::prepare_directory(&hub_key).unwrap();
-    pupilmatch::encode::hub_layer::HubLayer::load_or_create(&hub_key).unwrap();
+    pupilmatch::hub::layer::HubLayer::load_or_create(&hub_key).unwrap();
     let mut outputs = Vec::new();
     // The second run finds the migrations table already there: PostgreSQL says so in a notice.
     for code in ["383", "384"] {

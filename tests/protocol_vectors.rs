@@ -3,14 +3,15 @@
 //! versioned protocol change (never to make a failing test pass).
 
 use chrono::NaiveDate;
+use hex::encode as hex;
 use pupilmatch::encode::batch::{encode_one, problems, Outcome};
 use pupilmatch::encode::encoded::filter_salt;
-use pupilmatch::encode::hub_layer::HubLayer;
-use pupilmatch::encode::keys::{hex, KeyPurpose, KeySchedule};
+use pupilmatch::encode::keys::{KeyPurpose, KeySchedule};
 use pupilmatch::encode::record::Policy;
 use pupilmatch::encode::record::{dob_salt, PupilRecord};
 use pupilmatch::encode::tokens::{forename_forms, surname_forms, KeyFamily};
 use pupilmatch::encode::{AgreementSecret, Encoder, LocalKey};
+use pupilmatch::hub::layer::HubLayer;
 use pupilmatch::input::RawRecord;
 use serde_json::{json, Value};
 
@@ -206,9 +207,9 @@ fn compute() -> Value {
         "protocol": pupilmatch::encode::encoded::PROTOCOL_VERSION,
         "agreement_id": "example-agreement",
         "epoch": 1,
-        "agreement_secret_hex": hex(&secret_bytes()),
-        "local_key_hex": hex(&local_bytes()),
-        "hub_key_hex": hex(&hub_bytes()),
+        "agreement_secret_hex": hex(secret_bytes()),
+        "local_key_hex": hex(local_bytes()),
+        "hub_key_hex": hex(hub_bytes()),
         "encoded_on": "2026-11-22",
         "names_tables_digest": pupilmatch::encode::names::tables_digest(),
         "derived_keys_hex": derived,
@@ -261,7 +262,7 @@ const TABLES: [(&str, usize); 3] = [
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(bytes))
+    hex(Sha256::digest(bytes))
 }
 
 #[test]

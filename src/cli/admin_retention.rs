@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::encode::hub_layer::HubLayer;
+use crate::hub::layer::HubLayer;
 use crate::hub::Policy;
 use crate::store::retention::PurgePolicy;
 use crate::store::Store;

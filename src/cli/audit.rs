@@ -12,10 +12,10 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::checkpoint::Checkpoint;
-use crate::encode::hub_layer::HubLayer;
 use crate::hub::key_custody::{
     check_custody, default_hub_key_path, legacy_links_record, recorded_legacy_links,
 };
+use crate::hub::layer::HubLayer;
 use crate::store::{ChainReport, Store};
 
 /// Arguments of `pupilmatch audit`.

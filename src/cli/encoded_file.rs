@@ -85,11 +85,10 @@ impl Drop for AtomicJsonl {
 /// Creates (or truncates) a file that only its owner may read or write (mode 0600 on Unix): it
 /// holds personal data or what links encodings back to children.
 pub fn create_private_file(path: &Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    crate::keyfile::private_file_options()
+        .create(true)
+        .truncate(true)
+        .open(path)
 }
 
 /// Reads a whole encoded file, checking its header.

@@ -8,8 +8,8 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::disclosure::DisclosureKeyPair;
-use crate::encode::hub_layer::HubLayer;
 use crate::encode::keys::{AgreementSecret, LocalKey};
+use crate::hub::layer::HubLayer;
 
 /// Arguments of `pupilmatch keygen`.
 #[derive(Debug, Args)]

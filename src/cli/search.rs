@@ -16,9 +16,10 @@ use clap::Args;
 use super::authority_args::{CaseArgs, KeyArgs};
 use super::evidence::{confidence, in_words, AuthorityNames};
 use super::hub_args::{runtime, HubArgs};
-use crate::client::{check_child, SearchQuery, SearchResponse};
+use crate::client::{SearchQuery, SearchResponse};
 use crate::encode::{Encoder, LocalKey};
 use crate::input::{read_records, InputFormat, RawRecord};
+use crate::local::check_child;
 use crate::local::{RefEntry, Workspace};
 
 /// What `search --help` says about where a child's details end up.

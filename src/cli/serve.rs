@@ -129,11 +129,10 @@ fn create_sqlite_file(url: &str) -> anyhow::Result<()> {
     let Some(path) = sqlite_file(url) else {
         return Ok(());
     };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(&path) {
+    match crate::keyfile::private_file_options()
+        .create_new(true)
+        .open(&path)
+    {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e).with_context(|| format!("creating the database file {}", path.display())),

@@ -241,7 +241,7 @@ impl Source {
         Ok(Source {
             agreement_id: header.agreement_id,
             epoch: header.epoch,
-            digest: crate::encode::keys::hex(&hasher.finalize()),
+            digest: hex::encode(hasher.finalize()),
             n_records: Some(n_records),
             records: Box::new(records),
         })
@@ -271,7 +271,7 @@ impl Source {
             let mut file =
                 File::open(input).with_context(|| format!("opening {}", input.display()))?;
             std::io::copy(&mut file, &mut hasher)?;
-            crate::encode::keys::hex(&hasher.finalize())
+            hex::encode(hasher.finalize())
         };
         let records = read_records(input)?;
         warn_about_columns(input);

@@ -16,7 +16,6 @@ mod disclosure;
 mod error;
 mod me;
 mod ops;
-mod search_child;
 mod searches;
 mod submissions;
 
@@ -35,7 +34,6 @@ pub use disclosure::{
 pub use error::{ClientError, FieldProblem, Problem};
 pub use me::{AuthorityName, AuthorityNames, Me};
 pub use ops::Readiness;
-pub use search_child::{check_child, ChildProblem, ChildRefused};
 pub use searches::{OpenedCase, SearchHit, SearchQuery, SearchResponse};
 pub use submissions::{
     default_batch_id, CaseFields, SubmissionHeader, SubmissionResult, SubmittedRecord,

@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::submissions::CaseFields;
 use super::{ClientError, HubClient};
-use crate::encode::encoded::PROTOCOL_VERSION;
-use crate::encode::EncodedRecord;
 use crate::matcher::resolve::Standing;
+use crate::wire::EncodedRecord;
+use crate::wire::PROTOCOL_VERSION;
 
 /// A national search.
 #[derive(Debug, Clone, PartialEq, Serialize)]

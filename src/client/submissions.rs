@@ -12,9 +12,9 @@ use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::{decode, ClientError, HubClient};
-use crate::encode::encoded::PROTOCOL_VERSION;
-use crate::encode::EncodedRecord;
 use crate::store::{ReferralReason, ReferralSource, Role, SubmitMode};
+use crate::wire::EncodedRecord;
+use crate::wire::PROTOCOL_VERSION;
 
 /// The media type of a streamed submission.
 pub const NDJSON: &str = "application/x-ndjson";
@@ -85,7 +85,7 @@ pub fn default_batch_id(
         );
     }
     hasher.update(content_digest.as_bytes());
-    let hash = crate::encode::keys::hex(&hasher.finalize());
+    let hash = hex::encode(hasher.finalize());
     format!("{role}-{}", &hash[..20])
 }
 

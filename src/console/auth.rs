@@ -18,7 +18,7 @@ pub const SESSION_COOKIE: &str = "pupilmatch_console";
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    crate::encode::keys::hex(&bytes)
+    hex::encode(bytes)
 }
 
 /// One browser's session.

@@ -249,11 +249,10 @@ fn index_file(
 /// Writes `bytes` to a new file at `path` that only its owner can read (on Unix).
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
+    crate::keyfile::private_file_options()
+        .create_new(true)
+        .open(path)?
+        .write_all(bytes)
 }
 
 /// A small workspace for unit tests (Leeds, one pupil, fresh keys).

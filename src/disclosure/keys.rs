@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::encode::keys::{random_secret, read_json, write_new_secret_file, KeyError};
+use crate::keyfile::{random_secret, read_key_file, write_new_secret_file, KeyError};
 
 pub(crate) type Kem = hpke::kem::X25519HkdfSha256;
 type HpkePrivateKey = <Kem as hpke::Kem>::PrivateKey;
@@ -77,7 +77,7 @@ pub(crate) fn labelled_fingerprint(label: &[u8], public_key: &[u8; 32]) -> Strin
         .chain_update([0u8])
         .chain_update(public_key)
         .finalize();
-    let hex = crate::encode::keys::hex(&digest[..16]);
+    let hex = hex::encode(&digest[..16]);
     hex.as_bytes()
         .chunks(4)
         .map(|c| std::str::from_utf8(c).unwrap_or_default())
@@ -250,16 +250,10 @@ impl DisclosureKeyPair {
 
     /// Reads a private key file, checking that its public key matches its secret.
     pub fn load(path: &Path) -> Result<DisclosureKeyPair, KeyError> {
-        let file: PrivateKeyFile = read_json(path, Self::FORMAT)?;
+        let file: PrivateKeyFile =
+            read_key_file(path, Self::FORMAT, |f: &PrivateKeyFile| &f.format)?;
         let secret = Zeroizing::new(file.secret);
-        let format_error = |reason: String| KeyError::Format {
-            path: path.display().to_string(),
-            expected: Self::FORMAT,
-            reason,
-        };
-        if file.format != Self::FORMAT {
-            return Err(format_error(format!("format is `{}`", file.format)));
-        }
+        let format_error = |reason: String| KeyError::invalid(path, Self::FORMAT, reason);
         let bytes = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(secret.trim())
@@ -281,16 +275,9 @@ impl DisclosureKeyPair {
 /// Reads a public key file (or a private key file's public half is not accepted: use
 /// [`DisclosureKeyPair::load`]).
 pub fn load_public(path: &Path) -> Result<PublicKey, KeyError> {
-    let file: PublicKeyFile = read_json(path, DisclosureKeyPair::PUBLIC_FORMAT)?;
-    let format_error = |reason: String| KeyError::Format {
-        path: path.display().to_string(),
-        expected: DisclosureKeyPair::PUBLIC_FORMAT,
-        reason,
-    };
-    if file.format != DisclosureKeyPair::PUBLIC_FORMAT {
-        return Err(format_error(format!("format is `{}`", file.format)));
-    }
-    PublicKey::parse(&file.public_key).map_err(format_error)
+    let expected = DisclosureKeyPair::PUBLIC_FORMAT;
+    let file: PublicKeyFile = read_key_file(path, expected, |f: &PublicKeyFile| &f.format)?;
+    PublicKey::parse(&file.public_key).map_err(|reason| KeyError::invalid(path, expected, reason))
 }
 
 #[cfg(test)]

@@ -1,111 +1,23 @@
-//! The encoded record, the [`Encoder`] that produces it, and its wire form (protocol.md §6).
+//! The [`Encoder`], which turns a validated record into the [`EncodedRecord`] the hub receives
+//! (protocol.md §6); the record's type and wire form are in [`crate::wire`].
 //!
 //! An [`EncodedRecord`] is all the hub ever receives about a child: an opaque reference, match
 //! keys, identifier tokens, salted name filters and two one-byte checks.
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::Datelike;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use serde::{Deserialize, Serialize};
-
-use crate::encode::bloom::{
-    encode_id_names, encode_name, encode_names, id_names_salt, Bloom, BloomField, NameBloom,
-    NamesBloom,
-};
+use crate::encode::bloom::{encode_id_names, encode_name, encode_names, id_names_salt, BloomField};
 use crate::encode::identifiers::{Identifier, Scheme};
 use crate::encode::keys::{AgreementSecret, DerivedKey, KeyPurpose, KeySchedule, LocalKey};
 use crate::encode::record::{dob_salt, PupilRecord};
-use crate::encode::tokens::{flags, KeyFamily, MatchKey, TokenKeys, TOKEN_BYTES};
+use crate::encode::tokens::{TokenKeys, TOKEN_BYTES};
 
-/// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 6;
-
-/// An identifier token: `HMAC-SHA256(K_id_scheme, canonical)[..16]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IdToken {
-    /// The scheme; tokens of different schemes never match.
-    pub scheme: Scheme,
-    /// The token.
-    pub token: [u8; TOKEN_BYTES],
-}
-
-/// What a record says *under one of its identifiers* (protocol.md §5.4): a filter of both
-/// names and a date-of-birth check, each salted by that identifier, so that two records
-/// compare them only when they hold it in common. They say whether the names and the date
-/// agree when a DOB error, a missing DOB or a misspelling leaves the DOB-salted encodings
-/// incomparable; a salt almost unique to each child gives frequency attacks nothing to count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnderId {
-    /// The identifier whose canonical form salts the rest (one of the record's `ids`).
-    pub id: IdToken,
-    /// Both names, salted by the identifier; absent without any name.
-    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
-    pub names: Option<NameBloom>,
-    /// `u32_be(HMAC(K_id_dob_check, salt ‖ 0x1F ‖ dob_salt)[0..4])`; absent without a DOB.
-    #[serde(rename = "dc", default, skip_serializing_if = "Option::is_none")]
-    pub dob_check: Option<u32>,
-}
-
-/// Everything the hub receives about one pupil (protocol.md §6.2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EncodedRecord {
-    /// Opaque reference, mapped back only by the submitting authority.
-    #[serde(rename = "ref")]
-    pub record_ref: String,
-    /// Composite match keys, sorted by family then token.
-    pub keys: Vec<MatchKey>,
-    /// Identifier tokens, sorted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ids: Vec<IdToken>,
-    /// Forename filter salted by the DOB salt; absent without a forename or a DOB.
-    #[serde(rename = "fbf", default, skip_serializing_if = "Option::is_none")]
-    pub forename_bf: Option<NameBloom>,
-    /// Surname filter salted by the DOB salt; absent without a surname or a DOB.
-    #[serde(rename = "sbf", default, skip_serializing_if = "Option::is_none")]
-    pub surname_bf: Option<NameBloom>,
-    /// Record-level filter of both names salted by the year of birth; absent without a DOB or
-    /// without any name.
-    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
-    pub names_bf: Option<NamesBloom>,
-    /// Names and date of birth salted by the record's first identifier; absent without an
-    /// identifier, or with neither a name nor a DOB.
-    #[serde(rename = "uid", default, skip_serializing_if = "Option::is_none")]
-    pub under_id: Option<UnderId>,
-    /// `HMAC(K_dob_check, dob_salt)[0]`: equal for records whose DOB salts agree; absent
-    /// without a DOB.
-    #[serde(rename = "dc", default, skip_serializing_if = "Option::is_none")]
-    pub dob_check: Option<u8>,
-    /// `HMAC(K_sex_check, sex ‖ 0x1F ‖ dob_salt)[0]`, absent when sex is unknown.
-    #[serde(rename = "sc", default, skip_serializing_if = "Option::is_none")]
-    pub sex_check: Option<u8>,
-}
-
-/// The first line of an encoded JSONL file (protocol.md §6.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EncodedHeader {
-    /// Always `pupilmatch-encoded`.
-    pub format: String,
-    /// Protocol version.
-    pub protocol: u32,
-    /// The agreement the keys belong to.
-    pub agreement_id: String,
-    /// The key epoch.
-    pub epoch: u32,
-    /// Digest of the bundled name tables used for group keys.
-    pub names_tables: String,
-    /// The authority code, when the input named one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authority: Option<String>,
-}
+pub use crate::wire::record::{EncodedHeader, EncodedRecord, IdToken, UnderId, PROTOCOL_VERSION};
+pub use crate::wire::WireError;
 
 impl EncodedHeader {
-    /// The `format` value.
-    pub const FORMAT: &'static str = "pupilmatch-encoded";
-
     /// The header for files encoded under `secret` with this build's tables.
     pub fn new(secret: &AgreementSecret, authority: Option<String>) -> Self {
         EncodedHeader {
@@ -288,141 +200,11 @@ pub fn filter_salt(dob_salt: &str, other_name_soundex: &str) -> String {
     format!("{dob_salt}\u{1f}{other_name_soundex}")
 }
 
-// ---- Wire forms (protocol.md §6.2) ----
-
-/// Why a wire value could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WireError {
-    /// A match key string is malformed.
-    #[error("match key `{0}`: expected FFGG followed by 22 base64url characters (FF family, GG flags, in hex)")]
-    MatchKey(String),
-    /// An identifier token string is malformed.
-    #[error("identifier token `{0}`: expected <scheme>:<22 base64url characters>")]
-    IdToken(String),
-    /// A filter is malformed.
-    #[error("Bloom filter: expected base64url of {0} bytes")]
-    Bloom(usize),
-}
-
-fn decode_token(text: &str) -> Option<[u8; TOKEN_BYTES]> {
-    if text.len() != 22 {
-        return None;
-    }
-    URL_SAFE_NO_PAD.decode(text).ok()?.try_into().ok()
-}
-
-impl fmt::Display for MatchKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:02x}{:02x}{}",
-            self.family.code(),
-            self.flags,
-            URL_SAFE_NO_PAD.encode(self.token)
-        )
-    }
-}
-
-impl FromStr for MatchKey {
-    type Err = WireError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || WireError::MatchKey(s.chars().take(40).collect());
-        if s.len() != 26 || !s.is_ascii() {
-            return Err(err());
-        }
-        let family = u8::from_str_radix(&s[0..2], 16)
-            .ok()
-            .and_then(KeyFamily::from_code)
-            .ok_or_else(err)?;
-        let flag_bits = u8::from_str_radix(&s[2..4], 16).map_err(|_| err())?;
-        if flag_bits & !flags::ALL != 0 {
-            return Err(err());
-        }
-        let token = decode_token(&s[4..]).ok_or_else(err)?;
-        Ok(MatchKey {
-            family,
-            flags: flag_bits,
-            token,
-        })
-    }
-}
-
-impl fmt::Display for IdToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}",
-            self.scheme.as_str(),
-            URL_SAFE_NO_PAD.encode(self.token)
-        )
-    }
-}
-
-impl FromStr for IdToken {
-    type Err = WireError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || WireError::IdToken(s.chars().take(40).collect());
-        let (scheme, token) = s.split_once(':').ok_or_else(err)?;
-        let scheme = Scheme::ALL
-            .into_iter()
-            .find(|x| x.as_str() == scheme)
-            .ok_or_else(err)?;
-        Ok(IdToken {
-            scheme,
-            token: decode_token(token).ok_or_else(err)?,
-        })
-    }
-}
-
-impl<const W: usize> fmt::Display for Bloom<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&URL_SAFE_NO_PAD.encode(self.to_bytes()))
-    }
-}
-
-impl<const W: usize> FromStr for Bloom<W> {
-    type Err = WireError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(s)
-            .map_err(|_| WireError::Bloom(W * 8))?;
-        Bloom::from_bytes(&bytes).ok_or(WireError::Bloom(W * 8))
-    }
-}
-
-macro_rules! serde_via_string {
-    ($ty:ty) => {
-        impl Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-        }
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-serde_via_string!(MatchKey);
-serde_via_string!(IdToken);
-impl<const W: usize> Serialize for Bloom<W> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-impl<'de, const W: usize> Deserialize<'de> for Bloom<W> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::input::RawRecord;
+    use crate::wire::{KeyFamily, MatchKey};
     use chrono::NaiveDate;
 
     fn encoder() -> Encoder {

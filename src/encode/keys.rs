@@ -5,7 +5,7 @@
 //!   never by the hub; every encoding key is derived from it with HKDF-SHA256 ([`KeySchedule`]);
 //! - the [`LocalKey`], held by one authority alone, which turns its internal record ids into
 //!   opaque references that only it can map back;
-//! - the hub key (`encode::hub_layer`), held by the hub alone, which re-keys what it stores.
+//! - the hub key (`hub::layer`), held by the hub alone, which re-keys what it stores.
 //!
 //! Secret bytes live in [`secrecy::SecretBox`], so `Debug` and logs can never print them.
 
@@ -15,7 +15,6 @@ use std::path::Path;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hkdf::Hkdf;
-use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretBox};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -23,98 +22,10 @@ use sha2::Sha256;
 /// The protocol label every derivation starts from.
 pub const PROTOCOL_LABEL: &str = "pupilmatch/v1";
 
-/// Why a key file could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum KeyError {
-    /// The file could not be read or written.
-    #[error("key file {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The file is not the expected JSON document.
-    #[error("key file {path}: not a valid {expected} file: {reason}")]
-    Format {
-        /// The file.
-        path: String,
-        /// The expected `format` value.
-        expected: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// An agreement id that does not follow protocol.md §2.1.
-    #[error("agreement id `{0}` must be 1–64 characters of a–z, 0–9 and '-'")]
-    BadAgreementId(String),
-    /// Refused to overwrite an existing key file.
-    #[error("key file {0} already exists; refusing to overwrite a secret")]
-    Exists(String),
-}
-
-/// 32 random bytes from the operating system's CSPRNG.
-pub(crate) fn random_secret() -> [u8; 32] {
-    use ring::rand::SecureRandom;
-    let mut bytes = [0u8; 32];
-    ring::rand::SystemRandom::new()
-        .fill(&mut bytes)
-        .expect("the operating system's random number generator failed");
-    bytes
-}
-
-pub(crate) fn decode_secret(text: &str) -> Result<SecretBox<[u8; 32]>, String> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(text.trim())
-        .map_err(|e| format!("secret is not base64url: {e}"))?;
-    let array: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| format!("secret must be 32 bytes, found {}", b.len()))?;
-    Ok(SecretBox::new(Box::new(array)))
-}
-
-pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(
-    path: &Path,
-    expected: &'static str,
-) -> Result<T, KeyError> {
-    let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| KeyError::Format {
-        path: path.display().to_string(),
-        expected,
-        reason: e.to_string(),
-    })
-}
-
-/// Writes a secret file that must not already exist, readable by its owner only.
-pub(crate) fn write_new_secret_file(path: &Path, json: &str) -> Result<(), KeyError> {
-    use std::io::Write;
-    let display = path.display().to_string();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            KeyError::Exists(display.clone())
-        } else {
-            KeyError::Io {
-                path: display.clone(),
-                source,
-            }
-        }
-    })?;
-    file.write_all(json.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|source| KeyError::Io {
-            path: display,
-            source,
-        })
-}
+pub(crate) use crate::keyfile::{
+    decode_secret, random_secret, read_key_file, read_secret_file, write_new_secret_file,
+};
+pub use crate::keyfile::{hmac_sha256, DerivedKey, KeyError};
 
 /// The agreement secret file (protocol.md §2.1).
 #[derive(Serialize, Deserialize)]
@@ -188,16 +99,10 @@ impl AgreementSecret {
 
     /// Reads a secret file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let file: AgreementSecretFile = read_json(path, Self::FORMAT)?;
-        let format_error = |reason: String| KeyError::Format {
-            path: path.display().to_string(),
-            expected: Self::FORMAT,
-            reason,
-        };
-        if file.format != Self::FORMAT {
-            return Err(format_error(format!("format is `{}`", file.format)));
-        }
-        let secret = decode_secret(&file.secret).map_err(format_error)?;
+        let file: AgreementSecretFile =
+            read_key_file(path, Self::FORMAT, |f: &AgreementSecretFile| &f.format)?;
+        let secret = decode_secret(&file.secret)
+            .map_err(|reason| KeyError::invalid(path, Self::FORMAT, reason))?;
         validate_agreement_id(&file.agreement_id)?;
         Ok(AgreementSecret {
             agreement_id: file.agreement_id,
@@ -222,7 +127,7 @@ impl AgreementSecret {
     /// A short public fingerprint of the secret that authorities can compare by phone when they
     /// exchange it: the first 8 bytes of HMAC-SHA256(secret, "pupilmatch/v1/fingerprint"), hex.
     pub fn fingerprint(&self) -> String {
-        hex(&hmac_sha256(self.secret.expose_secret(), &[b"pupilmatch/v1/fingerprint"])[..8])
+        hex::encode(&hmac_sha256(self.secret.expose_secret(), &[b"pupilmatch/v1/fingerprint"])[..8])
     }
 }
 
@@ -254,41 +159,6 @@ impl KeyPurpose {
             KeyPurpose::SexCheck => "check/sex".to_string(),
             KeyPurpose::IdDobCheck => "check/id-dob".to_string(),
         }
-    }
-}
-
-/// A 32-byte derived key. Not printable.
-#[derive(Clone)]
-pub struct DerivedKey(pub(crate) [u8; 32]);
-
-impl fmt::Debug for DerivedKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DerivedKey([redacted])")
-    }
-}
-
-impl Drop for DerivedKey {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.0);
-    }
-}
-
-impl DerivedKey {
-    /// HMAC-SHA256 under this key of the concatenation of `parts`.
-    pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        hmac_sha256(&self.0, parts)
-    }
-
-    /// The raw key bytes, for printing protocol.md's test vectors only (derived from a public
-    /// test secret). Production code never needs this.
-    #[doc(hidden)]
-    pub fn expose_for_test_vectors(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    /// A prepared HMAC state under this key, to clone for many messages.
-    pub fn hmac(&self) -> Hmac<Sha256> {
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length")
     }
 }
 
@@ -392,16 +262,7 @@ impl LocalKey {
 
     /// Reads a local key file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let file: LocalKeyFile = read_json(path, Self::FORMAT)?;
-        let format_error = |reason: String| KeyError::Format {
-            path: path.display().to_string(),
-            expected: Self::FORMAT,
-            reason,
-        };
-        if file.format != Self::FORMAT {
-            return Err(format_error(format!("format is `{}`", file.format)));
-        }
-        let secret = decode_secret(&file.secret).map_err(format_error)?;
+        let secret = read_secret_file(path, Self::FORMAT)?;
         Ok(Self::from_secret(secret.expose_secret()))
     }
 
@@ -441,26 +302,6 @@ impl LocalKey {
     pub fn record_ref(&self, record_id: &str) -> String {
         URL_SAFE_NO_PAD.encode(&self.reference_key.mac(&[record_id.as_bytes()])[..16])
     }
-}
-
-/// HMAC-SHA256 of the concatenation of `parts`.
-pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
-    for part in parts {
-        mac.update(part);
-    }
-    mac.finalize().into_bytes().into()
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 
 pub mod bloom;
 pub mod encoded;
-pub mod hub_layer;
 pub mod identifiers;
 pub mod keys;
 pub mod names;

@@ -137,11 +137,9 @@ pub fn pin_legacy_links(key: &Path, found: u64) -> std::io::Result<u64> {
     if let Some(recorded) = recorded_legacy_links(key)? {
         return Ok(recorded);
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(legacy_links_record(key))?;
+    let mut file = crate::keyfile::private_file_options()
+        .create_new(true)
+        .open(legacy_links_record(key))?;
     std::io::Write::write_all(&mut file, format!("{found}\n").as_bytes())?;
     file.sync_all()?;
     Ok(found)

@@ -21,6 +21,7 @@ mod disclosure_keys;
 pub mod engine;
 pub mod index;
 pub mod key_custody;
+pub mod layer;
 mod limits;
 mod matching;
 mod me;
@@ -56,8 +57,8 @@ pub use metrics::Metrics;
 pub use ops::OPENAPI;
 pub use state::{AppState, MatchSettings, Policy, UploadLimits};
 
-use crate::encode::hub_layer::HubLayer;
-use crate::encode::keys::KeyError;
+use crate::hub::layer::HubLayer;
+use crate::keyfile::KeyError;
 use crate::matcher::Model;
 use crate::store::{Store, StoreError};
 

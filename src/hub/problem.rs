@@ -54,7 +54,7 @@ pub enum ApiError {
         n_records: usize,
     },
     /// 422 Unprocessable Content: a protocol version the hub does not speak.
-    #[error("protocol version {0} is not supported; this hub speaks version {speaks}", speaks = crate::encode::encoded::PROTOCOL_VERSION)]
+    #[error("protocol version {0} is not supported; this hub speaks version {speaks}", speaks = crate::wire::PROTOCOL_VERSION)]
     UnsupportedProtocol(u32),
     /// 422 Unprocessable Content: the agreement does not accept this key epoch.
     #[error("agreement {agreement_id} does not accept key epoch {epoch} (accepted: {accepted})")]

@@ -11,7 +11,7 @@ use super::index::MatchIndex;
 use super::metrics::Metrics;
 use super::problem::ApiError;
 use super::rate_limit::SearchLimiter;
-use crate::encode::hub_layer::HubLayer;
+use crate::hub::layer::HubLayer;
 use crate::store::{DailyLimit, DailyLimits, Jurisdiction, Store};
 
 /// Matching thresholds.

@@ -9,11 +9,11 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::problem::FieldError;
-use crate::encode::bloom::{NameBloom, NamesBloom};
-use crate::encode::encoded::UnderId;
-use crate::encode::tokens::MatchKey;
-use crate::encode::{EncodedRecord, IdToken};
 use crate::store::{CaseInfo, Role};
+use crate::wire::MatchKey;
+use crate::wire::UnderId;
+use crate::wire::{EncodedRecord, IdToken};
+use crate::wire::{NameBloom, NamesBloom};
 
 const RECORD_FIELDS: [&str; 9] = ["ref", "keys", "ids", "fbf", "sbf", "nbf", "uid", "dc", "sc"];
 const CASE_FIELDS: [&str; 3] = ["referral_reason", "referral_source", "referred_on"];

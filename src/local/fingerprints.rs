@@ -99,11 +99,11 @@ impl FingerprintBook {
             path: self.path.display().to_string(),
             source,
         };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&self.path).map_err(io)?;
+        let file = crate::keyfile::private_file_options()
+            .create(true)
+            .truncate(true)
+            .open(&self.path)
+            .map_err(io)?;
         let mut writer = csv::Writer::from_writer(file);
         let written = writer.write_record(HEADER).and_then(|()| {
             book.iter().try_for_each(|(authority, checked)| {

@@ -9,8 +9,10 @@
 
 pub mod fingerprints;
 pub mod refs;
+pub mod search_child;
 pub mod workspace;
 
 pub use fingerprints::{CheckedFingerprint, FingerprintBook, FingerprintCheck};
 pub use refs::{RefEntry, RefStore};
+pub use search_child::{check_child, ChildProblem, ChildRefused};
 pub use workspace::{KeyOrigin, NewKeyPolicy, Workspace, WorkspaceError};

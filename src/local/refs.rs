@@ -3,7 +3,6 @@
 //! for a reference the hub shows, without the pupil file or a `--map`. Local only; 0600.
 
 use std::collections::HashMap;
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use super::WorkspaceError;
@@ -67,14 +66,9 @@ impl RefStore {
     pub fn appender(&self) -> Result<RefAppender, WorkspaceError> {
         let known = self.load()?;
         let new = !self.path.exists();
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options
+        let file = crate::keyfile::private_file_options()
+            .create(true)
+            .append(true)
             .open(&self.path)
             .map_err(|source| WorkspaceError::Io {
                 path: self.path.display().to_string(),

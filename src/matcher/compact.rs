@@ -12,10 +12,10 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use crate::encode::identifiers::Scheme;
-use crate::encode::tokens::{KeyFamily, MatchKey, TOKEN_BYTES};
-use crate::encode::{EncodedRecord, IdToken};
 use crate::matcher::index::IndexConfig;
+use crate::wire::Scheme;
+use crate::wire::{EncodedRecord, IdToken};
+use crate::wire::{KeyFamily, MatchKey, TOKEN_BYTES};
 
 /// Tag values at or above this are identifier schemes (`ID_TAG_BASE + scheme index`).
 pub const ID_TAG_BASE: u8 = 0xF0;

@@ -23,13 +23,13 @@
 use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
-use crate::encode::identifiers::Scheme;
-use crate::encode::tokens::{flags, KeyFamily};
 use crate::matcher::compact::{
     RecordView, Token, HAS_DOB, HAS_FORENAME, HAS_NAMES, HAS_SEX, HAS_SURNAME, HAS_UNDER_ID_DOB,
     HAS_UNDER_ID_NAMES, ID_TAG_BASE,
 };
 use crate::matcher::kernel::dice;
+use crate::wire::Scheme;
+use crate::wire::{flags, KeyFamily};
 
 /// The compared fields, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

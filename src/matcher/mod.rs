@@ -7,7 +7,7 @@
 //! [`model`] (match weight, probability, explanation) → [`resolve`] (thresholds, 1-to-1) —
 //! driven by [`link`]; [`train`] estimates a model from data.
 //!
-//! [`EncodedRecord`]: crate::encode::EncodedRecord
+//! [`EncodedRecord`]: crate::wire::EncodedRecord
 
 pub mod chunked;
 pub mod compact;

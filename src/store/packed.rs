@@ -18,11 +18,11 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::encode::bloom::Bloom;
-use crate::encode::encoded::UnderId;
-use crate::encode::identifiers::Scheme;
-use crate::encode::tokens::{KeyFamily, MatchKey, TOKEN_BYTES};
-use crate::encode::{EncodedRecord, IdToken};
+use crate::wire::Bloom;
+use crate::wire::Scheme;
+use crate::wire::UnderId;
+use crate::wire::{EncodedRecord, IdToken};
+use crate::wire::{KeyFamily, MatchKey, TOKEN_BYTES};
 
 const PREFIX: &str = "p1:";
 

@@ -21,7 +21,7 @@ use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 
 use super::model::Role;
 use super::packed::{pack_bytes, unpack, unpack_bytes};
-use crate::encode::EncodedRecord;
+use crate::wire::EncodedRecord;
 
 /// The prefix of a sealed encoding.
 pub const SEALED_PREFIX: &str = "s1:";

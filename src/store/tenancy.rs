@@ -104,7 +104,7 @@ type KeyRow = (
 );
 
 fn hash_key(key: &str) -> String {
-    crate::encode::keys::hex(&Sha256::digest(key.as_bytes()))
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 impl Store {

@@ -2,7 +2,7 @@
 //! to their rows, in an order that is not the authority's; and what the hub does with rows an
 //! older hub left unsealed or that a thief moved.
 
-use pupilmatch::encode::hub_layer::HubLayer;
+use pupilmatch::hub::layer::HubLayer;
 use pupilmatch::store::{DailyLimit, NewRecord, NewSubmission, Role, RowIdentity, SubmitMode};
 use reqwest::StatusCode;
 use serde_json::json;

@@ -82,7 +82,7 @@ both_backends! {
         assert_eq!(hub.count("disclosures").await, 2);
 
         // The verdicts are training labels for the match model.
-        let (layer, _) = pupilmatch::encode::hub_layer::HubLayer::load_or_create(&hub.config.hub_key).unwrap();
+        let (layer, _) = pupilmatch::hub::layer::HubLayer::load_or_create(&hub.config.hub_key).unwrap();
         let labels = hub.store.labelled_pairs(layer.at_rest()).await.unwrap();
         assert_eq!(labels.len(), 1);
         assert_eq!((labels[0]["label"].as_str(), labels[0]["candidate_id"].as_i64()), (Some("match"), Some(id)));

@@ -86,7 +86,7 @@ both_backends! {
     /// A batch acknowledged just before a crash (stored, not yet matched) is matched when the
     /// hub starts again: the start-up rebuild finishes the matching, without duplicates.
     async fn records_stored_but_not_matched_before_a_crash_are_matched_at_start(backend: Backend) {
-        use pupilmatch::encode::hub_layer::HubLayer;
+        use pupilmatch::hub::layer::HubLayer;
         use pupilmatch::store::{DailyLimit, NewRecord, NewSubmission, Role, RowIdentity, SubmitMode};
         let mut hub = spawn_hub(backend).await;
         let (leeds, glasgow) = hub.leeds_and_glasgow().await;

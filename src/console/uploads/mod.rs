@@ -113,7 +113,7 @@ impl Uploads {
     ) -> Arc<Upload> {
         let mut id = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut id);
-        let id = crate::encode::keys::hex(&id);
+        let id = hex::encode(id);
         let raw = (preview.refusal.is_none()).then(|| (file.name, Zeroizing::new(file.bytes)));
         let upload = Arc::new(Upload {
             id: id.clone(),

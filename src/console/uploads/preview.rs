@@ -138,7 +138,7 @@ pub fn encode_upload(
         ignored_columns: Vec::new(),
         refusal: None,
     };
-    let digest = crate::encode::keys::hex(&Sha256::digest(&file.bytes));
+    let digest = hex::encode(Sha256::digest(&file.bytes));
     let batch_id = default_batch_id(
         encoder.agreement_id(),
         encoder.epoch(),

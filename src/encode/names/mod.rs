@@ -76,7 +76,7 @@ fn tables() -> &'static Tables {
         hasher.update(COGNATES.as_bytes());
         hasher.update([0]);
         hasher.update(TRANSLITERATIONS.as_bytes());
-        let digest = crate::encode::keys::hex(&hasher.finalize());
+        let digest = hex::encode(hasher.finalize());
         Tables {
             groups,
             members,

@@ -41,9 +41,9 @@ use super::frequency_alignment;
 use super::population::{Population, PopulationConfig};
 use super::report::MAX_REIDENTIFICATION;
 use crate::encode::bloom::{bigrams, BloomField, NAMES_FILTER_BITS};
-use crate::encode::hub_layer::HubLayer;
 use crate::encode::keys::{DerivedKey, KeyPurpose, KeySchedule, LocalKey};
 use crate::encode::{AgreementSecret, EncodedRecord, Encoder, PupilRecord};
+use crate::hub::layer::HubLayer;
 use crate::input::RawRecord;
 use crate::store::{pack, unpack, Role, RowIdentity};
 

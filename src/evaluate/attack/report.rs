@@ -20,12 +20,12 @@ use super::bit_pattern::{self, BitPatternResult, Dictionary};
 use super::population::{Child, Population, PopulationConfig};
 use super::{frequency_alignment, AttackResult};
 use crate::encode::bloom::{bigrams, encode_name, BloomField, FILTER_BITS, NAMES_FILTER_BITS};
-use crate::encode::hub_layer::HubLayer;
 use crate::encode::keys::{KeyPurpose, KeySchedule, LocalKey};
 use crate::encode::phonetic::soundex;
 use crate::encode::record::dob_salt;
 use crate::encode::tokens::{KeyFamily, TokenKeys};
 use crate::encode::{AgreementSecret, EncodedRecord, Encoder, PupilRecord};
+use crate::hub::layer::HubLayer;
 
 /// The protocol requirement: at most this share of records re-identified by any attack.
 pub const MAX_REIDENTIFICATION: f64 = 0.001;

@@ -13,9 +13,9 @@ pub use row_map::RowMap;
 
 use std::sync::Arc;
 
-use crate::encode::EncodedRecord;
 pub use crate::matcher::compact::Prepared;
 use crate::matcher::Model;
+use crate::wire::EncodedRecord;
 
 /// An indexed record id (the store's row id).
 pub type RecordId = i64;

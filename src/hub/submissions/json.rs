@@ -11,7 +11,6 @@ use super::{
     check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, BatchHeader,
     RowContext, Timings,
 };
-use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
 use crate::hub::engine::prepare;
 use crate::hub::limits::settle;
@@ -19,6 +18,7 @@ use crate::hub::problem::{ApiError, AppJson, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
 use crate::hub::validate::check_batch;
 use crate::store::{NewRecord, StoreError};
+use crate::wire::EncodedRecord;
 
 pub(super) async fn submit(
     state: AppState,
@@ -26,7 +26,7 @@ pub(super) async fn submit(
     mut body: Value,
 ) -> Result<(StatusCode, AppJson<Value>), ApiError> {
     // serde_json's map keeps keys sorted, so this is a canonical form of the request.
-    let request_hash = crate::encode::keys::hex(&Sha256::digest(body.to_string().as_bytes()));
+    let request_hash = hex::encode(Sha256::digest(body.to_string().as_bytes()));
     let records = match body.as_object_mut().map(|o| o.remove("records")) {
         Some(Some(Value::Array(records))) => records,
         Some(Some(_)) => {

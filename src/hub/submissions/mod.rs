@@ -34,13 +34,13 @@ use super::matching::{index_and_match, Pending};
 use super::problem::{ApiError, AppJson};
 use super::state::AppState;
 use super::validate::ValidRecord;
-use crate::encode::encoded::PROTOCOL_VERSION;
-use crate::encode::hub_layer::HubLayer;
-use crate::encode::EncodedRecord;
+use crate::hub::layer::HubLayer;
 use crate::store::{
     Agreement, DailyLimit, IngestOutcome, Metered, NewRecord, NewSubmission, PriorSubmission, Role,
     RowIdentity, SubmitMode,
 };
+use crate::wire::EncodedRecord;
+use crate::wire::PROTOCOL_VERSION;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/v1/submissions", post(submit))

@@ -29,15 +29,15 @@ use super::{
     check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, BatchHeader,
     RowContext, Timings,
 };
-use crate::encode::hub_layer::HubLayer;
-use crate::encode::EncodedRecord;
 use crate::hub::auth::AuthorityCaller;
 use crate::hub::engine::{prepare, Prepared};
+use crate::hub::layer::HubLayer;
 use crate::hub::limits::settle;
 use crate::hub::problem::{ApiError, AppJson, FieldError, MAX_LISTED_ERRORS};
 use crate::hub::state::{blocking, AppState};
 use crate::hub::validate::check_record;
 use crate::store::{AcceptedBatch, BoundChunk, IngestOutcome, NewRecord, RowBinder, StoreError};
+use crate::wire::EncodedRecord;
 
 /// The media type of a streamed submission.
 pub const MEDIA_TYPE: &str = "application/x-ndjson";
@@ -356,7 +356,7 @@ async fn run_producer(
             }
         }
     }
-    Ok((crate::encode::keys::hex(&hasher.finalize()), n_records))
+    Ok((hex::encode(hasher.finalize()), n_records))
 }
 
 /// The insert arguments of a checked chunk whose records are all valid, in statements of

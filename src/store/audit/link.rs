@@ -102,7 +102,7 @@ pub fn legacy_link(prev: &str, event: &LinkInput<'_>) -> String {
         }
         hasher.update(part.as_bytes());
     }
-    crate::encode::keys::hex(&hasher.finalize())
+    hex::encode(hasher.finalize())
 }
 
 /// The keyed link's MAC input: each string as `u32_be(byte length) ‖ bytes`, in the order
@@ -130,7 +130,7 @@ pub fn keyed_input(prev: &str, event: &LinkInput<'_>) -> Vec<u8> {
 pub fn keyed_link(key: &ChainKey, prev: &str, event: &LinkInput<'_>) -> String {
     let mut mac = key.0.clone();
     mac.update(&keyed_input(prev, event));
-    crate::encode::keys::hex(&mac.finalize().into_bytes())
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The link of `event` after `prev` under `scheme` (a keyed link needs the key).
@@ -191,7 +191,7 @@ mod tests {
         ));
         assert_eq!(
             legacy_link(GENESIS, &event(&parties)),
-            crate::encode::keys::hex(&hasher.finalize())
+            hex::encode(hasher.finalize())
         );
     }
 

@@ -1,5 +1,5 @@
 //! The national search page: a coordinator types one child (a child reported this morning),
-//! the console checks it with the command line's rules ([`crate::client::check_child`]),
+//! the console checks it with the command line's rules ([`crate::local::check_child`]),
 //! encodes it under one of the workspace's agreement secrets and sends only the encoding
 //! (`POST /v1/searches`), optionally opening it as a CME case. What was typed travels in the
 //! POST body only: it is re-shown in the answer so it can be corrected, and never stored,
@@ -14,12 +14,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
-use crate::client::{check_child, AuthorityNames, CaseFields, SearchQuery, SearchResponse};
+use crate::client::{AuthorityNames, CaseFields, SearchQuery, SearchResponse};
 use crate::console::forms::SignedInForm;
 use crate::console::i18n::t;
 use crate::console::server::{Console, Shared};
 use crate::console::ConsoleError;
 use crate::input::{Column, RawRecord};
+use crate::local::check_child;
 use crate::store::{ReferralReason, ReferralSource};
 
 use super::field;

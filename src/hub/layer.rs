@@ -18,14 +18,14 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::checkpoint::CheckpointSigner;
-use crate::encode::bloom::{Bloom, FILTER_BITS, NAMES_FILTER_BITS};
-use crate::encode::encoded::{EncodedRecord, IdToken, UnderId};
-use crate::encode::keys::{
-    decode_secret, random_secret, read_json, write_new_secret_file, DerivedKey, KeyError,
+use crate::keyfile::{
+    random_secret, read_secret_file, write_new_secret_file, DerivedKey, KeyError,
 };
-use crate::encode::tokens::{MatchKey, TOKEN_BYTES};
 use crate::store::sealed::AtRestKey;
 use crate::store::ChainKey;
+use crate::wire::filters::{Bloom, FILTER_BITS, NAMES_FILTER_BITS};
+use crate::wire::record::{EncodedRecord, IdToken, UnderId};
+use crate::wire::tokens::{MatchKey, TOKEN_BYTES};
 
 #[derive(Serialize, Deserialize)]
 struct HubKeyFile {
@@ -121,16 +121,7 @@ impl HubLayer {
 
     /// Reads a hub key file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let file: HubKeyFile = read_json(path, Self::FORMAT)?;
-        let format_error = |reason: String| KeyError::Format {
-            path: path.display().to_string(),
-            expected: Self::FORMAT,
-            reason,
-        };
-        if file.format != Self::FORMAT {
-            return Err(format_error(format!("format is `{}`", file.format)));
-        }
-        let secret = decode_secret(&file.secret).map_err(format_error)?;
+        let secret = read_secret_file(path, Self::FORMAT)?;
         Ok(Self::from_bytes(secret.expose_secret()))
     }
 

@@ -9,7 +9,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::SearchQuery;
+use crate::client::SearchQuery;
 use crate::encode::record::{Policy, RecordError, RecordProblem, Validated, WarningKind};
 use crate::encode::{Encoder, PupilRecord};
 use crate::input::{Column, RawRecord};
