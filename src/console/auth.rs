@@ -181,6 +181,10 @@ impl Sessions {
         };
         let at = now();
         let mut kept = self.lock();
+        // Sessions nobody came back to are dropped here, so memory does not grow with them.
+        let before = kept.values().filter(|k| k.user.is_some()).count();
+        kept.retain(|_, k| at - k.last_used <= self.idle_seconds);
+        let dropped_signed_in = kept.values().filter(|k| k.user.is_some()).count() < before;
         kept.insert(
             token_hash(&session.token),
             Kept {
@@ -190,7 +194,7 @@ impl Sessions {
                 written: at,
             },
         );
-        if session.user.is_some() {
+        if session.user.is_some() || dropped_signed_in {
             self.write(&kept);
         }
         session
@@ -348,6 +352,19 @@ mod tests {
         assert_eq!(sessions.find(&ann.token, start + 92 * 60), None);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains(&token_hash(&ann.token)), "{text}");
+    }
+
+    #[test]
+    fn sessions_nobody_came_back_to_are_dropped_when_another_starts() {
+        let sessions = Sessions::default();
+        let visitor = sessions.create(None);
+        sessions
+            .lock()
+            .get_mut(&token_hash(&visitor.token))
+            .unwrap()
+            .last_used -= i64::from(DEFAULT_IDLE_MINUTES) * 60 + 1;
+        let _next = sessions.create(None);
+        assert_eq!(sessions.lock().len(), 1, "only the new one is held");
     }
 
     #[test]
