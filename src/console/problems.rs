@@ -4,6 +4,7 @@
 //! line keeps the types' `Display` words; these are the console's.
 
 use crate::client::{ClientError, Problem};
+use crate::encode::identifiers::{IdentifierError, PpsnError, ScnError, UpnError};
 use crate::encode::normalise::NameProblem;
 use crate::encode::record::{DateProblem, RecordProblem, WarningKind, SCHOOL_AGES};
 
@@ -45,13 +46,54 @@ pub fn record_problem(problem: &RecordProblem) -> String {
     }
 }
 
+/// Why an identifier fails its scheme's check.
+pub fn identifier_problem(error: &IdentifierError) -> String {
+    let char_of = |c: &char| c.to_string();
+    match error {
+        IdentifierError::Upn(UpnError::Length(n)) => tr!("upn-length", n = *n),
+        IdentifierError::Upn(UpnError::BadCharacter {
+            position, found, ..
+        }) => {
+            let found = char_of(found);
+            match *position {
+                1 => tr!("upn-bad-check-letter", position = 1, found = found),
+                13 => tr!("upn-bad-last", position = 13, found = found),
+                position => tr!("upn-bad-digit", position = position, found = found),
+            }
+        }
+        IdentifierError::Upn(UpnError::CheckLetter { expected, found }) => tr!(
+            "upn-check-letter",
+            found = char_of(found),
+            expected = char_of(expected)
+        ),
+        IdentifierError::Scn(ScnError::Format(value)) => {
+            tr!("scn-format", value = value.as_str())
+        }
+        IdentifierError::Scn(ScnError::NeverIssued) => t("scn-never-issued"),
+        IdentifierError::Scn(ScnError::CheckDigit { expected, found }) => tr!(
+            "scn-check-digit",
+            found = char_of(found),
+            expected = char_of(expected)
+        ),
+        IdentifierError::Ppsn(PpsnError::Format(value)) => {
+            tr!("ppsn-format", value = value.as_str())
+        }
+        IdentifierError::Ppsn(PpsnError::CheckLetter { expected, found }) => tr!(
+            "ppsn-check-letter",
+            found = char_of(found),
+            expected = char_of(expected)
+        ),
+        IdentifierError::NiPupilId(error) => tr!("ni-pupil-id-format", value = error.0.as_str()),
+    }
+}
+
 /// What was left out of, or may be wrong in, a record that is still encoded.
 pub fn warning(kind: &WarningKind) -> String {
     match kind {
         WarningKind::InvalidIdentifier { value, reason } => tr!(
             "warning-invalid-identifier",
             value = value.as_str(),
-            reason = reason.as_str()
+            reason = identifier_problem(reason)
         ),
         WarningKind::UnknownLaCode { code } => {
             tr!("warning-unknown-la-code", code = format!("{code:03}"))
@@ -153,6 +195,45 @@ mod tests {
         let welsh = with_lang(Lang::Cy, || record_problem(&problem));
         assert!(welsh.contains("2015-02-30"), "{welsh}");
         assert_ne!(welsh, english);
+    }
+
+    #[test]
+    fn every_identifier_check_reads_in_english_as_the_command_line_says_it_and_in_welsh_otherwise()
+    {
+        use crate::encode::identifiers::{Identifier, Scheme};
+        let mut refusals: Vec<IdentifierError> = [
+            (Scheme::Upn, "A12345678901"),
+            (Scheme::Upn, "112345678901A"),
+            (Scheme::Upn, "A1234X678901A"),
+            (Scheme::Upn, "A12345678901I"),
+            (Scheme::Scn, "12345678"),
+            (Scheme::Ppsn, "123"),
+            (Scheme::NiPupilId, "!"),
+        ]
+        .into_iter()
+        .map(|(scheme, value)| Identifier::parse(scheme, value).unwrap_err())
+        .collect();
+        refusals.extend([
+            IdentifierError::Upn(UpnError::CheckLetter {
+                expected: 'B',
+                found: 'A',
+            }),
+            IdentifierError::Scn(ScnError::NeverIssued),
+            IdentifierError::Scn(ScnError::CheckDigit {
+                expected: '3',
+                found: '1',
+            }),
+            IdentifierError::Ppsn(PpsnError::CheckLetter {
+                expected: 'T',
+                found: 'A',
+            }),
+        ]);
+        for error in refusals {
+            let english = with_lang(Lang::En, || identifier_problem(&error));
+            assert_eq!(english, error.to_string());
+            let welsh = with_lang(Lang::Cy, || identifier_problem(&error));
+            assert_ne!(welsh, english);
+        }
     }
 
     #[test]

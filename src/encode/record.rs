@@ -178,7 +178,7 @@ pub enum WarningKind {
         /// The value as given.
         value: String,
         /// The check that failed.
-        reason: String,
+        reason: crate::encode::identifiers::IdentifierError,
     },
     /// A UPN whose LA code is in no list we know; still encoded.
     UnknownLaCode {
@@ -682,7 +682,7 @@ impl PupilRecord {
                         field,
                         kind: WarningKind::InvalidIdentifier {
                             value: value.to_string(),
-                            reason: error.to_string(),
+                            reason: error,
                         },
                     })
                 }

@@ -211,9 +211,9 @@ async fn in_welsh_the_search_form_s_field_errors_the_encode_report_and_the_hub_s
     let file = dir.path().join("missing.csv");
     std::fs::write(
         &file,
-        "record_id,forename,surname,dob,sex\n\
-         LDS-9001,Rhys,Evans,2014-13-40,M\n\
-         LDS-9002,Cerys,Evans,2014-03-07,Z\n",
+        "record_id,forename,surname,dob,sex,scn\n\
+         LDS-9001,Rhys,Evans,2014-13-40,M,\n\
+         LDS-9002,Cerys,Evans,2014-03-07,Z,12345678\n",
     )
     .expect("file written");
     leeds
@@ -229,6 +229,7 @@ async fn in_welsh_the_search_form_s_field_errors_the_encode_report_and_the_hub_s
     for words in [
         "nid yw `2014-13-40` yn ddyddiad geni posibl",
         "nid yw `Z` yn rhyw cydnabyddedig",
+        "nid yw `12345678` yn ddilys (mae SCN yn 9 digid, canfuwyd `12345678`)",
     ] {
         assert!(report.contains(words), "{words} in {report}");
     }
