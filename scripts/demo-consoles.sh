@@ -66,7 +66,7 @@ cat <<EOF
       sign in as: Morag Reid
       password:   $glasgow_password
    The passwords are shown only here. Each dashboard lists the candidates the hub proposed:
-   open one in both consoles, confirm it in both (the other side's fingerprint is filled in),
+   open one in both consoles, confirm it in both (the other side's fingerprint is recorded and checked),
    open the disclosure, record the verdict, then close the case under Cases.
    Workspaces and logs: $out/leeds, $out/glasgow, $out/hub
 EOF

@@ -28,6 +28,12 @@ pub struct ConsoleArgs {
     /// Where to listen. Keep it on loopback: the console holds the authority's secrets.
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub listen: SocketAddr,
+    /// Sign requests in as the staff account a reverse proxy names in this header (e.g.
+    /// X-Remote-User; also `proxy_identity_header` in console.json). ONLY behind a proxy that
+    /// removes this header from every client's request: anyone who can send it to the console
+    /// directly signs in as whoever they name. A header naming no account is refused (403).
+    #[arg(long, value_name = "HEADER")]
+    pub proxy_identity_header: Option<String>,
     /// Manage staff accounts instead of serving.
     #[command(subcommand)]
     pub command: Option<ConsoleCommand>,
@@ -141,6 +147,8 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
                 },
                 fingerprints: Default::default(),
                 secure_cookies: false,
+                session_idle_minutes: None,
+                proxy_identity_header: None,
             };
             let workspace = Workspace::create(&dir, config)?;
             eprintln!(
@@ -156,16 +164,22 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             authority,
             fingerprint,
         }) => {
-            let mut config = WorkspaceConfig::load(&dir)?;
-            let recorded = config.record_fingerprint(&authority, &fingerprint)?;
-            config.save(&dir)?;
+            let config = WorkspaceConfig::load(&dir)?;
+            let today = chrono::Local::now().date_naive();
+            let recorded = crate::console::fingerprints::record(
+                &dir,
+                &config.authority_code,
+                &authority,
+                &fingerprint,
+                today,
+            )?;
             eprintln!(
-                "recorded {} as the fingerprint of {authority}'s disclosure key",
-                recorded
+                "recorded {recorded} as the fingerprint of {authority}'s disclosure key, read \
+                 out on {today}"
             );
             Ok(ExitCode::SUCCESS)
         }
-        None => serve(&dir, args.hub, args.listen),
+        None => serve(&dir, args.hub, args.listen, args.proxy_identity_header),
     }
 }
 
@@ -173,8 +187,15 @@ fn serve(
     dir: &std::path::Path,
     hub: Option<String>,
     listen: SocketAddr,
+    proxy_identity_header: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let workspace = Workspace::load(dir)?;
+    let mut workspace = Workspace::load(dir)?;
+    if proxy_identity_header.is_some() {
+        workspace.config.proxy_identity_header = proxy_identity_header;
+    }
+    if let Some(name) = &workspace.config.proxy_identity_header {
+        tracing::warn!(header = %name, "signing in whoever the reverse proxy names in this header: the proxy must remove it from every client's request");
+    }
     let hub = hub
         .or_else(|| workspace.config.hub.clone())
         .context("give --hub URL (or `hub` in console.json)")?;

@@ -41,6 +41,7 @@ button.primary,button.warning,button.secondary{margin-top:.9rem;padding:.5rem 1r
 button.primary{background:#00703c}button.warning{background:#d4351c}button.secondary{background:#1d5aa0}
 a.button{display:inline-block;margin:.3rem .6rem .3rem 0;padding:.5rem 1rem;font-weight:700;color:#fff;background:#1d5aa0;text-decoration:none}a.button:hover{background:#174a85}
 .notice{background:#fff;border-left:5px solid #00703c;padding:.7rem 1rem;margin-bottom:1rem}
+.fingerprint code{font-size:1.5rem;font-weight:700;letter-spacing:.08em;word-spacing:.3em}
 .error{background:#fff;border-left:5px solid #d4351c;padding:.7rem 1rem;margin-bottom:1rem}
 .hint{color:#505a5f;font-size:.95rem;margin:.2rem 0}
 svg.waterfall{max-width:100%;height:auto;background:#fff}
@@ -98,16 +99,24 @@ pub fn csrf_field(session: &Session) -> Markup {
 }
 
 /// The main navigation's paths.
-const NAV: [&str; 5] = ["/", "/search", "/uploads", "/cases", "/data-protection"];
+const NAV: [&str; 6] = [
+    "/",
+    "/search",
+    "/uploads",
+    "/cases",
+    "/fingerprints",
+    "/data-protection",
+];
 
 /// The main navigation: each page's path and its name.
-fn nav_links() -> [(&'static str, String); 5] {
+fn nav_links() -> [(&'static str, String); 6] {
     [
         (NAV[0], t("nav-dashboard")),
         (NAV[1], t("nav-search")),
         (NAV[2], t("nav-uploads")),
         (NAV[3], t("nav-cases")),
-        (NAV[4], t("nav-data-protection")),
+        (NAV[4], t("nav-fingerprints")),
+        (NAV[5], t("nav-data-protection")),
     ]
 }
 

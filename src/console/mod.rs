@@ -11,10 +11,12 @@
 pub mod auth;
 pub mod chart;
 pub mod evidence;
+pub mod fingerprints;
 pub mod forms;
 pub mod html;
 pub mod i18n;
 pub mod pages;
+pub mod problems;
 pub mod server;
 pub mod uploads;
 pub mod users;
@@ -38,13 +40,20 @@ impl ConsoleError {
             ConsoleError::FingerprintMismatch { authority } => {
                 tr!("error-fingerprint-mismatch", authority = authority.as_str())
             }
+            ConsoleError::FingerprintNotRecorded { authority } => {
+                tr!(
+                    "error-fingerprint-not-recorded",
+                    authority = authority.as_str()
+                )
+            }
+            ConsoleError::Fingerprint(refusal) => refusal.words(),
             ConsoleError::NoCounterpartKey(authority) => {
                 tr!("error-no-counterpart-key", authority = authority.as_str())
             }
             ConsoleError::OwnRecordMissing(reference) => {
                 tr!("error-own-record-missing", reference = reference.as_str())
             }
-            ConsoleError::Hub(e) => tr!("error-hub", cause = e.to_string()),
+            ConsoleError::Hub(e) => problems::hub_error(e),
             other => tr!("error-other", cause = other.to_string()),
         }
     }
@@ -90,12 +99,22 @@ pub enum ConsoleError {
     /// Sealing or opening a record failed.
     #[error(transparent)]
     Seal(#[from] crate::disclosure::SealError),
-    /// The other side's key is not the one read out by phone.
+    /// The key the hub publishes for the other side is not the one whose fingerprint was
+    /// recorded.
     #[error("the key the hub publishes for {authority} does not have the fingerprint you were given: do not confirm; ring their coordinator and read the fingerprint again, and report a real mismatch to the hub's operator")]
     FingerprintMismatch {
         /// The other authority.
         authority: String,
     },
+    /// No fingerprint of the other side's key has been recorded yet.
+    #[error("no fingerprint of {authority}'s disclosure key is recorded: ask their coordinator to read it out by phone and record it on the fingerprints page before you confirm")]
+    FingerprintNotRecorded {
+        /// The other authority.
+        authority: String,
+    },
+    /// A fingerprint read out by phone is refused.
+    #[error(transparent)]
+    Fingerprint(#[from] fingerprints::FingerprintRefusal),
     /// The other side has no disclosure key yet.
     #[error("{0} has not registered a disclosure key yet; ask their coordinator to register one")]
     NoCounterpartKey(String),

@@ -7,16 +7,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 
-use super::auth::{csrf_matches, session_cookie, Session, Sessions};
+use super::auth::{csrf_matches, session_cookie, Session, Sessions, SESSION_COOKIE};
 use super::html::{page, STYLESHEET};
-use super::i18n::{self, t};
+use super::i18n::{self, t, tr};
 use super::uploads::Uploads;
 use super::users::{StaffName, Users};
 use super::workspace::Workspace;
@@ -41,6 +42,9 @@ pub struct Console {
     pub users: Mutex<Users>,
     /// Uploaded files waiting to be sent, and their answers.
     pub uploads: Uploads,
+    /// The header a reverse proxy names the signed-in member of staff in, when configured
+    /// ([`proxy_identity`]).
+    pub proxy_identity_header: Option<HeaderName>,
     /// The hub's pinned audit key and the latest audit checkpoint, kept in the workspace;
     /// the lock keeps two dashboard loads from keeping their checkpoints out of order.
     pub audit_book: tokio::sync::Mutex<CheckpointBook>,
@@ -53,11 +57,26 @@ impl Console {
     /// A console over `workspace`, talking to `hub`.
     pub fn new(workspace: Workspace, hub: HubClient) -> Result<Console, ConsoleError> {
         let users = Users::load(&workspace.users_path())?;
+        let idle_minutes = workspace
+            .config
+            .session_idle_minutes
+            .unwrap_or(super::auth::DEFAULT_IDLE_MINUTES);
+        let sessions = Sessions::load(&workspace.sessions_path(), idle_minutes)?;
+        let proxy_identity_header = match &workspace.config.proxy_identity_header {
+            Some(name) => Some(HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                ConsoleError::Config {
+                    path: workspace.dir.join(super::workspace::CONFIG_FILE),
+                    message: format!("proxy_identity_header: {name:?} is not a header name"),
+                }
+            })?),
+            None => None,
+        };
         let audit_book = tokio::sync::Mutex::new(CheckpointBook::at(&workspace.dir));
         Ok(Console {
             workspace,
             hub,
-            sessions: Sessions::default(),
+            sessions,
+            proxy_identity_header,
             users: Mutex::new(users),
             uploads: Uploads::default(),
             audit_book,
@@ -179,6 +198,72 @@ async fn upload_script() -> Response {
         .into_response()
 }
 
+/// When a reverse-proxy identity header is configured, a request carrying it is signed in as
+/// the staff account it names: a session of that account is started (or kept) and the request
+/// answered in it, so every decision is recorded under that name. A header naming no account
+/// is refused with a 403 page, never answered as anyone else. Without the configuration the
+/// header means nothing. It must only be configured behind a proxy that removes the header
+/// from every client's request.
+async fn proxy_identity(
+    State(console): State<Shared>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(name) = &console.proxy_identity_header else {
+        return next.run(request).await;
+    };
+    let Some(value) = request.headers().get(name) else {
+        return next.run(request).await;
+    };
+    let named = String::from_utf8_lossy(value.as_bytes()).trim().to_string();
+    let Some(user) = console.users().named(&named) else {
+        tracing::warn!(header = %name, "a reverse-proxy identity names no staff account");
+        let body = html! {
+            h1 { (t("error-heading")) }
+            div class="error" role="alert" { p { (tr!("proxy-identity-unknown", name = named.as_str())) } }
+        };
+        return (
+            StatusCode::FORBIDDEN,
+            console.page(&t("error-title"), None, body),
+        )
+            .into_response();
+    };
+    let current = console.sessions.from_headers(request.headers());
+    if current.as_ref().and_then(|s| s.user.as_ref()) == Some(&user) {
+        return next.run(request).await;
+    }
+    if let Some(other) = current {
+        console.sessions.remove(&other.token);
+    }
+    let session = console.sessions.create(Some(user));
+    replace_session_cookie(request.headers_mut(), &session.token);
+    let mut response = next.run(request).await;
+    if let Ok(cookie) =
+        HeaderValue::from_str(&session_cookie(&session.token, console.secure_cookies()))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Makes the request's cookies carry session `token` in place of any other session's.
+fn replace_session_cookie(headers: &mut HeaderMap, token: &str) {
+    let mut pairs: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(SESSION_COOKIE))
+        .map(str::to_string)
+        .collect();
+    pairs.push(format!("{SESSION_COOKIE}={token}"));
+    headers.remove(header::COOKIE);
+    if let Ok(value) = HeaderValue::from_str(&pairs.join("; ")) {
+        headers.insert(header::COOKIE, value);
+    }
+}
+
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -228,6 +313,10 @@ pub fn router(console: Shared) -> Router {
         .route("/uploads/{id}/send", post(pages::uploads::send))
         .route("/uploads/{id}/progress", get(pages::uploads::progress))
         .route("/cases", get(pages::cases::show))
+        .route(
+            "/fingerprints",
+            get(pages::fingerprints::show).post(pages::fingerprints::record),
+        )
         .route("/data-protection", get(pages::data_protection::show))
         .route(
             "/data-protection/audit.csv",
@@ -247,6 +336,10 @@ pub fn router(console: Shared) -> Router {
         .route("/candidates/{id}/reject", post(pages::candidate::reject))
         .route("/candidates/{id}/disclosure", get(pages::disclosure::show))
         .route("/candidates/{id}/verify", post(pages::disclosure::verify))
+        .layer(middleware::from_fn_with_state(
+            console.clone(),
+            proxy_identity,
+        ))
         .layer(middleware::from_fn(i18n::middleware))
         .layer(middleware::from_fn(security_headers))
         .with_state(console)
@@ -257,6 +350,7 @@ mod tests {
     use super::*;
     use crate::client::HubClientConfig;
     use crate::console::workspace::test_support::write_workspace;
+    use crate::console::WorkspaceConfig;
     use axum::body::Body;
     use tower::ServiceExt;
 
@@ -336,9 +430,10 @@ mod tests {
         let html = body(response).await;
         let fingerprint = console.workspace.disclosure_key.public().fingerprint();
         assert!(
-            html.contains(&fingerprint),
-            "shows the fingerprint to read out"
+            html.contains(&fingerprint.to_uppercase().replace('-', " ")),
+            "shows the fingerprint to read out, grouped as it is read: {html}"
         );
+        assert!(html.contains(r#"href="/fingerprints""#), "{html}");
         let csrf = csrf_in(&html);
 
         let refused = send(
@@ -492,6 +587,148 @@ mod tests {
         assert_eq!(answered.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = body(answered).await;
         assert!(page.contains("Ni ellir chwilio am y plentyn eto"), "{page}");
+    }
+
+    /// The console over the workspace already in `dir`, as it starts again after a restart.
+    fn reopen(dir: &std::path::Path) -> Shared {
+        let workspace = Workspace::load(dir).unwrap();
+        let hub = HubClient::new(HubClientConfig::new("http://127.0.0.1:9", "unused")).unwrap();
+        Arc::new(Console::new(workspace, hub).unwrap())
+    }
+
+    /// Moves every kept session's last use `minutes` into the past, as if that long had gone.
+    fn age_sessions(dir: &std::path::Path, minutes: i64) {
+        let path = dir.join(super::super::auth::SESSIONS_FILE);
+        let mut file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for session in file["sessions"].as_object_mut().unwrap().values_mut() {
+            let last_used = session["last_used"].as_i64().unwrap();
+            session["last_used"] = (last_used - minutes * 60).into();
+        }
+        std::fs::write(&path, file.to_string()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_restart_signs_nobody_out_but_an_idle_session_is_sent_to_sign_in_and_sign_out_ends_it(
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (console, cookie) = signed_in_console(dir.path()).await;
+        console
+            .users()
+            .save(&console.workspace.users_path())
+            .unwrap();
+        drop(console);
+
+        let restarted = reopen(dir.path());
+        let page = send(&restarted, get("/search", Some(&cookie))).await;
+        assert_eq!(page.status(), StatusCode::OK, "still signed in");
+        assert!(body(page).await.contains("<strong>Ann</strong>"));
+
+        // 29 minutes idle is within the default 30; 31 more is not.
+        drop(restarted);
+        age_sessions(dir.path(), 29);
+        let page = send(&reopen(dir.path()), get("/search", Some(&cookie))).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        age_sessions(dir.path(), 31);
+        let restarted = reopen(dir.path());
+        let expired = send(&restarted, get("/search", Some(&cookie))).await;
+        assert_eq!(expired.status(), StatusCode::SEE_OTHER);
+        assert_eq!(expired.headers()[header::LOCATION], "/sign-in");
+
+        // Signed in again and signed out: gone for good, after a restart too.
+        drop(restarted);
+        let restarted = reopen(dir.path());
+        let response = send(&restarted, get("/sign-in", None)).await;
+        let anonymous = cookie_of(&response);
+        let csrf = csrf_in(&body(response).await).to_string();
+        let form = format!("name=Ann&password=long+enough+secret&csrf={csrf}");
+        let signed_in = send(&restarted, post("/sign-in", &anonymous, &form)).await;
+        let cookie = cookie_of(&signed_in);
+        let page = body(send(&restarted, get("/search", Some(&cookie))).await).await;
+        let csrf = csrf_in(&page).to_string();
+        let out = send(
+            &restarted,
+            post("/sign-out", &cookie, &format!("csrf={csrf}")),
+        )
+        .await;
+        assert_eq!(out.headers()[header::LOCATION], "/sign-in");
+        let after = send(&reopen(dir.path()), get("/search", Some(&cookie))).await;
+        assert_eq!(after.headers()[header::LOCATION], "/sign-in");
+    }
+
+    /// A console whose workspace names `X-Remote-User` as the reverse proxy's identity header,
+    /// with staff accounts Ann and Bob.
+    fn console_behind_a_proxy(dir: &std::path::Path) -> Shared {
+        write_workspace(dir);
+        let mut config = WorkspaceConfig::load(dir).unwrap();
+        config.proxy_identity_header = Some("X-Remote-User".into());
+        config.save(dir).unwrap();
+        let console = reopen(dir);
+        for name in ["Ann", "Bob"] {
+            console
+                .users()
+                .add(StaffName::parse(name).unwrap(), "long enough secret")
+                .unwrap();
+        }
+        console
+    }
+
+    fn as_named(path: &str, name: &str, cookie: Option<&str>) -> axum::http::Request<Body> {
+        let mut request = axum::http::Request::get(path).header("X-Remote-User", name);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn behind_a_proxy_the_identity_header_signs_in_the_account_it_names_and_no_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = console_behind_a_proxy(dir.path());
+
+        let page = send(&console, as_named("/search", "Bob", None)).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let bobs = cookie_of(&page);
+        let html = body(page).await;
+        assert!(html.contains("<strong>Bob</strong>"), "{html}");
+        // The session started for Bob is kept while the proxy keeps naming him, and his
+        // forms are his: a search posted with its token is answered, not refused.
+        let again = send(&console, as_named("/search", "Bob", Some(&bobs))).await;
+        assert!(again.headers().get(header::SET_COOKIE).is_none());
+        let csrf = csrf_in(&html).to_string();
+        let form = format!("forename=Lily&surname=Jones&dob=2015-02-30&csrf={csrf}&action=search");
+        let mut posted = post("/search", &bobs, &form);
+        posted
+            .headers_mut()
+            .insert("X-Remote-User", HeaderValue::from_static("Bob"));
+        let answered = send(&console, posted).await;
+        assert_eq!(answered.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The header wins over a session of someone else.
+        let switched = send(&console, as_named("/search", "Ann", Some(&bobs))).await;
+        assert_ne!(cookie_of(&switched), bobs);
+        assert!(body(switched).await.contains("<strong>Ann</strong>"));
+
+        // A name with no account is refused, and signs in nobody.
+        let refused = send(&console, as_named("/search", "Mallory", Some(&bobs))).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert!(refused.headers().get(header::SET_COOKIE).is_none());
+        let html = body(refused).await;
+        assert!(html.contains("“Mallory”, is not a staff account"), "{html}");
+        assert!(!html.contains("<strong>Bob</strong>"), "{html}");
+    }
+
+    #[tokio::test]
+    async fn without_the_configuration_the_identity_header_signs_nobody_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = console(dir.path());
+        console
+            .users()
+            .add(StaffName::parse("Ann").unwrap(), "long enough secret")
+            .unwrap();
+        let response = send(&console, as_named("/search", "Ann", None)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[header::LOCATION], "/sign-in");
     }
 
     #[tokio::test]

@@ -121,6 +121,14 @@ impl Users {
         Ok(())
     }
 
+    /// The account named `name` (as a reverse proxy names it), if there is one.
+    pub fn named(&self, name: &str) -> Option<StaffName> {
+        self.accounts
+            .iter()
+            .find(|a| a.name.as_str() == name.trim())
+            .map(|a| a.name.clone())
+    }
+
     /// The account `name` if `password` is its password.
     pub fn verify(&self, name: &str, password: &str) -> Option<StaffName> {
         let account = self

@@ -85,6 +85,10 @@ pub fn code_families() -> Vec<(&'static str, Vec<String>)> {
             "level",
             crate::console::evidence::level_codes(),
         )))
+        .chain(std::iter::once((
+            "hub-problem",
+            crate::console::problems::hub_problem_slugs(),
+        )))
         .collect()
 }
 

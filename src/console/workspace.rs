@@ -42,13 +42,24 @@ pub struct WorkspaceConfig {
     pub pupil_files: Vec<PathBuf>,
     /// Who the other side should contact (defaults of the confirm form).
     pub coordinator: Coordinator,
-    /// Disclosure-key fingerprints other authorities read out by phone, by authority code:
-    /// the confirm form is pre-filled from here and the hub's key must match.
-    #[serde(default)]
+    /// Disclosure-key fingerprints other authorities read out by phone, as earlier consoles
+    /// kept them: moved to the workspace's `fingerprints.csv` when the workspace is loaded
+    /// ([`super::fingerprints::move_from_config`]).
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
     pub fingerprints: HashMap<String, String>,
     /// Mark cookies `Secure` (set when the console is served over https).
     #[serde(default)]
     pub secure_cookies: bool,
+    /// Minutes a signed-in session may go unused before it ends (default
+    /// [`super::auth::DEFAULT_IDLE_MINUTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_idle_minutes: Option<u32>,
+    /// The header a reverse proxy in front of the console names the signed-in member of staff
+    /// in (e.g. `X-Remote-User`; overridden by `--proxy-identity-header`). Only behind a proxy
+    /// that removes this header from every client's request: anyone who can send it to the
+    /// console directly can sign in as anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_identity_header: Option<String>,
 }
 
 /// A loaded workspace: its configuration, its keys and an index of its own records.
@@ -98,27 +109,6 @@ impl WorkspaceConfig {
         })?;
         std::fs::rename(&temporary, &path).map_err(|source| ConsoleError::Io { path, source })
     }
-
-    /// Records the fingerprint of `authority`'s disclosure key as its coordinator read it out
-    /// by phone (any case, spaces or dashes between the digits), normalised; every later
-    /// confirmation to `authority` is checked against it. Returns the normalised fingerprint.
-    pub fn record_fingerprint(
-        &mut self,
-        authority: &str,
-        fingerprint: &str,
-    ) -> Result<String, ConsoleError> {
-        let authority = authority.trim();
-        if authority.is_empty() {
-            return Err(ConsoleError::BadInput(
-                "name the authority whose fingerprint this is".into(),
-            ));
-        }
-        let fingerprint = crate::disclosure::parse_fingerprint(fingerprint)
-            .map_err(|e| ConsoleError::BadInput(format!("the fingerprint of {authority}: {e}")))?;
-        self.fingerprints
-            .insert(authority.to_string(), fingerprint.clone());
-        Ok(fingerprint)
-    }
 }
 
 impl Workspace {
@@ -144,7 +134,8 @@ impl Workspace {
         Ok(workspace)
     }
 
-    fn open(dir: &Path, config: WorkspaceConfig) -> Result<Workspace, ConsoleError> {
+    fn open(dir: &Path, mut config: WorkspaceConfig) -> Result<Workspace, ConsoleError> {
+        super::fingerprints::move_from_config(dir, &mut config)?;
         let local_key = LocalKey::load(&dir.join(&config.local_key))?;
         let disclosure_key = DisclosureKeyPair::load(&dir.join(&config.disclosure_key))?;
         let mut records = HashMap::new();
@@ -221,6 +212,11 @@ impl Workspace {
     /// The staff accounts file.
     pub fn users_path(&self) -> PathBuf {
         super::users::users_path(&self.dir)
+    }
+
+    /// The signed-in sessions file.
+    pub fn sessions_path(&self) -> PathBuf {
+        self.dir.join(super::auth::SESSIONS_FILE)
     }
 }
 
@@ -360,26 +356,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("already a workspace"), "{error}");
-    }
-
-    #[test]
-    fn a_fingerprint_read_out_by_phone_is_recorded_normalised_and_a_short_one_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        write_workspace(dir.path());
-        let mut config = WorkspaceConfig::load(dir.path()).unwrap();
-        let read_out = "0123 4567 89AB CDEF 0123 4567 89ab cdef";
-        let recorded = config.record_fingerprint("S12000049", read_out).unwrap();
-        assert_eq!(recorded, "0123-4567-89ab-cdef-0123-4567-89ab-cdef");
-        config.save(dir.path()).unwrap();
-        let again = WorkspaceConfig::load(dir.path()).unwrap();
-        assert_eq!(again.fingerprints["S12000049"], recorded);
-
-        let error = config
-            .record_fingerprint("S12000049", "0123 4567")
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("S12000049"), "{error}");
-        assert_eq!(config.fingerprints["S12000049"], recorded, "kept as it was");
     }
 
     #[test]

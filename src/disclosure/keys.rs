@@ -29,6 +29,13 @@ const FINGERPRINT_LABEL: &[u8] = b"pupilmatch/v1/disclosure-key";
 )]
 pub struct FingerprintError(String, usize);
 
+impl FingerprintError {
+    /// How many hexadecimal digits the text held (a fingerprint has 32).
+    pub fn digits(&self) -> usize {
+        self.1
+    }
+}
+
 /// A fingerprint as read over the phone or copied from an email, in [`fingerprint`]'s form:
 /// any case, with or without spaces or dashes between the digits (`F0FF ED5C 3663 …`).
 ///

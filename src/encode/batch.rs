@@ -49,6 +49,13 @@ pub struct Problem {
     pub code: &'static str,
     /// A sentence for a person.
     pub message: String,
+    /// The typed problem of a skipped record, for words in another language (not in the
+    /// report).
+    #[serde(skip)]
+    pub problem: Option<crate::encode::record::RecordProblem>,
+    /// The typed warning of an encoded record, likewise.
+    #[serde(skip)]
+    pub warning: Option<crate::encode::record::WarningKind>,
 }
 
 /// Counts for the end-of-run summary.
@@ -162,6 +169,8 @@ pub fn problems(outcome: &Outcome) -> Vec<Problem> {
                     field: Some(w.field.name()),
                     code: w.kind.code(),
                     message: format!("{label}: {w}"),
+                    problem: None,
+                    warning: Some(w.kind.clone()),
                 })
                 .collect()
         }
@@ -209,6 +218,8 @@ impl RecordIds {
             field: Some(Column::RecordId.name()),
             code: "duplicate_record_id",
             message: format!("{where_}: record id `{record_id}` used twice"),
+            problem: None,
+            warning: None,
         })
     }
 }
@@ -242,6 +253,8 @@ pub fn encode_one(
                     _ => "unreadable",
                 },
                 message: error.to_string(),
+                problem: None,
+                warning: None,
             })
         }
     };
@@ -259,6 +272,8 @@ pub fn encode_one(
             field: Some(error.field.name()),
             code: problem_code(&error.problem),
             message: error.to_string(),
+            problem: Some(error.problem.clone()),
+            warning: None,
         }),
     }
 }

@@ -6,6 +6,7 @@
 mod browser;
 mod cases;
 mod data_protection;
+mod identity;
 mod proxy;
 mod search;
 mod uploads;
@@ -107,6 +108,51 @@ async fn two_authorities_confirm_open_and_verify_a_match_in_the_browser_and_no_r
     glasgow.record("dashboard-glasgow").await;
     assert_eq!(candidate_on_dashboard(&glasgow, GLASGOW_RECORD).await, id);
 
+    // The fingerprint exchange: each coordinator reads out the fingerprint their fingerprints
+    // page shows, grouped as it is read, and the other records it as heard (in lower case,
+    // or with dashes), once.
+    leeds.goto(&world.leeds.at("/fingerprints")).await;
+    let ours = leeds.text_of("p.fingerprint").await;
+    assert_eq!(
+        ours,
+        world.leeds.fingerprint.to_uppercase().replace('-', " ")
+    );
+    let theirs = leeds.text_of("table").await;
+    assert!(theirs.contains("not checked yet"), "{theirs}");
+    leeds.record("fingerprints").await;
+    record_fingerprint(
+        &leeds,
+        &world.leeds,
+        "S12000049",
+        &world.glasgow.fingerprint.to_lowercase().replace('-', " "),
+    )
+    .await;
+    let page = leeds.text().await;
+    assert!(page.contains("matches the key the hub publishes"), "{page}");
+    assert!(
+        !page.contains(&world.glasgow.fingerprint.to_uppercase().replace('-', " ")),
+        "never the hub's fingerprint of the other side's key: {page}"
+    );
+    leeds.record("fingerprints-recorded").await;
+    // At 200% zoom a 1280-pixel screen is 640 CSS pixels wide: the page still fits.
+    leeds
+        .client
+        .set_window_size(640, 720)
+        .await
+        .expect("a narrow window");
+    welsh::assert_fits(&leeds).await;
+    leeds.screenshot("fingerprints-zoom-200").await;
+    leeds
+        .client
+        .set_window_size(1280, 1100)
+        .await
+        .expect("the window back");
+    record_fingerprint(&glasgow, &world.glasgow, "383", &world.leeds.fingerprint).await;
+    assert!(glasgow
+        .text()
+        .await
+        .contains("matches the key the hub publishes"));
+
     // Leeds reads the evidence beside its own record and confirms.
     leeds
         .goto(&world.leeds.at(&format!("/candidates/{id}")))
@@ -125,7 +171,8 @@ async fn two_authorities_confirm_open_and_verify_a_match_in_the_browser_and_no_r
         .await
         .is_ok());
     leeds.choose("confirm-reason", "names_and_dob_agree").await;
-    leeds.fill("fingerprint", &world.glasgow.fingerprint).await;
+    let key = leeds.text_of("#their-key").await;
+    assert!(key.contains("matches the key the hub publishes"), "{key}");
     leeds.press("Confirm and send our record sealed").await;
     let page = leeds.text().await;
     assert!(page.contains("You confirmed this candidate"), "{page}");
@@ -138,7 +185,6 @@ async fn two_authorities_confirm_open_and_verify_a_match_in_the_browser_and_no_r
     glasgow
         .goto(&world.glasgow.at(&format!("/candidates/{id}")))
         .await;
-    glasgow.fill("fingerprint", &world.leeds.fingerprint).await;
     glasgow.press("Confirm and send our record sealed").await;
     assert!(glasgow
         .text()
@@ -219,12 +265,48 @@ async fn a_rejected_candidate_releases_nothing_and_a_wrong_fingerprint_is_refuse
         .await;
     let id = candidate_on_dashboard(&leeds, REJECTED_RECORD).await;
 
-    // Glasgow is given a wrong fingerprint: nothing is sealed or sent.
+    // With no fingerprint recorded, Glasgow's confirmation is refused.
     glasgow
         .goto(&world.glasgow.at(&format!("/candidates/{id}")))
         .await;
+    glasgow.press("Confirm and send our record sealed").await;
+    let page = glasgow.text().await;
+    assert!(
+        page.contains("no fingerprint of 383's disclosure key is recorded"),
+        "{page}"
+    );
+
+    // A malformed fingerprint is refused beside its field, and nothing is recorded.
+    glasgow.goto(&world.glasgow.at("/fingerprints")).await;
+    glasgow.fill("fingerprint", "0123 4567 89AB").await;
+    glasgow.press("Record fingerprint").await;
+    let refusal = glasgow.text_of("#fingerprint-error").await;
+    assert!(refusal.contains("this has 12"), "{refusal}");
+    let field = glasgow
+        .client
+        .find(Locator::Id("fingerprint"))
+        .await
+        .expect("the field");
+    assert_eq!(
+        field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        Some("0123 4567 89AB")
+    );
+    glasgow.record("fingerprints-malformed").await;
+
+    // Glasgow records a wrong fingerprint (its own): the page says it does not match, and the
+    // confirmation is refused; nothing is sealed or sent.
+    record_fingerprint(&glasgow, &world.glasgow, "383", &world.glasgow.fingerprint).await;
+    let page = glasgow.text().await;
+    assert!(
+        page.contains("does NOT match the key the hub publishes"),
+        "{page}"
+    );
     glasgow
-        .fill("fingerprint", &world.glasgow.fingerprint)
+        .goto(&world.glasgow.at(&format!("/candidates/{id}")))
         .await;
     glasgow.press("Confirm and send our record sealed").await;
     let page = glasgow.text().await;
@@ -233,8 +315,11 @@ async fn a_rejected_candidate_releases_nothing_and_a_wrong_fingerprint_is_refuse
     let detail = world.glasgow.hub.candidate(id).await.expect("candidate");
     assert_eq!(detail.state, CandidateState::Proposed);
 
-    // Glasgow confirms properly; Leeds rejects: nothing is released to either side.
-    glasgow.fill("fingerprint", &world.leeds.fingerprint).await;
+    // Glasgow records the right one and confirms; Leeds rejects: nothing is released.
+    record_fingerprint(&glasgow, &world.glasgow, "383", &world.leeds.fingerprint).await;
+    glasgow
+        .goto(&world.glasgow.at(&format!("/candidates/{id}")))
+        .await;
     glasgow.press("Confirm and send our record sealed").await;
     assert!(glasgow
         .text()
@@ -271,6 +356,36 @@ async fn a_rejected_candidate_releases_nothing_and_a_wrong_fingerprint_is_refuse
         .any(|d| d.kind == "reject" && d.decided_by == "Ann Clark"));
     leeds.close().await;
     glasgow.close().await;
+}
+
+/// Records on `site`'s fingerprints page the fingerprint `authority`'s coordinator read out.
+async fn record_fingerprint(
+    browser: &Browser,
+    site: &world::Site,
+    authority: &str,
+    read_out: &str,
+) {
+    browser.goto(&site.at("/fingerprints")).await;
+    browser.choose("authority", authority).await;
+    browser.fill("fingerprint", read_out).await;
+    browser.press("Record fingerprint").await;
+}
+
+/// The id of the candidate holding our record `record_id`, as the hub lists it to `site`.
+async fn candidate_on_hub(site: &world::Site, record_id: &str) -> i64 {
+    let reference = pupilmatch::encode::LocalKey::load(&site.workspace_file("local.key"))
+        .expect("local key")
+        .record_ref(record_id);
+    let query = pupilmatch::client::CandidateQuery {
+        limit: Some(1000),
+        ..Default::default()
+    };
+    let candidates = site.hub.candidates(&query).await.expect("candidates");
+    candidates
+        .iter()
+        .find(|c| c.record.record_ref == reference)
+        .unwrap_or_else(|| panic!("no candidate for {record_id}"))
+        .id
 }
 
 /// The CSRF token of the first form in `html`.

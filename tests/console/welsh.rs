@@ -38,7 +38,7 @@ async fn assert_current(browser: &Browser, href: &str, label: &str) {
 }
 
 /// Asserts that the page is no wider than the window (nothing overflows sideways).
-async fn assert_fits(browser: &Browser) {
+pub(crate) async fn assert_fits(browser: &Browser) {
     let widths = browser
         .client
         .execute(
@@ -82,6 +82,7 @@ async fn a_coordinator_switches_to_welsh_stays_in_welsh_from_page_to_page_and_sw
         "Chwiliad cenedlaethol",
         "Uwchlwytho",
         "Achosion",
+        "Olion bysedd",
         "Diogelu data",
     ] {
         assert!(nav.contains(link), "{link} in {nav}");
@@ -118,6 +119,13 @@ async fn a_coordinator_switches_to_welsh_stays_in_welsh_from_page_to_page_and_sw
             "Uwchlwytho ffeil",
             "Beth sydd yn y ffeil?",
             "uploads-cy",
+        ),
+        (
+            "Olion bysedd",
+            "/fingerprints",
+            "Olion bysedd",
+            "Allweddi'r awdurdodau eraill",
+            "fingerprints-cy",
         ),
         (
             "Diogelu data",
@@ -172,4 +180,68 @@ async fn a_coordinator_switches_to_welsh_stays_in_welsh_from_page_to_page_and_sw
     assert_current(&leeds, "/data-protection", "Data protection").await;
     leeds.follow("Cases").await;
     assert_eq!(page_lang(&leeds).await, "en", "English is remembered too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_welsh_the_search_form_s_field_errors_the_encode_report_and_the_hub_s_refusals_are_welsh(
+) {
+    let (world, _driver, leeds) = signed_in(Side::Leeds).await;
+    leeds
+        .goto(&world.leeds.at("/language?to=cy&back=/search"))
+        .await;
+    assert_eq!(page_lang(&leeds).await, "cy");
+
+    // The search form: an impossible date of birth, beside its field, in Welsh.
+    leeds.fill("forename", "Lily").await;
+    leeds.fill("surname", "Jones").await;
+    leeds.fill("dob", "2015-02-30").await;
+    leeds.press("Chwilio").await;
+    let dob = leeds.text_of("#dob-messages").await;
+    assert!(
+        dob.contains(
+            "nid yw `2015-02-30` yn ddyddiad geni posibl: nid oes dyddiad o'r fath yn y calendr"
+        ),
+        "{dob}"
+    );
+    leeds.record("search-problem-cy").await;
+
+    // The encode report (a roll, the default): a bad line and a warning, in Welsh.
+    leeds.goto(&world.leeds.at("/uploads")).await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("missing.csv");
+    std::fs::write(
+        &file,
+        "record_id,forename,surname,dob,sex,scn\n\
+         LDS-9001,Rhys,Evans,2014-13-40,M,\n\
+         LDS-9002,Cerys,Evans,2014-03-07,Z,12345678\n",
+    )
+    .expect("file written");
+    leeds
+        .client
+        .find(Locator::Id("file"))
+        .await
+        .expect("file input")
+        .send_keys(file.to_str().expect("a UTF-8 path"))
+        .await
+        .expect("file chosen");
+    leeds.press("Darllen y ffeil").await;
+    let report = leeds.text_of("table.problems").await;
+    for words in [
+        "nid yw `2014-13-40` yn ddyddiad geni posibl",
+        "nid yw `Z` yn rhyw cydnabyddedig",
+        "nid yw `12345678` yn ddilys (mae SCN yn 9 digid, canfuwyd `12345678`)",
+    ] {
+        assert!(report.contains(words), "{words} in {report}");
+    }
+    assert!(
+        !report.contains("is not a possible date of birth"),
+        "{report}"
+    );
+    leeds.record("uploads-problems-cy").await;
+
+    // A refusal of the hub, by its problem type, in Welsh.
+    leeds.goto(&world.leeds.at("/candidates/999999")).await;
+    let page = leeds.text().await;
+    assert!(page.contains("nid oes gan yr hwb eitem o'r fath"), "{page}");
+    leeds.record("hub-problem-cy").await;
 }

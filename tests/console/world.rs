@@ -40,6 +40,11 @@ pub struct Site {
     /// A hub client with this authority's key, for checking what the hub recorded.
     pub hub: HubClient,
     console: Child,
+    /// The workspace folder.
+    dir: std::path::PathBuf,
+    /// The hub's URL as the console is given it (the recording proxy).
+    proxy_url: String,
+    api_key: String,
 }
 
 /// The hub and two consoles.
@@ -300,19 +305,7 @@ impl Site {
             "coordinator": {"name": staff, "email": format!("cme@{}.example", code.to_lowercase()), "phone": "0113 000 0000"},
         });
         std::fs::write(dir.join("console.json"), config.to_string()).expect("config written");
-        run(
-            pupilmatch(&[
-                "console",
-                "user",
-                "add",
-                "--workspace",
-                path(dir),
-                "--name",
-                staff,
-            ]),
-            Some(&format!("{PASSWORD}\n")),
-        )
-        .await;
+        add_staff_account(dir, staff).await;
         let with_key = |mut command: Command| {
             command
                 .env("PUPILMATCH_API_KEY", api_key)
@@ -355,36 +348,7 @@ impl Site {
         }
         run(with_key(pupilmatch(&submit)), None).await;
 
-        let mut console = pupilmatch(&[
-            "console",
-            "--workspace",
-            path(dir),
-            "--hub",
-            proxy_url,
-            "--listen",
-            "127.0.0.1:0",
-        ]);
-        console
-            .env("PUPILMATCH_API_KEY", api_key)
-            .env_remove("PUPILMATCH_HUB")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut console = console.spawn().expect("the console starts");
-        let stdout = console.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .await
-            .expect("the console prints its address");
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .expect("an address")
-            .trim_end_matches('/')
-            .to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        let (console, url) = start_console(dir, proxy_url, api_key, &[]).await;
         let fingerprint = DisclosureKeyPair::load(&disclosure)
             .expect("disclosure key")
             .public()
@@ -396,13 +360,97 @@ impl Site {
             fingerprint,
             hub: HubClient::new(HubClientConfig::new(hub_url, api_key)).expect("client"),
             console,
+            dir: dir.to_path_buf(),
+            proxy_url: proxy_url.into(),
+            api_key: api_key.into(),
         }
+    }
+
+    /// A file in this console's workspace.
+    pub fn workspace_file(&self, name: &str) -> std::path::PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Stops this console and starts it again over the same workspace with `extra` arguments
+    /// (it listens on a new port: `url` changes).
+    pub async fn restart(&mut self, extra: &[&str]) {
+        let _ = self.console.start_kill();
+        let _ = self.console.wait().await;
+        let (console, url) = start_console(&self.dir, &self.proxy_url, &self.api_key, extra).await;
+        self.console = console;
+        self.url = url;
+    }
+
+    /// Adds staff account `name` (with [`PASSWORD`]) to the workspace, as
+    /// `pupilmatch console user add` does; a running console sees it after a restart.
+    pub async fn add_staff(&self, name: &str) {
+        add_staff_account(&self.dir, name).await;
     }
 
     /// The URL of `path` on this console.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
+}
+
+/// Adds staff account `name` (with [`PASSWORD`]) to the workspace in `dir` with the binary.
+async fn add_staff_account(dir: &Path, name: &str) {
+    run(
+        pupilmatch(&[
+            "console",
+            "user",
+            "add",
+            "--workspace",
+            path(dir),
+            "--name",
+            name,
+        ]),
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .await;
+}
+
+/// Starts `pupilmatch console` over the workspace in `dir` with `extra` arguments, and
+/// returns it and the address it printed.
+async fn start_console(
+    dir: &Path,
+    proxy_url: &str,
+    api_key: &str,
+    extra: &[&str],
+) -> (Child, String) {
+    let mut args = vec![
+        "console",
+        "--workspace",
+        path(dir),
+        "--hub",
+        proxy_url,
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    let mut console = pupilmatch(&args);
+    console
+        .env("PUPILMATCH_API_KEY", api_key)
+        .env_remove("PUPILMATCH_HUB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut console = console.spawn().expect("the console starts");
+    let stdout = console.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .await
+        .expect("the console prints its address");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (console, url)
 }
 
 impl Drop for Site {

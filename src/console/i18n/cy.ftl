@@ -14,6 +14,7 @@ nav-dashboard = Dangosfwrdd
 nav-search = Chwiliad cenedlaethol
 nav-uploads = Uwchlwytho
 nav-cases = Achosion
+nav-fingerprints = Olion bysedd
 nav-data-protection = Diogelu data
 signed-in-as = Wedi mewngofnodi fel
 sign-out = Allgofnodi
@@ -52,7 +53,7 @@ in-days = ymhen { $days }
 
 ## Problems
 
-error-fingerprint-mismatch = nid oes gan yr allwedd y mae'r hwb yn ei chyhoeddi ar gyfer { $authority } yr ôl bys a roddwyd i chi: peidiwch â chadarnhau; ffoniwch eu cydlynydd a darllenwch yr ôl bys eto, a rhowch wybod i weithredwr yr hwb am wir anghysondeb
+error-fingerprint-mismatch = nid oes gan yr allwedd y mae'r hwb yn ei chyhoeddi ar gyfer { $authority } yr ôl bys a gofnodwyd ar ei gyfer: peidiwch â chadarnhau; ffoniwch eu cydlynydd a darllenwch yr ôl bys eto, a rhowch wybod i weithredwr yr hwb am wir anghysondeb
 error-no-counterpart-key = nid yw { $authority } wedi cofrestru allwedd ddatgelu eto; gofynnwch i'w cydlynydd gofrestru un
 error-own-record-missing = nid yw ein cofnod o'r ymgeisydd hwn yn ffeiliau disgyblion y gweithle (cyfeirnod { $reference })
 error-hub = Gwrthododd yr hwb, neu nid oedd modd ei gyrraedd: { $cause }
@@ -63,13 +64,17 @@ password-too-short = mae gan gyfrinair o leiaf { $n } nod
 password-unhashable = wrth stwnshio'r cyfrinair: { $cause }
 upload-unreadable = nid oedd modd darllen yr uwchlwythiad: { $cause }
 export-failed = wrth ysgrifennu'r allforiad: { $cause }
-fingerprint-unreadable = yr ôl bys: { $cause }
+error-fingerprint-not-recorded = nid oes ôl bys o allwedd ddatgelu { $authority } wedi'i gofnodi: gofynnwch i'w cydlynydd ei ddarllen dros y ffôn a'i gofnodi ar y dudalen olion bysedd cyn i chi gadarnhau
+fingerprint-no-authority = dewiswch yr awdurdod y mae'r ôl bys hwn yn perthyn iddo
+fingerprint-own-authority = { $authority } yw'r awdurdod hwn: cofnodwch yr olion bysedd y mae cydlynwyr yr awdurdodau eraill yn eu darllen i chi
+fingerprint-malformed = mae ôl bys yn 32 o lythrennau a digidau (0–9, A–F) mewn grwpiau o bedwar, ac mae gan hwn { $digits }: gofynnwch i'w cydlynydd ei ddarllen eto
 counterpart-key-unusable = cyhoeddodd yr hwb allwedd na ellir ei defnyddio: { $cause }
 contact-required = rhowch enw a chyfeiriad e-bost cyswllt ar gyfer yr awdurdod arall
 refuse-confirm-reason = dewiswch reswm dros gadarnhau
 refuse-reject-reason = dewiswch reswm dros wrthod
 refuse-verdict = dewiswch yr un plentyn neu blentyn gwahanol
 refuse-outcome = dewiswch ganlyniad yr achos cyn ei gau; ni chaewyd dim
+proxy-identity-unknown = Nid yw'r mewngofnod a roddodd system eich sefydliad, “{ $name }”, yn gyfrif staff ar y consol hwn: gofynnwch i weinyddwr y consol ychwanegu un â'r enw hwnnw. Ni ddangoswyd nac ni wnaed dim.
 setup-closed = mae gan y consol hwn gyfrifon staff eisoes: mewngofnodwch
 
 ## Sign-in and set-up
@@ -84,6 +89,18 @@ setup-heading = Gosod y consol hwn
 setup-key-heading = Eich allwedd ddatgelu
 setup-key-read-out = Darllenwch yr ôl bys hwn i gydlynwyr yr awdurdodau eraill dros y ffôn:
 setup-account-heading = Creu'r cyfrif staff cyntaf
+setup-theirs = Pan fydd cydlynwyr yr awdurdodau eraill yn darllen eu rhai nhw i chi, cofnodwch nhw ar y dudalen
+fingerprints-theirs = Allweddi'r awdurdodau eraill
+fingerprints-theirs-lead = Ar gyfer pob awdurdod y mae gennym gytundeb ag ef: a oes gan yr allwedd y mae'r hwb yn ei chyhoeddi ar ei gyfer yr ôl bys a ddarllenodd ei gydlynydd i chi. Caiff cadarnhadau eu gwirio yn ei erbyn; os nad yw'n cyfateb, peidiwch â chadarnhau.
+fingerprints-col-key = Eu hallwedd
+fingerprint-record-heading = Cofnodi ôl bys a ddarllenwyd i chi
+fingerprint-read-out-label = Eu hôl bys, fel y'i darllenwyd gan eu cydlynydd
+fingerprint-read-out-hint = 32 o lythrennau a digidau; priflythrennau neu beidio, gyda bylchau neu doriadau fel y mynnwch.
+fingerprint-record = Cofnodi'r ôl bys
+fingerprint-recorded = Cofnodwyd yr ôl bys a ddarllenodd cydlynydd { $authority } —
+fingerprint-matches = gwiriwyd dros y ffôn ar { $date }: mae'n cyfateb i'r allwedd y mae'r hwb yn ei chyhoeddi
+fingerprint-differs = gwiriwyd dros y ffôn ar { $date }: NID yw'n cyfateb i'r allwedd y mae'r hwb yn ei chyhoeddi. Peidiwch â chadarnhau; ffoniwch eu cydlynydd, a rhowch wybod i weithredwr yr hwb os yw'n dal yn wahanol
+fingerprint-not-checked = heb ei wirio eto: gofynnwch i'w cydlynydd ddarllen eu hôl bys a'i gofnodi yma
 setup-create = Creu cyfrif a mewngofnodi
 
 ## Dashboard
@@ -153,7 +170,6 @@ sex = Rhyw
 confirm = Cadarnhau
 confirm-hint = Caiff ein cofnod ei selio ag allwedd yr awdurdod arall a'i ryddhau dim ond pan fyddant hwythau'n cadarnhau hefyd.
 reason = Rheswm
-their-fingerprint = Ôl bys eu hallwedd, fel y'i darllenwyd i chi gan eu cydlynydd
 contact-name = Enw cyswllt
 contact-email = E-bost cyswllt
 contact-phone = Ffôn cyswllt
@@ -463,6 +479,67 @@ upload-reading-stopped = Daeth y darllen i ben cyn diwedd y ffeil (gweler y brob
 upload-no-records = Nid oes cofnodion yn y ffeil, dim ond rhes pennawd: nid oes dim i'w anfon
 upload-none-encoded = Nid oedd modd amgodio'r un o'r { $n } cofnod (gweler y problemau isod): nid oes dim i'w anfon
 upload-duplicate-ids = Mae { $n } rhif cofnod yn cael eu defnyddio ddwywaith (gweler y problemau isod): rhowch ei rif ei hun i bob cofnod, yna dewiswch y ffeil eto
+
+## The encoder's and the hub's refusals (console::problems), keyed by their types
+
+date-unreadable = disgwylid BBBB-MM-DD, DD/MM/BBBB (neu D/M/BBBB) neu BBBBMMDD
+date-ambiguous-year = mae'r flwyddyn ddau ddigid `{ $year }` yn amwys (19{ $year } neu 20{ $year }?); ysgrifennwch y flwyddyn yn llawn: BBBB-MM-DD, DD/MM/BBBB (neu D/M/BBBB) neu BBBBMMDD
+date-no-such-date = nid oes dyddiad o'r fath yn y calendr
+date-before-1900 = cyn 1900
+date-in-future = yn y dyfodol
+name-empty = dim llythrennau Lladin ar ôl normaleiddio
+name-placeholder = yn ddalfan, nid yn enw
+problem-missing = mae'n ofynnol ond ar goll
+problem-impossible-date = nid yw `{ $value }` yn ddyddiad geni posibl: { $reason }
+problem-unusable-name = `{ $value }`: { $problem }
+warning-invalid-identifier = nid yw `{ $value }` yn ddilys ({ $reason }); wedi'i hepgor
+warning-unknown-la-code = nid yw cod ALl { $code } yn y rhestr hysbys
+warning-unusable-name = `{ $value }`: { $problem }; wedi'i hepgor
+warning-non-latin-dropped = hepgorwyd llythrennau y tu allan i'r wyddor Ladin
+warning-unrecognised-sex = nid yw `{ $value }` yn rhyw cydnabyddedig; fe'i trinnir fel anhysbys
+warning-unlikely-age = byddai'r plentyn yn { $age } oed heddiw, mwy na 2 flynedd y tu allan i oedran ysgol ({ $from } i { $to }); gwiriwch y dyddiad
+warning-left-out = { $problem }; wedi'i hepgor
+upn-length = mae gan UPN 13 nod, canfuwyd { $n }
+upn-bad-check-letter = rhaid i nod { $position } (`{ $found }`) fod yn llythyren wirio (A–Z ac eithrio I, O, S)
+upn-bad-digit = rhaid i nod { $position } (`{ $found }`) fod yn ddigid
+upn-bad-last = rhaid i nod { $position } (`{ $found }`) fod yn ddigid, neu'n llythyren heblaw I, O, S
+upn-check-letter = y llythyren wirio yw `{ $found }` ond mae'r digidau'n rhoi `{ $expected }`
+scn-format = mae SCN yn 9 digid, canfuwyd `{ $value }`
+scn-never-issued = ni all unrhyw SCN ddechrau gyda'r 8 digid hyn (gweddill mod-11 yw 1)
+scn-check-digit = y digid gwirio yw { $found } ond mae'r digidau'n rhoi { $expected }
+ppsn-format = mae PPSN yn 7 digid, llythyren wirio A–W ac yn ddewisol A, B, H, W, T neu X; canfuwyd `{ $value }`
+ppsn-check-letter = y llythyren wirio yw `{ $found }` ond mae'r rhif yn rhoi `{ $expected }`
+ni-pupil-id-format = mae rhif disgybl GI yn 1–20 o lythrennau a digidau; canfuwyd `{ $value }`
+upload-already-kept = roedd y ffeil wedi'i chadw eisoes
+error-hub-problem = { $what } (neges yr hwb, yn Saesneg: { $detail })
+error-hub-unreachable = nid oedd modd cyrraedd yr hwb yn { $url }: gwiriwch y rhwydwaith, neu gofynnwch i weithredwr yr hwb a yw'n rhedeg
+hub-problem-unknown = gwrthododd yr hwb y cais (statws { $status })
+hub-problem-malformed-json = ni allai'r hwb ddarllen y cais (JSON diffygiol); nam yn y consol yw hwn: rhowch wybod amdano
+hub-problem-invalid-request = gwrthododd yr hwb y cais fel un annilys
+hub-problem-invalid-records = gwrthododd yr hwb rai o gofnodion yr uwchlwythiad
+hub-problem-unsupported-protocol = nid yw'r hwb yn siarad fersiwn protocol y consol hwn: diweddarwch y consol
+hub-problem-epoch-not-accepted = nid yw'r hwb yn derbyn cyfnod allwedd y gyfrinach cytundeb hon mwyach: gofynnwch am y gyfrinach cytundeb gyfredol
+hub-problem-unauthenticated = ni dderbyniodd yr hwb allwedd API y consol hwn: gwiriwch PUPILMATCH_API_KEY
+hub-problem-forbidden = nid yw'r hwb yn caniatáu i'r awdurdod hwn wneud hynny
+hub-problem-not-found = nid oes gan yr hwb eitem o'r fath
+hub-problem-batch-conflict = mae gan yr hwb uwchlwythiad gwahanol o dan id y swp hwn eisoes
+hub-problem-batch-in-progress = mae'r hwb yn dal i dderbyn neu storio'r uwchlwythiad hwn: rhowch gynnig arall arni ymhen munud
+hub-problem-case-closed = mae'r achos hwn wedi'i gau eisoes
+hub-problem-payload-too-large = mae'r uwchlwythiad yn fwy nag y mae'r hwb yn ei dderbyn: rhannwch y ffeil
+hub-problem-unsupported-media-type = ni allai'r hwb ddarllen fformat y cais; nam yn y consol yw hwn: rhowch wybod amdano
+hub-problem-not-ready = nid yw'r hwb yn barod eto: rhowch gynnig arall arni ymhen munud
+hub-problem-database-unavailable = nid yw cronfa ddata'r hwb ar gael am ennyd: rhowch gynnig arall arni ymhen munud
+hub-problem-internal = methodd yr hwb wrth ateb: rhowch gynnig arall arni, a dywedwch wrth weithredwr yr hwb os yw'n dal i fethu
+hub-problem-invalid-transition = ni chaniateir hyn yng nghyflwr presennol yr ymgeisydd
+hub-problem-already-decided = mae'r awdurdod hwn eisoes wedi penderfynu ar yr ymgeisydd hwn
+hub-problem-not-released = nid yw cofnod yr awdurdod arall wedi'i ryddhau eto: rhaid i'r ddwy ochr gadarnhau yn gyntaf
+hub-problem-no-disclosure-key = mae allwedd ddatgelu ar goll: rhaid i bob awdurdod gofrestru un
+hub-problem-stale-disclosure-key = newidiodd allwedd ddatgelu'r awdurdod arall ers dangos y dudalen hon: ail-lwythwch hi a gwiriwch yr ôl bys
+hub-problem-concurrent-change = newidiodd rhywun arall hyn ar yr un pryd: ail-lwythwch y dudalen a rhowch gynnig arall arni
+hub-problem-purged = mae hwn wedi'i ddileu ar ddiwedd ei gyfnod cadw
+hub-problem-rate-limited = gormod o geisiadau i'r hwb ar hyn o bryd: arhoswch ennyd a rhowch gynnig arall arni
+hub-problem-daily-limit-reached = mae'r awdurdod hwn wedi cyrraedd terfyn chwiliadau heddiw o dan y cytundeb hwn: rhowch gynnig arall arni yfory
+hub-problem-unreadable-body = ni allai'r hwb ddarllen corff y cais; nam yn y consol yw hwn: rhowch wybod amdano
 
 ## The CME codes (domain notes §10) and upload roles
 

@@ -11,6 +11,7 @@ nav-dashboard = Dashboard
 nav-search = National search
 nav-uploads = Uploads
 nav-cases = Cases
+nav-fingerprints = Fingerprints
 nav-data-protection = Data protection
 signed-in-as = Signed in as
 sign-out = Sign out
@@ -46,7 +47,7 @@ in-days = in { $days }
 
 ## Problems
 
-error-fingerprint-mismatch = the key the hub publishes for { $authority } does not have the fingerprint you were given: do not confirm; ring their coordinator and read the fingerprint again, and report a real mismatch to the hub's operator
+error-fingerprint-mismatch = the key the hub publishes for { $authority } does not have the fingerprint recorded for it: do not confirm; ring their coordinator and read the fingerprint again, and report a real mismatch to the hub's operator
 error-no-counterpart-key = { $authority } has not registered a disclosure key yet; ask their coordinator to register one
 error-own-record-missing = our record of this candidate is not in the workspace's pupil files (reference { $reference })
 error-hub = { $cause }
@@ -57,13 +58,17 @@ password-too-short = a password has at least { $n } characters
 password-unhashable = hashing the password: { $cause }
 upload-unreadable = the upload could not be read: { $cause }
 export-failed = writing the export: { $cause }
-fingerprint-unreadable = the fingerprint: { $cause }
+error-fingerprint-not-recorded = no fingerprint of { $authority }'s disclosure key is recorded: ask their coordinator to read it out by phone and record it on the fingerprints page before you confirm
+fingerprint-no-authority = choose the authority whose fingerprint this is
+fingerprint-own-authority = { $authority } is this authority: record the fingerprints the other authorities' coordinators read out to you
+fingerprint-malformed = a fingerprint is 32 letters and digits (0–9, A–F) in groups of four, and this has { $digits }: ask their coordinator to read it again
 counterpart-key-unusable = the hub published an unusable key: { $cause }
 contact-required = give a contact name and email address for the other authority
 refuse-confirm-reason = choose a reason for confirming
 refuse-reject-reason = choose a reason for rejecting
 refuse-verdict = choose same child or different child
 refuse-outcome = choose the case's outcome before closing it; nothing was closed
+proxy-identity-unknown = The sign-in your organisation's system gave, “{ $name }”, is not a staff account of this console: ask the console's administrator to add one with that name. Nothing was shown or done.
 setup-closed = this console already has staff accounts: sign in
 
 ## Sign-in and set-up
@@ -78,6 +83,18 @@ setup-heading = Set up this console
 setup-key-heading = Your disclosure key
 setup-key-read-out = Read this fingerprint to the coordinators of the other authorities by phone:
 setup-account-heading = Create the first staff account
+setup-theirs = When the other authorities' coordinators read theirs out to you, record them on the page
+fingerprints-theirs = The other authorities' keys
+fingerprints-theirs-lead = For each authority we share an agreement with: whether the key the hub publishes for it has the fingerprint its coordinator read out to you. Confirmations are checked against it; if it does not match, do not confirm.
+fingerprints-col-key = Their key
+fingerprint-record-heading = Record a fingerprint read out to you
+fingerprint-read-out-label = Their fingerprint, as their coordinator read it out
+fingerprint-read-out-hint = 32 letters and digits; capitals or not, with spaces or dashes as you like.
+fingerprint-record = Record fingerprint
+fingerprint-recorded = Recorded the fingerprint { $authority }'s coordinator read out —
+fingerprint-matches = checked by phone on { $date }: matches the key the hub publishes
+fingerprint-differs = checked by phone on { $date }: does NOT match the key the hub publishes. Do not confirm; ring their coordinator, and report it to the hub's operator if it still differs
+fingerprint-not-checked = not checked yet: ask their coordinator to read out their fingerprint and record it here
 setup-create = Create account and sign in
 
 ## Dashboard
@@ -146,7 +163,6 @@ sex = Sex
 confirm = Confirm
 confirm-hint = Our record is sealed to the other authority's key and released only when they confirm too.
 reason = Reason
-their-fingerprint = Their key fingerprint, as their coordinator read it to you
 contact-name = Contact name
 contact-email = Contact email
 contact-phone = Contact telephone
@@ -432,6 +448,67 @@ upload-reading-stopped = Reading stopped before the end of the file (see the las
 upload-no-records = The file has no records, only a header row: there is nothing to send
 upload-none-encoded = None of the { $n } record(s) could be encoded (see the problems below): there is nothing to send
 upload-duplicate-ids = { $n } record id(s) are used twice (see the problems below): give every record its own id, then choose the file again
+
+## The encoder's and the hub's refusals (console::problems), keyed by their types
+
+date-unreadable = expected YYYY-MM-DD, DD/MM/YYYY (or D/M/YYYY) or YYYYMMDD
+date-ambiguous-year = the two-digit year `{ $year }` is ambiguous (19{ $year } or 20{ $year }?); write the year in full: YYYY-MM-DD, DD/MM/YYYY (or D/M/YYYY) or YYYYMMDD
+date-no-such-date = no such calendar date
+date-before-1900 = before 1900
+date-in-future = in the future
+name-empty = no Latin letters left after normalisation
+name-placeholder = is a placeholder, not a name
+problem-missing = is required but missing
+problem-impossible-date = `{ $value }` is not a possible date of birth: { $reason }
+problem-unusable-name = `{ $value }` { $problem }
+warning-invalid-identifier = `{ $value }` is not valid ({ $reason }); left out
+warning-unknown-la-code = LA code { $code } is not in the known list
+warning-unusable-name = `{ $value }` { $problem }; left out
+warning-non-latin-dropped = letters outside the Latin script were dropped
+warning-unrecognised-sex = `{ $value }` is not a recognised sex; treated as unknown
+warning-unlikely-age = the child would be { $age } today, more than 2 years outside school age ({ $from } to { $to }); check the date
+warning-left-out = { $problem }; left out
+upn-length = a UPN has 13 characters, found { $n }
+upn-bad-check-letter = character { $position } (`{ $found }`) must be a check letter (A–Z except I, O, S)
+upn-bad-digit = character { $position } (`{ $found }`) must be a digit
+upn-bad-last = character { $position } (`{ $found }`) must be a digit, or a letter other than I, O, S
+upn-check-letter = check letter is `{ $found }` but the digits give `{ $expected }`
+scn-format = an SCN is 9 digits, found `{ $value }`
+scn-never-issued = no SCN can start with these 8 digits (mod-11 remainder 1)
+scn-check-digit = check digit is { $found } but the digits give { $expected }
+ppsn-format = a PPSN is 7 digits, a check letter A–W and optionally A, B, H, W, T or X; found `{ $value }`
+ppsn-check-letter = check letter is `{ $found }` but the number gives `{ $expected }`
+ni-pupil-id-format = an NI pupil identifier is 1–20 letters and digits; found `{ $value }`
+upload-already-kept = the file was already kept
+error-hub-problem = { $what } (the hub said: { $detail })
+error-hub-unreachable = could not reach the hub at { $url }: check the network, or ask the hub's operator whether it is running
+hub-problem-unknown = the hub refused the request (status { $status })
+hub-problem-malformed-json = the hub could not read the request (malformed JSON); this is a fault in the console: report it
+hub-problem-invalid-request = the hub refused the request as invalid
+hub-problem-invalid-records = the hub refused some records of the upload
+hub-problem-unsupported-protocol = the hub does not speak this console's protocol version: update the console
+hub-problem-epoch-not-accepted = the hub no longer accepts this agreement secret's key epoch: ask for the current agreement secret
+hub-problem-unauthenticated = the hub did not accept this console's API key: check PUPILMATCH_API_KEY
+hub-problem-forbidden = the hub does not allow this authority to do that
+hub-problem-not-found = the hub has no such item
+hub-problem-batch-conflict = the hub already holds a different upload under this batch id
+hub-problem-batch-in-progress = the hub is still receiving or storing this upload: try again in a minute
+hub-problem-case-closed = this case is already closed
+hub-problem-payload-too-large = the upload is larger than the hub accepts: split the file
+hub-problem-unsupported-media-type = the hub could not read the request's format; this is a fault in the console: report it
+hub-problem-not-ready = the hub is not ready yet: try again in a minute
+hub-problem-database-unavailable = the hub's database is unavailable for a moment: try again in a minute
+hub-problem-internal = the hub failed while answering: try again, and tell the hub's operator if it keeps failing
+hub-problem-invalid-transition = this is not allowed in the candidate's present state
+hub-problem-already-decided = this authority has already decided this candidate
+hub-problem-not-released = the other authority's record is not released yet: both sides must confirm first
+hub-problem-no-disclosure-key = a disclosure key is missing: each authority must register one
+hub-problem-stale-disclosure-key = the other authority's disclosure key changed since this page was shown: reload it and check the fingerprint
+hub-problem-concurrent-change = someone else changed this at the same moment: reload the page and try again
+hub-problem-purged = this has been deleted at the end of its retention period
+hub-problem-rate-limited = too many requests to the hub just now: wait a moment and try again
+hub-problem-daily-limit-reached = this authority has reached today's limit of searches under this agreement: try again tomorrow
+hub-problem-unreadable-body = the hub could not read the request's body; this is a fault in the console: report it
 
 ## The CME codes (domain notes §10) and upload roles
 

@@ -152,6 +152,12 @@ pub fn within_sync<R>(context: PageContext, f: impl FnOnce() -> R) -> R {
     CONTEXT.sync_scope(context, f)
 }
 
+/// Runs `f` within a request's `context` (a task started while answering it, so that its
+/// messages are in the request's language).
+pub async fn within_context<F: std::future::Future>(context: PageContext, f: F) -> F::Output {
+    CONTEXT.scope(context, f).await
+}
+
 /// Runs `f` as if answering a request in `lang` for `path` (for tests and renderers).
 pub async fn within<F: std::future::Future>(lang: Lang, path: &str, f: F) -> F::Output {
     let context = PageContext {

@@ -14,6 +14,7 @@ use crate::client::{CandidateDetail, CandidateQuery, DecisionNote};
 use crate::console::auth::Session;
 use crate::console::chart::waterfall_svg;
 use crate::console::evidence::waterfall;
+use crate::console::fingerprints;
 use crate::console::forms::SignedInForm;
 use crate::console::html::{code_select, column_heads, csrf_field, percent};
 use crate::console::i18n::{t, tr};
@@ -22,10 +23,9 @@ use crate::console::users::StaffName;
 use crate::console::vocab::code_words;
 use crate::console::ConsoleError;
 use crate::disclosure::record::PAYLOAD_FORMAT;
-use crate::disclosure::{
-    parse_fingerprint, seal, Coordinator, DisclosedRecord, DisclosurePayload, PublicKey,
-};
+use crate::disclosure::{seal, Coordinator, DisclosedRecord, DisclosurePayload, PublicKey};
 use crate::input::RawRecord;
+use crate::local::FingerprintCheck;
 use crate::matcher::model::Explanation;
 use crate::store::{CandidateState, ConfirmReason, RejectReason};
 
@@ -193,7 +193,14 @@ fn own_record_facts(record: &RawRecord) -> Markup {
 
 fn confirm_form(console: &Console, session: &Session, detail: &CandidateDetail) -> Markup {
     let config = &console.workspace.config;
-    let known = config.fingerprints.get(&detail.counterpart.authority);
+    let authority = &detail.counterpart.authority;
+    let published = detail.counterpart.disclosure_key.as_ref();
+    let (warn, key_words) = fingerprints::status_words(
+        &console.workspace.dir,
+        authority,
+        authority,
+        published.map(|k| k.public_key.as_str()),
+    );
     html! {
         section class="panel" aria-labelledby="h-confirm" {
             h2 id="h-confirm" { (t("confirm")) }
@@ -202,9 +209,10 @@ fn confirm_form(console: &Console, session: &Session, detail: &CandidateDetail) 
                 (csrf_field(session))
                 label for="confirm-reason" { (t("reason")) }
                 (code_select("confirm-reason", "reason", ConfirmReason::ALL.iter().map(|r| r.as_str())))
-                label for="fingerprint" { (t("their-fingerprint")) }
-                input id="fingerprint" name="fingerprint" type="text" required
-                    value=(known.map_or("", String::as_str)) autocomplete="off";
+                p id="their-key" class=(if warn { "field-error" } else { "hint" }) {
+                    (key_words) " "
+                    @if warn { a href="/fingerprints" { (t("nav-fingerprints")) } }
+                }
                 label for="coordinator-name" { (t("contact-name")) }
                 input id="coordinator-name" name="coordinator_name" type="text" required
                     value=(config.coordinator.name);
@@ -265,7 +273,9 @@ fn decisions(detail: &CandidateDetail) -> Markup {
     }
 }
 
-/// Seals our record to the other side (after checking its key's fingerprint) and confirms.
+/// Seals our record to the other side and confirms, once the key the hub publishes for the
+/// other side is checked against the fingerprint recorded for it (none recorded, or another,
+/// refuses the confirmation before anything is sealed).
 async fn confirm_candidate(
     console: &Console,
     user: &StaffName,
@@ -273,9 +283,6 @@ async fn confirm_candidate(
     form: &HashMap<String, String>,
 ) -> Result<(), ConsoleError> {
     let reason: ConfirmReason = parse_code(form, "reason", &t("refuse-confirm-reason"))?;
-    let fingerprint = parse_fingerprint(field(form, "fingerprint")).map_err(|e| {
-        ConsoleError::BadInput(tr!("fingerprint-unreadable", cause = e.to_string()))
-    })?;
     let detail = console.hub.candidate(id).await?;
     let key = detail
         .counterpart
@@ -285,10 +292,19 @@ async fn confirm_candidate(
     let key = PublicKey::parse(&key.public_key).map_err(|e| {
         ConsoleError::BadInput(tr!("counterpart-key-unusable", cause = e.to_string()))
     })?;
-    if key.fingerprint() != fingerprint {
-        return Err(ConsoleError::FingerprintMismatch {
-            authority: detail.counterpart.authority.clone(),
-        });
+    let authority = || detail.counterpart.authority.clone();
+    match fingerprints::check(&console.workspace.dir, &detail.counterpart.authority, &key)? {
+        FingerprintCheck::Matches(_) => {}
+        FingerprintCheck::Differs(_) => {
+            return Err(ConsoleError::FingerprintMismatch {
+                authority: authority(),
+            })
+        }
+        FingerprintCheck::NotChecked => {
+            return Err(ConsoleError::FingerprintNotRecorded {
+                authority: authority(),
+            })
+        }
     }
     let raw = console
         .workspace

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod data_protection;
 pub mod disclosure;
+pub mod fingerprints;
 pub mod search;
 pub mod setup;
 pub mod sign_in;

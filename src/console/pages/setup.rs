@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
 use crate::console::auth::Session;
+use crate::console::fingerprints::grouped_for_reading;
 use crate::console::forms::CheckedForm;
 use crate::console::html::csrf_field;
 use crate::console::i18n::{t, tr};
@@ -30,7 +31,7 @@ pub async fn form(State(console): State<Shared>, headers: HeaderMap) -> Response
 }
 
 fn render(console: &Shared, session: &Session, error: Option<&str>) -> Response {
-    let fingerprint = console.workspace.disclosure_key.public().fingerprint();
+    let fingerprint = grouped_for_reading(&console.workspace.disclosure_key.public().fingerprint());
     let body = html! {
         h1 { (t("setup-heading")) }
         @if let Some(error) = error {
@@ -39,7 +40,8 @@ fn render(console: &Shared, session: &Session, error: Option<&str>) -> Response 
         div class="panel" {
             h2 { (t("setup-key-heading")) }
             p { (t("setup-key-read-out")) }
-            p { strong { code { (fingerprint) } } }
+            p class="fingerprint" { code { (fingerprint) } }
+            p { (t("setup-theirs")) " " a href="/fingerprints" { (t("nav-fingerprints")) } }
         }
         div class="panel" {
             h2 { (t("setup-account-heading")) }

@@ -148,7 +148,9 @@ pub async fn send(console: Arc<Console>, upload: Arc<Upload>) {
     if !upload.start() {
         return;
     }
-    let task = tokio::spawn(async move {
+    // The task answers in the language of the request that started it.
+    let context = crate::console::i18n::context();
+    let task = tokio::spawn(crate::console::i18n::within_context(context, async move {
         let batch = upload.batch.clone();
         let counter = upload.clone();
         let options = UploadOptions {
@@ -168,10 +170,10 @@ pub async fn send(console: Arc<Console>, upload: Arc<Upload>) {
                 kept: keep_file(&console, &upload),
                 result,
             },
-            Err(error) => SendState::Failed(error.to_string()),
+            Err(error) => SendState::Failed(crate::console::problems::hub_error(&error)),
         };
         *upload.lock_state() = state;
-    });
+    }));
     let _ = task.await;
 }
 
@@ -179,7 +181,7 @@ pub async fn send(console: Arc<Console>, upload: Arc<Upload>) {
 fn keep_file(console: &Console, upload: &Upload) -> Result<String, String> {
     let taken = upload.raw.lock().unwrap_or_else(|e| e.into_inner()).take();
     let Some((name, bytes)) = taken else {
-        return Err("the file was already kept".into());
+        return Err(crate::console::i18n::t("upload-already-kept"));
     };
     let extension = std::path::Path::new(&name)
         .extension()
@@ -196,7 +198,7 @@ fn keep_file(console: &Console, upload: &Upload) -> Result<String, String> {
         .workspace
         .keep_uploaded_file(&kept_name, &bytes)
         .map(|path| path.display().to_string())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.words())
 }
 
 #[cfg(test)]

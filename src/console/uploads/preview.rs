@@ -255,7 +255,10 @@ fn add_problems(
             line,
             record_id: problem.record_id.clone(),
             field: problem.field.and_then(Column::from_header),
-            message: after_field(&problem.message, problem.field),
+            message: match &problem.problem {
+                Some(typed) => crate::console::problems::record_problem(typed),
+                None => after_field(&problem.message, problem.field),
+            },
         }),
         (
             Ok(_),
@@ -269,7 +272,7 @@ fn add_problems(
             line,
             record_id: Some(record_id.clone()),
             field: Some(w.field),
-            message: after_field(&w.to_string(), Some(w.field.name())),
+            message: crate::console::problems::warning(&w.kind),
         })),
     }
 }

@@ -295,7 +295,10 @@ async fn search(
         Ok(validated) => Some(validated),
         Err(refused) => {
             for p in refused.problems {
-                problems.stop(FormField::of(p.field), p.problem.to_string());
+                problems.stop(
+                    FormField::of(p.field),
+                    crate::console::problems::record_problem(&p.problem),
+                );
             }
             None
         }
@@ -304,10 +307,10 @@ async fn search(
         return (problems, None);
     };
     for warning in &child.warnings {
-        let prefix = format!("field `{}`: ", warning.field.name());
-        let text = warning.to_string();
-        let text = text.strip_prefix(&prefix).unwrap_or(&text).to_string();
-        problems.warn(FormField::of(warning.field), text);
+        problems.warn(
+            FormField::of(warning.field),
+            crate::console::problems::warning(&warning.kind),
+        );
     }
     let Some(encoder) = console.workspace.encoders().get(typed.agreement) else {
         return (problems, Some(Outcome::Failed(t("search-no-secret"))));
