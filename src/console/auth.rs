@@ -42,7 +42,7 @@ fn random_token() -> String {
 
 /// The SHA-256 of a session token, hex: what the sessions file keeps.
 fn token_hash(token: &str) -> String {
-    crate::encode::keys::hex(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Seconds since the Unix epoch, now.
