@@ -13,6 +13,7 @@ pub mod console;
 pub mod disclosure;
 pub mod encode;
 pub mod evaluate;
+pub mod fault;
 pub mod hub;
 pub mod input;
 pub mod keyfile;

@@ -154,6 +154,9 @@ pub async fn index_and_match(
     drop(turn);
     let compute_time = started.elapsed();
     state.update_index_gauge(n_indexed);
+    if matches!(matched, MatchedRecords::Submission { .. }) {
+        crate::fault::reach(crate::fault::CrashPoint::Stored);
+    }
     let n_new = match state.store.record_matches(&candidates, &matched).await {
         Ok(n_new) => n_new,
         Err(e) => {

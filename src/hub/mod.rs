@@ -117,6 +117,9 @@ pub enum HubError {
     /// The hub key is kept where it must not be.
     #[error(transparent)]
     Custody(#[from] key_custody::CustodyError),
+    /// `PUPILMATCH_FAULT` names no crash point (see `crate::fault`).
+    #[error(transparent)]
+    Fault(#[from] crate::fault::UnknownCrashPoint),
     /// The listener could not be bound or the server failed.
     #[error("{context}: {source}")]
     Io {
@@ -158,6 +161,13 @@ impl Hub {
     /// Opens the store, loads the hub key, binds the listener and starts the index rebuild.
     pub async fn build(config: HubConfig) -> Result<Hub, HubError> {
         survive_file_size_limit();
+        if let Some(point) = crate::fault::armed()? {
+            tracing::warn!(
+                point = point.name(),
+                "{} is set: the hub will kill itself at that point (a test only)",
+                crate::fault::VARIABLE
+            );
+        }
         key_custody::check_custody(&config.hub_key, &config.database_url)?;
         let store = Store::connect(&config.database_url).await?;
         let layer = open_hub_key(&config.hub_key, &config.database_url)?;

@@ -9,7 +9,7 @@
 //! previous one is decoded in parallel on the blocking pool and handed to the index in id
 //! order.
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -85,7 +85,11 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
             "uploads interrupted by the last stop: unaccepted ones discarded, accepted ones stored"
         );
     }
-    let unmatched_submissions = std::sync::Arc::new(state.store.unmatched_submissions().await?);
+    // In the order they were accepted, which is the order an uninterrupted hub matched them
+    // in (a streamed batch's id is older than its acceptance).
+    let unmatched_in_order = state.store.unmatched_submissions().await?;
+    let unmatched_submissions: std::sync::Arc<HashSet<i64>> =
+        std::sync::Arc::new(unmatched_in_order.iter().map(|(id, _)| *id).collect());
     let (pages, mut received) = mpsc::channel::<Vec<StoredRecord>>(2);
     let store = state.store.clone();
     let reader = tokio::spawn(async move {
@@ -103,7 +107,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
     });
     // The records of each submission whose matching did not finish, held out of the index
     // until that submission is matched, as it would have been had the hub not stopped.
-    let mut unmatched: BTreeMap<i64, Vec<Pending>> = BTreeMap::new();
+    let mut unmatched: HashMap<i64, Vec<Pending>> = HashMap::new();
     let mut n_records = 0usize;
     while let Some(page) = received.recv().await {
         let index = state.index.clone();
@@ -127,7 +131,7 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
                         record: prepare(&encoding),
                     };
                     let unfinished = (!stored.matched
-                        && unfinished.contains_key(&stored.submission_id))
+                        && unfinished.contains(&stored.submission_id))
                     .then_some(stored.submission_id);
                     Ok((pending, unfinished))
                 })
@@ -150,10 +154,13 @@ pub async fn rebuild(state: AppState) -> Result<(), ApiError> {
         .map_err(|e| ApiError::Internal(format!("the rebuild reader failed: {e}")))??;
     state.update_index_gauge(n_records);
     let n_unmatched: usize = unmatched.values().map(Vec::len).sum();
-    // In commit order, each against what was indexed before it, and recorded as its batch's
-    // matching (its stored answer then tells a retry how many candidates it produced).
-    for (submission, records) in unmatched {
-        let answer = unmatched_submissions.get(&submission).cloned().flatten();
+    // In the order they were accepted, each against what was indexed before it, and recorded
+    // as its batch's matching (its stored answer then tells a retry how many candidates it
+    // produced).
+    for (submission, answer) in unmatched_in_order {
+        let Some(records) = unmatched.remove(&submission) else {
+            continue;
+        };
         index_and_match(&state, records, Vec::new(), Some(submission), answer).await?;
     }
     state.metrics.ready.store(true, Ordering::Release);

@@ -67,6 +67,11 @@ const SQLITE_BUSY_TIMEOUT: &str = "pragma busy_timeout = 10000";
 /// How long the readiness probe waits for the write lock ([`Store::accepts_writes`]).
 pub const WRITE_PROBE_WAIT: Duration = Duration::from_millis(500);
 
+/// The free space below which an SQLite database's file system counts as full
+/// ([`Store::accepts_writes`]): room for a few hundred audit events, whose appends every
+/// search needs, and the pages a small batch writes to the log.
+pub const SQLITE_MIN_FREE_BYTES: u64 = 1 << 20;
+
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -134,6 +139,7 @@ impl Store {
             // the first request to draw each one after the restart would fail.
             .test_before_acquire(backend == Backend::Postgres);
         if backend == Backend::Sqlite {
+            pool = pool.after_release(|conn, _| Box::pin(sqlite_connection_is_clean(conn)));
             pool = pool.after_connect(|conn, _| {
                 Box::pin(async move {
                     // 16 KiB pages (taken only by a new database) hold a dozen ~1 KiB records
@@ -215,11 +221,18 @@ impl Store {
     /// [`WRITE_PROBE_WAIT`] for it rather than the 10 s busy timeout writes wait, after any
     /// writer of this process (which holds the lock while it writes) has finished. On
     /// PostgreSQL it asks whether a transaction would be read-only (a standby, or
-    /// `default_transaction_read_only`). It cannot foresee a full disk or a file-size limit:
-    /// those fail the write that meets them, answered 503 (`StoreError::is_unavailable`).
+    /// `default_transaction_read_only`). On SQLite a full disk counts too: the file system
+    /// holding the database has less than [`SQLITE_MIN_FREE_BYTES`] free (`statvfs`, space
+    /// an unprivileged process may use), so `/readyz` says not ready until the operator has
+    /// made room, and ready again once there is, without a restart. A larger write can still
+    /// meet a full disk or a file-size limit: it fails, answered 503
+    /// (`StoreError::is_unavailable`).
     pub async fn accepts_writes(&self) -> bool {
         match self.backend {
-            Backend::Sqlite => self.sqlite_write_probe().await.unwrap_or(false),
+            Backend::Sqlite => {
+                self.sqlite_has_room().await.unwrap_or(true)
+                    && self.sqlite_write_probe().await.unwrap_or(false)
+            }
             Backend::Postgres => {
                 sqlx::query_scalar::<_, String>("select current_setting('transaction_read_only')")
                     .fetch_one(&self.pool)
@@ -227,6 +240,21 @@ impl Store {
                     .is_ok_and(|read_only| read_only == "off")
             }
         }
+    }
+
+    /// Whether the file system holding the SQLite database has [`SQLITE_MIN_FREE_BYTES`] free
+    /// (`None` when that cannot be told: an in-memory database, or `statvfs` refused).
+    async fn sqlite_has_room(&self) -> Option<bool> {
+        let file: String =
+            sqlx::query_scalar("select file from pragma_database_list where name = 'main'")
+                .fetch_one(&self.pool)
+                .await
+                .ok()?;
+        let folder = std::path::Path::new(&file).parent()?.to_path_buf();
+        let free = tokio::task::spawn_blocking(move || free_bytes(&folder))
+            .await
+            .ok()??;
+        Some(free >= SQLITE_MIN_FREE_BYTES)
     }
 
     async fn sqlite_write_probe(&self) -> Result<bool, sqlx::Error> {
@@ -303,4 +331,39 @@ impl Store {
 /// The current time as the RFC 3339 UTC text every timestamp column holds.
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Whether an SQLite connection going back to the pool is where sqlx believes it is: outside
+/// any transaction. Otherwise it is closed (SQLite rolls back whatever it held) rather than
+/// reused (`pool.after_release`).
+///
+/// On a full disk (SQLITE_FULL) or a failed write (SQLITE_IOERR) SQLite may roll a whole
+/// transaction back by itself. sqlx's own ROLLBACK then fails and it goes on counting a
+/// transaction that is not there: its next BEGIN on the connection is a SAVEPOINT, and after
+/// one more failed statement a ROLLBACK TO leaves a real transaction open beneath, in which
+/// every later "commit" (the RELEASE of a nested savepoint) commits nothing, while answering
+/// success. Searches were answered but never audited, batches acknowledged but not stored,
+/// and the open transaction held the write lock for good ("database is locked") until a
+/// restart (issue #20 item 2; `tests/api/faults.rs`, a full tmpfs).
+async fn sqlite_connection_is_clean(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // A rollback sqlx queued when a transaction was dropped runs before this statement.
+    let outside = conn.execute("begin").await.is_ok();
+    if outside {
+        conn.execute("rollback").await?;
+    }
+    Ok(outside && !conn.is_in_transaction())
+}
+
+/// The bytes an unprivileged process may still write on the file system holding `path`.
+#[cfg(unix)]
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+/// Free space is not asked for off Unix.
+#[cfg(not(unix))]
+fn free_bytes(_path: &std::path::Path) -> Option<u64> {
+    None
 }

@@ -1,7 +1,5 @@
 //! Stored records: loading them for the matching index, withdrawing them and closing cases.
 
-use std::collections::BTreeMap;
-
 use super::audit::AuditEvent;
 use super::retention::schedule_follow_ups;
 use super::workflow::retire_candidates_of;
@@ -211,13 +209,24 @@ impl Store {
     }
 
     /// The submissions whose matching has not been recorded (crashed before it, or written
-    /// before matching was tracked per submission), by id, each with the answer stored when it
-    /// was committed (`None` if that does not parse), which its matching completes.
+    /// before matching was tracked per submission), in the order they were accepted, each with
+    /// its id and the answer stored when it was committed (`None` if that does not parse),
+    /// which its matching completes.
+    ///
+    /// The order they were accepted in is that of their `submission.accept` audit events,
+    /// appended in the transaction that accepted each (the audit chain is append-only, and a
+    /// batch id is the authority's once accepted). It differs from the order of submission
+    /// ids when a streamed batch, whose row is inserted when its upload begins, is accepted
+    /// after a batch that began later. A batch without the event (accepted before the chain
+    /// recorded acceptances) comes first, in id order.
     pub async fn unmatched_submissions(
         &self,
-    ) -> Result<BTreeMap<i64, Option<serde_json::Value>>, StoreError> {
+    ) -> Result<Vec<(i64, Option<serde_json::Value>)>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "select id, result from submissions where matched = 0 and state = 'stored'",
+            "select s.id, s.result from submissions s where s.matched = 0 and s.state = 'stored' \
+             order by coalesce((select min(e.id) from audit_events e \
+             where e.action = 'submission.accept' and e.subject = s.batch_id \
+             and e.actor = 'authority:' || s.authority_code), 0), s.id",
         )
         .fetch_all(&self.pool)
         .await?;

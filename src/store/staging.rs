@@ -132,6 +132,7 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
             w.commit().await?;
+            crate::fault::reach(crate::fault::CrashPoint::Moving);
             moved.extend(rows);
         }
     }

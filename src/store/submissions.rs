@@ -236,6 +236,7 @@ impl Store {
         let mut ingest = self.begin_ingest(submission).await?;
         let mut written = Vec::with_capacity(records.len());
         written.extend(ingest.write(records).await?);
+        crate::fault::reach(crate::fault::CrashPoint::Ingesting);
         let mut outcome = ingest.finish(&submission.request_hash, result).await?;
         outcome.records = written;
         Ok(outcome)

@@ -10,6 +10,7 @@ mod bad_input;
 mod candidates;
 mod cases;
 mod cli;
+mod crashes;
 mod disclosure;
 mod faults;
 mod limits;

@@ -361,7 +361,7 @@ async fn staged_rows(hub: &crate::helpers::TestHub) -> i64 {
 
 /// A streamed upload by `actor` whose body is sent a line at a time through the returned
 /// sender, as slowly as the test likes; the request ends when the sender is dropped.
-fn slow_upload(
+pub(crate) fn slow_upload(
     hub: &crate::helpers::TestHub,
     actor: &crate::helpers::Actor,
 ) -> (

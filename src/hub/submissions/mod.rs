@@ -330,6 +330,7 @@ async fn complete(
         Some(result.clone()),
     )
     .await?;
+    crate::fault::reach(crate::fault::CrashPoint::Matched);
     tracing::info!(
         batch_id = %header.batch_id,
         n_records,

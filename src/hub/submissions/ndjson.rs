@@ -29,6 +29,7 @@ use super::{
     check_batch_id, complete, empty_batch, replay, shuffle_rows, stored_form, BatchHeader,
     RowContext, Timings,
 };
+use crate::fault::CrashPoint;
 use crate::hub::auth::AuthorityCaller;
 use crate::hub::engine::{prepare, Prepared};
 use crate::hub::layer::HubLayer;
@@ -171,6 +172,7 @@ pub(super) async fn submit(
         if errors.is_empty() {
             let writing = std::time::Instant::now();
             staging.write_bound(&rows, bound).await?;
+            crate::fault::reach(CrashPoint::Staging);
             store_time += writing.elapsed();
             // Prepared for matching on the blocking pool, hidden behind the next chunk.
             preparing.push(tokio::task::spawn_blocking(move || {
@@ -215,6 +217,7 @@ pub(super) async fn submit(
         drop(staging);
     }
     let (batch, withdrawn) = settle(&state, accepted).await?;
+    crate::fault::reach(CrashPoint::Accepted);
     let records = match state.store.store_accepted(batch).await {
         Ok(records) => records,
         Err(e) => {

@@ -4,6 +4,7 @@ mod database;
 mod disclosure;
 mod logs;
 mod pupils;
+mod served;
 
 use std::net::SocketAddr;
 
@@ -21,6 +22,7 @@ pub use database::Backend;
 use database::TestDatabase;
 pub use logs::captured_logs;
 pub use pupils::{Pupil, SYNTHETIC_NAMES};
+pub use served::ServedBinary;
 
 /// The agreement most scenarios use: England and Scotland (and Wales) on one CME agreement.
 pub const AGREEMENT: &str = "eng-scot-cme";

@@ -109,6 +109,22 @@ impl Pupil {
         Pupil { id, ..self }
     }
 
+    /// The `i`th of many distinct made-up pupils (below 17,576), each with a surname of its
+    /// own (`Faultsurname` and three letters: near namesakes of one another).
+    pub fn numbered(i: usize) -> Pupil {
+        let letters: String = [i / 676, i / 26 % 26, i % 26]
+            .iter()
+            .map(|&n| char::from(b'a' + n as u8))
+            .collect();
+        Pupil {
+            id: Box::leak(format!("F{i:05}").into_boxed_str()),
+            forename: ["Ava", "Noah", "Isla", "Leo"][i % 4],
+            surname: Box::leak(format!("Faultsurname{letters}").into_boxed_str()),
+            dob: Box::leak(format!("2014-{:02}-{:02}", 1 + i % 12, 1 + i % 28).into_boxed_str()),
+            sex: if i % 2 == 0 { "F" } else { "M" },
+        }
+    }
+
     /// The pupil as the authority's input file holds it.
     pub fn raw(&self) -> RawRecord {
         RawRecord {
