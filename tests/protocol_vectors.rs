@@ -253,11 +253,12 @@ fn protocol_md_test_vectors_match_the_implementation() {
     );
 }
 
-/// The bundled forename tables (protocol.md §3.5, Appendix A): the file, and its line count.
-const TABLES: [(&str, usize); 3] = [
+/// The bundled name tables (protocol.md §3.5, §3.6, Appendix A): the file, and its line count.
+const TABLES: [(&str, usize); 4] = [
     ("nicknames.csv", 96),
     ("cognates.csv", 53),
     ("transliterations.csv", 56),
+    ("surnames.csv", 100),
 ];
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -266,7 +267,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn protocol_md_publishes_the_forename_tables_byte_for_byte_with_their_digests() {
+fn protocol_md_publishes_the_name_tables_byte_for_byte_with_their_digests() {
     let root = env!("CARGO_MANIFEST_DIR");
     let text = std::fs::read_to_string(format!("{root}/protocol.md")).unwrap();
     let mut combined = Vec::new();
@@ -274,7 +275,10 @@ fn protocol_md_publishes_the_forename_tables_byte_for_byte_with_their_digests() 
         let file = std::fs::read(format!("{root}/src/encode/names/data/{name}")).unwrap();
         // §3.5's table: name, line count and SHA-256 of the shipped file.
         let row = format!("| `{name}` | {lines} | `{}` |", sha256_hex(&file));
-        assert!(text.contains(&row), "protocol.md §3.5 lacks the row {row}");
+        assert!(
+            text.contains(&row),
+            "protocol.md §3.5/§3.6 lacks the row {row}"
+        );
         // Appendix A: the file's content verbatim.
         let begin = format!("<!-- table:{name}:begin -->\n```text\n");
         let end = format!("```\n<!-- table:{name}:end -->");

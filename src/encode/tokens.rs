@@ -15,7 +15,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::encode::keys::{KeyPurpose, KeySchedule};
-use crate::encode::names::forename_groups;
+use crate::encode::names::{forename_groups, surname_equivalents};
 use crate::encode::normalise::dedup_keep_order;
 use crate::encode::record::{DateParts, PupilRecord};
 
@@ -94,6 +94,13 @@ pub fn surname_forms(record: &PupilRecord) -> Vec<(String, u8)> {
                 .map(|v| (v.to_string(), flags::SURNAME_ALT)),
         );
     }
+    // The anglicised forms of a Gaelic spelling (§3.6): `Ní Bhraonáin` also meets `Brennan`.
+    let equivalents: Vec<(String, u8)> = out
+        .iter()
+        .flat_map(|(form, _)| surname_equivalents(form))
+        .map(|e| (e.to_string(), flags::SURNAME_ALT))
+        .collect();
+    out.extend(equivalents);
     dedup_forms(out)
 }
 
@@ -558,6 +565,18 @@ mod tests {
             s.contains(&(KeyFamily::NameDob, flags::SURNAME_ALT, 0)),
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn a_gaelic_surname_meets_its_anglicised_form() {
+        // Whatever the agreement secret: a key, not a filter Dice (issue #22 item 8).
+        let irish = record("Aoife", "Ní Bhraonáin", "2012-11-30");
+        let english = record("Aoife", "Brennan", "2012-11-30");
+        assert!(shared(&irish, &english).contains(&(KeyFamily::NameDob, flags::SURNAME_ALT, 0)));
+        assert!(surname_forms(&irish).contains(&("brennan".into(), flags::SURNAME_ALT)));
+        // The anglicised record gains nothing; a different surname meets nothing.
+        assert_eq!(surname_forms(&english), [(String::from("brennan"), 0)]);
+        assert_eq!(shared(&irish, &record("Aoife", "Murphy", "2012-11-30")), []);
     }
 
     #[test]

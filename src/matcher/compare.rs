@@ -144,7 +144,7 @@ impl Field {
                 ("exact", "the same surname"),
                 (
                     "alternative",
-                    "agrees through a former, preferred or part surname (hyphenated, prefix)",
+                    "agrees through a former, preferred or part surname (hyphenated, prefix), or a Gaelic form and its anglicised one",
                 ),
                 ("swapped", "forename and surname exchanged"),
                 ("close", "a near-identical spelling (filter Dice ≥ 0.85)"),

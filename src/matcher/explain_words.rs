@@ -123,7 +123,9 @@ pub fn describe_level(field: Field, level: &str) -> &'static str {
         (Field::Forename, "weak") => "forenames spelt a little alike",
         (Field::Forename, "disagree") => "different forenames",
         (Field::Surname, "exact") => "same surname",
-        (Field::Surname, "alternative") => "surname matches a former, preferred or part surname",
+        (Field::Surname, "alternative") => {
+            "surname matches a former, preferred or part surname, or its Gaelic or anglicised form"
+        }
         (Field::Surname, "close") => "surnames spelt almost the same",
         (Field::Surname, "similar") => "surnames spelt similarly",
         (Field::Surname, "weak") => "surnames spelt a little alike",

@@ -9,7 +9,7 @@ use crate::wire::scheme::Scheme;
 use crate::wire::tokens::{MatchKey, TOKEN_BYTES};
 
 /// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// An identifier token: `HMAC-SHA256(K_id_scheme, canonical)[..16]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,5 +1,6 @@
-//! Forename equivalence tables (protocol.md §3.5): nicknames and diminutives, Gaelic/Welsh
-//! cognates, and transliteration variants, bundled at compile time.
+//! Name equivalence tables, bundled at compile time: for forenames (protocol.md §3.5)
+//! nicknames and diminutives, Gaelic/Welsh cognates and transliteration variants; for surnames
+//! (§3.6) the Irish and Scottish Gaelic forms of anglicised surnames (`Ó Braonáin` ↔ Brennan).
 //!
 //! A name may belong to several groups ("alex" is in both alexander and alexandra; "jean" in
 //! john and jane). Groups are exactly the rows — rows with the same canonical are merged, but
@@ -15,6 +16,7 @@ use sha2::{Digest, Sha256};
 const NICKNAMES: &str = include_str!("data/nicknames.csv");
 const COGNATES: &str = include_str!("data/cognates.csv");
 const TRANSLITERATIONS: &str = include_str!("data/transliterations.csv");
+const SURNAMES: &str = include_str!("data/surnames.csv");
 
 /// Which table makes two names equivalent, for explanations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,6 +35,8 @@ struct Tables {
     groups: HashMap<&'static str, Vec<&'static str>>,
     /// (canonical, kind) → members, for explanations.
     members: Vec<(EquivalenceKind, &'static str, Vec<&'static str>)>,
+    /// surname → canonicals of the surname groups listing it, itself excluded.
+    surnames: HashMap<&'static str, Vec<&'static str>>,
     digest: String,
 }
 
@@ -70,16 +74,30 @@ fn tables() -> &'static Tables {
             canonicals.sort_unstable();
             canonicals.dedup();
         }
+        let mut surnames: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for row in rows(SURNAMES) {
+            let canonical = row[0];
+            for name in row.iter().filter(|n| **n != canonical) {
+                surnames.entry(name).or_default().push(canonical);
+            }
+        }
+        for canonicals in surnames.values_mut() {
+            canonicals.sort_unstable();
+            canonicals.dedup();
+        }
         let mut hasher = Sha256::new();
         hasher.update(NICKNAMES.as_bytes());
         hasher.update([0]);
         hasher.update(COGNATES.as_bytes());
         hasher.update([0]);
         hasher.update(TRANSLITERATIONS.as_bytes());
+        hasher.update([0]);
+        hasher.update(SURNAMES.as_bytes());
         let digest = hex::encode(hasher.finalize());
         Tables {
             groups,
             members,
+            surnames,
             digest,
         }
     })
@@ -117,8 +135,26 @@ pub fn equivalence_kind(a: &str, b: &str) -> Option<EquivalenceKind> {
         .map(|(kind, _, _)| *kind)
 }
 
-/// SHA-256 (hex) of the three tables, separated by 0x00, in the order nicknames, cognates,
-/// transliterations: identifies the table version in encoded files.
+/// The anglicised forms a folded surname form is a Gaelic spelling of (protocol.md §3.6): the
+/// canonicals of every `surnames.csv` group that lists it, itself excluded, sorted by bytes;
+/// empty for a name in no group (every anglicised form is its group's canonical).
+///
+/// ```
+/// use pupilmatch::encode::names::surname_equivalents;
+/// assert_eq!(surname_equivalents("obraonain"), ["brennan"]);
+/// assert_eq!(surname_equivalents("obriain"), ["brien", "obrien"]);
+/// assert!(surname_equivalents("brennan").is_empty());
+/// ```
+pub fn surname_equivalents(folded: &str) -> &'static [&'static str] {
+    tables()
+        .surnames
+        .get(folded)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+/// SHA-256 (hex) of the four tables, separated by 0x00, in the order nicknames, cognates,
+/// transliterations, surnames: identifies the table version in encoded files.
 pub fn tables_digest() -> &'static str {
     &tables().digest
 }
@@ -129,7 +165,7 @@ mod tests {
 
     #[test]
     fn every_entry_is_folded_lower_case_ascii() {
-        for text in [NICKNAMES, COGNATES, TRANSLITERATIONS] {
+        for text in [NICKNAMES, COGNATES, TRANSLITERATIONS, SURNAMES] {
             for row in rows(text) {
                 assert!(row.len() >= 2, "{row:?} has no variant");
                 for name in row {
@@ -192,6 +228,41 @@ mod tests {
         // "ted" is in the edward and theodore rows; "theo" only in theodore's.
         assert!(forenames_equivalent("ted", "theo"));
         assert!(!forenames_equivalent("ned", "theo"));
+    }
+
+    #[test]
+    fn gaelic_surnames_lead_to_their_anglicised_forms_and_never_the_other_way() {
+        use crate::encode::normalise::Surname;
+        // Every spelling of the daughter's and the son's form folds to one full form, which
+        // the table knows.
+        for raw in ["Ní Bhraonáin", "Ó Braonáin", "O'Braonain", "Uí Bhraonáin"] {
+            let full = Surname::parse(raw).unwrap().full;
+            assert_eq!(surname_equivalents(&full), ["brennan"], "{raw}");
+        }
+        let full = |raw: &str| Surname::parse(raw).unwrap().full;
+        assert_eq!(
+            surname_equivalents(&full("Ní Shúilleabháin")),
+            ["osullivan", "sullivan"]
+        );
+        assert_eq!(surname_equivalents(&full("Nic Cárthaigh")), ["maccarthy"]);
+        assert_eq!(surname_equivalents(&full("Mac Cárthaigh")), ["maccarthy"]);
+        assert_eq!(surname_equivalents(&full("NicLeòid")), ["macleod"]);
+        // An anglicised form adds nothing: it is already what the Gaelic forms lead to.
+        for english in ["brennan", "murphy", "smith", "obrien", "macdonald"] {
+            assert!(surname_equivalents(english).is_empty(), "{english}");
+        }
+    }
+
+    #[test]
+    fn every_surname_row_has_a_gaelic_form_that_folds_to_itself() {
+        use crate::encode::normalise::Surname;
+        for row in rows(SURNAMES) {
+            for name in &row[1..] {
+                // A listed form is what some spelling folds to, so the encoder can meet it.
+                assert_eq!(&Surname::parse(name).unwrap().full, name);
+                assert!(!surname_equivalents(name).is_empty(), "{name}");
+            }
+        }
     }
 
     #[test]
