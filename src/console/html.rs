@@ -25,6 +25,9 @@ h1{font-size:1.8rem;margin:.4rem 0 1rem}h2{font-size:1.3rem;margin:1.6rem 0 .6re
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #b1b4b6;vertical-align:top}
 th{background:#e8e8e8}
+td code{overflow-wrap:anywhere}
+td select{width:100%;max-width:22rem}
+@media (max-width:760px){th,td{padding:.35rem .3rem}td form.inline select,td form.inline button{display:block;margin:.2rem 0}}
 tr.differs td{background:#fff4e5}
 .empty{color:#505a5f;font-style:italic}
 .panel{background:#fff;padding:1rem 1.2rem;margin-bottom:1rem}

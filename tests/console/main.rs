@@ -8,6 +8,7 @@ mod cases;
 mod data_protection;
 mod identity;
 mod proxy;
+mod reflow;
 mod search;
 mod uploads;
 mod welsh;
