@@ -199,6 +199,25 @@ pub fn private_file_options() -> std::fs::OpenOptions {
     options
 }
 
+/// Replaces the file at `path` with `bytes` all at once (a temporary file beside it, renamed
+/// over it), readable and writable by its owner only: a reader sees the old file or the new
+/// one, never half of either.
+pub fn replace_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +261,26 @@ mod tests {
         ));
         let error = read_secret_file(&path, "f").unwrap_err().to_string();
         assert!(error.contains("32 bytes, found 16"), "{error}");
+    }
+
+    #[test]
+    fn a_replaced_private_file_holds_the_new_bytes_for_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.json");
+        replace_private_file(&path, b"old").unwrap();
+        replace_private_file(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]

@@ -232,17 +232,7 @@ impl Sessions {
 /// Writes `value` as JSON to `path` through a temporary file renamed over it, readable by
 /// its owner only.
 fn write_private_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    serde_json::to_writer(&mut file, value)?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::keyfile::replace_private_file(path, &serde_json::to_vec(value)?)
 }
 
 /// Whether `submitted` is the session's CSRF token (compared in constant time).

@@ -76,18 +76,8 @@ impl Users {
             path: path.to_path_buf(),
             source,
         };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(io)?;
-        }
-        serde_json::to_writer_pretty(&mut file, self).map_err(|e| io(e.into()))?;
-        file.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        let json = serde_json::to_vec_pretty(self).map_err(|e| io(e.into()))?;
+        crate::keyfile::replace_private_file(path, &json).map_err(io)
     }
 
     /// Whether no account exists yet (the first-run page then creates one).
